@@ -1,0 +1,90 @@
+// The narrow file-system interface every byte the library reads or writes goes through.
+//
+// Production code uses PosixFileSystem(). Tests substitute FaultFileSystem
+// (eventlog/testing/fault_file_system.h) to fail the next operation, cut a write short, or
+// simulate a power loss that drops everything not yet made durable by Sync()/SyncDir().
+//
+// Durability contract, which the fault-injecting implementation models exactly:
+//   - bytes written with Write() are durable once a later Sync() on the same file returned OK;
+//   - a created, renamed or removed directory entry is durable once SyncDir() on its
+//     directory returned OK.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eventlog/status.h"
+
+namespace eventlog {
+
+// A read-only view of the first size() bytes of a file. Bytes below the file's size at the
+// time of mapping never change while the view is alive: the library only ever appends to,
+// or cuts bytes above every reader's committed end from, a file others may have mapped.
+class MappedRegion {
+ public:
+  virtual ~MappedRegion() = default;
+  virtual std::string_view bytes() const = 0;
+};
+
+class File {
+ public:
+  virtual ~File() = default;
+  // Writes all of `data` at `offset`, looping over short writes; an error means an unknown
+  // prefix of `data` may have reached the file.
+  virtual Status Write(uint64_t offset, std::string_view data) = 0;
+  // Reads up to out.size() bytes at `offset`; returns how many were read (short at EOF).
+  virtual Result<size_t> Read(uint64_t offset, std::span<char> out) const = 0;
+  // fdatasync. After an error the file's durable state is unknown: callers must not retry
+  // and trust a later success (see "fsyncgate"); the appender enters its failed state.
+  virtual Status Sync() = 0;
+  virtual Status Truncate(uint64_t size) = 0;
+  virtual Result<uint64_t> Size() const = 0;
+  // Maps [0, length) read-only; `length` must not exceed Size().
+  virtual Result<std::unique_ptr<MappedRegion>> Map(uint64_t length) const = 0;
+};
+
+// Exclusive advisory lock on a file (flock). Released by the destructor or by process death.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+// Wakes a waiter when a file is modified (inotify on Linux).
+class FileWatch {
+ public:
+  virtual ~FileWatch() = default;
+  // Returns after the file changed or `timeout_ms` elapsed (-1: no timeout). Spurious
+  // wake-ups are allowed; callers re-check their condition.
+  virtual Status Wait(int timeout_ms) = 0;
+};
+
+enum class OpenMode {
+  kReadOnly,
+  kReadWrite,        // existing file
+  kCreateExclusive,  // new file, read-write; fails if it exists
+  kCreateOrOpen,     // read-write, created if missing (lock files)
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  virtual Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) = 0;
+  virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  virtual Status Remove(const std::string& path) = 0;
+  virtual Status CreateDir(const std::string& path) = 0;  // OK if it already exists
+  virtual Status SyncDir(const std::string& path) = 0;
+  virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;  // names only
+  virtual Result<bool> Exists(const std::string& path) = 0;
+  // Blocks until the exclusive lock on `path` (created if missing) is held.
+  virtual Result<std::unique_ptr<FileLock>> Lock(const std::string& path) = 0;
+  virtual Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) = 0;
+};
+
+// The process-wide POSIX implementation (pwrite, fdatasync, mmap, flock, inotify).
+FileSystem* PosixFileSystem();
+
+}  // namespace eventlog

@@ -1,0 +1,111 @@
+// A log: a directory of segments that many processes may append to and read at once.
+//
+//   auto log = eventlog::Log::Open("/var/lib/app/events", {.create_if_missing = true});
+//   eventlog::Batch batch = (*log)->NewBatch();
+//   batch.Add({.payload = "hello"});
+//   auto appended = (*log)->Append(batch);        // durable when it returns OK
+//   auto reader = (*log)->NewReader();
+//
+// Appends from several processes are serialised by an flock on LOG/LOCK; readers take no
+// lock and only ever see events below the durable committed end (format-spec §6).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eventlog/batch.h"
+#include "eventlog/file_system.h"
+#include "eventlog/reader.h"
+#include "eventlog/status.h"
+
+namespace eventlog {
+
+// Limits fixed when a log is created (stored in LOG/META, format-spec §3).
+struct LogLimits {
+  static constexpr uint64_t kDefaultSegmentBytes = 64ull << 20;
+  static constexpr uint64_t kMinSegmentBytes = 4096;
+  static constexpr uint64_t kMaxSegmentBytes = 1ull << 31;
+  static constexpr uint64_t kDefaultMaxEventBytes = 1ull << 20;
+
+  uint64_t segment_bytes = kDefaultSegmentBytes;
+  // 0 means "the default": 1 MiB, or less when a segment is too small to hold such an event.
+  uint64_t max_event_bytes = 0;
+};
+
+struct LogOptions {
+  bool create_if_missing = false;
+  LogLimits limits;                 // used only when the log is created
+  FileSystem* fs = nullptr;         // nullptr: PosixFileSystem()
+};
+
+struct AppendOptions {
+  // false: publish without fdatasync (sync=none); readers may then see events that a power
+  // loss takes back. Acknowledged-means-durable holds only with true.
+  bool sync = true;
+  // Optimistic concurrency: append only if the log's next offset equals this value at the
+  // moment of appending; otherwise nothing is appended and the status is kConflict.
+  std::optional<uint64_t> expect_next;
+};
+
+struct AppendResult {
+  uint64_t first_offset = 0;
+  uint64_t count = 0;
+};
+
+struct LogInfo {
+  uint64_t first_offset = 0;  // offset of the oldest event still stored
+  uint64_t next_offset = 0;   // offset the next appended event will get
+  int64_t last_timestamp_ns = 0;  // timestamp of the newest event (0 for an empty log)
+  uint64_t segment_count = 0;
+  uint64_t segment_bytes = 0;    // configured roll size
+  uint64_t max_event_bytes = 0;  // configured maximum event size
+};
+
+class Log {
+ public:
+  // Opens (or, with create_if_missing, creates) the log at `dir`. Opening validates the
+  // log's metadata and its committed end; if a previous process died, the torn tail is cut
+  // back (see recovery_notes()). Corruption of committed data fails with kCorruption.
+  static Result<std::unique_ptr<Log>> Open(const std::string& dir, const LogOptions& options);
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // An empty batch sized to this log's limits.
+  Batch NewBatch() const;
+
+  // Appends `batch` atomically: after an OK return every event is durable (with
+  // options.sync) and visible to readers; after an error none is visible. Thread-safe;
+  // concurrent calls are group-committed under one lock and one fdatasync. The batch is
+  // left unchanged and may be cleared and reused by the caller.
+  // Errors: kInvalidArgument (batch larger than a segment), kConflict (expect_next),
+  // kIOError (nothing was acknowledged), kFailed (an earlier fsync failed; reopen the log).
+  Result<AppendResult> Append(const Batch& batch, const AppendOptions& options = {});
+
+  // Takes the append lock and runs crash recovery now (format-spec §8) rather than at the
+  // first append: a torn tail is cut and reported in recovery_notes(); damage to committed
+  // data is kCorruption. Appending runs the same recovery implicitly.
+  Status Recover();
+
+  // A reader positioned at the oldest stored event.
+  Result<std::unique_ptr<Reader>> NewReader() const;
+
+  // Current offsets and configuration, read from the committed end.
+  Result<LogInfo> Info() const;
+
+  // Human-readable notes about repairs done while opening or appending (torn tails cut).
+  std::vector<std::string> recovery_notes() const;
+
+  const std::string& dir() const;
+
+  class Impl;
+
+ private:
+  explicit Log(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eventlog

@@ -1,0 +1,36 @@
+// Reading a log: a cursor over committed events, zero-copy from read-only segment mappings.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "eventlog/event.h"
+#include "eventlog/status.h"
+
+namespace eventlog {
+
+class Reader {
+ public:
+  virtual ~Reader() = default;
+
+  // Positions the cursor at `offset`, or at the oldest stored event if `offset` is older.
+  virtual Status SeekToOffset(uint64_t offset) = 0;
+  // Positions the cursor at the first event whose timestamp is >= `timestamp_ns`
+  // (uses the sparse time index, format-spec §7).
+  virtual Status SeekToTime(int64_t timestamp_ns) = 0;
+
+  // Reads the next committed event into *event. Returns false at the committed end (more
+  // may arrive later: see WaitForAppend). The views in *event are valid until the next
+  // call on this reader. Every frame's checksum is verified before its events are returned;
+  // a mismatch is kCorruption naming the segment, byte position and offsets.
+  virtual Result<bool> Next(Event* event) = 0;
+
+  // The offset the next call to Next() will return (or wait for).
+  virtual uint64_t position() const = 0;
+
+  // Blocks until the log's committed end moves or `timeout_ms` elapses (-1: forever),
+  // without busy polling. Spurious returns are possible; call Next() again.
+  virtual Status WaitForAppend(int timeout_ms) = 0;
+};
+
+}  // namespace eventlog

@@ -1,0 +1,196 @@
+#include "frame.h"
+
+#include <fmt/format.h>
+
+#include "coding.h"
+#include "format.h"
+#include "hash.h"
+
+namespace eventlog {
+
+namespace f = format::frame;
+
+uint64_t FrameHeader::aligned_length() const { return format::AlignUp(length); }
+
+bool FrameHeader::has_events() const { return (kind & f::kSkippableBit) == 0; }
+
+void EncodeFrameHeader(FrameHeader* h, std::string_view body, char* out) {
+  h->length = static_cast<uint32_t>(f::kHeaderSize + body.size());
+  PutFixed32(out + f::kLengthAt, h->length);
+  PutFixed16(out + f::kMagicAt, f::kMagic);
+  out[f::kVersionAt] = static_cast<char>(f::kVersion);
+  out[f::kKindAt] = static_cast<char>(h->kind);
+  PutFixed64(out + f::kBaseOffsetAt, h->base_offset);
+  PutFixed32(out + f::kEventCountAt, h->event_count);
+  PutFixed32(out + f::kLastDeltaAt, h->last_offset_delta);
+  PutFixed64(out + f::kFirstTimeAt, static_cast<uint64_t>(h->first_timestamp));
+  PutFixed64(out + f::kLastTimeAt, static_cast<uint64_t>(h->last_timestamp));
+  PutFixed32(out + f::kFlagsAt, 0);
+  PutFixed32(out + f::kReservedAt, 0);
+  PutFixed64(out + f::kPrevChecksumAt, h->prev_checksum);
+  StreamingChecksum sum;
+  sum.Update(std::string_view(out, f::kChecksumAt));
+  sum.Update(body);
+  h->checksum = sum.Digest();
+  PutFixed64(out + f::kChecksumAt, h->checksum);
+}
+
+namespace {
+
+bool KnownKind(uint8_t kind) {
+  return kind == f::kFull || kind == f::kFirst || kind == f::kMiddle || kind == f::kLast ||
+         (kind & f::kSkippableBit) != 0;
+}
+
+void DecodeHeaderFields(const char* p, FrameHeader* h) {
+  h->length = GetFixed32(p + f::kLengthAt);
+  h->kind = static_cast<uint8_t>(p[f::kKindAt]);
+  h->base_offset = GetFixed64(p + f::kBaseOffsetAt);
+  h->event_count = GetFixed32(p + f::kEventCountAt);
+  h->last_offset_delta = GetFixed32(p + f::kLastDeltaAt);
+  h->first_timestamp = static_cast<int64_t>(GetFixed64(p + f::kFirstTimeAt));
+  h->last_timestamp = static_cast<int64_t>(GetFixed64(p + f::kLastTimeAt));
+  h->prev_checksum = GetFixed64(p + f::kPrevChecksumAt);
+  h->checksum = GetFixed64(p + f::kChecksumAt);
+}
+
+// Defence in depth behind the checksum: the records must exactly fill the body, their count
+// and offset deltas must match the header, and no timestamp may pass last_timestamp.
+bool CheckBody(const FrameHeader& h, std::string_view body, std::string* why) {
+  if (!h.has_events()) return true;
+  const char* p = body.data();
+  const char* end = p + body.size();
+  std::vector<HeaderView> headers;
+  uint64_t count = 0, last_delta = 0;
+  while (p < end) {
+    EventRecord r;
+    if (!DecodeEventRecord(&p, end, &r, &headers)) {
+      *why = fmt::format("event record {} does not decode", count);
+      return false;
+    }
+    if ((count > 0 && r.offset_delta <= last_delta) || (count == 0 && r.offset_delta != 0) ||
+        static_cast<uint64_t>(h.first_timestamp) + r.timestamp_delta > static_cast<uint64_t>(h.last_timestamp)) {
+      *why = fmt::format("event record {} has an out-of-range offset or timestamp", count);
+      return false;
+    }
+    last_delta = r.offset_delta;
+    ++count;
+  }
+  if (count != h.event_count || count == 0 || last_delta != h.last_offset_delta) {
+    *why = fmt::format("frame holds {} events, header says {}", count, h.event_count);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+FrameParse ParseFrame(std::string_view data, uint64_t pos, bool check_body, FrameHeader* h,
+                      std::string* why) {
+  if (pos + 4 > data.size()) return FrameParse::kTruncated;
+  const char* p = data.data() + pos;
+  if (GetFixed32(p + f::kLengthAt) == 0) return FrameParse::kNoFrame;
+  if (pos + f::kHeaderSize > data.size()) return FrameParse::kTruncated;
+  DecodeHeaderFields(p, h);
+  if (GetFixed16(p + f::kMagicAt) != f::kMagic || static_cast<uint8_t>(p[f::kVersionAt]) != f::kVersion) {
+    *why = "bad frame magic or version";
+    return FrameParse::kInvalid;
+  }
+  if (h->length < f::kHeaderSize) {
+    *why = fmt::format("frame length {} is below the header size", h->length);
+    return FrameParse::kInvalid;
+  }
+  // Never trust a length before the checksum has vouched for it: an implausible one means
+  // the frame was cut short (at the tail) or the length word itself is damaged.
+  if (h->aligned_length() > data.size() - pos) return FrameParse::kTruncated;
+  std::string_view body(p + f::kHeaderSize, h->length - f::kHeaderSize);
+  StreamingChecksum sum;
+  sum.Update(std::string_view(p, f::kChecksumAt));
+  sum.Update(body);
+  if (sum.Digest() != h->checksum) {
+    *why = "checksum mismatch";
+    return FrameParse::kInvalid;
+  }
+  for (uint64_t i = h->length; i < h->aligned_length(); ++i) {
+    if (p[i] != 0) {
+      *why = "non-zero padding after frame";
+      return FrameParse::kInvalid;
+    }
+  }
+  if (!KnownKind(h->kind) || GetFixed32(p + f::kFlagsAt) != 0 || GetFixed32(p + f::kReservedAt) != 0) {
+    *why = fmt::format("frame kind {} or flags not supported by format version {}", h->kind, format::kFormatVersion);
+    return FrameParse::kInvalid;
+  }
+  if (h->last_timestamp < h->first_timestamp || (h->has_events() && h->event_count == 0)) {
+    *why = "frame header fields are inconsistent";
+    return FrameParse::kInvalid;
+  }
+  if (check_body && !CheckBody(*h, body, why)) return FrameParse::kInvalid;
+  return FrameParse::kOk;
+}
+
+bool DecodeEventRecord(const char** pp, const char* end, EventRecord* r, std::vector<HeaderView>* headers) {
+  std::string_view rec;
+  if (!DecodeLengthPrefixed(pp, end, &rec)) return false;
+  const char* p = rec.data();
+  const char* rend = p + rec.size();
+  uint64_t key_len_plus_one, header_count;
+  if (!DecodeVarint(&p, rend, &r->offset_delta) || !DecodeVarint(&p, rend, &r->timestamp_delta) ||
+      !DecodeVarint(&p, rend, &key_len_plus_one)) {
+    return false;
+  }
+  if (key_len_plus_one == 0) {
+    r->key.reset();
+  } else {
+    if (key_len_plus_one - 1 > static_cast<uint64_t>(rend - p)) return false;
+    r->key = std::string_view(p, key_len_plus_one - 1);
+    p += key_len_plus_one - 1;
+  }
+  if (!DecodeVarint(&p, rend, &header_count) || header_count > static_cast<uint64_t>(rend - p) / 2) {
+    return false;  // each header needs at least two bytes: a bound against hostile counts
+  }
+  headers->clear();
+  for (uint64_t i = 0; i < header_count; ++i) {
+    HeaderView h;
+    if (!DecodeLengthPrefixed(&p, rend, &h.name) || !DecodeLengthPrefixed(&p, rend, &h.value)) return false;
+    headers->push_back(h);
+  }
+  r->payload = std::string_view(p, rend - p);
+  return true;
+}
+
+namespace {
+uint64_t RecordBodySize(const EventInput& e, uint64_t offset_delta, uint64_t timestamp_delta) {
+  uint64_t n = VarintLength(offset_delta) + VarintLength(timestamp_delta);
+  uint64_t key_field = e.key ? e.key->size() + 1 : 0;
+  n += VarintLength(key_field) + (e.key ? e.key->size() : 0);
+  n += VarintLength(e.headers.size());
+  for (const HeaderView& h : e.headers) {
+    n += VarintLength(h.name.size()) + h.name.size() + VarintLength(h.value.size()) + h.value.size();
+  }
+  return n + e.payload.size();
+}
+}  // namespace
+
+uint64_t EventRecordSize(const EventInput& e, uint64_t offset_delta, uint64_t timestamp_delta) {
+  uint64_t body = RecordBodySize(e, offset_delta, timestamp_delta);
+  return VarintLength(body) + body;
+}
+
+void AppendEventRecord(std::string* out, const EventInput& e, uint64_t offset_delta, uint64_t timestamp_delta) {
+  AppendVarint(out, RecordBodySize(e, offset_delta, timestamp_delta));
+  AppendVarint(out, offset_delta);
+  AppendVarint(out, timestamp_delta);
+  AppendVarint(out, e.key ? e.key->size() + 1 : 0);
+  if (e.key) out->append(*e.key);
+  AppendVarint(out, e.headers.size());
+  for (const HeaderView& h : e.headers) {
+    AppendVarint(out, h.name.size());
+    out->append(h.name);
+    AppendVarint(out, h.value.size());
+    out->append(h.value);
+  }
+  out->append(e.payload);
+}
+
+}  // namespace eventlog

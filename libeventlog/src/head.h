@@ -1,0 +1,19 @@
+// HEAD (format-spec §6): where committed data ends. The writer rewrites it with one pwrite
+// after each fdatasync; readers pread it without a lock, so a read may overlap a write:
+// the checksum tells a torn read from a real one, and the reader simply reads again.
+#pragma once
+
+#include <optional>
+
+#include "eventlog/file_system.h"
+#include "format_blocks.h"
+
+namespace eventlog {
+
+// The current HEAD, or nullopt if the file is empty or does not verify (a crash while it
+// was being rewritten, or damage): callers then fall back to recovery.
+Result<std::optional<HeadRecord>> ReadHead(const File& head_file);
+
+Status WriteHead(File& head_file, const HeadRecord& head);
+
+}  // namespace eventlog

@@ -1,0 +1,230 @@
+// Opening and creating a log (format-spec §2, §3), and the group-commit front of Append.
+#include <chrono>
+#include <cstring>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "batch_impl.h"
+#include "format.h"
+#include "head.h"
+#include "log_impl.h"
+#include "log_writer.h"
+#include "reader_impl.h"
+#include "segment.h"
+
+namespace eventlog {
+
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The largest event that fits in an otherwise empty segment.
+uint64_t MaxEventForSegment(uint64_t segment_bytes) {
+  return (segment_bytes & ~uint64_t{format::frame::kAlignment - 1}) - format::segment::kHeaderSize -
+         format::frame::kHeaderSize;
+}
+
+Result<LogMeta> NewMeta(const LogLimits& limits) {
+  if (limits.segment_bytes < LogLimits::kMinSegmentBytes || limits.segment_bytes > LogLimits::kMaxSegmentBytes) {
+    return Status::InvalidArgument(fmt::format("segment size {} is out of range: it must be between {} and {} bytes",
+                                               limits.segment_bytes, LogLimits::kMinSegmentBytes,
+                                               LogLimits::kMaxSegmentBytes));
+  }
+  LogMeta meta;
+  const uint64_t cap = MaxEventForSegment(limits.segment_bytes);
+  meta.max_event_bytes = limits.max_event_bytes == 0 ? std::min(LogLimits::kDefaultMaxEventBytes, cap)
+                                                     : limits.max_event_bytes;
+  if (meta.max_event_bytes > cap || meta.max_event_bytes < 16) {
+    return Status::InvalidArgument(fmt::format(
+        "maximum event size {} does not fit the segment size {}: it must be between 16 and {} bytes",
+        meta.max_event_bytes, limits.segment_bytes, cap));
+  }
+  meta.segment_bytes = limits.segment_bytes;
+  meta.created_ns = NowNs();
+  std::random_device random;
+  for (size_t i = 0; i < meta.log_id.size(); i += 4) {
+    uint32_t r = random();
+    std::memcpy(meta.log_id.data() + i, &r, 4);
+  }
+  return meta;
+}
+
+std::string ParentDir(const std::string& dir) {
+  size_t slash = dir.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : dir.substr(0, slash);
+}
+
+// Creates the directory, META, the first segment and HEAD, each durably. Concurrent
+// creators are serialised by the lock file; the loser finds META and just opens.
+Status CreateLog(FileSystem* fs, const std::string& dir, const LogLimits& limits) {
+  EVLOG_RETURN_IF_ERROR(fs->CreateDir(dir));
+  EVLOG_RETURN_IF_ERROR(fs->SyncDir(ParentDir(dir)));
+  EVLOG_ASSIGN_OR_RETURN(auto lock, fs->Lock(dir + "/" + std::string(format::kLockFileName)));
+  EVLOG_ASSIGN_OR_RETURN(bool exists, fs->Exists(dir + "/" + std::string(format::kMetaFileName)));
+  if (exists) return Status::Ok();
+  EVLOG_ASSIGN_OR_RETURN(LogMeta meta, NewMeta(limits));
+  EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, SegmentFileName(0),
+                                          EncodeSegmentHeader({meta.log_id, 0, meta.created_ns})));
+  HeadRecord head{1, 0, format::segment::kHeaderSize, 0, 0, 0};
+  EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, std::string(format::kHeadFileName), EncodeHead(head)));
+  // META last: its presence is what makes the directory a log.
+  return CreateFileDurably(fs, dir, std::string(format::kMetaFileName), EncodeMeta(meta));
+}
+
+Result<LogMeta> ReadMeta(FileSystem* fs, const std::string& dir) {
+  const std::string path = dir + "/" + std::string(format::kMetaFileName);
+  EVLOG_ASSIGN_OR_RETURN(auto file, fs->Open(path, OpenMode::kReadOnly));
+  char block[format::kBlockSize];
+  EVLOG_ASSIGN_OR_RETURN(size_t n, file->Read(0, block));
+  EVLOG_ASSIGN_OR_RETURN(LogMeta meta, DecodeMeta(std::string_view(block, n), path));
+  if (meta.segment_bytes < LogLimits::kMinSegmentBytes || meta.segment_bytes > LogLimits::kMaxSegmentBytes ||
+      meta.max_event_bytes > MaxEventForSegment(meta.segment_bytes)) {
+    return Status::Corruption(path + ": segment or event size limits out of range");
+  }
+  return meta;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions& options) {
+  FileSystem* fs = options.fs ? options.fs : PosixFileSystem();
+  EVLOG_ASSIGN_OR_RETURN(bool exists, fs->Exists(dir + "/" + std::string(format::kMetaFileName)));
+  if (!exists) {
+    if (!options.create_if_missing) {
+      EVLOG_ASSIGN_OR_RETURN(bool dir_exists, fs->Exists(dir));
+      return Status::NotFound(dir_exists ? fmt::format("{}: not an evlog log (no META file)", dir)
+                                         : fmt::format("{}: no such log", dir));
+    }
+    EVLOG_RETURN_IF_ERROR(CreateLog(fs, dir, options.limits));
+  }
+  EVLOG_ASSIGN_OR_RETURN(LogMeta meta, ReadMeta(fs, dir));
+  auto head_file = fs->Open(dir + "/" + std::string(format::kHeadFileName), OpenMode::kReadOnly);
+  std::unique_ptr<File> head;
+  if (head_file) {
+    head = std::move(head_file).value();
+  } else if (head_file.error().code() != StatusCode::kNotFound) {
+    return head_file.error();
+  }
+  auto impl = std::make_unique<Impl>(fs, dir, meta, std::move(head));
+  if (!impl->has_head_file()) EVLOG_RETURN_IF_ERROR(impl->Recover());  // recreates HEAD
+  return std::unique_ptr<Log>(new Log(std::move(impl)));
+}
+
+Log::Log(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Log::~Log() = default;
+
+Batch Log::NewBatch() const {
+  return Batch(impl_->meta().max_event_bytes, impl_->max_batch_bytes(), impl_->dir());
+}
+
+Result<AppendResult> Log::Append(const Batch& batch, const AppendOptions& options) {
+  return impl_->Append(batch, options);
+}
+
+Status Log::Recover() { return impl_->Recover(); }
+
+Result<std::unique_ptr<Reader>> Log::NewReader() const { return NewReaderImpl(impl_.get()); }
+
+Result<LogInfo> Log::Info() const {
+  EVLOG_ASSIGN_OR_RETURN(HeadRecord head, impl_->CommittedHead());
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(impl_->fs(), impl_->dir()));
+  LogInfo info;
+  info.first_offset = segments.empty() ? head.next_offset : std::min(segments.front(), head.next_offset);
+  info.next_offset = head.next_offset;
+  info.last_timestamp_ns = head.last_timestamp;
+  info.segment_count = segments.size();
+  info.segment_bytes = impl_->meta().segment_bytes;
+  info.max_event_bytes = impl_->meta().max_event_bytes;
+  return info;
+}
+
+std::vector<std::string> Log::recovery_notes() const { return impl_->notes(); }
+const std::string& Log::dir() const { return impl_->dir(); }
+
+// ---- Log::Impl ----
+
+struct Log::Impl::PendingAppend {
+  const Batch* batch;
+  AppendOptions options;
+  std::optional<Result<AppendResult>> result;
+  std::condition_variable cv;
+};
+
+Log::Impl::Impl(FileSystem* fs, std::string dir, LogMeta meta, std::unique_ptr<File> head_file)
+    : fs_(fs), dir_(std::move(dir)), meta_(meta), head_file_(std::move(head_file)) {}
+Log::Impl::~Impl() = default;
+
+uint64_t Log::Impl::max_batch_bytes() const { return meta_.segment_bytes - format::segment::kHeaderSize; }
+
+LogWriter& Log::Impl::writer() {
+  if (!writer_) writer_ = std::make_unique<LogWriter>(this);
+  return *writer_;
+}
+
+Status Log::Impl::Recover() {
+  {
+    std::lock_guard<std::mutex> lock(writer_mu_);
+    EVLOG_RETURN_IF_ERROR(writer().Recover());
+  }
+  if (!head_file_) {
+    EVLOG_ASSIGN_OR_RETURN(head_file_, fs_->Open(Path(format::kHeadFileName), OpenMode::kReadOnly));
+  }
+  return Status::Ok();
+}
+
+Result<HeadRecord> Log::Impl::CommittedHead() {
+  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(*head_file_));
+  if (head) return *head;
+  EVLOG_RETURN_IF_ERROR(Recover());
+  EVLOG_ASSIGN_OR_RETURN(head, ReadHead(*head_file_));
+  if (head) return *head;
+  return Status::Corruption(Path(format::kHeadFileName) + ": does not verify even after recovery");
+}
+
+Result<AppendResult> Log::Impl::Append(const Batch& batch, const AppendOptions& options) {
+  PendingAppend me{&batch, options, std::nullopt, {}};
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  queue_.push_back(&me);
+  while (!me.result && queue_.front() != &me) me.cv.wait(lock);
+  if (me.result) return *me.result;
+
+  // This thread leads: it commits itself and every compatible request queued behind it.
+  std::vector<PendingAppend*> group;
+  std::vector<LogWriter::Request> requests;
+  for (PendingAppend* p : queue_) {
+    if (p->options.sync != options.sync) break;
+    group.push_back(p);
+    requests.push_back({p->batch, p->options.expect_next});
+  }
+  lock.unlock();
+  std::vector<Result<AppendResult>> results;
+  {
+    std::lock_guard<std::mutex> writer_lock(writer_mu_);
+    writer().Commit(requests, options.sync, &results);
+  }
+  lock.lock();
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i]->result = results[i];
+    queue_.pop_front();
+    if (group[i] != &me) group[i]->cv.notify_one();
+  }
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  return *me.result;
+}
+
+void Log::Impl::AddNote(std::string note) {
+  std::lock_guard<std::mutex> lock(notes_mu_);
+  notes_.push_back(std::move(note));
+}
+
+std::vector<std::string> Log::Impl::notes() const {
+  std::lock_guard<std::mutex> lock(notes_mu_);
+  return notes_;
+}
+
+}  // namespace eventlog

@@ -1,0 +1,231 @@
+#include "log_writer.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "batch_impl.h"
+#include "format.h"
+#include "frame.h"
+#include "head.h"
+#include "log_impl.h"
+#include "segment.h"
+
+namespace eventlog {
+
+namespace f = format::frame;
+
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Frames are written in chunks of this size so that a huge batch needs bounded memory.
+constexpr size_t kWriteChunkBytes = 8 << 20;
+
+ScanPosition FromHead(const HeadRecord& head) {
+  return {head.committed_end, head.next_offset, head.last_timestamp, head.last_checksum, true};
+}
+
+}  // namespace
+
+LogWriter::LogWriter(Log::Impl* log) : log_(log) {}
+LogWriter::~LogWriter() = default;
+
+Status LogWriter::Recover() {
+  EVLOG_ASSIGN_OR_RETURN(auto lock, log_->fs()->Lock(log_->Path(format::kLockFileName)));
+  EVLOG_RETURN_IF_ERROR(OpenHeadFile());
+  return LockedRecover();
+}
+
+void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector<Result<AppendResult>>* results) {
+  results->assign(requests.size(), Status::Failed("not committed"));
+  if (!failed_.empty()) {
+    results->assign(requests.size(), Status::Failed(failed_));
+    return;
+  }
+  auto lock = log_->fs()->Lock(log_->Path(format::kLockFileName));
+  Status s = lock ? OpenHeadFile() : lock.status();
+  if (s.ok()) s = recovered_ ? LockedRefresh() : LockedRecover();
+  if (!s.ok()) {
+    results->assign(requests.size(), s);
+    return;
+  }
+  const int64_t timestamp = std::max(NowNs(), tail_.last_timestamp);
+  buffer_.clear();
+  buffer_position_ = tail_.position;
+  std::vector<std::pair<size_t, AppendResult>> pending;  // buffered, not yet published
+  acknowledge_ = [&] {
+    for (auto& [i, r] : pending) (*results)[i] = r;
+    pending.clear();
+  };
+  for (size_t i = 0; i < requests.size() && s.ok(); ++i) {
+    const Request& req = requests[i];
+    if (req.expect_next && *req.expect_next != tail_.next_offset) {
+      (*results)[i] = Status::Conflict(fmt::format("expected next offset {}, but the log's next offset is {}",
+                                                   *req.expect_next, tail_.next_offset));
+      continue;
+    }
+    AppendResult r;
+    s = LockedAppend(*req.batch, timestamp, sync, &r);
+    if (s.code() == StatusCode::kInvalidArgument) {
+      (*results)[i] = s;
+      s = Status::Ok();
+      continue;
+    }
+    if (s.ok()) pending.emplace_back(i, r);
+  }
+  if (s.ok()) s = WriteBuffered();
+  if (s.ok() && sync && !pending.empty()) s = SyncSegment();
+  if (s.ok() && !pending.empty()) {
+    unsynced_ = unsynced_ || !sync;
+    s = Publish();
+  }
+  if (s.ok()) {
+    acknowledge_();
+    (void)AppendIndexEntries(log_->fs(), log_->dir(), segment_base_, log_->meta().log_id, pending_index_);
+  } else {
+    for (auto& [i, r] : pending) (*results)[i] = s;
+    // Unpublished frames may sit beyond the committed end: the next commit rescans the tail.
+    tail_ = published_;
+    recovered_ = false;
+  }
+  pending_index_.clear();
+  acknowledge_ = nullptr;
+}
+
+Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, bool sync, AppendResult* result) {
+  const Batch::Impl& b = batch.impl();
+  result->first_offset = tail_.next_offset;
+  result->count = b.event_count();
+  if (b.event_count() == 0) return Status::Ok();
+  const uint64_t need = b.encoded_bytes();
+  if (need > log_->max_batch_bytes()) {
+    return Status::InvalidArgument(fmt::format("batch of {} bytes exceeds {} bytes, the most one segment can hold",
+                                               need, log_->max_batch_bytes()));
+  }
+  if (tail_.position + need > log_->meta().segment_bytes) {
+    EVLOG_RETURN_IF_ERROR(Roll(sync));
+    result->first_offset = tail_.next_offset;
+  }
+  const size_t frames = b.frame_count();
+  size_t index = 0;
+  return b.ForEachFrame([&](std::string_view body, uint32_t count) -> Status {
+    FrameHeader h;
+    h.kind = frames == 1 ? f::kFull : index == 0 ? f::kFirst : index + 1 == frames ? f::kLast : f::kMiddle;
+    h.base_offset = tail_.next_offset;
+    h.event_count = count;
+    h.last_offset_delta = count - 1;
+    h.first_timestamp = h.last_timestamp = timestamp;
+    h.prev_checksum = tail_.last_checksum;
+    const size_t at = buffer_.size();
+    buffer_.resize(at + f::kHeaderSize);
+    buffer_.append(body);
+    buffer_.resize(at + format::AlignUp(f::kHeaderSize + body.size()), '\0');
+    EncodeFrameHeader(&h, std::string_view(buffer_.data() + at + f::kHeaderSize, body.size()), buffer_.data() + at);
+    const uint64_t position = buffer_position_ + at;
+    if (FrameNeedsIndexEntry(position, h.aligned_length())) {
+      pending_index_.push_back({h.base_offset, position, h.first_timestamp});
+    }
+    tail_.position = position + h.aligned_length();
+    tail_.next_offset = h.next_offset();
+    tail_.last_checksum = h.checksum;
+    tail_.last_timestamp = timestamp;
+    ++index;
+    return buffer_.size() >= kWriteChunkBytes ? WriteBuffered() : Status::Ok();
+  });
+}
+
+Status LogWriter::WriteBuffered() {
+  if (buffer_.empty()) return Status::Ok();
+  EVLOG_RETURN_IF_ERROR(segment_->Write(buffer_position_, buffer_));
+  buffer_position_ += buffer_.size();
+  buffer_.clear();
+  return Status::Ok();
+}
+
+Status LogWriter::SyncSegment() {
+  Status s = segment_->Sync();
+  if (!s.ok()) {
+    // fsyncgate: after a failed fdatasync the kernel may have dropped the dirty pages and a
+    // retry can succeed without the data. Only recovery in a new process may decide.
+    failed_ = fmt::format("an earlier fdatasync failed ({}); no append is accepted until the log is reopened",
+                          s.message());
+    return Status::Failed(failed_);
+  }
+  unsynced_ = false;
+  return Status::Ok();
+}
+
+// Closes the active segment and starts the next one, named by the next offset. The old
+// segment is made durable and published first: a closed segment must read to its end.
+Status LogWriter::Roll(bool sync) {
+  EVLOG_RETURN_IF_ERROR(WriteBuffered());
+  if (tail_.position != published_.position || unsynced_) {
+    EVLOG_RETURN_IF_ERROR(SyncSegment());
+    EVLOG_RETURN_IF_ERROR(Publish());
+    if (acknowledge_) acknowledge_();
+  }
+  (void)sync;
+  const uint64_t base = tail_.next_offset;
+  const SegmentHeader header{log_->meta().log_id, base, NowNs()};
+  EVLOG_RETURN_IF_ERROR(CreateFileDurably(log_->fs(), log_->dir(), SegmentFileName(base), EncodeSegmentHeader(header)));
+  EVLOG_RETURN_IF_ERROR(OpenActive(base));
+  tail_.position = format::segment::kHeaderSize;
+  buffer_position_ = tail_.position;
+  pending_index_.clear();
+  return Publish();
+}
+
+Status LogWriter::OpenActive(uint64_t base) {
+  EVLOG_ASSIGN_OR_RETURN(segment_, OpenSegment(log_->fs(), log_->dir(), base, log_->meta().log_id, OpenMode::kReadWrite));
+  segment_base_ = base;
+  return Status::Ok();
+}
+
+Status LogWriter::Publish() {
+  HeadRecord head{head_sequence_ + 1, segment_base_, tail_.position, tail_.next_offset, tail_.last_timestamp,
+                  tail_.last_checksum};
+  EVLOG_RETURN_IF_ERROR(WriteHead(*head_file_, head));
+  head_sequence_ = head.sequence;
+  published_ = tail_;
+  return Status::Ok();
+}
+
+Status LogWriter::OpenHeadFile() {
+  if (head_file_) return Status::Ok();
+  const std::string path = log_->Path(format::kHeadFileName);
+  auto file = log_->fs()->Open(path, OpenMode::kReadWrite);
+  if (!file && file.error().code() == StatusCode::kNotFound) {
+    // Lost in a crash during creation: HEAD is a hint, recovery rewrites it below.
+    EVLOG_RETURN_IF_ERROR(CreateFileDurably(log_->fs(), log_->dir(), std::string(format::kHeadFileName),
+                                            std::string(format::kBlockSize, '\0')));
+    file = log_->fs()->Open(path, OpenMode::kReadWrite);
+  }
+  if (!file) return file.error();
+  head_file_ = std::move(file).value();
+  return Status::Ok();
+}
+
+// Adopts what other processes committed since this one last held the lock.
+Status LogWriter::LockedRefresh() {
+  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(*head_file_));
+  if (!head) return LockedRecover();
+  if (head->sequence != head_sequence_ || head->segment_base != segment_base_) {
+    if (head->segment_base != segment_base_ || !segment_) EVLOG_RETURN_IF_ERROR(OpenActive(head->segment_base));
+    tail_ = published_ = FromHead(*head);
+    head_sequence_ = head->sequence;
+  }
+  // A segment named by the next offset exists only if a process died between creating it
+  // and publishing HEAD during a roll; a tail longer than the committed end only if one
+  // died mid-append. Both are recovery's business.
+  EVLOG_ASSIGN_OR_RETURN(bool interrupted_roll, log_->fs()->Exists(log_->Path(SegmentFileName(tail_.next_offset))));
+  EVLOG_ASSIGN_OR_RETURN(uint64_t size, segment_->Size());
+  if ((interrupted_roll && tail_.next_offset != segment_base_) || size != tail_.position) return LockedRecover();
+  return Status::Ok();
+}
+
+}  // namespace eventlog

@@ -1,0 +1,74 @@
+// The append path and recovery. One LogWriter per process and log; every method runs with
+// the process-wide writer mutex held, and takes the cross-process flock on LOG/LOCK itself.
+//
+// The protocol (format-spec §6, §8), for a crash at any instruction:
+//   1. flock LOCK; adopt HEAD (another process may have appended); if the active segment is
+//      longer than HEAD's committed end, a previous holder died mid-append: recover the tail.
+//   2. pwrite the batch's frames at the committed end (header last-written is not needed:
+//      an unverifiable frame beyond the committed end is never visible and is cut later).
+//   3. fdatasync the segment. On failure, enter the failed state: never retry and trust.
+//   4. rewrite HEAD (one pwrite, not synced: it is never ahead of durable data).
+//   5. append sparse index entries; unlock; only now report success.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "eventlog/log.h"
+#include "format_blocks.h"
+#include "segment_index.h"
+#include "segment_scan.h"
+
+namespace eventlog {
+
+class LogWriter {
+ public:
+  explicit LogWriter(Log::Impl* log);
+  ~LogWriter();
+
+  Status Recover();
+
+  struct Request {
+    const Batch* batch;
+    std::optional<uint64_t> expect_next;
+  };
+  // Commits each request as its own atomic batch, in order, under one lock and (with
+  // `sync`) one fdatasync. Fills results[i] for each request.
+  void Commit(std::span<const Request> requests, bool sync, std::vector<Result<AppendResult>>* results);
+
+ private:
+  Status LockedRecover();
+  Status LockedRefresh();
+  Status LockedAppend(const Batch& batch, int64_t timestamp, bool sync, AppendResult* result);
+  Status Roll(bool sync);
+  Status OpenActive(uint64_t base);
+  Status OpenHeadFile();
+  Status Publish();
+  Status WriteBuffered();
+  Status SyncSegment();
+  Status FindChainStart(const std::vector<uint64_t>& segments, ScanPosition* start);
+  Status RecoverTail(ScanPosition start);
+
+  Log::Impl* log_;
+  std::unique_ptr<File> head_file_;
+  std::unique_ptr<File> segment_;
+  uint64_t segment_base_ = 0;
+  ScanPosition tail_;            // the end of what this commit has written so far
+  ScanPosition published_;       // the committed end, as last published in HEAD
+  uint64_t head_sequence_ = 0;
+  bool recovered_ = false;       // recovery ran in this process
+  bool unsynced_ = false;        // frames published without fdatasync (sync=none)
+  std::string failed_;           // non-empty: the failed state, with its cause
+
+  std::string buffer_;           // frames not yet written
+  uint64_t buffer_position_ = 0; // where buffer_ goes in the segment
+  std::vector<IndexEntry> pending_index_;
+  // During a commit: reports the requests written so far as done (a roll publishes them).
+  std::function<void()> acknowledge_;
+};
+
+}  // namespace eventlog

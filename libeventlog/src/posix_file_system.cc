@@ -1,0 +1,229 @@
+// FileSystem on POSIX: pwrite/pread, fdatasync, read-only mmap, flock and inotify.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "eventlog/file_system.h"
+
+namespace eventlog {
+namespace {
+
+Status ErrnoStatus(const std::string& what, const std::string& path, int err) {
+  return Status::IOError(fmt::format("{} {}: {}", what, path, std::strerror(err)));
+}
+
+class PosixMappedRegion final : public MappedRegion {
+ public:
+  PosixMappedRegion(void* base, size_t length) : base_(base), length_(length) {}
+  ~PosixMappedRegion() override {
+    if (length_ > 0) munmap(base_, length_);
+  }
+  std::string_view bytes() const override { return {static_cast<const char*>(base_), length_}; }
+
+ private:
+  void* base_;
+  size_t length_;
+};
+
+class EmptyRegion final : public MappedRegion {
+ public:
+  std::string_view bytes() const override { return {}; }
+};
+
+class PosixFile final : public File {
+ public:
+  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixFile() override { close(fd_); }
+
+  Status Write(uint64_t offset, std::string_view data) override {
+    while (!data.empty()) {
+      ssize_t n = pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(fmt::format("write at byte {} of", offset), path_, errno);
+      }
+      data.remove_prefix(static_cast<size_t>(n));
+      offset += static_cast<uint64_t>(n);
+    }
+    return Status::Ok();
+  }
+
+  Result<size_t> Read(uint64_t offset, std::span<char> out) const override {
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(fmt::format("read at byte {} of", offset + done), path_, errno);
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    return done;
+  }
+
+  Status Sync() override {
+    if (fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_, errno);
+    return Status::Ok();
+  }
+
+  Status Truncate(uint64_t size) override {
+    if (ftruncate(fd_, static_cast<off_t>(size)) != 0) return ErrnoStatus("truncate", path_, errno);
+    return Status::Ok();
+  }
+
+  Result<uint64_t> Size() const override {
+    struct stat st;
+    if (fstat(fd_, &st) != 0) return ErrnoStatus("stat", path_, errno);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  Result<std::unique_ptr<MappedRegion>> Map(uint64_t length) const override {
+    if (length == 0) return std::unique_ptr<MappedRegion>(new EmptyRegion());
+    void* base = mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_, 0);
+    if (base == MAP_FAILED) return ErrnoStatus("mmap", path_, errno);
+    return std::unique_ptr<MappedRegion>(new PosixMappedRegion(base, length));
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  ~PosixFileLock() override { close(fd_); }  // closing the last descriptor drops the flock
+
+ private:
+  int fd_;
+};
+
+class InotifyWatch final : public FileWatch {
+ public:
+  explicit InotifyWatch(int fd) : fd_(fd) {}
+  ~InotifyWatch() override { close(fd_); }
+
+  Status Wait(int timeout_ms) override {
+    struct pollfd pfd = {fd_, POLLIN, 0};
+    int rc = poll(&pfd, 1, timeout_ms);
+    if (rc < 0 && errno != EINTR) return Status::IOError(fmt::format("poll: {}", std::strerror(errno)));
+    if (rc > 0) {
+      char buf[4096];
+      while (read(fd_, buf, sizeof buf) > 0) {
+      }  // drain: one wake-up covers all queued modifications
+    }
+    return Status::Ok();
+  }
+
+ private:
+  int fd_;
+};
+
+class PosixFs final : public FileSystem {
+ public:
+  Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
+    int flags = O_CLOEXEC;
+    switch (mode) {
+      case OpenMode::kReadOnly: flags |= O_RDONLY; break;
+      case OpenMode::kReadWrite: flags |= O_RDWR; break;
+      case OpenMode::kCreateExclusive: flags |= O_RDWR | O_CREAT | O_EXCL; break;
+      case OpenMode::kCreateOrOpen: flags |= O_RDWR | O_CREAT; break;
+    }
+    int fd = open(path.c_str(), flags, 0644);
+    if (fd < 0) {
+      if (errno == ENOENT) return Status::NotFound(fmt::format("{}: no such file", path));
+      return ErrnoStatus("open", path, errno);
+    }
+    return std::unique_ptr<File>(new PosixFile(fd, path));
+  }
+
+  Status Rename(const std::string& from, const std::string& to) override {
+    if (rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus("rename " + from + " to", to, errno);
+    return Status::Ok();
+  }
+
+  Status Remove(const std::string& path) override {
+    if (unlink(path.c_str()) != 0) return ErrnoStatus("remove", path, errno);
+    return Status::Ok();
+  }
+
+  Status CreateDir(const std::string& path) override {
+    if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoStatus("create directory", path, errno);
+    return Status::Ok();
+  }
+
+  Status SyncDir(const std::string& path) override {
+    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open directory", path, errno);
+    int rc = fsync(fd);
+    int err = errno;
+    close(fd);
+    if (rc != 0) return ErrnoStatus("fsync directory", path, err);
+    return Status::Ok();
+  }
+
+  Result<std::vector<std::string>> ListDir(const std::string& path) override {
+    DIR* dir = opendir(path.c_str());
+    if (dir == nullptr) {
+      if (errno == ENOENT) return Status::NotFound(fmt::format("{}: no such directory", path));
+      return ErrnoStatus("list directory", path, errno);
+    }
+    std::vector<std::string> names;
+    while (struct dirent* entry = readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name != "." && name != "..") names.push_back(std::move(name));
+    }
+    closedir(dir);
+    return names;
+  }
+
+  Result<bool> Exists(const std::string& path) override {
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0) return true;
+    if (errno == ENOENT) return false;
+    return ErrnoStatus("stat", path, errno);
+  }
+
+  Result<std::unique_ptr<FileLock>> Lock(const std::string& path) override {
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoStatus("open lock file", path, errno);
+    while (flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      return ErrnoStatus("lock", path, err);
+    }
+    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+  }
+
+  Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) override {
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("inotify_init for", path, errno);
+    if (inotify_add_watch(fd, path.c_str(), IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF) < 0) {
+      int err = errno;
+      close(fd);
+      return ErrnoStatus("watch", path, err);
+    }
+    return std::unique_ptr<FileWatch>(new InotifyWatch(fd));
+  }
+};
+
+}  // namespace
+
+FileSystem* PosixFileSystem() {
+  static PosixFs* fs = new PosixFs();  // never destroyed: used until exit
+  return fs;
+}
+
+}  // namespace eventlog

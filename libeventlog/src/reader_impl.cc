@@ -1,0 +1,245 @@
+// The Reader: walks frames in read-only mappings of the segments, verifying each frame's
+// checksum before handing out its events, and never reading past the committed end that
+// HEAD publishes (format-spec §6). Closed segments are read to their file size.
+#include "reader_impl.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "format.h"
+#include "frame.h"
+#include "log_impl.h"
+#include "segment.h"
+#include "segment_index.h"
+
+namespace eventlog {
+namespace {
+
+constexpr uint64_t kNoSegment = UINT64_MAX;
+
+class ReaderImpl final : public Reader {
+ public:
+  explicit ReaderImpl(Log::Impl* log) : log_(log) {}
+
+  Status SeekToOffset(uint64_t offset) override;
+  Status SeekToTime(int64_t timestamp_ns) override;
+  Result<bool> Next(Event* event) override;
+  uint64_t position() const override { return next_offset_; }
+  Status WaitForAppend(int timeout_ms) override;
+
+ private:
+  Status OpenSegmentAt(uint64_t base);
+  Status RefreshLimit();
+  Result<bool> NextFrame();
+  Result<bool> AdvanceSegment();
+  uint64_t IndexedPosition(uint64_t offset, int64_t timestamp) const;
+  Status CorruptFrame(uint64_t position, const std::string& why) const;
+
+  Log::Impl* log_;
+  uint64_t segment_base_ = kNoSegment;
+  std::unique_ptr<File> segment_;
+  std::unique_ptr<MappedRegion> map_;
+  uint64_t limit_ = 0;       // readable bytes of the current segment
+  bool closed_ = false;      // a newer segment exists: read to the file's end
+  uint64_t position_ = 0;    // next frame position
+  uint64_t next_offset_ = 0; // next offset to return
+  int64_t time_floor_ = INT64_MIN;  // SeekToTime: skip events older than this
+  bool positioned_ = false;
+
+  FrameHeader frame_;
+  const char* cursor_ = nullptr;  // next event record in the current frame
+  const char* frame_end_ = nullptr;
+  std::vector<HeaderView> headers_;
+
+  uint64_t seen_sequence_ = 0;
+  std::unique_ptr<FileWatch> watch_;
+};
+
+Status ReaderImpl::CorruptFrame(uint64_t position, const std::string& why) const {
+  return Status::Corruption(fmt::format("segment {}: {} at byte {} (offset {} onwards)", SegmentFileName(segment_base_),
+                                        why, position, next_offset_));
+}
+
+Status ReaderImpl::OpenSegmentAt(uint64_t base) {
+  map_.reset();
+  cursor_ = frame_end_ = nullptr;
+  EVLOG_ASSIGN_OR_RETURN(segment_, OpenSegment(log_->fs(), log_->dir(), base, log_->meta().log_id, OpenMode::kReadOnly));
+  segment_base_ = base;
+  position_ = format::segment::kHeaderSize;
+  return RefreshLimit();
+}
+
+// Learns how far the current segment may be read: HEAD's committed end for the active
+// segment, the file size for a closed one. Remaps when the readable part grew.
+Status ReaderImpl::RefreshLimit() {
+  EVLOG_ASSIGN_OR_RETURN(HeadRecord head, log_->CommittedHead());
+  seen_sequence_ = head.sequence;
+  EVLOG_ASSIGN_OR_RETURN(uint64_t size, segment_->Size());
+  if (segment_base_ < head.segment_base) {
+    closed_ = true;
+    limit_ = size;
+  } else if (segment_base_ == head.segment_base) {
+    closed_ = false;
+    limit_ = head.committed_end;
+    if (limit_ > size) {
+      return Status::Corruption(fmt::format("segment {}: file is {} bytes but {} bytes were committed",
+                                            SegmentFileName(segment_base_), size, limit_));
+    }
+  } else {
+    closed_ = false;  // created by a roll that has not been published yet
+    limit_ = format::segment::kHeaderSize;
+  }
+  if (!map_ || map_->bytes().size() < limit_) {
+    const char* old_base = map_ ? map_->bytes().data() : nullptr;
+    EVLOG_ASSIGN_OR_RETURN(map_, segment_->Map(limit_));
+    if (cursor_ != nullptr) {  // keep the frame being read valid in the new mapping
+      cursor_ = map_->bytes().data() + (cursor_ - old_base);
+      frame_end_ = map_->bytes().data() + (frame_end_ - old_base);
+    }
+  }
+  return Status::Ok();
+}
+
+// Index lookup: the position of the last indexed frame that starts at or before `offset`
+// and no later than `timestamp`, validated against the segment; the segment start if none.
+uint64_t ReaderImpl::IndexedPosition(uint64_t offset, int64_t timestamp) const {
+  uint64_t best = format::segment::kHeaderSize;
+  std::vector<IndexEntry> entries = ReadIndex(log_->fs(), log_->dir(), segment_base_, log_->meta().log_id);
+  auto it = std::upper_bound(entries.begin(), entries.end(), std::make_pair(offset, timestamp),
+                             [](const std::pair<uint64_t, int64_t>& key, const IndexEntry& e) {
+                               return key.first < e.offset || key.second <= e.timestamp;
+                             });
+  while (it != entries.begin()) {
+    --it;
+    FrameHeader h;
+    std::string why;
+    std::string_view data = map_->bytes().substr(0, limit_);
+    if (it->position < limit_ && ParseFrame(data, it->position, false, &h, &why) == FrameParse::kOk &&
+        h.base_offset == it->offset) {
+      return it->position;
+    }
+  }
+  return best;
+}
+
+Status ReaderImpl::SeekToOffset(uint64_t offset) {
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
+  if (segments.empty()) return Status::Corruption(log_->dir() + ": log has no segment files");
+  offset = std::max(offset, segments.front());
+  auto it = std::upper_bound(segments.begin(), segments.end(), offset);
+  EVLOG_RETURN_IF_ERROR(OpenSegmentAt(*std::prev(it)));
+  position_ = IndexedPosition(offset, INT64_MAX);
+  next_offset_ = offset;
+  time_floor_ = INT64_MIN;
+  positioned_ = true;
+  return Status::Ok();
+}
+
+Status ReaderImpl::SeekToTime(int64_t timestamp_ns) {
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
+  if (segments.empty()) return Status::Corruption(log_->dir() + ": log has no segment files");
+  // Timestamps never decrease, so the answer lies in the newest segment whose first frame
+  // is older than the target (or in the oldest segment).
+  for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
+    EVLOG_RETURN_IF_ERROR(OpenSegmentAt(*it));
+    FrameHeader h;
+    std::string why;
+    const uint64_t start = format::segment::kHeaderSize;
+    bool older = start < limit_ &&
+                 ParseFrame(map_->bytes().substr(0, limit_), start, false, &h, &why) == FrameParse::kOk &&
+                 h.first_timestamp < timestamp_ns;
+    if (older || std::next(it) == segments.rend()) break;
+  }
+  position_ = IndexedPosition(UINT64_MAX, timestamp_ns);
+  next_offset_ = segment_base_;
+  time_floor_ = timestamp_ns;
+  positioned_ = true;
+  return Status::Ok();
+}
+
+// Moves to the segment after the current (closed) one. False if there is none yet.
+Result<bool> ReaderImpl::AdvanceSegment() {
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
+  auto it = std::upper_bound(segments.begin(), segments.end(), segment_base_);
+  if (it == segments.end()) return false;
+  if (*it < next_offset_) {
+    return Status::Corruption(fmt::format("segment {} starts at offset {}, before the end of the previous segment ({})",
+                                          SegmentFileName(*it), *it, next_offset_));
+  }
+  EVLOG_RETURN_IF_ERROR(OpenSegmentAt(*it));
+  next_offset_ = std::max(next_offset_, *it);
+  return true;
+}
+
+// Loads the next frame of the current segment into the cursor. False at the readable end.
+Result<bool> ReaderImpl::NextFrame() {
+  while (true) {
+    if (position_ >= limit_) {
+      EVLOG_RETURN_IF_ERROR(RefreshLimit());
+      if (position_ < limit_) continue;
+      if (!closed_) return false;
+      EVLOG_ASSIGN_OR_RETURN(bool advanced, AdvanceSegment());
+      if (!advanced) return false;
+      continue;
+    }
+    std::string why;
+    FrameParse parse = ParseFrame(map_->bytes().substr(0, limit_), position_, false, &frame_, &why);
+    if (parse != FrameParse::kOk) {
+      return CorruptFrame(position_, parse == FrameParse::kInvalid ? why : "frame cut short below the committed end");
+    }
+    const char* start = map_->bytes().data() + position_;
+    position_ += frame_.aligned_length();
+    if (!frame_.has_events() || frame_.next_offset() <= next_offset_ || frame_.last_timestamp < time_floor_) continue;
+    cursor_ = start + format::frame::kHeaderSize;
+    frame_end_ = start + frame_.length;
+    return true;
+  }
+}
+
+Result<bool> ReaderImpl::Next(Event* event) {
+  if (!positioned_) EVLOG_RETURN_IF_ERROR(SeekToOffset(0));
+  while (true) {
+    if (cursor_ == nullptr || cursor_ >= frame_end_) {
+      cursor_ = frame_end_ = nullptr;
+      EVLOG_ASSIGN_OR_RETURN(bool more, NextFrame());
+      if (!more) return false;
+    }
+    EventRecord r;
+    if (!DecodeEventRecord(&cursor_, frame_end_, &r, &headers_)) {
+      return CorruptFrame(position_ - frame_.aligned_length(), "event record does not decode");
+    }
+    const uint64_t offset = frame_.base_offset + r.offset_delta;
+    const int64_t timestamp = frame_.first_timestamp + static_cast<int64_t>(r.timestamp_delta);
+    if (offset < next_offset_ || timestamp < time_floor_) continue;
+    time_floor_ = INT64_MIN;
+    next_offset_ = offset + 1;
+    event->offset = offset;
+    event->timestamp_ns = timestamp;
+    event->key = r.key;
+    event->headers = headers_;
+    event->payload = r.payload;
+    return true;
+  }
+}
+
+Status ReaderImpl::WaitForAppend(int timeout_ms) {
+  if (!watch_) {
+    EVLOG_ASSIGN_OR_RETURN(watch_, log_->fs()->Watch(log_->Path(format::kHeadFileName)));
+  }
+  // Checked after the watch exists, so a commit between the last read and now is not missed.
+  EVLOG_ASSIGN_OR_RETURN(HeadRecord head, log_->CommittedHead());
+  if (head.sequence != seen_sequence_) {
+    seen_sequence_ = head.sequence;
+    return Status::Ok();
+  }
+  return watch_->Wait(timeout_ms);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Reader>> NewReaderImpl(Log::Impl* log) {
+  return std::unique_ptr<Reader>(new ReaderImpl(log));
+}
+
+}  // namespace eventlog

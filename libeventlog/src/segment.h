@@ -1,0 +1,32 @@
+// Segment files (format-spec §4): naming, creation and opening with header validation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eventlog/file_system.h"
+#include "format_blocks.h"
+
+namespace eventlog {
+
+std::string SegmentFileName(uint64_t base_offset);
+std::string IndexFileName(uint64_t base_offset);
+// Parses "<20 digits>.seg"; false for any other name.
+bool ParseSegmentFileName(std::string_view name, uint64_t* base_offset);
+
+// Base offsets of the segments in `dir`, ascending.
+Result<std::vector<uint64_t>> ListSegments(FileSystem* fs, const std::string& dir);
+
+// Creates `path` durably with `contents`: write NAME.tmp, sync, rename, sync the directory.
+Status CreateFileDurably(FileSystem* fs, const std::string& dir, const std::string& name,
+                         std::string_view contents);
+
+// Opens a segment and checks its header against the log id and the base offset its name
+// promises. Errors name the file.
+Result<std::unique_ptr<File>> OpenSegment(FileSystem* fs, const std::string& dir, uint64_t base_offset,
+                                          const LogId& log_id, OpenMode mode);
+
+}  // namespace eventlog

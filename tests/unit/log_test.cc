@@ -1,0 +1,193 @@
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "format.h"
+#include "segment.h"
+#include "test_helpers.h"
+
+namespace eventlog::test {
+
+static std::string ThreadEvent(int thread, int i) { return "t" + std::to_string(thread) + "-" + std::to_string(i); }
+
+TEST_CASE("AppendedEventsReadBackWithOffsetsKeysHeadersAndBinaryPayloads") {
+  TestLog t;
+  std::string binary;
+  for (int c = 0; c < 256; ++c) binary.push_back(static_cast<char>(c));
+  HeaderView headers[] = {{"type", "created"}, {"bin", std::string_view("\0\xff", 2)}};
+  Batch batch = t.log().NewBatch();
+  REQUIRE(batch.Add({.payload = "first"}).ok());
+  REQUIRE(batch.Add({.key = std::string_view("k"), .headers = headers, .payload = binary}).ok());
+  REQUIRE(batch.Add({.key = std::string_view(""), .payload = ""}).ok());
+  auto appended = t.log().Append(batch);
+  REQUIRE(appended.has_value());
+  CHECK(appended->first_offset == 0);
+  CHECK(appended->count == 3);
+
+  auto events = t.ReadAll();
+  REQUIRE(events.has_value());
+  REQUIRE(events->size() == 3);
+  CHECK((*events)[0].offset == 0);
+  CHECK_FALSE((*events)[0].key.has_value());
+  CHECK((*events)[1].key == "k");
+  CHECK((*events)[1].headers.size() == 2);
+  CHECK((*events)[1].headers[1].second == std::string("\0\xff", 2));
+  CHECK((*events)[1].payload == binary);
+  CHECK((*events)[2].key == "");
+  CHECK((*events)[2].payload.empty());
+  CHECK((*events)[2].offset == 2);
+}
+
+TEST_CASE("TimestampsAreAssignedAndNeverDecrease") {
+  TestLog t;
+  for (int i = 0; i < 20; ++i) REQUIRE(t.Append({"e"}).has_value());
+  auto events = t.ReadAll();
+  REQUIRE(events.has_value());
+  for (size_t i = 1; i < events->size(); ++i) CHECK((*events)[i].timestamp >= (*events)[i - 1].timestamp);
+  CHECK(events->front().timestamp > 1'600'000'000'000'000'000);
+}
+
+TEST_CASE("OversizedEventIsRefusedWithAClearError") {
+  TestLog t({.segment_bytes = 64 * 1024, .max_event_bytes = 1000});
+  Batch batch = t.log().NewBatch();
+  Status s = batch.Add({.payload = std::string(1000, 'x')});
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().find("maximum event size of 1000") != std::string::npos);
+  CHECK(batch.empty());
+}
+
+TEST_CASE("SegmentsRollAtTheConfiguredSizeAndReadAcrossThem") {
+  TestLog t({.segment_bytes = 4096});
+  for (int i = 0; i < 100; ++i) REQUIRE(t.Append({std::string(100, 'a' + i % 26)}).has_value());
+  auto info = t.log().Info();
+  REQUIRE(info.has_value());
+  CHECK(info->segment_count > 3);
+  CHECK(info->next_offset == 100);
+  auto payloads = t.Payloads();
+  REQUIRE(payloads.size() == 100);
+  for (int i = 0; i < 100; ++i) CHECK(payloads[i] == std::string(100, 'a' + i % 26));
+  for (uint64_t base : {0ull}) CHECK(t.Contents(t.SegmentPath(base)).size() <= 4096);
+}
+
+TEST_CASE("SeekToOffsetUsesTheIndexAndLandsOnTheExactEvent") {
+  TestLog t({.segment_bytes = 1 << 20});
+  for (int i = 0; i < 50; ++i) REQUIRE(t.Append(Numbered("e", i * 20, 20)).has_value());
+  auto reader = t.log().NewReader();
+  REQUIRE(reader.has_value());
+  for (uint64_t target : {0ull, 1ull, 499ull, 777ull, 999ull}) {
+    REQUIRE((*reader)->SeekToOffset(target).ok());
+    Event e;
+    auto more = (*reader)->Next(&e);
+    REQUIRE(more.has_value());
+    REQUIRE(*more);
+    CHECK(e.offset == target);
+    CHECK(e.payload == "e" + std::to_string(target));
+  }
+  CHECK(t.Contents(std::string(TestLog::kDir) + "/" + IndexFileName(0)).size() > format::index::kHeaderSize);
+}
+
+TEST_CASE("SeekToTimeFindsTheFirstEventAtOrAfterTheTime") {
+  TestLog t({.segment_bytes = 4096});
+  for (int i = 0; i < 60; ++i) REQUIRE(t.Append({std::string(90, 'x') + std::to_string(i)}).has_value());
+  auto events = t.ReadAll();
+  REQUIRE(events.has_value());
+  auto reader = t.log().NewReader();
+  REQUIRE(reader.has_value());
+  for (size_t i : {size_t{0}, size_t{17}, size_t{59}}) {
+    REQUIRE((*reader)->SeekToTime((*events)[i].timestamp).ok());
+    Event e;
+    REQUIRE((*reader)->Next(&e).value());
+    CHECK(e.timestamp_ns == (*events)[i].timestamp);
+    CHECK(e.offset <= (*events)[i].offset);  // equal timestamps: the earliest such event
+  }
+}
+
+TEST_CASE("LargeAtomicBatchSpansFramesAndIsVisibleWhole") {
+  TestLog t({.segment_bytes = 64 << 20});
+  std::vector<std::string> payloads = Numbered(std::string(1000, 'p'), 0, 3000);  // ~3 MB: many frames
+  REQUIRE(t.Append({"before"}).has_value());
+  auto appended = t.Append(payloads);
+  REQUIRE(appended.has_value());
+  CHECK(appended->first_offset == 1);
+  auto read = t.Payloads();
+  REQUIRE(read.size() == 3001);
+  CHECK(read[3000] == payloads.back());
+}
+
+TEST_CASE("BatchLargerThanASegmentIsRefusedWithNothingAppended") {
+  TestLog t({.segment_bytes = 8192});
+  Batch batch = t.log().NewBatch();
+  Status s;
+  for (int i = 0; i < 200 && s.ok(); ++i) s = batch.Add({.payload = std::string(100, 'x')});
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(s.message().find("segment") != std::string::npos);
+  CHECK(t.Payloads().empty());
+}
+
+TEST_CASE("ExpectNextConflictAppendsNothing") {
+  TestLog t;
+  REQUIRE(t.Append({"a", "b"}).has_value());
+  auto conflict = t.Append({"c"}, {.expect_next = 5});
+  CHECK(conflict.status().code() == StatusCode::kConflict);
+  auto ok = t.Append({"c"}, {.expect_next = 2});
+  REQUIRE(ok.has_value());
+  CHECK(ok->first_offset == 2);
+  CHECK(t.Payloads() == std::vector<std::string>{"a", "b", "c"});
+}
+
+TEST_CASE("ConcurrentThreadsAreGroupCommittedWithoutLossAndInOrderPerThread") {
+  TestLog t;
+  constexpr int kThreads = 4, kPerThread = 200;
+  std::vector<std::thread> threads;
+  for (int n = 0; n < kThreads; ++n) {
+    threads.emplace_back([&t, n] {
+      for (int i = 0; i < kPerThread; ++i) REQUIRE(t.Append({ThreadEvent(n, i)}).has_value());
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto payloads = t.Payloads();
+  REQUIRE(payloads.size() == kThreads * kPerThread);
+  std::vector<int> next(kThreads, 0);
+  for (const std::string& p : payloads) {
+    int n = p[1] - '0';
+    CHECK(p == ThreadEvent(n, next[n]));
+    ++next[n];
+  }
+}
+
+TEST_CASE("ReopenedLogContinuesOffsetsAndTheChain") {
+  TestLog t({.segment_bytes = 4096});
+  for (int i = 0; i < 40; ++i) REQUIRE(t.Append({std::string(200, 'z')}).has_value());
+  REQUIRE(t.Reopen().ok());
+  auto appended = t.Append({"after"});
+  REQUIRE(appended.has_value());
+  CHECK(appended->first_offset == 40);
+  REQUIRE(t.Reopen().ok());
+  REQUIRE(t.log().Recover().ok());
+  CHECK(t.log().recovery_notes().empty());
+  CHECK(t.Payloads().back() == "after");
+}
+
+TEST_CASE("FailedFsyncPutsTheAppenderInTheFailedStateUntilReopened") {
+  TestLog t;
+  REQUIRE(t.Append({"durable"}).has_value());
+  t.fs().FailNext(testing::FaultOp::kSync);
+  CHECK(t.Append({"lost?"}).status().code() == StatusCode::kFailed);
+  CHECK(t.Append({"refused"}).status().code() == StatusCode::kFailed);  // never retried and trusted
+  REQUIRE(t.Reopen().ok());
+  REQUIRE(t.Append({"again"}).has_value());
+  auto payloads = t.Payloads();
+  CHECK(payloads.front() == "durable");
+  CHECK(payloads.back() == "again");
+}
+
+TEST_CASE("WriteErrorIsNotAcknowledgedAndTheNextAppendRepairsTheTail") {
+  TestLog t;
+  REQUIRE(t.Append({"one"}).has_value());
+  t.fs().ShortWriteNext(10);
+  CHECK(t.Append({"two"}).status().code() == StatusCode::kIOError);
+  REQUIRE(t.Append({"three"}).has_value());
+  CHECK(t.Payloads() == std::vector<std::string>{"one", "three"});
+}
+
+}  // namespace eventlog::test

@@ -1,0 +1,50 @@
+// A small vocabulary for library tests: a log on the fault-injecting file system, and
+// helpers to append, read back, and damage files.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "eventlog/log.h"
+#include "fault_file_system.h"
+
+namespace eventlog::test {
+
+struct ReadEvent {
+  uint64_t offset;
+  int64_t timestamp;
+  std::optional<std::string> key;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string payload;
+};
+
+class TestLog {
+ public:
+  static constexpr const char* kDir = "/log";
+  explicit TestLog(LogLimits limits = {});
+
+  testing::FaultFileSystem& fs() { return fs_; }
+  Log& log() { return *log_; }
+  Status Reopen();  // closes and opens again (without creating)
+
+  Result<AppendResult> Append(const std::vector<std::string>& payloads, AppendOptions options = {});
+  Result<std::vector<ReadEvent>> ReadAll();
+  std::vector<std::string> Payloads();  // REQUIREs success
+
+  std::string SegmentPath(uint64_t base) const;
+  std::string Contents(const std::string& path) const;
+  void SetContents(const std::string& path, const std::string& data) { fs_.SetContents(path, data); }
+  void FlipBit(const std::string& path, uint64_t bit);
+
+ private:
+  testing::FaultFileSystem fs_;
+  LogLimits limits_;
+  std::unique_ptr<Log> log_;
+};
+
+std::vector<std::string> Numbered(const std::string& prefix, int from, int count);
+Result<std::vector<ReadEvent>> ReadFrom(Reader& reader);
+
+}  // namespace eventlog::test
