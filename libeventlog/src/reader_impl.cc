@@ -46,6 +46,10 @@ class ReaderImpl final : public Reader {
   uint64_t next_offset_ = 0; // next offset to return
   int64_t time_floor_ = INT64_MIN;  // SeekToTime: skip events older than this
   bool positioned_ = false;
+  // The prev_checksum chain (format-spec §5): verified while frames are read in sequence,
+  // across segment boundaries; unknown right after a seek.
+  uint64_t chain_checksum_ = 0;
+  bool chain_known_ = false;
 
   FrameHeader frame_;
   const char* cursor_ = nullptr;  // next event record in the current frame
@@ -133,6 +137,7 @@ Status ReaderImpl::SeekToOffset(uint64_t offset) {
   next_offset_ = offset;
   time_floor_ = INT64_MIN;
   positioned_ = true;
+  chain_known_ = false;
   return Status::Ok();
 }
 
@@ -155,6 +160,7 @@ Status ReaderImpl::SeekToTime(int64_t timestamp_ns) {
   next_offset_ = segment_base_;
   time_floor_ = timestamp_ns;
   positioned_ = true;
+  chain_known_ = false;
   return Status::Ok();
 }
 
@@ -188,6 +194,11 @@ Result<bool> ReaderImpl::NextFrame() {
     if (parse != FrameParse::kOk) {
       return CorruptFrame(position_, parse == FrameParse::kInvalid ? why : "frame cut short below the committed end");
     }
+    if (chain_known_ && frame_.prev_checksum != chain_checksum_) {
+      return CorruptFrame(position_, "frame does not chain to the previous frame (prev_checksum mismatch)");
+    }
+    chain_checksum_ = frame_.checksum;
+    chain_known_ = true;
     const char* start = map_->bytes().data() + position_;
     position_ += frame_.aligned_length();
     if (!frame_.has_events() || frame_.next_offset() <= next_offset_ || frame_.last_timestamp < time_floor_) continue;

@@ -145,3 +145,22 @@ TEST_CASE("ForeignOrDamagedMetaIsRefused") {
 }
 
 }  // namespace eventlog::test
+
+namespace eventlog::test {
+
+TEST_CASE("AFrameReplacedByAnotherValidFrameBreaksTheChain") {
+  TestLog t;
+  for (int i = 0; i < 5; ++i) REQUIRE(t.Append({"event" + std::to_string(i)}).has_value());
+  std::string segment = t.Contents(t.SegmentPath(0));
+  const size_t frame = (segment.size() - format::segment::kHeaderSize) / 5;  // equal-sized frames
+  const size_t second = format::segment::kHeaderSize + frame, third = second + frame;
+  segment.replace(third, frame, segment.substr(second, frame));  // each frame verifies alone
+  t.SetContents(t.SegmentPath(0), segment);
+  REQUIRE(t.Reopen().ok());
+  auto events = t.ReadAll();
+  REQUIRE_FALSE(events.has_value());
+  CHECK(events.status().code() == StatusCode::kCorruption);
+  CHECK(events.status().message().find("chain") != std::string::npos);
+}
+
+}  // namespace eventlog::test
