@@ -1,0 +1,231 @@
+// Unit tests for the CLI's parsers and encoders; the behaviour of the tool as a whole is
+// tested by the shell scripts next to this file, against the real binary.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "base64.h"
+#include "format_string.h"
+#include "input_framing.h"
+#include "json_envelope.h"
+#include "output_buffer.h"
+#include "position.h"
+#include "size_parse.h"
+#include "time_parse.h"
+
+namespace evlog {
+namespace {
+
+// Runs `write` against an OutputBuffer backed by a temporary file; returns what it wrote.
+template <typename F>
+std::string Capture(F write) {
+  FILE* file = std::tmpfile();
+  {
+    OutputBuffer out(fileno(file), 16);  // tiny, to exercise the flush paths
+    write(out);
+    REQUIRE(out.Flush());
+  }
+  std::string text;
+  std::rewind(file);
+  for (int c; (c = std::fgetc(file)) != EOF;) text += static_cast<char>(c);
+  std::fclose(file);
+  return text;
+}
+
+constexpr int64_t kNs = 1'000'000'000;
+
+TEST_CASE("ParseSizeAcceptsBinarySuffixes") {
+  CHECK(ParseSize("4096") == 4096u);
+  CHECK(ParseSize("64K") == 65536u);
+  CHECK(ParseSize("16m") == 16u << 20);
+  CHECK(ParseSize("1GiB") == 1u << 30);
+  CHECK_FALSE(ParseSize(""));
+  CHECK_FALSE(ParseSize("K"));
+  CHECK_FALSE(ParseSize("12X"));
+  CHECK_FALSE(ParseSize("-1"));
+  CHECK_FALSE(ParseSize("99999999999999999999G"));
+}
+
+TEST_CASE("ParseTimeForms") {
+  const int64_t now = 1'800'000'000 * kNs;
+  SUBCASE("rfc3339") {
+    CHECK(ParseTime("2026-11-29T10:00:00Z", now) == 1'795'946'400 * kNs);
+    CHECK(ParseTime("2026-11-29T12:00:00.5+02:00", now) == 1'795'946'400 * kNs + kNs / 2);
+    CHECK(ParseTime("2026-11-29t10:00:00.123456789123z", now) == 1'795'946'400 * kNs + 123456789);
+    CHECK(ParseTime("1970-01-01T00:00:00Z", now) == 0);
+    CHECK_FALSE(ParseTime("2026-02-30T00:00:00Z", now));
+    CHECK_FALSE(ParseTime("2026-11-29T10:00:00", now));  // a zone is required
+    CHECK_FALSE(ParseTime("2026-11-29T25:00:00Z", now));
+  }
+  SUBCASE("date") { CHECK(ParseTime("2026-11-29", now) == 1'795'910'400 * kNs); }
+  SUBCASE("epoch") {
+    CHECK(ParseTime("1795946400", now) == 1'795'946'400 * kNs);
+    CHECK(ParseTime("1795946400123", now) == 1'795'946'400 * kNs + 123'000'000);
+    CHECK(ParseTime("4102444800", now) == 4'102'444'800 * kNs);
+    CHECK_FALSE(ParseTime("99999999999", now));  // past 2262: beyond int64 nanoseconds
+  }
+  SUBCASE("relative") {
+    CHECK(ParseTime("-30s", now) == now - 30 * kNs);
+    CHECK(ParseTime("-10m", now) == now - 600 * kNs);
+    CHECK(ParseTime("-2h", now) == now - 7200 * kNs);
+    CHECK(ParseTime("-1d", now) == now - 86400 * kNs);
+    CHECK(ParseTime("-500ms", now) == now - kNs / 2);
+    CHECK_FALSE(ParseTime("-5", now));
+    CHECK_FALSE(ParseTime("-5y", now));
+  }
+}
+
+TEST_CASE("FormatRfc3339NanosRoundTrips") {
+  char text[kRfc3339NanosLength];
+  FormatRfc3339Nanos(1'795'946'400 * kNs + 123456789, text);
+  CHECK(std::string(text, sizeof(text)) == "2026-11-29T10:00:00.123456789Z");
+  FormatRfc3339Nanos(-1, text);
+  CHECK(std::string(text, sizeof(text)) == "1969-12-31T23:59:59.999999999Z");
+  for (int64_t t : {int64_t{0}, int64_t{951'782'400} * kNs + 7, int64_t{4'102'444'800} * kNs - 1}) {
+    FormatRfc3339Nanos(t, text);
+    CHECK(ParseTime(std::string_view(text, sizeof(text)), 0) == t);
+  }
+}
+
+TEST_CASE("PositionsResolveAgainstTheLog") {
+  eventlog::LogInfo info{.first_offset = 5, .next_offset = 20};
+  CHECK(StartOffset(*ParsePosition("beginning"), info) == 5);
+  CHECK(StartOffset(*ParsePosition("end"), info) == 20);
+  CHECK(StartOffset(*ParsePosition("-3"), info) == 17);
+  CHECK(StartOffset(*ParsePosition("-30"), info) == 0);
+  CHECK(StartOffset(*ParsePosition("12"), info) == 12);
+  CHECK(EndOffsetExclusive(*ParsePosition("end"), info) == 20);
+  CHECK(EndOffsetExclusive(*ParsePosition("-1"), info) == 20);
+  CHECK(EndOffsetExclusive(*ParsePosition("12"), info) == 13);
+  CHECK_FALSE(ParsePosition("x"));
+  CHECK_FALSE(ParsePosition("-"));
+}
+
+TEST_CASE("Base64RoundTripsEveryLength") {
+  std::string bytes;
+  for (int i = 0; i < 300; ++i) {
+    std::string encoded(Base64EncodedSize(bytes.size()), '\0');
+    REQUIRE(Base64Encode(bytes, encoded.data()) == encoded.size());
+    std::string decoded;
+    REQUIRE(Base64Decode(encoded, &decoded));
+    CHECK(decoded == bytes);
+    bytes += static_cast<char>(i * 37);
+  }
+  std::string out;
+  CHECK(Base64Decode("aGk", &out));
+  CHECK(out == "hi");
+  CHECK_FALSE(Base64Decode("aGk*", &out));
+  CHECK_FALSE(Base64Decode("a", &out));
+}
+
+TEST_CASE("Utf8Validation") {
+  CHECK(IsValidUtf8("plain ascii text, long enough for words"));
+  CHECK(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong
+  CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  CHECK_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  CHECK_FALSE(IsValidUtf8("abcdefgh\xe2\x82"));  // truncated
+  CHECK_FALSE(IsValidUtf8("\xff"));
+}
+
+TEST_CASE("JsonStringEscaping") {
+  std::string input = "q\"b\\n\nt\tc\x01\x1f\x7f ok ";
+  std::string text = Capture([&](OutputBuffer& out) { AppendJsonString(input, out); });
+  CHECK(text == "\"q\\\"b\\\\n\\nt\\tc\\u0001\\u001f\x7f ok \"");
+}
+
+TEST_CASE("EventJsonRoundTripsThroughTheDecoder") {
+  std::vector<eventlog::HeaderView> headers = {{"h1", "v1"}, {"h\xff", "x"}};
+  eventlog::Event event{.offset = 42, .timestamp_ns = 0, .key = std::string_view("k\x80", 2),
+                        .headers = headers, .payload = std::string_view("a\0b", 3)};
+  std::string json = Capture([&](OutputBuffer& out) { AppendEventJson(event, out); });
+  CHECK(json.find("\"offset\":42,\"timestamp\":\"1970-01-01T00:00:00.000000000Z\"") !=
+        std::string::npos);
+  CHECK(json.find("\"key_encoding\":\"base64\"") != std::string::npos);
+  CHECK(json.find("\"headers_encoding\":\"base64\"") != std::string::npos);
+  CHECK(json.find("\"payload\":\"a\\u0000b\"") != std::string::npos);
+  DecodedEnvelope decoded;
+  REQUIRE(DecodeEnvelope(json, &decoded).ok());
+  CHECK(decoded.has_key);
+  CHECK(decoded.key == std::string("k\x80", 2));
+  CHECK(decoded.payload == std::string("a\0b", 3));
+  REQUIRE(decoded.headers.size() == 2);
+  CHECK(decoded.headers[1].first == "h\xff");
+}
+
+TEST_CASE("DecodeKcatEnvelope") {
+  DecodedEnvelope decoded;
+  REQUIRE(DecodeEnvelope(R"({"topic":"t","partition":0,"offset":9,"tstype":"create","ts":1,)"
+                         R"("broker":1,"headers":["b","2","a","1"],"key":null,"payload":"p"})",
+                         &decoded)
+              .ok());
+  CHECK_FALSE(decoded.has_key);
+  CHECK(decoded.payload == "p");
+  REQUIRE(decoded.headers.size() == 2);
+  CHECK(decoded.headers[0] == std::pair<std::string, std::string>("b", "2"));
+}
+
+TEST_CASE("DecodeRejectsBadEnvelopes") {
+  DecodedEnvelope decoded;
+  auto status = DecodeEnvelope("{\"payload\":", &decoded);
+  CHECK(status.code() == eventlog::StatusCode::kInvalidArgument);
+  CHECK(status.message().find("invalid JSON") != std::string::npos);
+  CHECK_FALSE(DecodeEnvelope("[1]", &decoded).ok());
+  CHECK_FALSE(DecodeEnvelope(R"({"key":5})", &decoded).ok());
+  CHECK_FALSE(DecodeEnvelope(R"({"payload":"*","payload_encoding":"base64"})", &decoded).ok());
+  CHECK_FALSE(DecodeEnvelope(R"({"headers":["odd"]})", &decoded).ok());
+}
+
+TEST_CASE("FormatStringTokens") {
+  std::vector<eventlog::HeaderView> headers = {{"a", "1"}, {"b", "2"}};
+  eventlog::Event event{.offset = 7, .timestamp_ns = 1'500'000'999, .key = std::nullopt,
+                        .headers = headers, .payload = "hello"};
+  auto format = FormatString::Compile("%o|%k|%s|%S|%T|%h|%%\\t\\0\\\\\\n");
+  REQUIRE(format);
+  std::string text = Capture([&](OutputBuffer& out) { format->Append(event, out); });
+  CHECK(text == std::string("7||hello|5|1500|a=1,b=2|%\t\0\\\n", 29));
+  CHECK_FALSE(FormatString::Compile("%x"));
+  CHECK_FALSE(FormatString::Compile("abc%"));
+  CHECK_FALSE(FormatString::Compile("\\q"));
+}
+
+// Feeds `input` through a pipe and collects the records the splitter hands out.
+std::vector<std::string> Split(const std::string& input, Framing framing, size_t max_bytes) {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  REQUIRE(write(fds[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
+  close(fds[1]);
+  RecordSplitter splitter(fds[0], framing, max_bytes);
+  std::vector<std::string> records;
+  InputRecord record;
+  while (!splitter.done()) {
+    while (splitter.NextBuffered(&record)) {
+      records.push_back(record.too_large ? "TOO LARGE " + std::to_string(record.size)
+                                         : std::string(record.bytes));
+    }
+    if (!splitter.done()) REQUIRE(splitter.Fill().ok());
+  }
+  close(fds[0]);
+  return records;
+}
+
+TEST_CASE("RecordSplitterFraming") {
+  using V = std::vector<std::string>;
+  CHECK(Split("a\n\nb", Framing::kLine, 100) == V{"a", "", "b"});
+  CHECK(Split("a\nb\n", Framing::kLine, 100) == V{"a", "b"});
+  CHECK(Split("", Framing::kLine, 100) == V{});
+  CHECK(Split(std::string("a\0b\nc\0", 6), Framing::kNul, 100) == V{"a", "b\nc"});
+  CHECK(Split("a\nb\n", Framing::kRaw, 100) == V{"a\nb\n"});
+  CHECK(Split("", Framing::kRaw, 100) == V{""});
+  CHECK(Split("ok\n" + std::string(500, 'x') + "\nok2", Framing::kLine, 100) ==
+        V{"ok", "TOO LARGE 500", "ok2"});
+  CHECK(Split(std::string(3 << 20, 'x') + "\nok", Framing::kLine, 100) ==
+        V{"TOO LARGE 3145728", "ok"});
+  CHECK(Split(std::string(101, 'x'), Framing::kRaw, 100) == V{"TOO LARGE 101"});
+}
+
+}  // namespace
+}  // namespace evlog
