@@ -54,30 +54,35 @@ void DecodeHeaderFields(const char* p, FrameHeader* h) {
   h->checksum = GetFixed64(p + f::kChecksumAt);
 }
 
-// Defence in depth behind the checksum: the records must exactly fill the body, their count
-// and offset deltas must match the header, and no timestamp may pass last_timestamp.
+// Defence in depth behind the checksum (format-spec §5.6 step 10): the records must exactly
+// fill the body; their count and offset deltas must match the header; timestamp deltas
+// start at 0, never decrease, and the last one reaches last_timestamp.
 bool CheckBody(const FrameHeader& h, std::string_view body, std::string* why) {
   if (!h.has_events()) return true;
   const char* p = body.data();
   const char* end = p + body.size();
   std::vector<HeaderView> headers;
-  uint64_t count = 0, last_delta = 0;
+  const uint64_t span = static_cast<uint64_t>(h.last_timestamp) - static_cast<uint64_t>(h.first_timestamp);
+  uint64_t count = 0, last_delta = 0, last_time_delta = 0;
   while (p < end) {
     EventRecord r;
     if (!DecodeEventRecord(&p, end, &r, &headers)) {
       *why = fmt::format("event record {} does not decode", count);
       return false;
     }
-    if ((count > 0 && r.offset_delta <= last_delta) || (count == 0 && r.offset_delta != 0) ||
-        static_cast<uint64_t>(h.first_timestamp) + r.timestamp_delta > static_cast<uint64_t>(h.last_timestamp)) {
-      *why = fmt::format("event record {} has an out-of-range offset or timestamp", count);
+    bool first = count == 0;
+    if ((first && (r.offset_delta != 0 || r.timestamp_delta != 0)) ||
+        (!first && (r.offset_delta <= last_delta || r.timestamp_delta < last_time_delta)) ||
+        r.timestamp_delta > span) {
+      *why = fmt::format("event record {} has an out-of-order offset or timestamp", count);
       return false;
     }
     last_delta = r.offset_delta;
+    last_time_delta = r.timestamp_delta;
     ++count;
   }
-  if (count != h.event_count || count == 0 || last_delta != h.last_offset_delta) {
-    *why = fmt::format("frame holds {} events, header says {}", count, h.event_count);
+  if (count != h.event_count || count == 0 || last_delta != h.last_offset_delta || last_time_delta != span) {
+    *why = fmt::format("frame body does not match its header ({} events, header says {})", count, h.event_count);
     return false;
   }
   return true;

@@ -38,9 +38,9 @@ Result<LogMeta> NewMeta(const LogLimits& limits) {
   const uint64_t cap = MaxEventForSegment(limits.segment_bytes);
   meta.max_event_bytes = limits.max_event_bytes == 0 ? std::min(LogLimits::kDefaultMaxEventBytes, cap)
                                                      : limits.max_event_bytes;
-  if (meta.max_event_bytes > cap || meta.max_event_bytes < 16) {
+  if (meta.max_event_bytes > cap || meta.max_event_bytes < 1) {
     return Status::InvalidArgument(fmt::format(
-        "maximum event size {} does not fit the segment size {}: it must be between 16 and {} bytes",
+        "maximum event size {} does not fit the segment size {}: it must be between 1 and {} bytes",
         meta.max_event_bytes, limits.segment_bytes, cap));
   }
   meta.segment_bytes = limits.segment_bytes;
@@ -68,12 +68,13 @@ Status CreateLog(FileSystem* fs, const std::string& dir, const LogLimits& limits
   EVLOG_ASSIGN_OR_RETURN(bool exists, fs->Exists(dir + "/" + std::string(format::kMetaFileName)));
   if (exists) return Status::Ok();
   EVLOG_ASSIGN_OR_RETURN(LogMeta meta, NewMeta(limits));
+  // META first (format-spec §2): a crash after it leaves a log that the next writer
+  // completes (recovery creates the missing first segment and HEAD).
+  EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, std::string(format::kMetaFileName), EncodeMeta(meta)));
   EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, SegmentFileName(0),
                                           EncodeSegmentHeader({meta.log_id, 0, meta.created_ns})));
-  HeadRecord head{1, 0, format::segment::kHeaderSize, 0, 0, 0};
-  EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, std::string(format::kHeadFileName), EncodeHead(head)));
-  // META last: its presence is what makes the directory a log.
-  return CreateFileDurably(fs, dir, std::string(format::kMetaFileName), EncodeMeta(meta));
+  HeadRecord head{0, 0, format::segment::kHeaderSize, 0, 0, 0};
+  return CreateFileDurably(fs, dir, std::string(format::kHeadFileName), EncodeHead(head));
 }
 
 Result<LogMeta> ReadMeta(FileSystem* fs, const std::string& dir) {

@@ -95,7 +95,7 @@ Status LogWriter::RecoverTail(ScanPosition start) {
   {
     EVLOG_ASSIGN_OR_RETURN(auto map, segment_->Map(size));
     scan = ScanBatches(map->bytes(), start);
-    if (!scan.reached_end) valid_after = ValidFrameAfter(map->bytes(), scan.bad_position + format::frame::kAlignment);
+    if (!scan.reached_end) valid_after = ValidFrameAfter(map->bytes(), scan.bad_position);
     if (!scan.reached_end || scan.end.position != start.position || !start.chain_known) {
       EVLOG_RETURN_IF_ERROR(RebuildIndex(log_->fs(), log_->dir(), segment_base_, log_->meta().log_id, map->bytes(),
                                          scan.end.position));

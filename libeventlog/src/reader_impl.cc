@@ -49,6 +49,8 @@ class ReaderImpl final : public Reader {
   // The prev_checksum chain (format-spec §5): verified while frames are read in sequence,
   // across segment boundaries; unknown right after a seek.
   uint64_t chain_checksum_ = 0;
+  uint64_t chain_next_offset_ = 0;
+  int64_t chain_timestamp_ = 0;
   bool chain_known_ = false;
 
   FrameHeader frame_;
@@ -173,6 +175,7 @@ Result<bool> ReaderImpl::AdvanceSegment() {
     return Status::Corruption(fmt::format("segment {} starts at offset {}, before the end of the previous segment ({})",
                                           SegmentFileName(*it), *it, next_offset_));
   }
+  if (*it > next_offset_) chain_known_ = false;  // a gap left by compaction (format-spec §4.3)
   EVLOG_RETURN_IF_ERROR(OpenSegmentAt(*it));
   next_offset_ = std::max(next_offset_, *it);
   return true;
@@ -194,8 +197,18 @@ Result<bool> ReaderImpl::NextFrame() {
     if (parse != FrameParse::kOk) {
       return CorruptFrame(position_, parse == FrameParse::kInvalid ? why : "frame cut short below the committed end");
     }
+    // Sequence checks against the previous frame (format-spec §5.6 steps 12-14).
     if (chain_known_ && frame_.prev_checksum != chain_checksum_) {
       return CorruptFrame(position_, "frame does not chain to the previous frame (prev_checksum mismatch)");
+    }
+    if (chain_known_ && frame_.has_events() && (frame_.base_offset != chain_next_offset_ ||
+                                                frame_.first_timestamp < chain_timestamp_)) {
+      return CorruptFrame(position_, fmt::format("frame starts at offset {}, expected {}", frame_.base_offset,
+                                                 chain_next_offset_));
+    }
+    if (frame_.has_events()) {
+      chain_next_offset_ = frame_.next_offset();
+      chain_timestamp_ = frame_.last_timestamp;
     }
     chain_checksum_ = frame_.checksum;
     chain_known_ = true;

@@ -37,7 +37,7 @@ using FrameVisitor = std::function<void(const FrameHeader& frame, uint64_t posit
 
 ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVisitor& on_frame = nullptr);
 
-// True if a verifiable frame starts at any 8-aligned position in [from, data.size()).
+// True if a checksum-valid frame starts at any 8-aligned position in [from, data.size()).
 // A valid frame behind a bad one means committed data was damaged: a torn write leaves
 // nothing valid behind it.
 bool ValidFrameAfter(std::string_view data, uint64_t from);
