@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -29,6 +30,12 @@ class PosixMappedRegion final : public MappedRegion {
     if (length_ > 0) munmap(base_, length_);
   }
   std::string_view bytes() const override { return {static_cast<const char*>(base_), length_}; }
+
+  void DropBefore(uint64_t position) override {
+    const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    const uint64_t end = std::min<uint64_t>(position, length_) / page * page;
+    if (end > 0) madvise(base_, end, MADV_DONTNEED);  // advisory: failure changes nothing
+  }
 
  private:
   void* base_;

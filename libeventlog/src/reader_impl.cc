@@ -17,6 +17,8 @@ namespace eventlog {
 namespace {
 
 constexpr uint64_t kNoSegment = UINT64_MAX;
+// A sequential reader releases the pages it has read once per this many bytes.
+constexpr uint64_t kDropEveryBytes = 8 << 20;
 
 class ReaderImpl final : public Reader {
  public:
@@ -43,6 +45,7 @@ class ReaderImpl final : public Reader {
   uint64_t limit_ = 0;       // readable bytes of the current segment
   bool closed_ = false;      // a newer segment exists: read to the file's end
   uint64_t position_ = 0;    // next frame position
+  uint64_t dropped_before_ = 0;
   uint64_t next_offset_ = 0; // next offset to return
   int64_t time_floor_ = INT64_MIN;  // SeekToTime: skip events older than this
   bool positioned_ = false;
@@ -73,6 +76,7 @@ Status ReaderImpl::OpenSegmentAt(uint64_t base) {
   EVLOG_ASSIGN_OR_RETURN(segment_, OpenSegment(log_->fs(), log_->dir(), base, log_->meta().log_id, OpenMode::kReadOnly));
   segment_base_ = base;
   position_ = format::segment::kHeaderSize;
+  dropped_before_ = 0;
   return RefreshLimit();
 }
 
@@ -191,6 +195,10 @@ Result<bool> ReaderImpl::NextFrame() {
       EVLOG_ASSIGN_OR_RETURN(bool advanced, AdvanceSegment());
       if (!advanced) return false;
       continue;
+    }
+    if (position_ >= dropped_before_ + kDropEveryBytes) {  // bound resident memory of long reads
+      map_->DropBefore(position_);
+      dropped_before_ = position_;
     }
     std::string why;
     FrameParse parse = ParseFrame(map_->bytes().substr(0, limit_), position_, false, &frame_, &why);

@@ -28,6 +28,10 @@ class MappedRegion {
  public:
   virtual ~MappedRegion() = default;
   virtual std::string_view bytes() const = 0;
+  // Declares that bytes below `position` will not be read again. The mapping stays valid;
+  // the OS may drop those pages from this process (they stay cached), which keeps a long
+  // sequential read's resident memory bounded.
+  virtual void DropBefore(uint64_t position) { (void)position; }
 };
 
 class File {
