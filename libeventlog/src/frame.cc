@@ -90,6 +90,9 @@ bool CheckBody(const FrameHeader& h, std::string_view body, std::string* why) {
 
 }  // namespace
 
+// The steps of format-spec §5.6, in order. Steps 1-5 establish that the bytes are a frame
+// someone wrote (checksum-valid); what fails after that is damage or a newer version, never
+// a torn write, which recovery must not confuse with a torn tail.
 FrameParse ParseFrame(std::string_view data, uint64_t pos, bool check_body, FrameHeader* h,
                       std::string* why) {
   if (pos + 4 > data.size()) return FrameParse::kTruncated;
@@ -97,17 +100,17 @@ FrameParse ParseFrame(std::string_view data, uint64_t pos, bool check_body, Fram
   if (GetFixed32(p + f::kLengthAt) == 0) return FrameParse::kNoFrame;
   if (pos + f::kHeaderSize > data.size()) return FrameParse::kTruncated;
   DecodeHeaderFields(p, h);
-  if (GetFixed16(p + f::kMagicAt) != f::kMagic || static_cast<uint8_t>(p[f::kVersionAt]) != f::kVersion) {
-    *why = "bad frame magic or version";
-    return FrameParse::kInvalid;
-  }
   if (h->length < f::kHeaderSize) {
-    *why = fmt::format("frame length {} is below the header size", h->length);
+    *why = fmt::format("bad frame length {}", h->length);
     return FrameParse::kInvalid;
   }
   // Never trust a length before the checksum has vouched for it: an implausible one means
   // the frame was cut short (at the tail) or the length word itself is damaged.
   if (h->aligned_length() > data.size() - pos) return FrameParse::kTruncated;
+  if (GetFixed16(p + f::kMagicAt) != f::kMagic) {
+    *why = "bad frame magic";
+    return FrameParse::kInvalid;
+  }
   std::string_view body(p + f::kHeaderSize, h->length - f::kHeaderSize);
   StreamingChecksum sum;
   sum.Update(std::string_view(p, f::kChecksumAt));
@@ -116,21 +119,29 @@ FrameParse ParseFrame(std::string_view data, uint64_t pos, bool check_body, Fram
     *why = "checksum mismatch";
     return FrameParse::kInvalid;
   }
+  if (static_cast<uint8_t>(p[f::kVersionAt]) != f::kVersion || GetFixed32(p + f::kFlagsAt) != 0) {
+    *why = fmt::format("unsupported frame version {} or flags {:#x} (written by a newer evlog?)",
+                       static_cast<uint8_t>(p[f::kVersionAt]), GetFixed32(p + f::kFlagsAt));
+    return FrameParse::kUnsupported;
+  }
   for (uint64_t i = h->length; i < h->aligned_length(); ++i) {
     if (p[i] != 0) {
-      *why = "non-zero padding after frame";
-      return FrameParse::kInvalid;
+      *why = "nonzero padding after frame";
+      return FrameParse::kDamaged;
     }
   }
-  if (!KnownKind(h->kind) || GetFixed32(p + f::kFlagsAt) != 0 || GetFixed32(p + f::kReservedAt) != 0) {
-    *why = fmt::format("frame kind {} or flags not supported by format version {}", h->kind, format::kFormatVersion);
-    return FrameParse::kInvalid;
+  if (!KnownKind(h->kind)) {
+    *why = fmt::format("unexpected frame kind {}", h->kind);
+    return FrameParse::kDamaged;
   }
-  if (h->last_timestamp < h->first_timestamp || (h->has_events() && h->event_count == 0)) {
+  if (!h->has_events()) return FrameParse::kOk;  // skippable: nothing else is ours to check
+  if (h->event_count == 0 || h->last_offset_delta < h->event_count - 1 ||
+      h->last_timestamp < h->first_timestamp || h->base_offset + h->last_offset_delta > UINT64_MAX - 1 ||
+      h->base_offset + h->last_offset_delta < h->base_offset) {
     *why = "frame header fields are inconsistent";
-    return FrameParse::kInvalid;
+    return FrameParse::kDamaged;
   }
-  if (check_body && !CheckBody(*h, body, why)) return FrameParse::kInvalid;
+  if (check_body && !CheckBody(*h, body, why)) return FrameParse::kDamaged;
   return FrameParse::kOk;
 }
 

@@ -40,10 +40,17 @@ void EncodeFrameHeader(FrameHeader* header, std::string_view body, char* out);
 
 enum class FrameParse {
   kOk,
-  kNoFrame,    // a zero length word: nothing was written here
-  kTruncated,  // the frame runs past the end of the data
-  kInvalid,    // bad magic, version, kind, checksum, padding or body
+  kNoFrame,      // a zero length word: nothing was written here
+  kTruncated,    // the frame runs past the end of the data
+  kInvalid,      // bad length, magic or checksum: not a frame anyone finished writing
+  kUnsupported,  // checksum-valid, but a version or flags this reader does not know
+  kDamaged,      // checksum-valid, but padding, kind, header fields or body are wrong
 };
+
+// True for outcomes where the checksum matched: such bytes were written as a frame.
+inline bool ChecksumValid(FrameParse p) {
+  return p == FrameParse::kOk || p == FrameParse::kUnsupported || p == FrameParse::kDamaged;
+}
 
 // Parses and verifies the frame at `pos` in `data`: header fields, bounds, checksum and
 // zero padding. With `check_body`, also decodes every record (format-spec §5.3). On anything

@@ -1,5 +1,8 @@
 #include "head.h"
 
+#include <chrono>
+#include <thread>
+
 #include "format.h"
 
 namespace eventlog {
@@ -9,6 +12,9 @@ Result<std::optional<HeadRecord>> ReadHead(const File& head_file) {
   // still does not verify is damaged, not busy.
   constexpr int kAttempts = 8;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    // Spread the attempts over a few milliseconds (format-spec §6.4): a writer's rewrite
+    // is one 64-byte pwrite, so a second look a little later sees it whole.
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::microseconds(100 << attempt));
     char block[format::kBlockSize];
     EVLOG_ASSIGN_OR_RETURN(size_t n, head_file.Read(0, block));
     HeadRecord head;

@@ -91,23 +91,26 @@ Status LogWriter::RecoverTail(ScanPosition start) {
   const std::string name = SegmentFileName(segment_base_);
   EVLOG_ASSIGN_OR_RETURN(uint64_t size, segment_->Size());
   ScanOutcome scan;
-  bool valid_after = false;
   {
     EVLOG_ASSIGN_OR_RETURN(auto map, segment_->Map(size));
     scan = ScanBatches(map->bytes(), start);
-    if (!scan.reached_end) valid_after = ValidFrameAfter(map->bytes(), scan.bad_position);
+    if (!scan.reached_end && scan.stop_parse == FrameParse::kUnsupported) {
+      return Status::Corruption(fmt::format(
+          "segment {}: {} at byte {}: this evlog cannot repair a log written by a newer version; nothing was changed",
+          name, scan.problem, scan.bad_position));
+    }
+    if (!scan.reached_end && ValidFrameAfter(map->bytes(), scan.bad_position)) {
+      return Status::Corruption(fmt::format(
+          "segment {}: {} at byte {} (offset {} onwards), and checksum-valid frames lie at or after it: committed "
+          "data is damaged, not torn by a crash; nothing was changed. Run `evlog verify` to see the extent",
+          name, scan.problem, scan.bad_position, scan.problem_offset));
+    }
     if (!scan.reached_end || scan.end.position != start.position || !start.chain_known) {
       EVLOG_RETURN_IF_ERROR(RebuildIndex(log_->fs(), log_->dir(), segment_base_, log_->meta().log_id, map->bytes(),
                                          scan.end.position));
     }
   }
   if (!scan.reached_end) {
-    if (valid_after) {
-      return Status::Corruption(fmt::format(
-          "segment {}: {} at byte {} (offset {} onwards), and valid frames follow it: committed data is damaged, "
-          "not torn by a crash; nothing was changed. Run `evlog verify` to see the extent",
-          name, scan.problem, scan.bad_position, scan.problem_offset));
-    }
     EVLOG_RETURN_IF_ERROR(segment_->Truncate(scan.stop_position));
     EVLOG_RETURN_IF_ERROR(SyncSegment());
     log_->AddNote(fmt::format("segment {}: cut a torn tail of {} bytes at byte {} ({}); offsets from {} were never "

@@ -70,7 +70,7 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
       continue;
     }
     AppendResult r;
-    s = LockedAppend(*req.batch, timestamp, sync, &r);
+    s = LockedAppend(*req.batch, timestamp, &r);
     if (s.code() == StatusCode::kInvalidArgument) {
       (*results)[i] = s;
       s = Status::Ok();
@@ -97,7 +97,7 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
   acknowledge_ = nullptr;
 }
 
-Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, bool sync, AppendResult* result) {
+Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResult* result) {
   const Batch::Impl& b = batch.impl();
   result->first_offset = tail_.next_offset;
   result->count = b.event_count();
@@ -108,7 +108,7 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, bool sync,
                                                need, log_->max_batch_bytes()));
   }
   if (tail_.position + need > log_->meta().segment_bytes) {
-    EVLOG_RETURN_IF_ERROR(Roll(sync));
+    EVLOG_RETURN_IF_ERROR(Roll());
     result->first_offset = tail_.next_offset;
   }
   const size_t frames = b.frame_count();
@@ -154,6 +154,9 @@ Status LogWriter::SyncSegment() {
     // retry can succeed without the data. Only recovery in a new process may decide.
     failed_ = fmt::format("an earlier fdatasync failed ({}); no append is accepted until the log is reopened",
                           s.message());
+    // Best effort: remove the frames whose write-back failed, so that another process's
+    // recovery (whose fdatasync would not see this error) cannot keep them.
+    (void)segment_->Truncate(published_.position);
     return Status::Failed(failed_);
   }
   unsynced_ = false;
@@ -162,14 +165,15 @@ Status LogWriter::SyncSegment() {
 
 // Closes the active segment and starts the next one, named by the next offset. The old
 // segment is made durable and published first: a closed segment must read to its end.
-Status LogWriter::Roll(bool sync) {
+Status LogWriter::Roll() {
   EVLOG_RETURN_IF_ERROR(WriteBuffered());
-  if (tail_.position != published_.position || unsynced_) {
-    EVLOG_RETURN_IF_ERROR(SyncSegment());
+  // Always sync, whatever this process did: another process may have published frames to
+  // this segment without fdatasync (sync=none), and a closed segment must be durable.
+  EVLOG_RETURN_IF_ERROR(SyncSegment());
+  if (tail_.position != published_.position) {
     EVLOG_RETURN_IF_ERROR(Publish());
     if (acknowledge_) acknowledge_();
   }
-  (void)sync;
   const uint64_t base = tail_.next_offset;
   const SegmentHeader header{log_->meta().log_id, base, NowNs()};
   EVLOG_RETURN_IF_ERROR(CreateFileDurably(log_->fs(), log_->dir(), SegmentFileName(base), EncodeSegmentHeader(header)));

@@ -43,8 +43,8 @@ class LogWriter {
  private:
   Status LockedRecover();
   Status LockedRefresh();
-  Status LockedAppend(const Batch& batch, int64_t timestamp, bool sync, AppendResult* result);
-  Status Roll(bool sync);
+  Status LockedAppend(const Batch& batch, int64_t timestamp, AppendResult* result);
+  Status Roll();
   Status OpenActive(uint64_t base);
   Status OpenHeadFile();
   Status Publish();

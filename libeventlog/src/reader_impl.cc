@@ -125,8 +125,11 @@ uint64_t ReaderImpl::IndexedPosition(uint64_t offset, int64_t timestamp) const {
     FrameHeader h;
     std::string why;
     std::string_view data = map_->bytes().substr(0, limit_);
-    if (it->position < limit_ && ParseFrame(data, it->position, false, &h, &why) == FrameParse::kOk &&
-        h.base_offset == it->offset) {
+    // Validated before it is trusted (format-spec §7.2): a damaged index must not make the
+    // reader start at a frame-shaped run of bytes inside some payload.
+    if (it->position % format::frame::kAlignment == 0 && it->position >= format::segment::kHeaderSize &&
+        it->position < limit_ && ParseFrame(data, it->position, true, &h, &why) == FrameParse::kOk &&
+        h.has_events() && h.base_offset == it->offset && h.first_timestamp == it->timestamp) {
       return it->position;
     }
   }
@@ -201,9 +204,13 @@ Result<bool> ReaderImpl::NextFrame() {
       dropped_before_ = position_;
     }
     std::string why;
-    FrameParse parse = ParseFrame(map_->bytes().substr(0, limit_), position_, false, &frame_, &why);
+    // The whole frame is validated (§5.6 steps 1-10) before any of its events is returned:
+    // a checksum only proves the bytes were written, not that the writer wrote them right.
+    FrameParse parse = ParseFrame(map_->bytes().substr(0, limit_), position_, true, &frame_, &why);
     if (parse != FrameParse::kOk) {
-      return CorruptFrame(position_, parse == FrameParse::kInvalid ? why : "frame cut short below the committed end");
+      if (parse == FrameParse::kNoFrame) why = "zero bytes where a frame should start";
+      if (parse == FrameParse::kTruncated) why = "frame cut short below the committed end";
+      return CorruptFrame(position_, why);
     }
     // Sequence checks against the previous frame (format-spec §5.6 steps 12-14).
     if (chain_known_ && frame_.prev_checksum != chain_checksum_) {

@@ -4,6 +4,7 @@
 #include "format.h"
 #include "frame.h"
 #include "segment.h"
+#include "eventlog/log.h"
 
 namespace eventlog {
 
@@ -37,7 +38,10 @@ std::vector<IndexEntry> ReadIndex(FileSystem* fs, const std::string& dir, uint64
   auto file = fs->Open(IndexPath(dir, base), OpenMode::kReadOnly);
   if (!file) return entries;
   auto size = (*file)->Size();
-  if (!size || *size < x::kHeaderSize) return entries;
+  // An index never needs more than one entry per interval of the largest segment; a bigger
+  // file is damaged, and must not make us allocate whatever size it claims.
+  const uint64_t max_size = x::kHeaderSize + x::kEntrySize * (LogLimits::kMaxSegmentBytes / x::kIntervalBytes + 1);
+  if (!size || *size < x::kHeaderSize || *size > max_size) return entries;
   std::string data(*size, '\0');
   auto n = (*file)->Read(0, data);
   if (!n) return entries;

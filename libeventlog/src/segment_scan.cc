@@ -17,13 +17,13 @@ bool ContinuesLog(const FrameHeader& h, const ScanPosition& cur, bool in_group, 
     *why = "frame does not chain to the previous frame (prev_checksum mismatch)";
     return false;
   }
+  if (!h.has_events()) {  // skippable: only its place in the chain and the grammar matter
+    if (in_group) *why = "reserved record inside a batch";
+    return !in_group;
+  }
   if (h.first_timestamp < cur.last_timestamp) {
     *why = "frame timestamp goes backwards";
     return false;
-  }
-  if (!h.has_events()) {
-    if (in_group) *why = "reserved record inside a batch";
-    return !in_group;
   }
   if (h.base_offset != cur.next_offset) {
     *why = fmt::format("frame starts at offset {}, expected {}", h.base_offset, cur.next_offset);
@@ -58,6 +58,7 @@ ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVi
     FrameParse parse = ParseFrame(data, cur.position, /*check_body=*/true, &h, &why);
     if (parse != FrameParse::kOk || !ContinuesLog(h, cur, in_group, &why)) {
       out.problem = Describe(parse, why);
+      out.stop_parse = parse;
       out.stop_position = out.end.position;  // an unfinished batch is dropped whole
       out.bad_position = cur.position;
       out.problem_offset = out.end.next_offset;
@@ -67,8 +68,10 @@ ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVi
     cur.position += h.aligned_length();
     cur.last_checksum = h.checksum;
     cur.chain_known = true;
-    cur.last_timestamp = h.last_timestamp;
-    if (h.has_events()) cur.next_offset = h.next_offset();
+    if (h.has_events()) {
+      cur.last_timestamp = h.last_timestamp;
+      cur.next_offset = h.next_offset();
+    }
     in_group = h.kind == f::kFirst || h.kind == f::kMiddle;
     if (!in_group) out.end = cur;
   }
@@ -83,12 +86,19 @@ ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVi
 }
 
 bool ValidFrameAfter(std::string_view data, uint64_t from) {
+  // Hostile bytes could plant a plausible header at every position, each claiming a long
+  // body: cap the bytes hashed, and past the cap answer "maybe", which makes the caller
+  // refuse to cut (the safe direction) instead of hanging.
+  const uint64_t budget = 16 * data.size() + (64u << 20);
+  uint64_t hashed = 0;
   for (uint64_t pos = format::AlignUp(from); pos + f::kHeaderSize <= data.size(); pos += f::kAlignment) {
     FrameHeader h;
     std::string why;
-    if (ParseFrame(data, pos, /*check_body=*/false, &h, &why) == FrameParse::kOk) return true;
+    FrameParse parse = ParseFrame(data, pos, /*check_body=*/false, &h, &why);
+    if (ChecksumValid(parse)) return true;
+    if (parse == FrameParse::kInvalid && why == "checksum mismatch") hashed += h.length;
+    if (hashed > budget) return true;
   }
   return false;
 }
-
 }  // namespace eventlog

@@ -30,6 +30,7 @@ struct ScanOutcome {
   uint64_t stop_position = 0;   // first byte not covered by a complete batch
   uint64_t bad_position = 0;    // where the frame that failed starts (>= stop_position)
   std::string problem;          // why the scan stopped early
+  FrameParse stop_parse = FrameParse::kOk;  // how the frame at bad_position parsed
   uint64_t problem_offset = 0;  // best guess of the first affected offset
 };
 
@@ -37,9 +38,10 @@ using FrameVisitor = std::function<void(const FrameHeader& frame, uint64_t posit
 
 ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVisitor& on_frame = nullptr);
 
-// True if a checksum-valid frame starts at any 8-aligned position in [from, data.size()).
-// A valid frame behind a bad one means committed data was damaged: a torn write leaves
-// nothing valid behind it.
+// True if a checksum-valid frame starts at any 8-aligned position in [from, data.size())
+// (or if that cannot be ruled out within a bounded amount of work). Checksum-valid bytes at
+// or behind a bad spot mean committed data was damaged: a torn write leaves nothing valid
+// behind it (format-spec §8.3).
 bool ValidFrameAfter(std::string_view data, uint64_t from);
 
 }  // namespace eventlog

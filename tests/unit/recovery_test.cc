@@ -101,7 +101,7 @@ TEST_CASE("DamagedFrameFollowedByAValidFrameIsCorruptionNotATornTail") {
   Status s = t.log().Recover();
   CHECK(s.code() == StatusCode::kCorruption);
   CHECK(s.message().find("00000000000000000000.seg") != std::string::npos);
-  CHECK(s.message().find("valid frames follow") != std::string::npos);
+  CHECK(s.message().find("checksum-valid frames") != std::string::npos);
   CHECK(s.message().find("offset 1") != std::string::npos);
   CHECK(t.Contents(t.SegmentPath(0)).size() == before.size());  // nothing was cut
 }
