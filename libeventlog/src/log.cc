@@ -15,6 +15,8 @@
 
 namespace eventlog {
 
+static_assert(kLogFormatVersion == format::kFormatVersion);
+
 namespace {
 
 int64_t NowNs() {

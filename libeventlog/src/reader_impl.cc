@@ -35,6 +35,7 @@ class ReaderImpl final : public Reader {
   Status RefreshLimit();
   Result<bool> NextFrame();
   Result<bool> AdvanceSegment();
+  Status SettleOnTimeFloor();
   uint64_t IndexedPosition(uint64_t offset, int64_t timestamp) const;
   Status CorruptFrame(uint64_t position, const std::string& why) const;
 
@@ -170,7 +171,35 @@ Status ReaderImpl::SeekToTime(int64_t timestamp_ns) {
   time_floor_ = timestamp_ns;
   positioned_ = true;
   chain_known_ = false;
-  return Status::Ok();
+  return SettleOnTimeFloor();
+}
+
+// Moves the cursor onto the first committed event at or after the time floor, so that
+// position() names it. If there is none yet, position() is the committed end and the floor
+// stays, for events appended later.
+Status ReaderImpl::SettleOnTimeFloor() {
+  while (true) {
+    if (cursor_ == nullptr || cursor_ >= frame_end_) {
+      cursor_ = frame_end_ = nullptr;
+      EVLOG_ASSIGN_OR_RETURN(bool more, NextFrame());
+      if (!more) {
+        EVLOG_ASSIGN_OR_RETURN(HeadRecord head, log_->CommittedHead());
+        next_offset_ = std::max(next_offset_, head.next_offset);
+        return Status::Ok();
+      }
+    }
+    const char* record = cursor_;
+    EventRecord r;
+    if (!DecodeEventRecord(&cursor_, frame_end_, &r, &headers_)) {
+      return CorruptFrame(position_ - frame_.aligned_length(), "event record does not decode");
+    }
+    if (frame_.first_timestamp + static_cast<int64_t>(r.timestamp_delta) >= time_floor_) {
+      cursor_ = record;  // Next() returns this event
+      next_offset_ = frame_.base_offset + r.offset_delta;
+      time_floor_ = INT64_MIN;
+      return Status::Ok();
+    }
+  }
 }
 
 // Moves to the segment after the current (closed) one. False if there is none yet.

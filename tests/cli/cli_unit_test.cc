@@ -139,8 +139,11 @@ TEST_CASE("JsonStringEscaping") {
 
 TEST_CASE("EventJsonRoundTripsThroughTheDecoder") {
   std::vector<eventlog::HeaderView> headers = {{"h1", "v1"}, {"h\xff", "x"}};
-  eventlog::Event event{.offset = 42, .timestamp_ns = 0, .key = std::string_view("k\x80", 2),
-                        .headers = headers, .payload = std::string_view("a\0b", 3)};
+  eventlog::Event event{.offset = 42,
+                        .timestamp_ns = 0,
+                        .key = std::string_view("k\x80", 2),
+                        .headers = headers,
+                        .payload = std::string_view("a\0b", 3)};
   std::string json = Capture([&](OutputBuffer& out) { AppendEventJson(event, out); });
   CHECK(json.find("\"offset\":42,\"timestamp\":\"1970-01-01T00:00:00.000000000Z\"") !=
         std::string::npos);
@@ -181,8 +184,11 @@ TEST_CASE("DecodeRejectsBadEnvelopes") {
 
 TEST_CASE("FormatStringTokens") {
   std::vector<eventlog::HeaderView> headers = {{"a", "1"}, {"b", "2"}};
-  eventlog::Event event{.offset = 7, .timestamp_ns = 1'500'000'999, .key = std::nullopt,
-                        .headers = headers, .payload = "hello"};
+  eventlog::Event event{.offset = 7,
+                        .timestamp_ns = 1'500'000'999,
+                        .key = std::nullopt,
+                        .headers = headers,
+                        .payload = "hello"};
   auto format = FormatString::Compile("%o|%k|%s|%S|%T|%h|%%\\t\\0\\\\\\n");
   REQUIRE(format);
   std::string text = Capture([&](OutputBuffer& out) { format->Append(event, out); });
@@ -192,13 +198,13 @@ TEST_CASE("FormatStringTokens") {
   CHECK_FALSE(FormatString::Compile("\\q"));
 }
 
-// Feeds `input` through a pipe and collects the records the splitter hands out.
+// Feeds `input` from a file and collects the records the splitter hands out.
 std::vector<std::string> Split(const std::string& input, Framing framing, size_t max_bytes) {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  REQUIRE(write(fds[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
-  close(fds[1]);
-  RecordSplitter splitter(fds[0], framing, max_bytes);
+  FILE* file = std::tmpfile();
+  REQUIRE(std::fwrite(input.data(), 1, input.size(), file) == input.size());
+  std::fflush(file);
+  std::rewind(file);
+  RecordSplitter splitter(fileno(file), framing, max_bytes);
   std::vector<std::string> records;
   InputRecord record;
   while (!splitter.done()) {
@@ -208,7 +214,7 @@ std::vector<std::string> Split(const std::string& input, Framing framing, size_t
     }
     if (!splitter.done()) REQUIRE(splitter.Fill().ok());
   }
-  close(fds[0]);
+  std::fclose(file);
   return records;
 }
 

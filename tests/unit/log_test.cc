@@ -191,3 +191,24 @@ TEST_CASE("WriteErrorIsNotAcknowledgedAndTheNextAppendRepairsTheTail") {
 }
 
 }  // namespace eventlog::test
+
+namespace eventlog::test {
+
+TEST_CASE("SeekToTimePastTheEndPositionsAtTheEndAndWaitsForNewerEvents") {
+  TestLog t;
+  REQUIRE(t.Append({"a", "b", "c"}).has_value());
+  auto events = t.ReadAll();
+  REQUIRE(events.has_value());
+  auto reader = t.log().NewReader();
+  REQUIRE(reader.has_value());
+  REQUIRE((*reader)->SeekToTime(events->back().timestamp + 1).ok());
+  CHECK((*reader)->position() == 3);
+  Event e;
+  CHECK_FALSE((*reader)->Next(&e).value());
+  REQUIRE(t.Append({"d"}).has_value());
+  REQUIRE((*reader)->Next(&e).value());
+  CHECK(e.offset == 3);
+  CHECK(e.payload == "d");
+}
+
+}  // namespace eventlog::test

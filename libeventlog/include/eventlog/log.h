@@ -23,6 +23,9 @@
 
 namespace eventlog {
 
+// The on-disk format version this library writes and reads (format-spec §9).
+inline constexpr uint32_t kLogFormatVersion = 1;
+
 // Limits fixed when a log is created (stored in LOG/META, format-spec §3).
 struct LogLimits {
   static constexpr uint64_t kDefaultSegmentBytes = 64ull << 20;

@@ -1,0 +1,77 @@
+// evlog: the command-line tool for eventlog logs. main only assembles the subcommands;
+// each lives in its own *_command.cc with its options, flag registration and Run function.
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "append_command.h"
+#include "eventlog/log.h"
+#include "exit_codes.h"
+#include "report.h"
+#include "tail_command.h"
+
+namespace {
+
+// If evlog is started with fd 0, 1 or 2 closed, the next file it opens would take that
+// number, and a write meant for stdout could land in a segment. Park /dev/null there, opened
+// in the direction that keeps the closed fd's behaviour: reads from 0 and writes to 1 and 2
+// still fail (EBADF), so the error is reported instead of passing silently.
+void ReserveStandardFds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    int reserved = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+    if (reserved != fd) _exit(evlog::kExitError);  // cannot happen: open takes the lowest free fd
+  }
+}
+
+// CLI11 would exit with 100+ on a usage error; evlog promises 2. Help and --version
+// arrive here as "errors" with exit code 0 and are printed to stdout as usual.
+int HandleParseError(CLI::App& app, const CLI::ParseError& error) {
+  if (error.get_exit_code() == 0) return app.exit(error);
+  std::vector<CLI::App*> parsed = app.get_subcommands();
+  if (parsed.empty()) {
+    fmt::print(stderr, "evlog: {}\nevlog: run 'evlog --help' for usage\n", error.what());
+    return evlog::kExitUsage;
+  }
+  const std::string& command = parsed.back()->get_name();
+  evlog::PrintError(command, error.what());
+  evlog::PrintError(command, "run 'evlog " + command + " --help' for usage");
+  return evlog::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ReserveStandardFds();
+  // Write errors are handled where they happen (EPIPE ends `tail` quietly, fails `append
+  // -p`); a file-size limit must surface as EFBIG from the library, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
+
+  CLI::App app{"evlog: a local, reliable, append-only event log"};
+  app.set_version_flag("--version", fmt::format("evlog {} (log format {})", EVLOG_VERSION, eventlog::kLogFormatVersion),
+                       "Print the version and exit");
+  app.require_subcommand(1);
+  app.footer(
+      "Exit status: 0 success, 1 error, 2 usage error, 3 --expect-next conflict (nothing "
+      "appended), 4 corruption found while reading.");
+  evlog::AppendCommandOptions append_options;
+  evlog::TailCommandOptions tail_options;
+  CLI::App* append = evlog::RegisterAppendCommand(app, append_options);
+  evlog::RegisterTailCommand(app, tail_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return HandleParseError(app, error);
+  }
+  if (append->parsed()) return evlog::RunAppendCommand(append_options);
+  return evlog::RunTailCommand(tail_options);
+}

@@ -1,0 +1,58 @@
+// Buffered output straight to a file descriptor with write(2): no iostreams, no locale, no
+// per-event allocation. Appends are a bounds check and a memcpy; the buffer is written out
+// when full and whenever the caller calls Flush().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+namespace evlog {
+
+class OutputBuffer {
+ public:
+  static constexpr size_t kDefaultCapacity = 1 << 20;
+
+  explicit OutputBuffer(int fd, size_t capacity = kDefaultCapacity);
+  OutputBuffer(const OutputBuffer&) = delete;
+  OutputBuffer& operator=(const OutputBuffer&) = delete;
+
+  void Append(std::string_view bytes) {
+    if (bytes.size() <= capacity_ - size_) {
+      std::memcpy(data_.get() + size_, bytes.data(), bytes.size());
+      size_ += bytes.size();
+    } else {
+      AppendSlow(bytes);
+    }
+  }
+  void Append(char c) {
+    if (size_ == capacity_) Flush();
+    data_[size_++] = c;
+  }
+  void AppendDecimal(uint64_t value);
+  void AppendDecimal(int64_t value);
+
+  // Writes everything buffered. Returns false once any write has failed: from then on
+  // output is dropped and error() holds the errno (EPIPE when the reader went away).
+  bool Flush();
+  bool failed() const { return error_ != 0; }
+  int error() const { return error_; }
+
+  // True if fd is a pipe or socket whose reading end is closed, found without writing.
+  // Lets a follower that is waiting for events notice `| head` exiting.
+  bool PeerClosed() const;
+
+ private:
+  void AppendSlow(std::string_view bytes);
+  void WriteAll(const char* data, size_t size);
+
+  int fd_;
+  size_t capacity_;
+  size_t size_ = 0;
+  int error_ = 0;
+  std::unique_ptr<char[]> data_;
+};
+
+}  // namespace evlog

@@ -1,0 +1,19 @@
+// Messages to the user. stdout carries only data; everything else goes to stderr as
+// "evlog: COMMAND: message", so it is clear which tool and subcommand is speaking.
+#pragma once
+
+#include <string_view>
+
+#include "eventlog/status.h"
+
+namespace evlog {
+
+void PrintError(std::string_view command, std::string_view message);
+
+// The exit status for a failed library call (exit_codes.h).
+int ExitCodeFor(const eventlog::Status& status);
+
+// Prints the status's message and returns its exit status.
+int ReportFailure(std::string_view command, const eventlog::Status& status);
+
+}  // namespace evlog

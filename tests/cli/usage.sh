@@ -1,0 +1,31 @@
+# Command-line errors exit 2, help and version exit 0 on stdout.
+source "$(dirname "$0")/lib.sh"
+
+version=$(evlog --version)
+[[ $version =~ ^evlog\ [0-9]+\.[0-9]+\.[0-9]+\ \(log\ format\ 1\)$ ]] || fail "--version printed [$version]"
+evlog --help | grep -q append || fail "--help does not list append"
+evlog append --help | grep -q -- --expect-next || fail "append --help lacks --expect-next"
+evlog append --help | grep -A3 -- --expect-next | grep -q -- --atomic || fail "--expect-next help must say it implies --atomic"
+evlog tail --help | grep -q -- --follow || fail "tail --help lacks --follow"
+
+LOG=$WORK/log
+expect_status 2 evlog
+expect_status 2 evlog frobnicate
+expect_status 2 evlog append
+expect_status 2 evlog tail
+expect_status 2 evlog append --sync sometimes "$LOG"
+assert_contains "$(cat "$WORK/stderr")" "evlog: append:" "usage error names the subcommand"
+expect_status 2 evlog append --segment-bytes 12Q "$LOG"
+expect_status 2 evlog append --raw --json "$LOG"
+expect_status 2 evlog append -0 --raw "$LOG"
+expect_status 2 evlog append -H novalue "$LOG"
+expect_status 2 evlog append --expect-next x "$LOG"
+expect_status 2 evlog append --bogus "$LOG"
+expect_status 2 evlog tail -n x "$LOG"
+expect_status 2 evlog tail --from yesterday "$LOG"
+expect_status 2 evlog tail --since "last tuesday" "$LOG"
+expect_status 2 evlog tail --format '%x' "$LOG"
+expect_status 2 evlog tail --json --format '%s' "$LOG"
+expect_status 2 evlog tail --from 1 --since -1h "$LOG"
+[[ ! -e "$LOG" ]] || fail "a usage error must not create the log"
+echo PASS
