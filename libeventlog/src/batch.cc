@@ -39,7 +39,9 @@ Batch::Impl::Impl(uint64_t max_event_bytes, uint64_t max_batch_bytes, std::strin
     : max_event_bytes_(max_event_bytes),
       max_batch_bytes_(max_batch_bytes),
       frame_body_bytes_(frame_body_bytes),
-      spill_dir_(std::move(spill_dir)) {}
+      spill_dir_(std::move(spill_dir)) {
+  StartFrame();
+}
 
 Batch::Impl::~Impl() {
   if (spill_fd_ >= 0) close(spill_fd_);
@@ -57,8 +59,21 @@ void Batch::Impl::FinishFrame() {
   in_memory_bytes_ += current_.size();
   frame.body = std::move(current_);
   frames_.push_back(std::move(frame));
-  current_.clear();
+  StartFrame();
+}
+
+// Gives the next frame a body with room for a whole frame, reusing an old one if possible:
+// growing a string to 256 KiB by doubling would copy each byte twice more.
+void Batch::Impl::StartFrame() {
   current_count_ = 0;
+  if (!spare_.empty()) {
+    current_ = std::move(spare_.back());
+    spare_.pop_back();
+  } else {
+    current_ = std::string();
+    current_.reserve(std::min<uint64_t>(frame_body_bytes_, 1 << 20));
+  }
+  current_.clear();
 }
 
 Status Batch::Impl::Add(const EventInput& event) {
@@ -127,6 +142,9 @@ Status Batch::Impl::ForEachFrame(const FrameVisitor& fn) const {
 }
 
 void Batch::Impl::Clear() {
+  for (FinishedFrame& frame : frames_) {
+    if (frame.body.capacity() > 0) spare_.push_back(std::move(frame.body));
+  }
   frames_.clear();
   current_.clear();
   current_count_ = 0;

@@ -36,6 +36,7 @@ class Batch::Impl {
     uint32_t event_count = 0;
   };
   void FinishFrame();
+  void StartFrame();
   Status SpillFinishedFrames();
 
   uint64_t max_event_bytes_;
@@ -44,6 +45,7 @@ class Batch::Impl {
   std::string spill_dir_;
   std::vector<FinishedFrame> frames_;
   std::string current_;
+  std::vector<std::string> spare_;  // emptied bodies kept for their capacity (no regrowth)
   uint32_t current_count_ = 0;
   uint64_t event_count_ = 0;
   uint64_t finished_bytes_ = 0;   // aligned on-disk size of finished frames
