@@ -14,7 +14,7 @@ Result<std::optional<HeadRecord>> ReadHead(const File& head_file) {
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     // Spread the attempts over a few milliseconds (format-spec §6.4): a writer's rewrite
     // is one 64-byte pwrite, so a second look a little later sees it whole.
-    if (attempt > 0) std::this_thread::sleep_for(std::chrono::microseconds(100 << attempt));
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::microseconds(25 << attempt));
     char block[format::kBlockSize];
     EVLOG_ASSIGN_OR_RETURN(size_t n, head_file.Read(0, block));
     HeadRecord head;
