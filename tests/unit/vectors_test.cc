@@ -5,24 +5,14 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "eventlog/log.h"
+#include "vector_lines.h"
 
 namespace eventlog {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Hex(std::string_view s) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out.empty() ? "-" : out;
-}
 
 // Copies a vector to a scratch directory: recovery may repair it, the golden file stays.
 fs::path Scratch(const std::string& name) {
@@ -63,12 +53,7 @@ std::vector<std::string> Decode(Log& log, std::string* error) {
       break;
     }
     if (!*more) break;
-    std::string headers;
-    for (const HeaderView& h : e.headers) headers += (headers.empty() ? "" : ",") + Hex(h.name) + "=" + Hex(h.value);
-    std::ostringstream line;
-    line << e.offset << ' ' << (e.key ? (e.key->empty() ? "=" : Hex(*e.key)) : "-") << ' '
-         << (headers.empty() ? "-" : headers) << ' ' << Hex(e.payload);
-    lines.push_back(line.str());
+    lines.push_back(vectors::EventLine(e));
   }
   return lines;
 }

@@ -10,21 +10,13 @@
 #include <vector>
 
 #include "eventlog/log.h"
+#include "vector_lines.h"
 
 namespace fs = std::filesystem;
 using namespace eventlog;
+using eventlog::vectors::Hex;
 
 namespace {
-
-std::string Hex(std::string_view s) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out.empty() ? "-" : out;
-}
 
 void Check(const Status& s) {
   if (!s.ok()) {
@@ -60,10 +52,7 @@ void WriteExpected(Log& log, const fs::path& file, const std::string& trailer) {
     auto more = (*reader)->Next(&e);
     Check(more.status());
     if (!*more) break;
-    std::string headers;
-    for (const HeaderView& h : e.headers) headers += (headers.empty() ? "" : ",") + Hex(h.name) + "=" + Hex(h.value);
-    out << e.offset << ' ' << (e.key ? (e.key->empty() ? "=" : Hex(*e.key)) : "-") << ' '
-        << (headers.empty() ? "-" : headers) << ' ' << Hex(e.payload) << '\n';
+    out << vectors::EventLine(e) << '\n';
   }
   out << trailer;
 }
