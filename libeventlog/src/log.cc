@@ -149,6 +149,12 @@ Result<LogInfo> Log::Info() const {
 std::vector<std::string> Log::recovery_notes() const { return impl_->notes(); }
 const std::string& Log::dir() const { return impl_->dir(); }
 
+std::string Log::log_id() const {
+  std::string hex;
+  for (char c : impl_->meta().log_id) hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
+  return hex;
+}
+
 // ---- Log::Impl ----
 
 struct Log::Impl::PendingAppend {

@@ -103,6 +103,8 @@ class Log {
   std::vector<std::string> recovery_notes() const;
 
   const std::string& dir() const;
+  // The log's identity: its 16 random META bytes as 32 lower-case hex digits.
+  std::string log_id() const;
 
   class Impl;
 

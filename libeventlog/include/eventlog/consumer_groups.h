@@ -1,0 +1,62 @@
+// Consumer groups: named, durable positions in a log, kept in an LMDB environment in
+// LOG/groups/ (format-spec §11). A group's position is the offset of the next event it has
+// not yet processed; groups are created on first use.
+//
+//   auto groups = eventlog::ConsumerGroups::Open(*log);
+//   (*groups)->Ack("billing", 41);          // events 0..41 are processed: position 42
+//
+// Every method runs one short LMDB transaction and returns; none is held while a caller
+// waits for events. Writes are durable when they return (LMDB's default sync).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eventlog/log.h"
+#include "eventlog/status.h"
+
+namespace eventlog {
+
+struct GroupInfo {
+  std::string name;
+  uint64_t position = 0;   // next offset to process
+  int64_t updated_ns = 0;  // when the position last changed (0: never committed)
+};
+
+class ConsumerGroups {
+ public:
+  // Opens (creating if missing) the group store of `log`. Clears reader slots left by
+  // processes that died inside a read transaction (mdb_reader_check).
+  static Result<std::unique_ptr<ConsumerGroups>> Open(const Log& log);
+  ~ConsumerGroups();
+
+  // The group's committed position; a group never committed to is at the log's first offset.
+  Result<GroupInfo> Get(std::string_view group);
+
+  // Marks every event up to and including `offset` as processed by `group`. Never moves a
+  // position backwards: acking at or below the position is a no-op. kInvalidArgument if
+  // `offset` is not below the log's next offset (there is no such event yet).
+  Result<GroupInfo> Ack(std::string_view group, uint64_t offset);
+
+  // Sets the position to `position` (may move backwards: that is its purpose).
+  // kInvalidArgument if it is beyond the log's next offset.
+  Result<GroupInfo> Reset(std::string_view group, uint64_t position);
+
+  // Forgets the group. kNotFound if it does not exist.
+  Status Delete(std::string_view group);
+
+  // All groups that have a committed position, sorted by name.
+  Result<std::vector<GroupInfo>> List();
+
+  class Impl;
+
+ private:
+  explicit ConsumerGroups(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eventlog

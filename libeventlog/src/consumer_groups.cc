@@ -1,0 +1,283 @@
+// Consumer-group positions in LMDB (format-spec §11). This is the only file that includes
+// <lmdb.h>; LMDB's return codes are mapped to Status here.
+//
+// LMDB does its own file I/O, so the group store does not go through the FileSystem seam:
+// it lives in a real directory, LOG/groups/. Its durability is LMDB's: a committed write
+// transaction is on disk when mdb_txn_commit returns (no MDB_NOSYNC, no MDB_WRITEMAP).
+#include "eventlog/consumer_groups.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <lmdb.h>
+
+#include "coding.h"
+
+namespace eventlog {
+namespace {
+
+constexpr size_t kInitialMapBytes = 16u << 20;
+constexpr unsigned kMaxReaders = 254;
+constexpr uint32_t kValueVersion = 1;
+constexpr size_t kValueSize = 20;  // u32 version, u64 position, i64 updated_ns
+constexpr int kAttempts = 8;
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+MDB_val Val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}; }
+
+// One MDB_env per directory and process: LMDB forbids opening an environment twice in one
+// process (closing the second copy would drop the first one's locks).
+class Environment {
+ public:
+  MDB_env* env = nullptr;
+  MDB_dbi groups = 0;
+  MDB_dbi meta = 0;
+  std::mutex mu;  // serialises this process's transactions, so the map can be resized
+  std::string path;
+  ~Environment() {
+    if (env != nullptr) mdb_env_close(env);
+  }
+};
+
+Status LmdbError(const std::string& path, const char* what, int rc) {
+  return Status::IOError(fmt::format("{}: {}: {}", path, what, mdb_strerror(rc)));
+}
+
+Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, const std::string& log_id) {
+  static std::mutex registry_mu;
+  static std::map<std::string, std::weak_ptr<Environment>> registry;
+  std::lock_guard<std::mutex> lock(registry_mu);
+  if (auto existing = registry[path].lock()) return existing;
+
+  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Status::IOError(fmt::format("create directory {}: {}", path, std::strerror(errno)));
+  }
+  auto e = std::make_shared<Environment>();
+  e->path = path;
+  int rc = mdb_env_create(&e->env);
+  if (rc == 0) rc = mdb_env_set_maxdbs(e->env, 2);
+  if (rc == 0) rc = mdb_env_set_maxreaders(e->env, kMaxReaders);
+  if (rc == 0) rc = mdb_env_set_mapsize(e->env, kInitialMapBytes);
+  // MDB_NOTLS: reader slots belong to transactions, not threads (our read transactions may
+  // run on any thread). Default sync flags: a commit is durable when it returns.
+  if (rc == 0) rc = mdb_env_open(e->env, path.c_str(), MDB_NOTLS, 0644);
+  if (rc != 0) return LmdbError(path, "open", rc);
+  int dead = 0;
+  mdb_reader_check(e->env, &dead);  // slots of processes killed inside a read transaction
+
+  MDB_txn* txn = nullptr;
+  rc = mdb_txn_begin(e->env, nullptr, 0, &txn);
+  if (rc == 0) rc = mdb_dbi_open(txn, "groups", MDB_CREATE, &e->groups);
+  if (rc == 0) rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &e->meta);
+  MDB_val key = Val("log_id"), value;
+  if (rc == 0) {
+    rc = mdb_get(txn, e->meta, &key, &value);
+    if (rc == MDB_NOTFOUND) {
+      MDB_val id = Val(log_id);
+      rc = mdb_put(txn, e->meta, &key, &id, 0);
+    } else if (rc == 0 && std::string_view(static_cast<char*>(value.mv_data), value.mv_size) != log_id) {
+      mdb_txn_abort(txn);
+      return Status::Corruption(path + ": the consumer groups belong to a different log (log id differs from META)");
+    }
+  }
+  if (rc == 0) {
+    rc = mdb_txn_commit(txn);
+  } else if (txn != nullptr) {
+    mdb_txn_abort(txn);
+  }
+  if (rc != 0) return LmdbError(path, "initialise", rc);
+  registry[path] = e;
+  return e;
+}
+
+std::string EncodeValue(uint64_t position, int64_t updated_ns) {
+  std::string v(kValueSize, '\0');
+  PutFixed32(v.data(), kValueVersion);
+  PutFixed64(v.data() + 4, position);
+  PutFixed64(v.data() + 12, static_cast<uint64_t>(updated_ns));
+  return v;
+}
+
+}  // namespace
+
+class ConsumerGroups::Impl {
+ public:
+  Impl(const Log& log, std::shared_ptr<Environment> env) : log_(log), env_(std::move(env)) {}
+
+  // Runs `body` in a transaction, retrying on the conditions LMDB asks callers to handle:
+  // another process grew the map (MDB_MAP_RESIZED), the map is full (grow it), the reader
+  // table is full of dead processes' slots (MDB_READERS_FULL).
+  Status Transact(bool write, const std::function<int(MDB_txn*)>& body) {
+    std::lock_guard<std::mutex> lock(env_->mu);
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+      MDB_txn* txn = nullptr;
+      int rc = mdb_txn_begin(env_->env, nullptr, write ? 0 : MDB_RDONLY, &txn);
+      if (rc == 0) {
+        rc = body(txn);
+        if (rc == 0 && write) {
+          rc = mdb_txn_commit(txn);
+        } else {
+          mdb_txn_abort(txn);
+        }
+      }
+      if (rc == 0) return Status::Ok();
+      if (rc == MDB_MAP_RESIZED) {
+        mdb_env_set_mapsize(env_->env, 0);  // adopt the size another process chose
+      } else if (rc == MDB_MAP_FULL) {
+        MDB_envinfo info;
+        mdb_env_info(env_->env, &info);
+        mdb_env_set_mapsize(env_->env, info.me_mapsize * 2);
+      } else if (rc == MDB_READERS_FULL) {
+        int dead = 0;
+        mdb_reader_check(env_->env, &dead);
+      } else {
+        return LmdbError(env_->path, write ? "write" : "read", rc);
+      }
+    }
+    return Status::Busy(env_->path + ": the group store stayed busy or full after several attempts");
+  }
+
+  // Reads a group inside `txn`; position falls back to `first_offset` for a new group.
+  int ReadGroup(MDB_txn* txn, std::string_view name, uint64_t first_offset, GroupInfo* out, bool* exists) {
+    MDB_val key = Val(name), value;
+    out->name = std::string(name);
+    out->position = first_offset;
+    out->updated_ns = 0;
+    int rc = mdb_get(txn, env_->groups, &key, &value);
+    *exists = rc == 0;
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc != 0) return rc;
+    const char* p = static_cast<const char*>(value.mv_data);
+    if (value.mv_size != kValueSize || GetFixed32(p) != kValueVersion) return MDB_CORRUPTED;
+    out->position = GetFixed64(p + 4);
+    out->updated_ns = static_cast<int64_t>(GetFixed64(p + 12));
+    return 0;
+  }
+
+  int WriteGroup(MDB_txn* txn, GroupInfo* g, uint64_t position) {
+    g->position = position;
+    g->updated_ns = NowNs();
+    std::string encoded = EncodeValue(g->position, g->updated_ns);
+    MDB_val key = Val(g->name), value = Val(encoded);
+    return mdb_put(txn, env_->groups, &key, &value, 0);
+  }
+
+  const Log& log_;
+  std::shared_ptr<Environment> env_;
+};
+
+namespace {
+
+Status CheckGroupName(std::string_view name) {
+  if (name.empty() || name.size() > 255) {
+    return Status::InvalidArgument("a group name must be 1 to 255 bytes long");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ConsumerGroups>> ConsumerGroups::Open(const Log& log) {
+  EVLOG_ASSIGN_OR_RETURN(std::shared_ptr<Environment> env, OpenEnvironment(log.dir() + "/groups", log.log_id()));
+  return std::unique_ptr<ConsumerGroups>(new ConsumerGroups(std::make_unique<Impl>(log, std::move(env))));
+}
+
+ConsumerGroups::ConsumerGroups(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ConsumerGroups::~ConsumerGroups() = default;
+
+Result<GroupInfo> ConsumerGroups::Get(std::string_view group) {
+  EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
+  EVLOG_ASSIGN_OR_RETURN(LogInfo info, impl_->log_.Info());
+  GroupInfo g;
+  bool exists;
+  EVLOG_RETURN_IF_ERROR(impl_->Transact(false, [&](MDB_txn* txn) {
+    return impl_->ReadGroup(txn, group, info.first_offset, &g, &exists);
+  }));
+  return g;
+}
+
+Result<GroupInfo> ConsumerGroups::Ack(std::string_view group, uint64_t offset) {
+  EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
+  EVLOG_ASSIGN_OR_RETURN(LogInfo info, impl_->log_.Info());
+  if (offset >= info.next_offset) {
+    return Status::InvalidArgument(fmt::format("cannot ack offset {}: the log's last event is {}", offset,
+                                               info.next_offset == 0 ? std::string("none (empty log)")
+                                                                     : std::to_string(info.next_offset - 1)));
+  }
+  GroupInfo g;
+  EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
+    bool exists;
+    int rc = impl_->ReadGroup(txn, group, info.first_offset, &g, &exists);
+    if (rc != 0 || (exists && offset + 1 <= g.position)) return rc;  // never backwards
+    return impl_->WriteGroup(txn, &g, offset + 1);
+  }));
+  return g;
+}
+
+Result<GroupInfo> ConsumerGroups::Reset(std::string_view group, uint64_t position) {
+  EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
+  EVLOG_ASSIGN_OR_RETURN(LogInfo info, impl_->log_.Info());
+  if (position > info.next_offset) {
+    return Status::InvalidArgument(
+        fmt::format("cannot reset to {}: past the log's end (next offset {})", position, info.next_offset));
+  }
+  GroupInfo g;
+  EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
+    bool exists;
+    int rc = impl_->ReadGroup(txn, group, info.first_offset, &g, &exists);
+    return rc != 0 ? rc : impl_->WriteGroup(txn, &g, position);
+  }));
+  return g;
+}
+
+Status ConsumerGroups::Delete(std::string_view group) {
+  EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
+  bool found = true;
+  EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
+    MDB_val key = Val(group);
+    int rc = mdb_del(txn, impl_->env_->groups, &key, nullptr);
+    if (rc == MDB_NOTFOUND) {
+      found = false;
+      return 0;
+    }
+    return rc;
+  }));
+  if (!found) return Status::NotFound(fmt::format("no group named '{}'", group));
+  return Status::Ok();
+}
+
+Result<std::vector<GroupInfo>> ConsumerGroups::List() {
+  std::vector<GroupInfo> groups;
+  EVLOG_RETURN_IF_ERROR(impl_->Transact(false, [&](MDB_txn* txn) {
+    groups.clear();
+    MDB_cursor* cursor = nullptr;
+    int rc = mdb_cursor_open(txn, impl_->env_->groups, &cursor);
+    MDB_val key, value;
+    for (rc = rc ? rc : mdb_cursor_get(cursor, &key, &value, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) {
+      const char* p = static_cast<const char*>(value.mv_data);
+      if (value.mv_size != kValueSize || GetFixed32(p) != kValueVersion) {
+        rc = MDB_CORRUPTED;
+        break;
+      }
+      groups.push_back({std::string(static_cast<char*>(key.mv_data), key.mv_size), GetFixed64(p + 4),
+                        static_cast<int64_t>(GetFixed64(p + 12))});
+    }
+    if (cursor != nullptr) mdb_cursor_close(cursor);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+  }));
+  return groups;
+}
+
+}  // namespace eventlog
