@@ -107,6 +107,7 @@ class Log {
   std::string log_id() const;
 
   class Impl;
+  Impl* impl() const { return impl_.get(); }  // for the library's own modules
 
  private:
   explicit Log(std::unique_ptr<Impl> impl);

@@ -1,0 +1,41 @@
+// Full verification of a log (format-spec §5.6, §6.4, §7, §11): every checksum, the chain,
+// offset continuity, segment headers, indexes and the consumer-group store.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eventlog/log.h"
+#include "eventlog/status.h"
+
+namespace eventlog {
+
+struct VerifyProblem {
+  enum class Kind {
+    kCorruption,  // committed data is damaged: exit status "corruption"
+    kTornTail,    // bytes beyond the committed end that recovery would cut
+    kIndex,       // an index file is missing entries, stale or damaged (a rebuildable cache)
+  };
+  Kind kind = Kind::kCorruption;
+  std::string file;       // name within the log directory
+  uint64_t position = 0;  // byte position in `file`
+  std::string message;    // what is wrong, with the affected offsets where known
+};
+
+struct VerifyReport {
+  uint64_t segments = 0;
+  uint64_t frames = 0;
+  uint64_t events = 0;
+  uint64_t bytes = 0;  // segment bytes read
+  uint64_t groups = 0;
+  std::vector<VerifyProblem> problems;
+  bool clean() const { return problems.empty(); }
+  bool corrupt() const;  // any problem of kind kCorruption
+};
+
+// Reads everything; never modifies the log. An error status means verification itself
+// could not run (e.g. an I/O error); damage is reported in VerifyReport::problems.
+Result<VerifyReport> VerifyLog(const Log& log);
+
+}  // namespace eventlog

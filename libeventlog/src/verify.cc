@@ -1,0 +1,148 @@
+// VerifyLog: reads every segment from its header to its end, checking each frame in
+// sequence with the same scanner recovery uses, then compares each index with the entries
+// the segment implies, and checks the consumer-group positions against the log's end.
+#include "eventlog/verify.h"
+
+#include <fmt/format.h>
+
+#include "eventlog/consumer_groups.h"
+#include "format.h"
+#include "head.h"
+#include "log_impl.h"
+#include "segment.h"
+#include "segment_index.h"
+#include "segment_scan.h"
+
+namespace eventlog {
+
+bool VerifyReport::corrupt() const {
+  for (const VerifyProblem& p : problems) {
+    if (p.kind == VerifyProblem::Kind::kCorruption) return true;
+  }
+  return false;
+}
+
+namespace {
+
+using Kind = VerifyProblem::Kind;
+
+// Compares the index of a segment with the entries its frames call for.
+void VerifyIndex(Log::Impl& log, uint64_t base, const std::vector<IndexEntry>& expected, VerifyReport* report) {
+  std::vector<IndexEntry> actual = ReadIndex(log.fs(), log.dir(), base, log.meta().log_id);
+  const std::string name = IndexFileName(base);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    if (i >= actual.size()) {
+      report->problems.push_back({Kind::kIndex, name, format::index::kHeaderSize + i * format::index::kEntrySize,
+                                  fmt::format("index lacks {} of {} entries (from offset {}); it is rebuilt by "
+                                              "`verify --repair`", expected.size() - i, expected.size(),
+                                              expected[i].offset)});
+      return;
+    }
+    const IndexEntry& a = actual[i];
+    const IndexEntry& e = expected[i];
+    if (a.offset != e.offset || a.position != e.position || a.timestamp != e.timestamp) {
+      report->problems.push_back({Kind::kIndex, name, format::index::kHeaderSize + i * format::index::kEntrySize,
+                                  fmt::format("index entry {} says offset {} at byte {}, the segment has offset {} "
+                                              "at byte {}", i, a.offset, a.position, e.offset, e.position)});
+      return;
+    }
+  }
+}
+
+// Scans one segment; returns the position to continue the chain from.
+Result<ScanPosition> VerifySegment(Log::Impl& log, uint64_t base, uint64_t limit, bool active, ScanPosition from,
+                                   VerifyReport* report) {
+  const std::string name = SegmentFileName(base);
+  auto file = OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly);
+  if (!file) {
+    report->problems.push_back({Kind::kCorruption, name, 0, file.error().message()});
+    return from;
+  }
+  EVLOG_ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
+  if (!active) limit = size;
+  if (limit > size) {
+    report->problems.push_back({Kind::kCorruption, name, size,
+                                fmt::format("file is {} bytes but {} bytes were committed", size, limit)});
+    limit = size;
+  }
+  EVLOG_ASSIGN_OR_RETURN(auto map, (*file)->Map(size));
+  std::vector<IndexEntry> expected;
+  from.position = format::segment::kHeaderSize;
+  ScanOutcome scan = ScanBatches(map->bytes().substr(0, limit), from, [&](const FrameHeader& h, uint64_t pos) {
+    ++report->frames;
+    if (h.has_events()) report->events += h.event_count;
+    if (h.has_events() && FrameNeedsIndexEntry(pos, h.aligned_length())) {
+      expected.push_back({h.base_offset, pos, h.first_timestamp});
+    }
+  });
+  report->bytes += size;
+  if (!scan.reached_end) {
+    report->problems.push_back({Kind::kCorruption, name, scan.bad_position,
+                                fmt::format("{} (offsets {}..)", scan.problem, scan.problem_offset)});
+  }
+  if (active && size > limit) {
+    report->problems.push_back({Kind::kTornTail, name, limit,
+                                fmt::format("{} bytes beyond the committed end, left by an interrupted append; "
+                                            "recovery (the next append, or `verify --repair`) cuts or keeps them",
+                                            size - limit)});
+  }
+  VerifyIndex(log, base, expected, report);
+  return scan.end;
+}
+
+}  // namespace
+
+Result<VerifyReport> VerifyLog(const Log& log) {
+  Log::Impl& impl = *log.impl();
+  VerifyReport report;
+  EVLOG_ASSIGN_OR_RETURN(HeadRecord head, impl.CommittedHead());
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(impl.fs(), impl.dir()));
+  ScanPosition at{format::segment::kHeaderSize, segments.empty() ? 0 : segments.front(), 0, 0,
+                  !segments.empty() && segments.front() == 0};
+  for (uint64_t base : segments) {
+    if (base > head.segment_base) {
+      report.problems.push_back({Kind::kTornTail, SegmentFileName(base), 0,
+                                 "segment created by an interrupted roll (never published)"});
+      continue;
+    }
+    if (base != at.next_offset) {
+      report.problems.push_back({Kind::kCorruption, SegmentFileName(base), 0,
+                                 fmt::format("segment starts at offset {}, but the previous one ends at {}: "
+                                             "a segment is missing (offsets {}..{})",
+                                             base, at.next_offset, at.next_offset, base == 0 ? 0 : base - 1)});
+      at.chain_known = false;
+      at.next_offset = base;
+    }
+    ++report.segments;
+    const bool active = base == head.segment_base;
+    EVLOG_ASSIGN_OR_RETURN(at, VerifySegment(impl, base, head.committed_end, active, at, &report));
+  }
+  if (at.next_offset != head.next_offset && !report.corrupt()) {
+    report.problems.push_back({Kind::kCorruption, "HEAD", format::head::kNextOffsetAt,
+                               fmt::format("HEAD says the next offset is {}, the segments end at {}",
+                                           head.next_offset, at.next_offset)});
+  }
+  EVLOG_ASSIGN_OR_RETURN(bool has_groups, impl.fs()->Exists(impl.Path("groups")));
+  if (!has_groups) return report;  // no group was ever used; opening would create the store
+  auto groups = ConsumerGroups::Open(log);
+  if (!groups) {
+    report.problems.push_back({Kind::kCorruption, "groups", 0, groups.error().message()});
+    return report;
+  }
+  auto list = (*groups)->List();
+  if (!list) {
+    report.problems.push_back({Kind::kCorruption, "groups", 0, list.error().message()});
+    return report;
+  }
+  report.groups = list->size();
+  for (const GroupInfo& g : *list) {
+    if (g.position > head.next_offset) {
+      report.problems.push_back({Kind::kCorruption, "groups", 0,
+                                 fmt::format("group '{}' is at offset {}, past the log's end ({})", g.name,
+                                             g.position, head.next_offset)});
+    }
+  }
+  return report;
+}
+
+}  // namespace eventlog
