@@ -146,6 +146,26 @@ Result<LogInfo> Log::Info() const {
   return info;
 }
 
+Result<LogStats> Log::Stats() const {
+  LogStats stats;
+  EVLOG_ASSIGN_OR_RETURN(stats.info, Info());
+  stats.event_count = stats.info.next_offset - stats.info.first_offset;
+  EVLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, impl_->fs()->ListDir(impl_->dir()));
+  for (const std::string& name : names) {
+    auto file = impl_->fs()->Open(impl_->Path(name), OpenMode::kReadOnly);
+    if (!file) continue;  // a directory (groups/) or a file removed meanwhile
+    auto size = (*file)->Size();
+    if (size) stats.bytes_on_disk += *size;
+  }
+  if (stats.event_count > 0) {
+    EVLOG_ASSIGN_OR_RETURN(auto reader, NewReader());
+    Event first;
+    EVLOG_ASSIGN_OR_RETURN(bool any, reader->Next(&first));
+    if (any) stats.first_timestamp_ns = first.timestamp_ns;
+  }
+  return stats;
+}
+
 std::vector<std::string> Log::recovery_notes() const { return impl_->notes(); }
 const std::string& Log::dir() const { return impl_->dir(); }
 

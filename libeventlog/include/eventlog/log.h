@@ -67,6 +67,14 @@ struct LogInfo {
   uint64_t max_event_bytes = 0;  // configured maximum event size
 };
 
+// Figures that cost a look at every file (Log::Stats); Info() stays cheap.
+struct LogStats {
+  LogInfo info;
+  uint64_t event_count = 0;    // events stored (next_offset - first_offset until compaction)
+  uint64_t bytes_on_disk = 0;  // segments, indexes, META and HEAD
+  int64_t first_timestamp_ns = 0;  // of the oldest stored event (0 for an empty log)
+};
+
 class Log {
  public:
   // Opens (or, with create_if_missing, creates) the log at `dir`. Opening validates the
@@ -98,6 +106,7 @@ class Log {
 
   // Current offsets and configuration, read from the committed end.
   Result<LogInfo> Info() const;
+  Result<LogStats> Stats() const;
 
   // Human-readable notes about repairs done while opening or appending (torn tails cut).
   std::vector<std::string> recovery_notes() const;
