@@ -1,5 +1,6 @@
 #include "cli_validators.h"
 
+#include "duration_parse.h"
 #include "format_string.h"
 #include "position.h"
 #include "size_parse.h"
@@ -50,6 +51,14 @@ CLI::Validator FormatValidator() {
         return compiled ? "" : compiled.error().message();
       },
       "", "format");
+}
+
+CLI::Validator DurationValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return ParseDuration(text) ? "" : "'" + text + "' is not a duration (examples: 250ms, 2s, 5m, 1h)";
+      },
+      "", "duration");
 }
 
 }  // namespace evlog

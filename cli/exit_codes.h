@@ -9,5 +9,6 @@ inline constexpr int kExitError = 1;       // any failure not listed below
 inline constexpr int kExitUsage = 2;       // bad command line (CLI11 would use 100+)
 inline constexpr int kExitConflict = 3;    // --expect-next did not match: nothing appended
 inline constexpr int kExitCorruption = 4;  // the log failed validation while reading
+inline constexpr int kExitUndeliverable = 5;  // replay: an event could not be delivered
 
 }  // namespace evlog

@@ -11,9 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "ack_command.h"
 #include "append_command.h"
 #include "eventlog/log.h"
 #include "exit_codes.h"
+#include "groups_command.h"
+#include "replay_command.h"
 #include "report.h"
 #include "tail_command.h"
 
@@ -61,11 +64,17 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Exit status: 0 success, 1 error, 2 usage error, 3 --expect-next conflict (nothing "
-      "appended), 4 corruption found while reading.");
+      "appended), 4 corruption found while reading, 5 replay could not deliver an event.");
   evlog::AppendCommandOptions append_options;
   evlog::TailCommandOptions tail_options;
   CLI::App* append = evlog::RegisterAppendCommand(app, append_options);
   evlog::RegisterTailCommand(app, tail_options);
+  evlog::AckCommandOptions ack_options;
+  CLI::App* ack = evlog::RegisterAckCommand(app, ack_options);
+  evlog::GroupsCommandOptions groups_options;
+  CLI::App* groups = evlog::RegisterGroupsCommand(app, groups_options);
+  evlog::ReplayCommandOptions replay_options;
+  CLI::App* replay = evlog::RegisterReplayCommand(app, replay_options);
 
   try {
     app.parse(argc, argv);
@@ -73,5 +82,8 @@ int main(int argc, char** argv) {
     return HandleParseError(app, error);
   }
   if (append->parsed()) return evlog::RunAppendCommand(append_options);
+  if (ack->parsed()) return evlog::RunAckCommand(ack_options);
+  if (groups->parsed()) return evlog::RunGroupsCommand(groups_options);
+  if (replay->parsed()) return evlog::RunReplayCommand(replay_options);
   return evlog::RunTailCommand(tail_options);
 }

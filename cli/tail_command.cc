@@ -9,8 +9,10 @@
 
 #include "cli_validators.h"
 #include "event_printer.h"
+#include "eventlog/consumer_groups.h"
 #include "eventlog/log.h"
 #include "exit_codes.h"
+#include "group_options.h"
 #include "output_buffer.h"
 #include "report.h"
 #include "time_parse.h"
@@ -57,6 +59,18 @@ void AddRangeOptions(CLI::App& app, TailCommandOptions& o) {
       ->check(TimeValidator());
   from->excludes(since);
   app.add_flag("-f,--follow", o.follow, "Keep waiting for new events");
+}
+
+// -g sets where printing starts, as --from does; the end options still apply.
+void AddGroupOption(CLI::App& app, TailCommandOptions& o) {
+  app.add_option_function<std::string>(
+         "-g,--group", [&o](const std::string& name) { o.group = name; },
+         "Start at GROUP's committed position (see evlog ack); does not ack")
+      ->type_name("GROUP")
+      ->check(GroupNameValidator())
+      ->excludes(app.get_option("--from"))
+      ->excludes(app.get_option("--since"))
+      ->excludes(app.get_option("--lines"));
 }
 
 void AddOutputOptions(CLI::App& app, TailCommandOptions& o) {
@@ -146,6 +160,18 @@ eventlog::Status PrintEvents(eventlog::Reader& reader, const EventPrinter& print
   return eventlog::Status::Ok();
 }
 
+// The options with -g replaced by --from at the group's committed position. The group
+// store is closed again before any event is read: a follower holds no LMDB resources.
+eventlog::Result<TailCommandOptions> ResolveGroup(const TailCommandOptions& o, const eventlog::Log& log) {
+  TailCommandOptions resolved = o;
+  if (!o.group) return resolved;
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<eventlog::ConsumerGroups> groups, eventlog::ConsumerGroups::Open(log));
+  EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, groups->Get(*o.group));
+  resolved.from = Position{Position::Kind::kOffset, group.position};
+  resolved.group.reset();
+  return resolved;
+}
+
 int Finish(OutputBuffer& out, const eventlog::Status& status) {
   // Events printed before an error (say, corruption further on) are valid: deliver them.
   out.Flush();
@@ -166,6 +192,7 @@ CLI::App* RegisterTailCommand(CLI::App& parent, TailCommandOptions& o) {
       "tail", "Print events: by default the payloads of the last 10, one per line");
   app->add_option("LOG", o.log_dir, "The log directory")->required();
   AddRangeOptions(*app, o);
+  AddGroupOption(*app, o);
   AddOutputOptions(*app, o);
   return app;
 }
@@ -177,9 +204,11 @@ int RunTailCommand(const TailCommandOptions& o) {
   for (const std::string& note : (*log)->recovery_notes()) PrintError(kCommand, "note: " + note);
   auto reader = (*log)->NewReader();
   if (!reader) return ReportFailure(kCommand, reader.error());
+  auto start = ResolveGroup(o, **log);  // before Info: the group is then at most at its end
+  if (!start) return ReportFailure(kCommand, start.error());
   auto info = (*log)->Info();
   if (!info) return ReportFailure(kCommand, info.error());
-  eventlog::Status seek = SeekToStart(o, *info, **reader);
+  eventlog::Status seek = SeekToStart(*start, *info, **reader);
   if (!seek.ok()) return ReportFailure(kCommand, seek);
 
   Limits limits{.end_offset = o.to ? EndOffsetExclusive(*o.to, *info) : UINT64_MAX,

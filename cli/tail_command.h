@@ -17,6 +17,7 @@ struct TailCommandOptions {
   std::string log_dir;
   std::optional<uint64_t> lines;  // -n: the last N events of the selected range
   std::optional<Position> from;
+  std::optional<std::string> group;  // -g: start at the group's committed position
   std::optional<Position> to;     // inclusive
   std::optional<uint64_t> count;  // stop after this many events
   bool follow = false;

@@ -6,9 +6,11 @@
 // transaction is on disk when mdb_txn_commit returns (no MDB_NOSYNC, no MDB_WRITEMAP).
 #include "eventlog/consumer_groups.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -58,11 +60,15 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
   static std::mutex registry_mu;
   static std::map<std::string, std::weak_ptr<Environment>> registry;
   std::lock_guard<std::mutex> lock(registry_mu);
-  if (auto existing = registry[path].lock()) return existing;
-
   if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
     return Status::IOError(fmt::format("create directory {}: {}", path, std::strerror(errno)));
   }
+  // Keyed by the canonical path: "log/groups" and "./log/groups" are one environment.
+  char* canonical = realpath(path.c_str(), nullptr);
+  const std::string key = canonical != nullptr ? canonical : path;
+  std::free(canonical);
+  if (auto existing = registry[key].lock()) return existing;
+
   auto e = std::make_shared<Environment>();
   e->path = path;
   int rc = mdb_env_create(&e->env);
@@ -73,6 +79,10 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
   // run on any thread). Default sync flags: a commit is durable when it returns.
   if (rc == 0) rc = mdb_env_open(e->env, path.c_str(), MDB_NOTLS, 0644);
   if (rc != 0) return LmdbError(path, "open", rc);
+  // LMDB 0.9 opens data.mdb without O_CLOEXEC (its lock and meta descriptors have it):
+  // every program a caller forks and execs would inherit a writable descriptor of the store.
+  mdb_filehandle_t data_fd;
+  if (mdb_env_get_fd(e->env, &data_fd) == 0) fcntl(data_fd, F_SETFD, fcntl(data_fd, F_GETFD) | FD_CLOEXEC);
   int dead = 0;
   mdb_reader_check(e->env, &dead);  // slots of processes killed inside a read transaction
 
@@ -97,7 +107,7 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
     mdb_txn_abort(txn);
   }
   if (rc != 0) return LmdbError(path, "initialise", rc);
-  registry[path] = e;
+  registry[key] = e;
   return e;
 }
 
@@ -219,7 +229,7 @@ Result<GroupInfo> ConsumerGroups::Ack(std::string_view group, uint64_t offset) {
   EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
     bool exists;
     int rc = impl_->ReadGroup(txn, group, info.first_offset, &g, &exists);
-    if (rc != 0 || (exists && offset + 1 <= g.position)) return rc;  // never backwards
+    if (rc != 0 || offset + 1 <= g.position) return rc;  // never backwards
     return impl_->WriteGroup(txn, &g, offset + 1);
   }));
   return g;

@@ -1,0 +1,87 @@
+# ack: commits a group's position, never backwards, never past the last event; without
+# OFFSET, offsets come from stdin and each is committed as its line arrives.
+source "$(dirname "$0")/lib.sh"
+
+LOG=$WORK/log
+position() { evlog groups "$LOG" -g "$1" --json | sed -n 's/.*"position":\([0-9]*\).*/\1/p'; }
+seq 0 9 | evlog append "$LOG"
+
+evlog ack "$LOG" -g g 4
+assert_eq 5 "$(position g)" "ack 4: everything up to 4 is processed"
+evlog ack "$LOG" -g g 2
+assert_eq 5 "$(position g)" "ack below the position is a no-op"
+evlog ack "$LOG" --group g 4
+assert_eq 5 "$(position g)" "ack of the last acked offset is a no-op"
+expect_status 1 evlog ack "$LOG" -g g 10
+assert_contains "$(cat "$WORK/stderr")" "evlog: ack: cannot ack offset 10: the log's last event is 9" "ack past the end"
+assert_eq 5 "$(position g)" "a failed ack changes nothing"
+evlog ack "$LOG" -g g 9
+assert_eq 10 "$(position g)" "ack of the last event"
+
+evlog append "$WORK/empty" </dev/null
+expect_status 1 evlog ack "$WORK/empty" -g g 0
+assert_contains "$(cat "$WORK/stderr")" "empty log" "ack on an empty log"
+expect_status 1 evlog ack "$WORK/missing" -g g 0
+[[ ! -e $WORK/missing ]] || fail "ack must not create a log"
+
+# Offsets from stdin: blank lines ignored, spaces and CR trimmed, an unterminated last line
+# counts, out-of-order offsets never move the position back.
+printf '1\n\n  3 \r\n2\n6' >"$WORK/input"
+evlog ack "$LOG" -g s <"$WORK/input"
+assert_eq 7 "$(position s)" "offsets from stdin"
+
+# The first bad line stops the command, names the line and says how far it got; the rest
+# of the input is left unread for the next reader of the stream.
+printf '7\n8x\n9\n' >"$WORK/input"
+rest=$({ "$EVLOG" ack "$LOG" -g s 2>"$WORK/stderr" && echo "exit 0"; cat; } <"$WORK/input") || true
+assert_eq 9 "$rest" "input after the bad line is not consumed"
+assert_contains "$(cat "$WORK/stderr")" "evlog: ack: stdin line 2: '8x' is not an offset" "bad line"
+assert_contains "$(cat "$WORK/stderr")" "1 offset acked before the error; group 's' is at position 8" "progress"
+expect_status 1 evlog ack "$LOG" -g s <"$WORK/input"
+printf '8\n\n50\n9\n' >"$WORK/input"
+expect_status 1 evlog ack "$LOG" -g s <"$WORK/input"
+assert_contains "$(cat "$WORK/stderr")" "stdin line 3: cannot ack offset 50" "offset past the end on stdin"
+assert_contains "$(cat "$WORK/stderr")" "1 offset acked before the error; group 's' is at position 9" "progress"
+printf '%s\n' "$(printf '1%.0s' {1..100})" >"$WORK/input"
+expect_status 1 evlog ack "$LOG" -g s <"$WORK/input"
+assert_contains "$(cat "$WORK/stderr")" "stdin line 1: '$(printf '1%.0s' {1..64})...' is not an offset" "long line"
+printf '%70s\n' 5 >"$WORK/input"
+expect_status 1 evlog ack "$LOG" -g s <"$WORK/input"
+assert_contains "$(cat "$WORK/stderr")" "stdin line 1: '...' is not an offset" "over-long line of spaces"
+evlog ack "$LOG" -g s </dev/null
+assert_eq 9 "$(position s)" "empty input acks nothing"
+
+# Each offset is committed as it arrives: the position moves while stdin is still open.
+mkfifo "$WORK/offsets"
+"$EVLOG" ack "$LOG" -g live <"$WORK/offsets" &
+acker=$!
+BACKGROUND_PIDS+=($acker)
+exec 3>"$WORK/offsets"
+echo 3 >&3
+for ((i = 0; i < 100; i++)); do [[ $(position live) == 4 ]] && break; sleep 0.05; done
+assert_eq 4 "$(position live)" "first line committed before the second arrives"
+echo 5 >&3
+for ((i = 0; i < 100; i++)); do [[ $(position live) == 6 ]] && break; sleep 0.05; done
+assert_eq 6 "$(position live)" "second line committed while stdin is open"
+exec 3>&-
+wait $acker || fail "ack from a pipe exited with $?"
+
+# The pipeline that closes the loop: what tail -g prints is acked, so the next tail -g
+# starts after it.
+evlog tail "$LOG" -g loop --format '%o\n' | evlog ack "$LOG" -g loop
+assert_eq 10 "$(position loop)" "tail -g | ack"
+assert_eq "" "$(evlog tail "$LOG" -g loop)" "nothing left for the group"
+printf 'x\ny\n' | evlog append "$LOG"
+assert_eq "$(printf 'x\ny')" "$(evlog tail "$LOG" -g loop)" "only the new events"
+evlog tail "$LOG" -g loop --format '%o\n' | evlog ack "$LOG" -g loop
+assert_eq 12 "$(position loop)" "second round"
+
+expect_status 2 evlog ack "$LOG"
+expect_status 2 evlog ack "$LOG" 3
+assert_contains "$(cat "$WORK/stderr")" "evlog: ack:" "usage error names the subcommand"
+expect_status 2 evlog ack "$LOG" -g ''
+expect_status 2 evlog ack "$LOG" -g "$(printf 'x%.0s' {1..256})"
+expect_status 2 evlog ack "$LOG" -g g x
+expect_status 2 evlog ack "$LOG" -g g 1 2
+evlog ack --help | grep -q -- --group || fail "ack --help lacks --group"
+echo PASS

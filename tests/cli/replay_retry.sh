@@ -1,0 +1,61 @@
+# Retries: exit 75 and other failures are retried with exponential backoff, a command that
+# outlives --timeout is killed and retried, and an event that exhausts its attempts without
+# --dead-letter stops replay with exit 5, leaving the group at that event.
+source "$(dirname "$0")/replay_lib.sh"
+
+LOG=$WORK/log
+seq 0 4 | evlog append "$LOG"
+
+# Fails twice with EX_TEMPFAIL, then succeeds: attempts 1, 2, 3, at least 100 + 200 ms apart.
+start=$(now_ms)
+evlog replay "$LOG" --to 0 --backoff 100ms -- \
+  sh -c 'echo "$EVLOG_ATTEMPT" >>"$1"; [ "$EVLOG_ATTEMPT" -ge 3 ] || exit 75' sh "$WORK/attempts" \
+  2>"$WORK/stderr" || fail "replay with a command that succeeds on attempt 3: $(cat "$WORK/stderr")"
+elapsed=$(($(now_ms) - start))
+assert_eq "$(printf '1\n2\n3')" "$(cat "$WORK/attempts")" "EVLOG_ATTEMPT over retries"
+((elapsed >= 300)) || fail "two retries after backoffs of 100ms and 200ms took only ${elapsed}ms"
+((elapsed < 3000)) || fail "two retries took ${elapsed}ms"
+assert_contains "$(cat "$WORK/stderr")" "1 delivered, 2 retried, 0 dead-lettered" "summary after retries"
+assert_contains "$(cat "$WORK/stderr")" "attempt 1 of 5 failed (exit 75); retrying in" "retry message"
+
+# The cap: --backoff-max bounds every delay (plus at most 20% jitter).
+start=$(now_ms)
+evlog replay "$LOG" --to 0 --backoff 100ms --backoff-max 100ms --max-attempts 4 -- false 2>/dev/null || true
+elapsed=$(($(now_ms) - start))
+((elapsed >= 300 && elapsed < 1500)) || fail "3 retries capped at 100ms took ${elapsed}ms"
+
+# A command that outlives --timeout is killed (its whole process group) and retried.
+start=$(now_ms)
+evlog replay "$LOG" --to 0 --timeout 200ms --backoff 10ms -- \
+  sh -c 'echo "$EVLOG_ATTEMPT" >>"$1"; [ "$EVLOG_ATTEMPT" -ge 2 ] && exit
+         sleep 30 & echo $! >"$2"; wait' sh "$WORK/timeouts" "$WORK/sleep_pid" \
+  2>"$WORK/stderr" || fail "replay with a command that times out once: $(cat "$WORK/stderr")"
+elapsed=$(($(now_ms) - start))
+assert_eq "$(printf '1\n2')" "$(cat "$WORK/timeouts")" "attempts around a timeout"
+((elapsed >= 200 && elapsed < 2000)) || fail "a 200ms timeout and a retry took ${elapsed}ms"
+assert_contains "$(cat "$WORK/stderr")" "failed (timeout)" "timeout reported"
+sleep 0.1
+is_running "$(cat "$WORK/sleep_pid")" && fail "the timed-out command's child is still running"
+
+# A command that ignores SIGTERM gets SIGKILL after the grace period.
+start=$(now_ms)
+expect_status 5 evlog replay "$LOG" --to 0 --timeout 100ms --max-attempts 1 -- \
+  sh -c 'trap "" TERM; sleep 10'
+elapsed=$(($(now_ms) - start))
+((elapsed >= 2000 && elapsed < 5000)) || fail "SIGKILL after a 2s grace: took ${elapsed}ms"
+
+# Attempts exhausted, no --dead-letter: exit 5, events before it acked, the group stays at it.
+RECORD=$WORK/record
+expect_status 5 evlog replay "$LOG" -g G --max-attempts 3 --backoff 10ms -- \
+  sh -c '[ "$EVLOG_OFFSET" -ne 2 ] || exit 1; echo "$EVLOG_OFFSET" >>"$1"' sh "$RECORD"
+assert_contains "$(cat "$WORK/stderr")" "offset 2 could not be delivered: exit 1 after 3 attempt(s); group G stays at 2" "exit 5 message"
+assert_contains "$(cat "$WORK/stderr")" "2 delivered, 2 retried, 0 dead-lettered" "summary after giving up"
+assert_eq "$(printf '0\n1')" "$(cat "$RECORD")" "events before the undeliverable one"
+# The next run retries it.
+evlog replay "$LOG" -g G -- sh -c 'echo "$EVLOG_OFFSET" >>"$1"' sh "$RECORD" 2>/dev/null
+assert_eq "$(printf '0\n1\n2\n3\n4')" "$(cat "$RECORD")" "the next run starts at the undelivered event"
+
+# Death by a signal is a failed attempt too.
+expect_status 5 evlog replay "$LOG" --to 0 --max-attempts 2 --backoff 10ms -- sh -c 'kill -KILL $$'
+assert_contains "$(cat "$WORK/stderr")" "signal 9 after 2 attempt(s)" "death by signal"
+echo PASS
