@@ -65,9 +65,9 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
   }
   // Keyed by the canonical path: "log/groups" and "./log/groups" are one environment.
   char* canonical = realpath(path.c_str(), nullptr);
-  const std::string key = canonical != nullptr ? canonical : path;
+  const std::string registry_key = canonical != nullptr ? canonical : path;
   std::free(canonical);
-  if (auto existing = registry[key].lock()) return existing;
+  if (auto existing = registry[registry_key].lock()) return existing;
 
   auto e = std::make_shared<Environment>();
   e->path = path;
@@ -107,7 +107,7 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
     mdb_txn_abort(txn);
   }
   if (rc != 0) return LmdbError(path, "initialise", rc);
-  registry[key] = e;
+  registry[registry_key] = e;
   return e;
 }
 
