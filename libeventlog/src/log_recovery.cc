@@ -74,7 +74,9 @@ Status LogWriter::FindChainStart(const std::vector<uint64_t>& segments, ScanPosi
     return Status::Corruption(fmt::format("segment {}: {} at byte {} (offset {} onwards) in a closed segment",
                                           SegmentFileName(previous), scan.problem, scan.bad_position, scan.problem_offset));
   }
-  if (scan.end.next_offset != start->next_offset) {
+  // A gap (the next segment starts later) is allowed (format-spec §4.3: retention, or a
+  // damaged segment moved aside by `verify --repair --force`); an overlap is not.
+  if (scan.end.next_offset > start->next_offset) {
     return Status::Corruption(fmt::format("segment {} ends at offset {} but the next segment starts at {}",
                                           SegmentFileName(previous), scan.end.next_offset, start->next_offset));
   }

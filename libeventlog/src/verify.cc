@@ -106,10 +106,14 @@ Result<VerifyReport> VerifyLog(const Log& log) {
       continue;
     }
     if (base != at.next_offset) {
-      report.problems.push_back({Kind::kCorruption, SegmentFileName(base), 0,
-                                 fmt::format("segment starts at offset {}, but the previous one ends at {}: "
-                                             "a segment is missing (offsets {}..{})",
-                                             base, at.next_offset, at.next_offset, base == 0 ? 0 : base - 1)});
+      const std::string missing = SegmentFileName(at.next_offset);
+      EVLOG_ASSIGN_OR_RETURN(bool quarantined, impl.fs()->Exists(impl.Path("quarantine/" + missing)));
+      report.problems.push_back(
+          {quarantined ? Kind::kQuarantined : Kind::kCorruption, quarantined ? "quarantine/" + missing : SegmentFileName(base), 0,
+           quarantined ? fmt::format("offsets {}..{} are in a damaged segment moved aside by a forced repair",
+                                     at.next_offset, base - 1)
+                       : fmt::format("segment starts at offset {}, but the previous one ends at {}: a segment is "
+                                     "missing (offsets {}..{})", base, at.next_offset, at.next_offset, base - 1)});
       at.chain_known = false;
       at.next_offset = base;
     }

@@ -16,6 +16,7 @@ struct VerifyProblem {
     kCorruption,  // committed data is damaged: exit status "corruption"
     kTornTail,    // bytes beyond the committed end that recovery would cut
     kIndex,       // an index file is missing entries, stale or damaged (a rebuildable cache)
+    kQuarantined, // offsets whose damaged segment a forced repair moved to LOG/quarantine/
   };
   Kind kind = Kind::kCorruption;
   std::string file;       // name within the log directory
