@@ -18,7 +18,9 @@
 #include "groups_command.h"
 #include "replay_command.h"
 #include "report.h"
+#include "stat_command.h"
 #include "tail_command.h"
+#include "verify_command.h"
 
 namespace {
 
@@ -75,6 +77,10 @@ int main(int argc, char** argv) {
   CLI::App* groups = evlog::RegisterGroupsCommand(app, groups_options);
   evlog::ReplayCommandOptions replay_options;
   CLI::App* replay = evlog::RegisterReplayCommand(app, replay_options);
+  evlog::VerifyCommandOptions verify_options;
+  CLI::App* verify = evlog::RegisterVerifyCommand(app, verify_options);
+  evlog::StatCommandOptions stat_options;
+  CLI::App* stat = evlog::RegisterStatCommand(app, stat_options);
 
   try {
     app.parse(argc, argv);
@@ -85,5 +91,7 @@ int main(int argc, char** argv) {
   if (ack->parsed()) return evlog::RunAckCommand(ack_options);
   if (groups->parsed()) return evlog::RunGroupsCommand(groups_options);
   if (replay->parsed()) return evlog::RunReplayCommand(replay_options);
+  if (verify->parsed()) return evlog::RunVerifyCommand(verify_options);
+  if (stat->parsed()) return evlog::RunStatCommand(stat_options);
   return evlog::RunTailCommand(tail_options);
 }

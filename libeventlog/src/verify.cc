@@ -3,6 +3,8 @@
 // the segment implies, and checks the consumer-group positions against the log's end.
 #include "eventlog/verify.h"
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "eventlog/consumer_groups.h"
@@ -49,14 +51,16 @@ void VerifyIndex(Log::Impl& log, uint64_t base, const std::vector<IndexEntry>& e
   }
 }
 
-// Scans one segment; returns the position to continue the chain from.
-Result<ScanPosition> VerifySegment(Log::Impl& log, uint64_t base, uint64_t limit, bool active, ScanPosition from,
+// Scans one segment; returns the position to continue the chain from, or nullopt when the
+// segment is damaged and its true end is unknown (the next segment is then taken as is,
+// rather than reported as a second, spurious problem).
+Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base, uint64_t limit, bool active, ScanPosition from,
                                    VerifyReport* report) {
   const std::string name = SegmentFileName(base);
   auto file = OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly);
   if (!file) {
     report->problems.push_back({Kind::kCorruption, name, 0, file.error().message()});
-    return from;
+    return std::optional<ScanPosition>();
   }
   EVLOG_ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
   if (!active) limit = size;
@@ -87,7 +91,8 @@ Result<ScanPosition> VerifySegment(Log::Impl& log, uint64_t base, uint64_t limit
                                             size - limit)});
   }
   VerifyIndex(log, base, expected, report);
-  return scan.end;
+  if (!scan.reached_end) return std::optional<ScanPosition>();
+  return std::optional(scan.end);
 }
 
 }  // namespace
@@ -99,13 +104,16 @@ Result<VerifyReport> VerifyLog(const Log& log) {
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(impl.fs(), impl.dir()));
   ScanPosition at{format::segment::kHeaderSize, segments.empty() ? 0 : segments.front(), 0, 0,
                   !segments.empty() && segments.front() == 0};
+  bool end_known = true;
   for (uint64_t base : segments) {
     if (base > head.segment_base) {
       report.problems.push_back({Kind::kTornTail, SegmentFileName(base), 0,
                                  "segment created by an interrupted roll (never published)"});
       continue;
     }
-    if (base != at.next_offset) {
+    if (!end_known) {
+      at = ScanPosition{format::segment::kHeaderSize, base, 0, 0, false};
+    } else if (base != at.next_offset) {
       const std::string missing = SegmentFileName(at.next_offset);
       EVLOG_ASSIGN_OR_RETURN(bool quarantined, impl.fs()->Exists(impl.Path("quarantine/" + missing)));
       report.problems.push_back(
@@ -119,9 +127,11 @@ Result<VerifyReport> VerifyLog(const Log& log) {
     }
     ++report.segments;
     const bool active = base == head.segment_base;
-    EVLOG_ASSIGN_OR_RETURN(at, VerifySegment(impl, base, head.committed_end, active, at, &report));
+    EVLOG_ASSIGN_OR_RETURN(std::optional<ScanPosition> end, VerifySegment(impl, base, head.committed_end, active, at, &report));
+    end_known = end.has_value();
+    if (end) at = *end;
   }
-  if (at.next_offset != head.next_offset && !report.corrupt()) {
+  if (end_known && at.next_offset != head.next_offset && !report.corrupt()) {
     report.problems.push_back({Kind::kCorruption, "HEAD", format::head::kNextOffsetAt,
                                fmt::format("HEAD says the next offset is {}, the segments end at {}",
                                            head.next_offset, at.next_offset)});
