@@ -34,6 +34,7 @@ int ReplaySession::Run() {
     if (!delivery) return Finish(ReportFailure(kCommand, delivery.error()));
     auto settled = Settle(*delivery);
     if (!settled) return Finish(ReportFailure(kCommand, settled.error()));
+    progress_.Update(delivered_ + dead_lettered_);
     if (*settled) return Finish(**settled);
   }
   const int signo = signals_.termination();
@@ -90,6 +91,7 @@ eventlog::Status ReplaySession::Ack() {
 
 int ReplaySession::Finish(int status) const {
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started_;
+  progress_.Clear();
   PrintError(kCommand, fmt::format("{} delivered, {} retried, {} dead-lettered in {:.2f}s",
                                    delivered_, deliverer_.retried(), dead_lettered_,
                                    elapsed.count()));

@@ -2,6 +2,8 @@
 // dead-letter it, strictly in order: event n+1 is read only once event n is settled.
 #pragma once
 
+#include "progress.h"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -47,6 +49,7 @@ class ReplaySession {
   ReplayTarget target_;
   std::vector<OwnedEvent> batch_;
   uint64_t delivered_ = 0;
+  Progress progress_{"replay", "events", 0};  // on a terminal only
   uint64_t dead_lettered_ = 0;
   std::chrono::steady_clock::time_point started_;
 };

@@ -8,6 +8,7 @@
 #include "eventlog/repair.h"
 #include "eventlog/verify.h"
 #include "exit_codes.h"
+#include "progress.h"
 #include "report.h"
 
 namespace evlog {
@@ -74,7 +75,11 @@ int RunVerifyCommand(const VerifyCommandOptions& o) {
     int status = Repair(**log, o.force);
     if (status != kExitOk) return status;
   }
-  auto report = eventlog::VerifyLog(**log);
+  Progress progress("verify", "bytes", 0);
+  auto report = eventlog::VerifyLog(**log, [&](uint64_t done, uint64_t total) {
+    progress.SetTotal(total);
+    progress.Update(done);
+  });
   if (!report) return ReportFailure(kCommand, report.error());
   PrintReport(*report);
   std::fflush(stdout);

@@ -97,15 +97,22 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
 
 }  // namespace
 
-Result<VerifyReport> VerifyLog(const Log& log) {
+Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
   Log::Impl& impl = *log.impl();
   VerifyReport report;
   EVLOG_ASSIGN_OR_RETURN(HeadRecord head, impl.CommittedHead());
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(impl.fs(), impl.dir()));
   ScanPosition at{format::segment::kHeaderSize, segments.empty() ? 0 : segments.front(), 0, 0,
                   !segments.empty() && segments.front() == 0};
+  uint64_t total_bytes = 0;
+  for (uint64_t base : segments) {
+    auto file = impl.fs()->Open(impl.Path(SegmentFileName(base)), OpenMode::kReadOnly);
+    auto size = file ? (*file)->Size() : Result<uint64_t>(file.error());
+    if (size) total_bytes += *size;
+  }
   bool end_known = true;
   for (uint64_t base : segments) {
+    if (progress) progress(report.bytes, total_bytes);
     if (base > head.segment_base) {
       report.problems.push_back({Kind::kTornTail, SegmentFileName(base), 0,
                                  "segment created by an interrupted roll (never published)"});

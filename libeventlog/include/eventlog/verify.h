@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct VerifyReport {
 
 // Reads everything; never modifies the log. An error status means verification itself
 // could not run (e.g. an I/O error); damage is reported in VerifyReport::problems.
-Result<VerifyReport> VerifyLog(const Log& log);
+// `progress`, if given, is called after each segment with the segment bytes checked so far
+// and the total.
+using VerifyProgress = std::function<void(uint64_t done_bytes, uint64_t total_bytes)>;
+Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress = nullptr);
 
 }  // namespace eventlog
