@@ -49,7 +49,7 @@ class ReplaySession {
   ReplayTarget target_;
   std::vector<OwnedEvent> batch_;
   uint64_t delivered_ = 0;
-  Progress progress_{"replay", "events", 0};  // on a terminal only
+  mutable Progress progress_{"replay", "events", 0};  // on a terminal only; cleared by Finish()
   uint64_t dead_lettered_ = 0;
   std::chrono::steady_clock::time_point started_;
 };
