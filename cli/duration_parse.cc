@@ -31,6 +31,14 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::chrono::milliseconds> ParseRetentionDuration(std::string_view text) {
+  constexpr int64_t kDayMillis = 86'400'000;
+  if (text.empty() || text.back() != 'd') return ParseDuration(text);
+  std::optional<uint64_t> days = ParseUnsigned(text.substr(0, text.size() - 1));
+  if (!days || *days > static_cast<uint64_t>(kMaxDuration.count() / kDayMillis)) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(*days) * kDayMillis);
+}
+
 std::string FormatDuration(std::chrono::milliseconds duration) {
   const int64_t ms = duration.count();
   for (const Unit& unit : kUnits) {

@@ -16,6 +16,9 @@ inline constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24 
 // nullopt on anything else, including durations above kMaxDuration.
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 
+// As ParseDuration, and also d (days) for retention spans: 7d, 12h, 90m (compact --retain-age).
+std::optional<std::chrono::milliseconds> ParseRetentionDuration(std::string_view text);
+
 // "250ms", "2s", "5m", "1h": the largest unit that represents `duration` exactly.
 std::string FormatDuration(std::chrono::milliseconds duration);
 

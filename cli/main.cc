@@ -13,9 +13,12 @@
 
 #include "ack_command.h"
 #include "append_command.h"
+#include "compact_command.h"
 #include "eventlog/log.h"
 #include "exit_codes.h"
+#include "export_command.h"
 #include "groups_command.h"
+#include "import_command.h"
 #include "replay_command.h"
 #include "report.h"
 #include "stat_command.h"
@@ -73,8 +76,14 @@ int main(int argc, char** argv) {
   evlog::RegisterTailCommand(app, tail_options);
   evlog::AckCommandOptions ack_options;
   CLI::App* ack = evlog::RegisterAckCommand(app, ack_options);
+  evlog::CompactCommandOptions compact_options;
+  CLI::App* compact = evlog::RegisterCompactCommand(app, compact_options);
+  evlog::ExportCommandOptions export_options;
+  CLI::App* export_app = evlog::RegisterExportCommand(app, export_options);
   evlog::GroupsCommandOptions groups_options;
   CLI::App* groups = evlog::RegisterGroupsCommand(app, groups_options);
+  evlog::ImportCommandOptions import_options;
+  CLI::App* import_app = evlog::RegisterImportCommand(app, import_options);
   evlog::ReplayCommandOptions replay_options;
   CLI::App* replay = evlog::RegisterReplayCommand(app, replay_options);
   evlog::VerifyCommandOptions verify_options;
@@ -89,7 +98,10 @@ int main(int argc, char** argv) {
   }
   if (append->parsed()) return evlog::RunAppendCommand(append_options);
   if (ack->parsed()) return evlog::RunAckCommand(ack_options);
+  if (compact->parsed()) return evlog::RunCompactCommand(compact_options);
+  if (export_app->parsed()) return evlog::RunExportCommand(export_options);
   if (groups->parsed()) return evlog::RunGroupsCommand(groups_options);
+  if (import_app->parsed()) return evlog::RunImportCommand(import_options);
   if (replay->parsed()) return evlog::RunReplayCommand(replay_options);
   if (verify->parsed()) return evlog::RunVerifyCommand(verify_options);
   if (stat->parsed()) return evlog::RunStatCommand(stat_options);

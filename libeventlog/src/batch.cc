@@ -20,6 +20,9 @@ namespace f = format::frame;
 // then bounded by this plus one frame, however many events it holds.
 constexpr uint64_t kSpillThresholdBytes = 8ull << 20;
 
+// The largest usable offset (format-spec §1): the offset after it must still fit a u64.
+constexpr uint64_t kMaxPresetOffset = UINT64_MAX - 1;
+
 uint64_t OnDiskSize(uint64_t body_size) { return format::AlignUp(f::kHeaderSize + body_size); }
 
 // The spill file is scratch space private to this process, not log state: it is opened
@@ -54,7 +57,8 @@ uint64_t Batch::Impl::encoded_bytes() const {
 void Batch::Impl::FinishFrame() {
   FinishedFrame frame;
   frame.size = current_.size();
-  frame.event_count = current_count_;
+  frame.meta = current_meta_;
+  frame.meta.event_count = current_count_;
   finished_bytes_ += OnDiskSize(current_.size());
   in_memory_bytes_ += current_.size();
   frame.body = std::move(current_);
@@ -66,6 +70,7 @@ void Batch::Impl::FinishFrame() {
 // growing a string to 256 KiB by doubling would copy each byte twice more.
 void Batch::Impl::StartFrame() {
   current_count_ = 0;
+  current_meta_ = FrameMeta{};
   if (!spare_.empty()) {
     current_ = std::move(spare_.back());
     spare_.pop_back();
@@ -76,24 +81,109 @@ void Batch::Impl::StartFrame() {
   current_.clear();
 }
 
-Status Batch::Impl::Add(const EventInput& event) {
-  uint64_t record = EventRecordSize(event, current_count_, 0);
-  if (current_count_ > 0 && current_.size() + record > frame_body_bytes_) {
-    FinishFrame();
-    record = EventRecordSize(event, 0, 0);
-  }
+Status Batch::Impl::CheckSizes(uint64_t record, bool new_frame) const {
   if (record > max_event_bytes_) {
     return Status::InvalidArgument(fmt::format(
         "event of {} bytes (payload, key and headers encoded) exceeds the log's maximum event size of {} bytes",
         record, max_event_bytes_));
   }
-  if (encoded_bytes() - (current_count_ > 0 ? OnDiskSize(current_.size()) : 0) +
-          OnDiskSize(current_.size() + record) > max_batch_bytes_) {
+  const uint64_t current = current_count_ > 0 ? OnDiskSize(current_.size()) : 0;
+  const uint64_t after = new_frame ? finished_bytes_ + current + OnDiskSize(record)
+                                   : finished_bytes_ + OnDiskSize(current_.size() + record);
+  if (after > max_batch_bytes_) {
     return Status::InvalidArgument(fmt::format(
         "batch exceeds {} bytes, the most one segment can hold; use a larger --segment-bytes when creating the log",
         max_batch_bytes_));
   }
+  return Status::Ok();
+}
+
+Status Batch::Impl::Add(const EventInput& event) {
+  if (preset_) {
+    return Status::InvalidArgument("this batch holds events with preset offsets (AddAt); Add cannot join them");
+  }
+  uint64_t record = EventRecordSize(event, current_count_, 0);
+  const bool new_frame = current_count_ > 0 && current_.size() + record > frame_body_bytes_;
+  if (new_frame) record = EventRecordSize(event, 0, 0);
+  EVLOG_RETURN_IF_ERROR(CheckSizes(record, new_frame));
+  if (new_frame) FinishFrame();
   AppendEventRecord(&current_, event, current_count_, 0);
+  current_meta_.last_offset_delta = current_count_;
+  ++current_count_;
+  ++event_count_;
+  if (in_memory_bytes_ > kSpillThresholdBytes) return SpillFinishedFrames();
+  return Status::Ok();
+}
+
+// Decides where a preset event goes without changing the batch, so that a refused event
+// leaves it as it was. format-spec §5.6 check 13 makes each frame start exactly where the
+// previous one ended, so a gap in the offsets can only lie inside a frame (between two
+// records): a new frame may start only where the offset is the previous one + 1, even if
+// the current frame then grows beyond frame_body_bytes_.
+Status Batch::Impl::CheckPreset(uint64_t offset, int64_t timestamp_ns, bool* new_frame, uint64_t* record,
+                                const EventInput& event) const {
+  if (offset > kMaxPresetOffset) {
+    return Status::InvalidArgument(fmt::format("offset {} is beyond the largest usable offset {}", offset,
+                                               kMaxPresetOffset));
+  }
+  if (event_count_ > 0 && offset <= last_offset_) {
+    return Status::InvalidArgument(fmt::format(
+        "offset {} does not follow offset {}: preset offsets in a batch must strictly increase", offset, last_offset_));
+  }
+  if (event_count_ > 0 && timestamp_ns < last_timestamp_) {
+    return Status::InvalidArgument(fmt::format(
+        "timestamp {} of offset {} is before {} of offset {}: preset timestamps in a batch must not decrease",
+        timestamp_ns, offset, last_timestamp_, last_offset_));
+  }
+  *new_frame = false;
+  *record = EventRecordSize(event, 0, 0);
+  if (current_count_ == 0) return Status::Ok();
+  const uint64_t offset_delta = offset - current_meta_.base_offset;
+  const uint64_t time_delta = static_cast<uint64_t>(timestamp_ns) - static_cast<uint64_t>(current_meta_.first_timestamp);
+  const bool contiguous = offset == last_offset_ + 1;
+  const uint64_t in_frame = EventRecordSize(event, offset_delta, time_delta);
+  // Deltas can make a record a few bytes larger than it was in its source; at the start of
+  // a frame (deltas 0) it takes its smallest form, so an event that fitted the source's
+  // maximum event size fits here too.
+  if (contiguous && (current_.size() + in_frame > frame_body_bytes_ || offset_delta > UINT32_MAX ||
+                     in_frame > max_event_bytes_)) {
+    *new_frame = true;
+    return Status::Ok();
+  }
+  if (offset_delta > UINT32_MAX) {  // last_offset_delta is a u32 (format-spec §5.2)
+    return Status::InvalidArgument(fmt::format(
+        "offset {} lies more than 2^32 - 1 offsets after offset {}, the start of its frame, with a gap in between",
+        offset, current_meta_.base_offset));
+  }
+  *record = in_frame;
+  return Status::Ok();
+}
+
+Status Batch::Impl::AddAt(const EventInput& event, uint64_t offset, int64_t timestamp_ns) {
+  if (event_count_ > 0 && !preset_) {
+    return Status::InvalidArgument("this batch holds events without preset offsets (Add); AddAt cannot join them");
+  }
+  bool new_frame = false;
+  uint64_t record = 0;
+  EVLOG_RETURN_IF_ERROR(CheckPreset(offset, timestamp_ns, &new_frame, &record, event));
+  EVLOG_RETURN_IF_ERROR(CheckSizes(record, new_frame));
+  if (new_frame) FinishFrame();
+  if (current_count_ == 0) {
+    current_meta_.base_offset = offset;
+    current_meta_.first_timestamp = timestamp_ns;
+  }
+  const uint64_t offset_delta = offset - current_meta_.base_offset;
+  AppendEventRecord(&current_, event, offset_delta,
+                    static_cast<uint64_t>(timestamp_ns) - static_cast<uint64_t>(current_meta_.first_timestamp));
+  current_meta_.last_offset_delta = static_cast<uint32_t>(offset_delta);
+  current_meta_.last_timestamp = timestamp_ns;
+  if (event_count_ == 0) {
+    preset_ = true;
+    first_offset_ = offset;
+    first_timestamp_ = timestamp_ns;
+  }
+  last_offset_ = offset;
+  last_timestamp_ = timestamp_ns;
   ++current_count_;
   ++event_count_;
   if (in_memory_bytes_ > kSpillThresholdBytes) return SpillFinishedFrames();
@@ -125,6 +215,9 @@ Status Batch::Impl::SpillFinishedFrames() {
 
 Status Batch::Impl::ForEachFrame(const FrameVisitor& fn) const {
   std::string scratch;
+  auto view = [](std::string_view body, const FrameMeta& m) {
+    return FrameView{body, m.event_count, m.base_offset, m.last_offset_delta, m.first_timestamp, m.last_timestamp};
+  };
   for (const FinishedFrame& frame : frames_) {
     if (frame.size > 0 && frame.body.empty()) {
       scratch.resize(frame.size);
@@ -132,13 +225,15 @@ Status Batch::Impl::ForEachFrame(const FrameVisitor& fn) const {
       if (n != static_cast<ssize_t>(frame.size)) {
         return Status::IOError(fmt::format("reading the batch spill file: {}", n < 0 ? std::strerror(errno) : "short read"));
       }
-      EVLOG_RETURN_IF_ERROR(fn(scratch, frame.event_count));
+      EVLOG_RETURN_IF_ERROR(fn(view(scratch, frame.meta)));
     } else {
-      EVLOG_RETURN_IF_ERROR(fn(frame.body, frame.event_count));
+      EVLOG_RETURN_IF_ERROR(fn(view(frame.body, frame.meta)));
     }
   }
-  if (current_count_ > 0) return fn(current_, current_count_);
-  return Status::Ok();
+  if (current_count_ == 0) return Status::Ok();
+  FrameMeta current = current_meta_;
+  current.event_count = current_count_;
+  return fn(view(current_, current));
 }
 
 void Batch::Impl::Clear() {
@@ -148,7 +243,9 @@ void Batch::Impl::Clear() {
   frames_.clear();
   current_.clear();
   current_count_ = 0;
+  current_meta_ = FrameMeta{};
   event_count_ = 0;
+  preset_ = false;
   finished_bytes_ = 0;
   in_memory_bytes_ = 0;
   if (spill_fd_ >= 0) {
@@ -164,6 +261,9 @@ Batch::~Batch() = default;
 Batch::Batch(Batch&&) noexcept = default;
 Batch& Batch::operator=(Batch&&) noexcept = default;
 Status Batch::Add(const EventInput& event) { return impl_->Add(event); }
+Status Batch::AddAt(const EventInput& event, uint64_t offset, int64_t timestamp_ns) {
+  return impl_->AddAt(event, offset, timestamp_ns);
+}
 uint64_t Batch::event_count() const { return impl_->event_count(); }
 uint64_t Batch::encoded_bytes() const { return impl_->encoded_bytes(); }
 void Batch::Clear() { impl_->Clear(); }

@@ -1,6 +1,10 @@
 // Batch internals shared with the writer: the batch is kept as finished frame bodies
-// (offsets relative to the frame, timestamps relative to the commit time), so that the
-// commit path only fills in each frame's header.
+// (offsets relative to the frame, timestamps relative to the frame's first event), so that
+// the commit path only fills in each frame's header.
+//
+// Two kinds of batch exist, never mixed: events added with Add() get their offsets and
+// their timestamp (one for the whole batch) from the writer at commit; events added with
+// AddAt() carry preset offsets and timestamps (import), which the writer keeps.
 #pragma once
 
 #include <functional>
@@ -17,24 +21,52 @@ class Batch::Impl {
   ~Impl();
 
   Status Add(const EventInput& event);
+  Status AddAt(const EventInput& event, uint64_t offset, int64_t timestamp_ns);
   void Clear();
 
   uint64_t event_count() const { return event_count_; }
   uint64_t encoded_bytes() const;
   size_t frame_count() const { return frames_.size() + (current_count_ > 0 ? 1 : 0); }
 
-  // Calls `fn` for each frame body in order, with the number of events in it. Spilled
-  // bodies are read back one at a time, so memory stays bounded.
-  using FrameVisitor = std::function<Status(std::string_view body, uint32_t event_count)>;
+  // True if the events were added with AddAt(); then the first event's offset and
+  // timestamp are known, and every frame below carries its own.
+  bool preset() const { return preset_; }
+  uint64_t first_offset() const { return first_offset_; }
+  int64_t first_timestamp() const { return first_timestamp_; }
+
+  // One frame to write. For a batch built with Add(), only body and event_count are set
+  // (the writer assigns offsets and the timestamp); for a preset batch every field is.
+  struct FrameView {
+    std::string_view body;
+    uint32_t event_count = 0;
+    uint64_t base_offset = 0;
+    uint32_t last_offset_delta = 0;
+    int64_t first_timestamp = 0;
+    int64_t last_timestamp = 0;
+  };
+
+  // Calls `fn` for each frame in order. Spilled bodies are read back one at a time, so
+  // memory stays bounded.
+  using FrameVisitor = std::function<Status(const FrameView& frame)>;
   Status ForEachFrame(const FrameVisitor& fn) const;
 
  private:
+  struct FrameMeta {
+    uint32_t event_count = 0;
+    uint64_t base_offset = 0;
+    uint32_t last_offset_delta = 0;
+    int64_t first_timestamp = 0;
+    int64_t last_timestamp = 0;
+  };
   struct FinishedFrame {
     std::string body;            // empty once spilled
     uint64_t spill_offset = 0;
     uint64_t size = 0;
-    uint32_t event_count = 0;
+    FrameMeta meta;
   };
+  Status CheckSizes(uint64_t record, bool new_frame) const;
+  Status CheckPreset(uint64_t offset, int64_t timestamp_ns, bool* new_frame, uint64_t* record,
+                     const EventInput& event) const;
   void FinishFrame();
   void StartFrame();
   Status SpillFinishedFrames();
@@ -45,6 +77,7 @@ class Batch::Impl {
   std::string spill_dir_;
   std::vector<FinishedFrame> frames_;
   std::string current_;
+  FrameMeta current_meta_;          // event_count is current_count_
   std::vector<std::string> spare_;  // emptied bodies kept for their capacity (no regrowth)
   uint32_t current_count_ = 0;
   uint64_t event_count_ = 0;
@@ -52,6 +85,11 @@ class Batch::Impl {
   uint64_t in_memory_bytes_ = 0;  // bodies of finished frames not yet spilled
   int spill_fd_ = -1;
   uint64_t spill_size_ = 0;
+  bool preset_ = false;
+  uint64_t first_offset_ = 0;     // preset: of the first event
+  int64_t first_timestamp_ = 0;
+  uint64_t last_offset_ = 0;      // preset: of the last event added
+  int64_t last_timestamp_ = 0;
 };
 
 }  // namespace eventlog

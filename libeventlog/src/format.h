@@ -123,6 +123,39 @@ static_assert(frame::kHeaderSize % frame::kAlignment == 0);
 static_assert(segment::kHeaderSize % frame::kAlignment == 0);
 static_assert(index::kEntryTimeAt + 8 == index::kEntrySize);
 
+// §12 Archive (evlog export --format archive): a stream, not part of a log directory.
+// Header, event entries, group entries, trailer; the trailer's checksum covers every byte
+// before it.
+namespace archive {
+inline constexpr std::string_view kMagic = "EVLOGARC";
+inline constexpr uint32_t kVersion = 1;
+inline constexpr size_t kMagicAt = 0;
+inline constexpr size_t kVersionAt = 8;          // u32
+inline constexpr size_t kFlagsAt = 12;           // u32, zero in v1
+inline constexpr size_t kLogIdAt = 16;           // 16 bytes: META log_id of the source
+inline constexpr size_t kFromOffsetAt = 32;      // u64: first offset of the range
+inline constexpr size_t kEndOffsetAt = 40;       // u64: offset after the range
+inline constexpr size_t kEventCountAt = 48;      // u64
+inline constexpr size_t kCreatedAt = 56;         // i64 ns: when the archive was written
+inline constexpr size_t kSegmentBytesAt = 64;    // u64: the source's META segment_bytes
+inline constexpr size_t kMaxEventBytesAt = 72;   // u64: the source's META max_event_bytes
+inline constexpr size_t kReservedAt = 80;        // u64, zero
+inline constexpr size_t kHeaderChecksumAt = 88;  // u64: XXH3-64 of header[0, 88)
+inline constexpr size_t kHeaderSize = 96;
+
+inline constexpr size_t kEntryFixedBytes = 16;   // offset u64 + timestamp i64 after the length
+inline constexpr size_t kGroupFixedBytes = 16;   // position u64 + updated_ns i64 after the name
+inline constexpr size_t kMaxGroupName = 255;
+
+inline constexpr std::string_view kTrailerMagic = "EVLOGEND";
+inline constexpr size_t kTrailerChecksumAt = 8;  // u64: XXH3-64 of every byte before it
+inline constexpr size_t kTrailerSize = 16;
+}  // namespace archive
+
+static_assert(archive::kReservedAt + 8 == archive::kHeaderChecksumAt);
+static_assert(archive::kHeaderChecksumAt + 8 == archive::kHeaderSize);
+static_assert(archive::kTrailerChecksumAt + 8 == archive::kTrailerSize);
+
 inline constexpr uint64_t AlignUp(uint64_t n) {
   return (n + frame::kAlignment - 1) & ~uint64_t{frame::kAlignment - 1};
 }

@@ -63,7 +63,10 @@ std::string ParentDir(const std::string& dir) {
 
 // Creates the directory, META, the first segment and HEAD, each durably. Concurrent
 // creators are serialised by the lock file; the loser finds META and just opens.
-Status CreateLog(FileSystem* fs, const std::string& dir, const LogLimits& limits) {
+Status CreateLog(FileSystem* fs, const std::string& dir, const LogLimits& limits, uint64_t first_offset) {
+  if (first_offset > UINT64_MAX - 1) {
+    return Status::InvalidArgument(fmt::format("first offset {} is beyond the largest usable offset", first_offset));
+  }
   EVLOG_RETURN_IF_ERROR(fs->CreateDir(dir));
   EVLOG_RETURN_IF_ERROR(fs->SyncDir(ParentDir(dir)));
   EVLOG_ASSIGN_OR_RETURN(auto lock, fs->Lock(dir + "/" + std::string(format::kLockFileName)));
@@ -73,9 +76,9 @@ Status CreateLog(FileSystem* fs, const std::string& dir, const LogLimits& limits
   // META first (format-spec §2): a crash after it leaves a log that the next writer
   // completes (recovery creates the missing first segment and HEAD).
   EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, std::string(format::kMetaFileName), EncodeMeta(meta)));
-  EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, SegmentFileName(0),
-                                          EncodeSegmentHeader({meta.log_id, 0, meta.created_ns})));
-  HeadRecord head{0, 0, format::segment::kHeaderSize, 0, 0, 0};
+  EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, SegmentFileName(first_offset),
+                                          EncodeSegmentHeader({meta.log_id, first_offset, meta.created_ns})));
+  HeadRecord head{0, first_offset, format::segment::kHeaderSize, first_offset, 0, 0};
   return CreateFileDurably(fs, dir, std::string(format::kHeadFileName), EncodeHead(head));
 }
 
@@ -103,7 +106,7 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions&
       return Status::NotFound(dir_exists ? fmt::format("{}: not an evlog log (no META file)", dir)
                                          : fmt::format("{}: no such log", dir));
     }
-    EVLOG_RETURN_IF_ERROR(CreateLog(fs, dir, options.limits));
+    EVLOG_RETURN_IF_ERROR(CreateLog(fs, dir, options.limits, options.first_offset));
   }
   EVLOG_ASSIGN_OR_RETURN(LogMeta meta, ReadMeta(fs, dir));
   auto head_file = fs->Open(dir + "/" + std::string(format::kHeadFileName), OpenMode::kReadOnly);
@@ -204,6 +207,11 @@ Status Log::Impl::Recover() {
     EVLOG_ASSIGN_OR_RETURN(head_file_, fs_->Open(Path(format::kHeadFileName), OpenMode::kReadOnly));
   }
   return Status::Ok();
+}
+
+Status Log::Impl::RunLocked(const std::function<Status(const HeadRecord&)>& fn) {
+  std::lock_guard<std::mutex> lock(writer_mu_);
+  return writer().RunLocked(fn);
 }
 
 Result<HeadRecord> Log::Impl::CommittedHead() {

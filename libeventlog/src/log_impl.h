@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,6 +34,10 @@ class Log::Impl {
 
   // Takes the append lock and runs recovery now (format-spec §8).
   Status Recover();
+
+  // Runs `fn` holding the append lock (this process's writer mutex and LOG/LOCK) with the
+  // committed end adopted or recovered first; see LogWriter::RunLocked.
+  Status RunLocked(const std::function<Status(const HeadRecord&)>& fn);
 
   Result<AppendResult> Append(const Batch& batch, const AppendOptions& options);
 

@@ -61,7 +61,9 @@ Status LogWriter::LockedRecover() {
 
 Status LogWriter::FindChainStart(const std::vector<uint64_t>& segments, ScanPosition* start) {
   if (segments.size() < 2) {
-    start->chain_known = true;  // the first segment of the log: its first frame chains to 0
+    // Only the first segment of the log chains to 0. After compaction removed every older
+    // segment, the predecessor is gone: its first frame is read without one (format-spec §5.6).
+    start->chain_known = segments.back() == 0;
     return Status::Ok();
   }
   const uint64_t previous = segments[segments.size() - 2];

@@ -30,6 +30,24 @@ ScanPosition FromHead(const HeadRecord& head) {
   return {head.committed_end, head.next_offset, head.last_timestamp, head.last_checksum, true};
 }
 
+// A batch with preset offsets and timestamps (Batch::AddAt) must continue the log exactly:
+// format-spec §5.6 check 13 requires its first frame to start at the next offset, and
+// check 14 forbids its timestamps to go below the previous frame's. A log without any
+// frame (last_checksum 0, §6.1) places no constraint on the timestamp.
+Status CheckPresetBatch(const Batch::Impl& b, const ScanPosition& tail) {
+  if (b.first_offset() != tail.next_offset) {
+    return Status::InvalidArgument(fmt::format(
+        "batch with preset offsets starts at offset {}, but the log's next offset is {}", b.first_offset(),
+        tail.next_offset));
+  }
+  if (tail.last_checksum != 0 && b.first_timestamp() < tail.last_timestamp) {
+    return Status::InvalidArgument(fmt::format(
+        "batch with preset timestamps starts at {} ns, before the log's last timestamp {} ns", b.first_timestamp(),
+        tail.last_timestamp));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 LogWriter::LogWriter(Log::Impl* log) : log_(log) {}
@@ -39,6 +57,15 @@ Status LogWriter::Recover() {
   EVLOG_ASSIGN_OR_RETURN(auto lock, log_->fs()->Lock(log_->Path(format::kLockFileName)));
   EVLOG_RETURN_IF_ERROR(OpenHeadFile());
   return LockedRecover();
+}
+
+Status LogWriter::RunLocked(const std::function<Status(const HeadRecord&)>& fn) {
+  if (!failed_.empty()) return Status::Failed(failed_);
+  EVLOG_ASSIGN_OR_RETURN(auto lock, log_->fs()->Lock(log_->Path(format::kLockFileName)));
+  EVLOG_RETURN_IF_ERROR(OpenHeadFile());
+  EVLOG_RETURN_IF_ERROR(recovered_ ? LockedRefresh() : LockedRecover());
+  return fn(HeadRecord{head_sequence_, segment_base_, published_.position, published_.next_offset,
+                       published_.last_timestamp, published_.last_checksum});
 }
 
 void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector<Result<AppendResult>>* results) {
@@ -102,6 +129,9 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
   result->first_offset = tail_.next_offset;
   result->count = b.event_count();
   if (b.event_count() == 0) return Status::Ok();
+  if (b.preset()) EVLOG_RETURN_IF_ERROR(CheckPresetBatch(b, tail_));
+  // Earlier batches of this commit may have carried preset timestamps after the clock's.
+  timestamp = std::max(timestamp, tail_.last_timestamp);
   const uint64_t need = b.encoded_bytes();
   if (need > log_->max_batch_bytes()) {
     return Status::InvalidArgument(fmt::format("batch of {} bytes exceeds {} bytes, the most one segment can hold",
@@ -113,13 +143,15 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
   }
   const size_t frames = b.frame_count();
   size_t index = 0;
-  return b.ForEachFrame([&](std::string_view body, uint32_t count) -> Status {
+  return b.ForEachFrame([&](const Batch::Impl::FrameView& frame) -> Status {
+    const std::string_view body = frame.body;
     FrameHeader h;
     h.kind = frames == 1 ? f::kFull : index == 0 ? f::kFirst : index + 1 == frames ? f::kLast : f::kMiddle;
-    h.base_offset = tail_.next_offset;
-    h.event_count = count;
-    h.last_offset_delta = count - 1;
-    h.first_timestamp = h.last_timestamp = timestamp;
+    h.base_offset = tail_.next_offset;  // for a preset batch, equal to frame.base_offset
+    h.event_count = frame.event_count;
+    h.last_offset_delta = b.preset() ? frame.last_offset_delta : frame.event_count - 1;
+    h.first_timestamp = b.preset() ? frame.first_timestamp : timestamp;
+    h.last_timestamp = b.preset() ? frame.last_timestamp : timestamp;
     h.prev_checksum = tail_.last_checksum;
     const size_t at = buffer_.size();
     buffer_.resize(at + f::kHeaderSize);
@@ -127,13 +159,14 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
     buffer_.resize(at + format::AlignUp(f::kHeaderSize + body.size()), '\0');
     EncodeFrameHeader(&h, std::string_view(buffer_.data() + at + f::kHeaderSize, body.size()), buffer_.data() + at);
     const uint64_t position = buffer_position_ + at;
-    if (FrameNeedsIndexEntry(position, h.aligned_length())) {
+    // An index entry's relative offset is a u32 (format-spec §7.2); gaps may exceed it.
+    if (FrameNeedsIndexEntry(position, h.aligned_length()) && h.base_offset - segment_base_ <= UINT32_MAX) {
       pending_index_.push_back({h.base_offset, position, h.first_timestamp});
     }
     tail_.position = position + h.aligned_length();
     tail_.next_offset = h.next_offset();
     tail_.last_checksum = h.checksum;
-    tail_.last_timestamp = timestamp;
+    tail_.last_timestamp = h.last_timestamp;
     ++index;
     return buffer_.size() >= kWriteChunkBytes ? WriteBuffered() : Status::Ok();
   });

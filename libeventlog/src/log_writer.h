@@ -32,6 +32,10 @@ class LogWriter {
 
   Status Recover();
 
+  // Runs `fn` holding the append lock, after adopting (or recovering) the committed end,
+  // which it is given. For maintenance that must exclude appenders, such as compaction.
+  Status RunLocked(const std::function<Status(const HeadRecord&)>& fn);
+
   struct Request {
     const Batch* batch;
     std::optional<uint64_t> expect_next;

@@ -32,6 +32,7 @@ class ReaderImpl final : public Reader {
 
  private:
   Status OpenSegmentAt(uint64_t base);
+  Status OpenSegmentForTime(int64_t timestamp_ns);
   Status RefreshLimit();
   Result<bool> NextFrame();
   Result<bool> AdvanceSegment();
@@ -138,11 +139,15 @@ uint64_t ReaderImpl::IndexedPosition(uint64_t offset, int64_t timestamp) const {
 }
 
 Status ReaderImpl::SeekToOffset(uint64_t offset) {
-  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
-  if (segments.empty()) return Status::Corruption(log_->dir() + ": log has no segment files");
-  offset = std::max(offset, segments.front());
-  auto it = std::upper_bound(segments.begin(), segments.end(), offset);
-  EVLOG_RETURN_IF_ERROR(OpenSegmentAt(*std::prev(it)));
+  Status opened;
+  do {  // compaction may remove a listed segment before it is opened: list again
+    EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
+    if (segments.empty()) return Status::Corruption(log_->dir() + ": log has no segment files");
+    offset = std::max(offset, segments.front());
+    auto it = std::upper_bound(segments.begin(), segments.end(), offset);
+    opened = OpenSegmentAt(*std::prev(it));
+  } while (opened.code() == StatusCode::kNotFound);
+  EVLOG_RETURN_IF_ERROR(opened);
   position_ = IndexedPosition(offset, INT64_MAX);
   next_offset_ = offset;
   time_floor_ = INT64_MIN;
@@ -151,11 +156,11 @@ Status ReaderImpl::SeekToOffset(uint64_t offset) {
   return Status::Ok();
 }
 
-Status ReaderImpl::SeekToTime(int64_t timestamp_ns) {
+// Timestamps never decrease, so the answer lies in the newest segment whose first frame is
+// older than the target (or in the oldest segment).
+Status ReaderImpl::OpenSegmentForTime(int64_t timestamp_ns) {
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
   if (segments.empty()) return Status::Corruption(log_->dir() + ": log has no segment files");
-  // Timestamps never decrease, so the answer lies in the newest segment whose first frame
-  // is older than the target (or in the oldest segment).
   for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
     EVLOG_RETURN_IF_ERROR(OpenSegmentAt(*it));
     FrameHeader h;
@@ -166,6 +171,15 @@ Status ReaderImpl::SeekToTime(int64_t timestamp_ns) {
                  h.first_timestamp < timestamp_ns;
     if (older || std::next(it) == segments.rend()) break;
   }
+  return Status::Ok();
+}
+
+Status ReaderImpl::SeekToTime(int64_t timestamp_ns) {
+  Status opened;
+  do {  // compaction may remove a listed segment before it is opened: list again
+    opened = OpenSegmentForTime(timestamp_ns);
+  } while (opened.code() == StatusCode::kNotFound);
+  EVLOG_RETURN_IF_ERROR(opened);
   position_ = IndexedPosition(UINT64_MAX, timestamp_ns);
   next_offset_ = segment_base_;
   time_floor_ = timestamp_ns;
@@ -203,18 +217,25 @@ Status ReaderImpl::SettleOnTimeFloor() {
 }
 
 // Moves to the segment after the current (closed) one. False if there is none yet.
+// The current segment may have been removed by compaction meanwhile (its mapping stays
+// readable); the listing then starts after it, at the oldest remaining segment.
 Result<bool> ReaderImpl::AdvanceSegment() {
-  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
-  auto it = std::upper_bound(segments.begin(), segments.end(), segment_base_);
-  if (it == segments.end()) return false;
-  if (*it < next_offset_) {
-    return Status::Corruption(fmt::format("segment {} starts at offset {}, before the end of the previous segment ({})",
-                                          SegmentFileName(*it), *it, next_offset_));
+  while (true) {
+    EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
+    auto it = std::upper_bound(segments.begin(), segments.end(), segment_base_);
+    if (it == segments.end()) return false;
+    if (*it < next_offset_) {
+      return Status::Corruption(fmt::format(
+          "segment {} starts at offset {}, before the end of the previous segment ({})", SegmentFileName(*it), *it,
+          next_offset_));
+    }
+    Status opened = OpenSegmentAt(*it);
+    if (opened.code() == StatusCode::kNotFound) continue;  // removed after listing: list again
+    EVLOG_RETURN_IF_ERROR(opened);
+    if (*it > next_offset_) chain_known_ = false;  // a gap left by compaction (format-spec §4.3)
+    next_offset_ = std::max(next_offset_, *it);
+    return true;
   }
-  if (*it > next_offset_) chain_known_ = false;  // a gap left by compaction (format-spec §4.3)
-  EVLOG_RETURN_IF_ERROR(OpenSegmentAt(*it));
-  next_offset_ = std::max(next_offset_, *it);
-  return true;
 }
 
 // Loads the next frame of the current segment into the cursor. False at the readable end.

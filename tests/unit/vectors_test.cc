@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "eventlog/archive.h"
 #include "eventlog/log.h"
 #include "vector_lines.h"
 
@@ -81,6 +82,48 @@ TEST_CASE("GoldenVectorsDecodeToTheirExpectedEvents") {
     CHECK(error == expected.error);
     fs::remove_all(dir);
   }
+}
+
+TEST_CASE("GoldenArchiveDecodesToItsExpectedEventsAndReencodesByteExact") {
+  const fs::path dir = fs::path(EVLOG_VECTORS_DIR) / "archive";
+  std::ifstream in(dir / "events.archive", std::ios::binary);
+  const std::string golden((std::istreambuf_iterator<char>(in)), {});
+  size_t at = 0;
+  auto reader = ArchiveReader::Open([&](std::span<char> buffer) -> Result<size_t> {
+    size_t n = std::min(buffer.size(), golden.size() - at);
+    std::copy_n(golden.data() + at, n, buffer.data());
+    at += n;
+    return n;
+  });
+  REQUIRE_MESSAGE(reader.has_value(), reader.status().message());
+  std::string reencoded;
+  ArchiveWriter writer([&](std::string_view bytes) {
+    reencoded.append(bytes);
+    return Status::Ok();
+  });
+  REQUIRE(writer.Begin((*reader)->info()).ok());
+  std::vector<std::string> lines;
+  Event e;
+  while (true) {
+    auto more = (*reader)->Next(&e);
+    REQUIRE_MESSAGE(more.has_value(), more.status().message());
+    if (!*more) break;
+    lines.push_back(vectors::EventLine(e));
+    REQUIRE(writer.Add(e).ok());
+  }
+  auto groups = (*reader)->Finish();
+  REQUIRE_MESSAGE(groups.has_value(), groups.status().message());
+  for (const GroupInfo& g : *groups) lines.push_back("group " + vectors::Hex(g.name) + " " + std::to_string(g.position));
+  Expected expected;
+  {
+    std::ifstream file(dir / "expected.txt");
+    for (std::string line; std::getline(file, line);) {
+      if (line.rfind("#", 0) != 0) expected.events.push_back(line);
+    }
+  }
+  CHECK(lines == expected.events);
+  REQUIRE(writer.Finish(*groups).ok());
+  CHECK(reencoded == golden);
 }
 
 }  // namespace eventlog

@@ -2,6 +2,7 @@
 //   valid/           two segments, keys, headers, a binary payload, a multi-frame atomic batch
 //   torn-tail/       the last batch cut mid-frame and HEAD from before it
 //   corrupt-middle/  one bit flipped in the second of three committed frames
+//   archive/         an export archive (format-spec §12), byte-exact: fixed ids and times
 // Each directory gets expected.txt (see format-spec/vectors/README.md). Usage: make_vectors DIR
 #include <cstdio>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "eventlog/archive.h"
 #include "eventlog/log.h"
 #include "vector_lines.h"
 
@@ -62,6 +64,36 @@ std::string ReadFile(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 void WriteFile(const fs::path& p, const std::string& data) { std::ofstream(p, std::ios::binary) << data; }
+
+// The archive of format-spec §12.8: three events with a gap at offset 1002, one group.
+void WriteArchiveVector(const fs::path& dir) {
+  constexpr int64_t kT0 = 1'700'000'000'000'000'000;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string bytes;
+  ArchiveWriter writer([&bytes](std::string_view b) {
+    bytes.append(b);
+    return Status::Ok();
+  });
+  Check(writer.Begin({.log_id = "00112233445566778899aabbccddeeff", .from_offset = 1000, .end_offset = 1004,
+                      .event_count = 3, .created_ns = kT0 + 5000, .segment_bytes = 4096, .max_event_bytes = 3968}));
+  const HeaderView headers[] = {{"h", "v"}};
+  const std::vector<Event> events = {
+      {.offset = 1000, .timestamp_ns = kT0, .key = std::nullopt, .headers = {}, .payload = "hi"},
+      {.offset = 1001, .timestamp_ns = kT0 + 1000, .key = std::string_view("k"), .headers = headers, .payload = ""},
+      {.offset = 1003, .timestamp_ns = kT0 + 1000, .key = std::string_view(""), .headers = {},
+       .payload = std::string_view("\x00\xff", 2)}};
+  std::ofstream expected(dir / "expected.txt");
+  expected << "# offset key headers payload, as in the other vectors; then: group <name hex> <position>\n";
+  for (const Event& e : events) {
+    Check(writer.Add(e));
+    expected << vectors::EventLine(e) << '\n';
+  }
+  const GroupInfo groups[] = {{.name = "billing", .position = 1002, .updated_ns = kT0 + 2000}};
+  Check(writer.Finish(groups));
+  expected << "group " << Hex("billing") << " 1002\n";
+  WriteFile(dir / "events.archive", bytes);
+}
 
 }  // namespace
 
@@ -121,6 +153,7 @@ int main(int argc, char** argv) {
         << "0 - - " << Hex("first") << "\n"
         << "error segment 00000000000000000000.seg: checksum mismatch at byte " << position << " (offset 1 onwards)\n";
   }
+  WriteArchiveVector(root / "archive");
   for (const char* v : {"valid", "torn-tail", "corrupt-middle"}) fs::remove(root / v / "LOCK");
   return 0;
 }

@@ -28,6 +28,16 @@ class Batch {
   // log's maximum event size or the batch would exceed a segment; the batch is unchanged.
   Status Add(const EventInput& event);
 
+  // Copies an event whose offset and timestamp are preset by the caller (import, migration)
+  // instead of assigned by Log::Append. Within a batch offsets must strictly increase (gaps
+  // are allowed; a gap lies inside a frame, since format-spec §5.6 check 13 lets a new frame
+  // start only at the previous offset + 1) and timestamps must not decrease. Append then
+  // refuses the batch with kInvalidArgument unless its first offset is the log's next offset
+  // and its first timestamp is not below the log's last timestamp. A batch holds either
+  // Add() or AddAt() events, never both. kInvalidArgument for an offset or timestamp out of
+  // order, an offset above 2^64 - 2, or the limits of Add(); the batch is then unchanged.
+  Status AddAt(const EventInput& event, uint64_t offset, int64_t timestamp_ns);
+
   uint64_t event_count() const;
   uint64_t encoded_bytes() const;  // bytes the batch occupies in a segment
   bool empty() const { return event_count() == 0; }

@@ -41,6 +41,10 @@ struct LogLimits {
 struct LogOptions {
   bool create_if_missing = false;
   LogLimits limits;                 // used only when the log is created
+  // Used only when the log is created: the offset of its first event. The first segment is
+  // named by it and the log's next offset starts there, so that a log rebuilt from an export
+  // of offsets 1000.. keeps them (format-spec §2). At most 2^64 - 2.
+  uint64_t first_offset = 0;
   FileSystem* fs = nullptr;         // nullptr: PosixFileSystem()
 };
 

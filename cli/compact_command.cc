@@ -1,0 +1,144 @@
+#include "compact_command.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "cli_validators.h"
+#include "duration_parse.h"
+#include "eventlog/compaction.h"
+#include "eventlog/log.h"
+#include "exit_codes.h"
+#include "output_buffer.h"
+#include "report.h"
+#include "size_parse.h"
+#include "time_parse.h"
+
+namespace evlog {
+namespace {
+
+constexpr char kCommand[] = "compact";
+
+CLI::Validator RetentionDurationValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return ParseRetentionDuration(text) ? "" : "'" + text + "' is not a duration (examples: 7d, 12h, 30m, 90s)";
+      },
+      "", "duration");
+}
+
+// "512 bytes", "4.0 KiB", "3.1 MiB", "2.0 GiB".
+std::string FormatBytes(uint64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} bytes", bytes);
+  constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes) / 1024;
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+std::string SegmentName(uint64_t base) { return fmt::format("{:020}.seg", base); }
+
+std::string Offsets(uint64_t first, uint64_t end) {
+  return end > first ? fmt::format("offsets {}..{}", first, end - 1) : std::string("no events");
+}
+
+//   would remove 00000000000000000000.seg: offsets 0..4095, 4096 events, 1.0 MiB, newest 2026-...Z
+void AppendPlannedSegment(const eventlog::CompactedSegment& s, OutputBuffer& out) {
+  char newest[kRfc3339NanosLength];
+  FormatRfc3339Nanos(s.last_timestamp_ns, newest);
+  out.Append(fmt::format("would remove {}: {}, {} events, {}, newest {}\n", SegmentName(s.base_offset),
+                         Offsets(s.base_offset, s.end_offset), s.events, FormatBytes(s.bytes),
+                         std::string_view(newest, sizeof newest)));
+}
+
+// A dry run lists each segment first. Then the totals, and what stayed although selected:
+//   removed 3 segments (offsets 0..12287): 12288 events, 3.1 MiB; the log now starts at offset 12288
+//   kept 00000000000000012288.seg: group 'billing' is at offset 12300
+void AppendReport(const eventlog::CompactionReport& r, OutputBuffer& out) {
+  if (r.dry_run) {
+    for (const eventlog::CompactedSegment& s : r.removed) AppendPlannedSegment(s, out);
+  }
+  const char* verb = r.dry_run ? "would remove" : "removed";
+  if (r.removed.empty()) {
+    out.Append(fmt::format("{} nothing; the log starts at offset {}\n", verb, r.first_offset));
+  } else {
+    out.Append(fmt::format("{} {} segment{} ({}): {} events, {}; the log {} at offset {}\n", verb, r.removed.size(),
+                           r.removed.size() == 1 ? "" : "s",
+                           Offsets(r.removed.front().base_offset, r.removed.back().end_offset), r.events_removed,
+                           FormatBytes(r.bytes_removed), r.dry_run ? "would start" : "now starts", r.first_offset));
+  }
+  if (r.kept) out.Append(fmt::format("kept {}: {}\n", SegmentName(r.kept->base_offset), r.kept->reason));
+}
+
+eventlog::Result<eventlog::CompactionOptions> LibraryOptions(const CompactCommandOptions& o, const eventlog::Log& log) {
+  eventlog::CompactionOptions options;
+  options.retain_bytes = o.retain_bytes;
+  if (o.retain_age) options.retain_age_ns = std::chrono::nanoseconds(*o.retain_age).count();
+  if (o.before) {
+    EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log.Info());
+    options.before_offset = StartOffset(*o.before, info);
+  }
+  options.ignore_groups = o.ignore_groups;
+  options.dry_run = o.dry_run;
+  return options;
+}
+
+}  // namespace
+
+CLI::App* RegisterCompactCommand(CLI::App& parent, CompactCommandOptions& o) {
+  CLI::App* app = parent.add_subcommand(
+      "compact", "Remove old closed segments: those below --retain-bytes, --retain-age or --before");
+  app->add_option("LOG", o.log_dir, "The log directory")->required();
+  app->add_option_function<std::string>(
+         "--retain-bytes", [&o](const std::string& s) { o.retain_bytes = ParseSize(s); },
+         "Remove a segment once the segment files after it hold at least SIZE bytes (4096, 64K, 16M, 1G)")
+      ->type_name("SIZE")
+      ->check(SizeValidator());
+  app->add_option_function<std::string>(
+         "--retain-age", [&o](const std::string& s) { o.retain_age = ParseRetentionDuration(s); },
+         "Remove a segment once its newest event is older than DUR (7d, 12h, 30m, 90s)")
+      ->type_name("DUR")
+      ->check(RetentionDurationValidator());
+  app->add_option_function<std::string>(
+         "--before", [&o](const std::string& s) { o.before = ParsePosition(s); },
+         "Remove a segment if all its events lie before POS (an offset, beginning, end, or -N)")
+      ->type_name("POS")
+      ->check(PositionValidator());
+  app->add_flag("--ignore-groups", o.ignore_groups,
+                "Also remove events that consumer groups have not acked");
+  app->add_flag("-n,--dry-run", o.dry_run, "Print what would be removed; change nothing");
+  return app;
+}
+
+int RunCompactCommand(const CompactCommandOptions& o) {
+  if (!o.retain_bytes && !o.retain_age && !o.before) {
+    PrintError(kCommand, "give at least one of --retain-bytes, --retain-age, --before");
+    PrintError(kCommand, "run 'evlog compact --help' for usage");
+    return kExitUsage;
+  }
+  auto log = eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
+  if (!log) return ReportFailure(kCommand, log.error());
+  for (const std::string& note : (*log)->recovery_notes()) PrintError(kCommand, "note: " + note);
+  auto options = LibraryOptions(o, **log);
+  if (!options) return ReportFailure(kCommand, options.error());
+  auto report = eventlog::CompactLog(**log, *options);
+  if (!report) return ReportFailure(kCommand, report.error());
+  OutputBuffer out(STDOUT_FILENO);
+  AppendReport(*report, out);
+  out.Flush();
+  if (out.failed() && out.error() != EPIPE) {
+    PrintError(kCommand, std::string("cannot write to stdout: ") + std::strerror(out.error()));
+    return kExitError;
+  }
+  if (o.dry_run) PrintError(kCommand, "dry run: nothing changed");
+  return kExitOk;
+}
+
+}  // namespace evlog

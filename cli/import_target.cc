@@ -1,0 +1,193 @@
+#include "import_target.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "report.h"
+
+namespace evlog {
+namespace {
+
+using eventlog::Result;
+using eventlog::Status;
+
+constexpr char kCommand[] = "import";
+
+Status Errno(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
+
+std::string ParentDir(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open directory " + dir);
+  int rc = fsync(fd);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc == 0 ? Status::Ok() : Errno("cannot fsync directory " + dir);
+}
+
+Status SetGroups(const eventlog::Log& log, const std::vector<eventlog::GroupInfo>& groups, uint64_t next_offset) {
+  if (groups.empty()) return Status::Ok();
+  EVLOG_ASSIGN_OR_RETURN(auto store, eventlog::ConsumerGroups::Open(log));
+  for (const eventlog::GroupInfo& g : groups) {
+    EVLOG_RETURN_IF_ERROR(store->Reset(g.name, std::min(g.position, next_offset)).status());
+  }
+  return Status::Ok();
+}
+
+// Events are committed in batches of about this size while a new log is built: the
+// temporary directory, not the batch, makes the import atomic.
+constexpr uint64_t kNewLogCommitBytes = 4 << 20;
+
+class NewLogTarget final : public ImportTarget {
+ public:
+  NewLogTarget(std::string dir, bool replaces_empty_dir) : dir_(std::move(dir)), replaces_empty_dir_(replaces_empty_dir) {
+    state_.is_new = state_.empty = true;
+  }
+  ~NewLogTarget() override {
+    log_.reset();
+    std::error_code ignored;
+    if (!temp_.empty()) std::filesystem::remove_all(temp_, ignored);
+  }
+
+  const State& state() const override { return state_; }
+
+  Status Begin(bool preserve, uint64_t first_offset, const eventlog::LogLimits& limits) override {
+    std::string pattern = dir_ + ".import-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) return Errno("cannot create a temporary directory next to " + dir_);
+    temp_ = pattern;
+    EVLOG_ASSIGN_OR_RETURN(log_, eventlog::Log::Open(temp_, {.create_if_missing = true, .limits = limits,
+                                                             .first_offset = first_offset, .fs = nullptr}));
+    EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
+    commit_bytes_ = std::min<uint64_t>(kNewLogCommitBytes, info.segment_bytes / 4);
+    batch_ = std::make_unique<eventlog::Batch>(log_->NewBatch());
+    preserve_ = preserve;
+    return Status::Ok();
+  }
+
+  Status Add(const ImportEvent& e) override {
+    // A preset batch must start at the log's next offset, so a batch may end only where
+    // the next event's offset follows the last one's.
+    const bool may_cut = !preserve_ || (batch_->event_count() > 0 && *e.offset == last_offset_ + 1);
+    if (batch_->encoded_bytes() >= commit_bytes_ && may_cut) {
+      EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = false, .expect_next = std::nullopt}).status());
+      batch_->Clear();
+    }
+    if (preserve_) last_offset_ = *e.offset;
+    return preserve_ ? batch_->AddAt(e.event, *e.offset, e.timestamp_ns) : batch_->Add(e.event);
+  }
+
+  // Everything in the directory is made durable before it gets its name: the last append
+  // syncs the active segment (older segments were synced when they were closed, META and
+  // HEAD at creation), and group positions are durable when LMDB commits.
+  Result<eventlog::LogInfo> Commit(const std::vector<eventlog::GroupInfo>& groups) override {
+    if (!batch_->empty()) EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = true, .expect_next = std::nullopt}).status());
+    EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
+    EVLOG_RETURN_IF_ERROR(SetGroups(*log_, groups, info.next_offset));
+    batch_.reset();
+    log_.reset();
+    EVLOG_RETURN_IF_ERROR(Rename());
+    temp_.clear();
+    EVLOG_RETURN_IF_ERROR(SyncDir(ParentDir(dir_)));
+    return info;
+  }
+
+ private:
+  // Never over a log someone created meanwhile: only over nothing, or an empty directory.
+  Status Rename() {
+    int rc = replaces_empty_dir_ ? rename(temp_.c_str(), dir_.c_str())
+                                 : renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, dir_.c_str(), RENAME_NOREPLACE);
+    if (rc == 0) return Status::Ok();
+    if (errno == EEXIST || errno == ENOTEMPTY) {
+      return Status::IOError(dir_ + " was created by someone else during the import; nothing was imported");
+    }
+    return Errno("cannot rename " + temp_ + " to " + dir_);
+  }
+
+  std::string dir_;
+  bool replaces_empty_dir_;
+  State state_;
+  std::string temp_;  // non-empty: to be removed unless renamed
+  std::unique_ptr<eventlog::Log> log_;
+  std::unique_ptr<eventlog::Batch> batch_;
+  bool preserve_ = false;
+  uint64_t last_offset_ = 0;
+  uint64_t commit_bytes_ = 0;
+};
+
+class ExistingLogTarget final : public ImportTarget {
+ public:
+  ExistingLogTarget(std::unique_ptr<eventlog::Log> log, const eventlog::LogInfo& info) : log_(std::move(log)) {
+    state_.next_offset = info.next_offset;
+    state_.empty = info.next_offset == info.first_offset;
+    state_.max_event_bytes = info.max_event_bytes;
+  }
+
+  const State& state() const override { return state_; }
+
+  Status Begin(bool preserve, uint64_t, const eventlog::LogLimits&) override {
+    batch_ = std::make_unique<eventlog::Batch>(log_->NewBatch());
+    preserve_ = preserve;
+    return Status::Ok();
+  }
+
+  Status Add(const ImportEvent& e) override {
+    Status s = preserve_ ? batch_->AddAt(e.event, *e.offset, e.timestamp_ns) : batch_->Add(e.event);
+    if (s.ok() || s.message().find("batch exceeds") == std::string::npos) return s;
+    return Status(s.code(), s.message() + " (an import into an existing log is one atomic batch, which must fit in one "
+                                           "of its segments: import into a new log instead)");
+  }
+
+  Result<eventlog::LogInfo> Commit(const std::vector<eventlog::GroupInfo>& groups) override {
+    EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = true, .expect_next = std::nullopt}).status());
+    EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
+    EVLOG_RETURN_IF_ERROR(SetGroups(*log_, groups, info.next_offset)
+                              .WithContext("the events were imported, but setting the group positions failed"));
+    return info;
+  }
+
+ private:
+  std::unique_ptr<eventlog::Log> log_;
+  State state_;
+  std::unique_ptr<eventlog::Batch> batch_;
+  bool preserve_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ImportTarget>> ImportTarget::Open(const std::string& log_dir) {
+  std::string dir = log_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Errno("cannot inspect " + dir);
+    return std::unique_ptr<ImportTarget>(new NewLogTarget(dir, false));
+  }
+  std::error_code error;
+  if (S_ISDIR(st.st_mode) && std::filesystem::is_empty(dir, error) && !error) {
+    return std::unique_ptr<ImportTarget>(new NewLogTarget(dir, true));
+  }
+  if (!S_ISDIR(st.st_mode) || access((dir + "/META").c_str(), F_OK) != 0) {
+    return Status::InvalidArgument(dir + " exists and is not an evlog log (no META file) nor an empty directory");
+  }
+  EVLOG_ASSIGN_OR_RETURN(auto log, eventlog::Log::Open(dir, {.create_if_missing = false, .limits = {}, .fs = nullptr}));
+  for (const std::string& note : log->recovery_notes()) PrintError(kCommand, "note: " + note);
+  EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log->Info());
+  return std::unique_ptr<ImportTarget>(new ExistingLogTarget(std::move(log), info));
+}
+
+}  // namespace evlog
