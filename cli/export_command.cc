@@ -13,6 +13,7 @@
 #include "eventlog/log.h"
 #include "export_output.h"
 #include "exit_codes.h"
+#include "progress.h"
 #include "json_envelope.h"
 #include "report.h"
 #include "time_parse.h"
@@ -83,11 +84,13 @@ Result<ExportRange> ResolveRange(const ExportCommandOptions& o, const eventlog::
 template <typename Fn>
 Status ForEachEvent(eventlog::Reader& reader, const ExportRange& range, Fn&& fn) {
   EVLOG_RETURN_IF_ERROR(reader.SeekToOffset(range.from));
+  Progress progress("export", "events", range.end > range.from ? range.end - range.from : 0);
   eventlog::Event event;
   while (true) {
     EVLOG_ASSIGN_OR_RETURN(bool more, reader.Next(&event));
     if (!more || event.offset >= range.end) return Status::Ok();
     EVLOG_RETURN_IF_ERROR(fn(event));
+    progress.Update(event.offset - range.from + 1);
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "cli_validators.h"
 #include "exit_codes.h"
+#include "progress.h"
 #include "import_source.h"
 #include "import_target.h"
 #include "report.h"
@@ -93,8 +94,10 @@ Result<ImportPlan> Decide(const ImportCommandOptions& o, const ImportTarget::Sta
 Status CopyEvents(ImportSource& source, ImportTarget& target, ImportEvent& event, bool have_event, bool preserve,
                   bool* input_error) {
   uint64_t number = 0;
+  Progress progress("import", "events", 0);
   while (have_event) {
     ++number;
+    progress.Update(number);
     if (preserve && !event.offset) {
       *input_error = true;
       return Status::InvalidArgument(
