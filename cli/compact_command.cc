@@ -77,6 +77,22 @@ void AppendReport(const eventlog::CompactionReport& r, OutputBuffer& out) {
   if (r.kept) out.Append(fmt::format("kept {}: {}\n", SegmentName(r.kept->base_offset), r.kept->reason));
 }
 
+//   would rewrite 00000000000000004096.seg: remove 12 events (1 tombstone), 1.2 KiB
+//   compacted 3 segments: removed 40 events (2 tombstones), 5120 bytes reclaimed
+void AppendKeyReport(const eventlog::KeyCompactionReport& r, bool dry_run, OutputBuffer& out) {
+  if (dry_run) {
+    for (const eventlog::RewrittenSegment& s : r.segments) {
+      out.Append(fmt::format("would {} {}: remove {} events ({} tombstones), {}\n", s.deleted ? "delete" : "rewrite",
+                             SegmentName(s.base_offset), s.events_removed, s.tombstones_removed,
+                             FormatBytes(s.bytes_before - std::min(s.bytes_before, s.bytes_after))));
+    }
+  }
+  out.Append(fmt::format("{} {} segment{}: {} {} events ({} tombstones), {} bytes {}\n",
+                         dry_run ? "would compact" : "compacted", r.segments.size(), r.segments.size() == 1 ? "" : "s",
+                         dry_run ? "would remove" : "removed", r.events_removed, r.tombstones_removed,
+                         r.bytes_reclaimed, dry_run ? "to reclaim" : "reclaimed"));
+}
+
 eventlog::Result<eventlog::CompactionOptions> LibraryOptions(const CompactCommandOptions& o, const eventlog::Log& log) {
   eventlog::CompactionOptions options;
   options.retain_bytes = o.retain_bytes;
@@ -87,6 +103,10 @@ eventlog::Result<eventlog::CompactionOptions> LibraryOptions(const CompactComman
   }
   options.ignore_groups = o.ignore_groups;
   options.dry_run = o.dry_run;
+  options.keep_latest_per_key = o.keep_latest_per_key;
+  if (o.tombstone_retention) {
+    options.tombstone_retention_ns = std::chrono::nanoseconds(*o.tombstone_retention).count();
+  }
   return options;
 }
 
@@ -94,7 +114,9 @@ eventlog::Result<eventlog::CompactionOptions> LibraryOptions(const CompactComman
 
 CLI::App* RegisterCompactCommand(CLI::App& parent, CompactCommandOptions& o) {
   CLI::App* app = parent.add_subcommand(
-      "compact", "Remove old closed segments: those below --retain-bytes, --retain-age or --before");
+      "compact",
+      "Remove old closed segments (--retain-bytes, --retain-age, --before) and superseded keyed events "
+      "(--keep-latest-per-key)");
   app->add_option("LOG", o.log_dir, "The log directory")->required();
   app->add_option_function<std::string>(
          "--retain-bytes", [&o](const std::string& s) { o.retain_bytes = ParseSize(s); },
@@ -113,14 +135,25 @@ CLI::App* RegisterCompactCommand(CLI::App& parent, CompactCommandOptions& o) {
       ->check(PositionValidator());
   app->add_flag("--ignore-groups", o.ignore_groups,
                 "Also remove events that consumer groups have not acked");
+  app->add_flag("--keep-latest-per-key", o.keep_latest_per_key,
+                "Rewrite closed segments to keep only the newest event of each key (and every unkeyed event)");
+  app->add_option_function<std::string>(
+         "--tombstone-retention", [&o](const std::string& s) { o.tombstone_retention = ParseRetentionDuration(s); },
+         "With --keep-latest-per-key: remove a tombstone (keyed, empty payload) once older than DUR (default 24h)")
+      ->type_name("DUR")
+      ->check(RetentionDurationValidator());
   app->add_flag("-n,--dry-run", o.dry_run, "Print what would be removed; change nothing");
   return app;
 }
 
 int RunCompactCommand(const CompactCommandOptions& o) {
-  if (!o.retain_bytes && !o.retain_age && !o.before) {
-    PrintError(kCommand, "give at least one of --retain-bytes, --retain-age, --before");
+  if (!o.retain_bytes && !o.retain_age && !o.before && !o.keep_latest_per_key) {
+    PrintError(kCommand, "give at least one of --retain-bytes, --retain-age, --before, --keep-latest-per-key");
     PrintError(kCommand, "run 'evlog compact --help' for usage");
+    return kExitUsage;
+  }
+  if (o.tombstone_retention && !o.keep_latest_per_key) {
+    PrintError(kCommand, "--tombstone-retention needs --keep-latest-per-key");
     return kExitUsage;
   }
   auto log = eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
@@ -131,7 +164,8 @@ int RunCompactCommand(const CompactCommandOptions& o) {
   auto report = eventlog::CompactLog(**log, *options);
   if (!report) return ReportFailure(kCommand, report.error());
   OutputBuffer out(STDOUT_FILENO);
-  AppendReport(*report, out);
+  if (o.retain_bytes || o.retain_age || o.before) AppendReport(*report, out);
+  if (report->keys) AppendKeyReport(*report->keys, report->dry_run, out);
   out.Flush();
   if (out.failed() && out.error() != EPIPE) {
     PrintError(kCommand, std::string("cannot write to stdout: ") + std::strerror(out.error()));

@@ -1,5 +1,5 @@
 // CompactLog: plans retention (retention.cc) and removes the segments below the retention
-// point under the append lock.
+// point under the append lock; then, if asked, compacts keys (key_compaction.cc).
 //
 // Crash safety: segments are removed strictly oldest first, each `.seg` before its `.idx`,
 // and the directory is synced after each segment. Whatever prefix of these removals
@@ -14,6 +14,7 @@
 
 #include "eventlog/consumer_groups.h"
 #include "format.h"
+#include "key_compaction.h"
 #include "log_impl.h"
 #include "retention.h"
 #include "segment.h"
@@ -73,12 +74,32 @@ Status RemoveSegments(Log::Impl& log, const CompactionReport& report) {
   return Status::Ok();
 }
 
+bool HasRetentionLimit(const CompactionOptions& o) { return o.retain_bytes || o.retain_age_ns || o.before_offset; }
+
+// Retention (if a limit is given), then key compaction of what remains (if asked).
+Result<CompactionReport> Compact(Log::Impl& impl, const HeadRecord& head, const CompactionOptions& options,
+                                 const std::optional<GroupInfo>& slowest, int64_t now_ns) {
+  CompactionReport report;
+  report.dry_run = options.dry_run;
+  if (HasRetentionLimit(options)) {
+    EVLOG_ASSIGN_OR_RETURN(report, PlanRetention(impl, head, options, slowest, now_ns));
+    if (!options.dry_run) EVLOG_RETURN_IF_ERROR(RemoveSegments(impl, report));
+  }
+  if (options.keep_latest_per_key) {
+    const uint64_t first_segment = report.removed.empty() ? 0 : report.removed.back().base_offset + 1;
+    EVLOG_ASSIGN_OR_RETURN(report.keys, CompactKeys(impl, head, options, now_ns, first_segment, !options.dry_run));
+  }
+  return report;
+}
+
 }  // namespace
 
 Result<CompactionReport> CompactLog(Log& log, const CompactionOptions& options) {
-  if (!options.retain_bytes && !options.retain_age_ns && !options.before_offset) {
-    return Status::InvalidArgument("no retention limit given: set retain_bytes, retain_age_ns or before_offset");
+  if (!HasRetentionLimit(options) && !options.keep_latest_per_key) {
+    return Status::InvalidArgument(
+        "no retention limit given: set retain_bytes, retain_age_ns or before_offset, or keep_latest_per_key");
   }
+  if (options.tombstone_retention_ns < 0) return Status::InvalidArgument("tombstone_retention_ns is negative");
   std::optional<GroupInfo> slowest;
   if (!options.ignore_groups) {
     EVLOG_ASSIGN_OR_RETURN(slowest, SlowestGroup(log));
@@ -87,12 +108,12 @@ Result<CompactionReport> CompactLog(Log& log, const CompactionOptions& options) 
   Log::Impl& impl = *log.impl();
   if (options.dry_run) {  // no lock: a dry run must not run recovery or wait for appenders
     EVLOG_ASSIGN_OR_RETURN(HeadRecord head, impl.CommittedHead());
-    return PlanRetention(impl, head, options, slowest, now_ns);
+    return Compact(impl, head, options, slowest, now_ns);
   }
   std::optional<CompactionReport> report;
   EVLOG_RETURN_IF_ERROR(impl.RunLocked([&](const HeadRecord& head) -> Status {
-    EVLOG_ASSIGN_OR_RETURN(report, PlanRetention(impl, head, options, slowest, now_ns));
-    return RemoveSegments(impl, *report);
+    EVLOG_ASSIGN_OR_RETURN(report, Compact(impl, head, options, slowest, now_ns));
+    return Status::Ok();
   }));
   return std::move(*report);
 }

@@ -46,7 +46,9 @@ inline constexpr size_t kFlagsAt = 12;       // u32, zero in v1
 inline constexpr size_t kLogIdAt = 16;       // 16 bytes, equal to META's
 inline constexpr size_t kBaseOffsetAt = 32;  // u64, equal to the number in the file name
 inline constexpr size_t kCreatedAt = 40;     // i64 ns
-inline constexpr size_t kReservedAt = 48;    // u64, zero
+// u64, §4.1 and §9.3: 0 = the next segment's first frame chains to this segment's last frame;
+// nonzero (written by key compaction, §13.2) = it chains to this value instead.
+inline constexpr size_t kChainOutAt = 48;
 inline constexpr size_t kHeaderSize = kBlockSize;  // frames start here
 }  // namespace segment
 
@@ -115,7 +117,7 @@ inline constexpr uint64_t kIntervalBytes = 4096;
 }  // namespace index
 
 static_assert(meta::kCreatedAt + 8 == kBlockChecksumAt);
-static_assert(segment::kReservedAt + 8 == kBlockChecksumAt);
+static_assert(segment::kChainOutAt + 8 == kBlockChecksumAt);
 static_assert(head::kLastChecksumAt + 8 == kBlockChecksumAt);
 static_assert(index::kReservedAt + 8 == kBlockChecksumAt);
 static_assert(frame::kChecksumAt + 8 == frame::kHeaderSize);

@@ -77,6 +77,7 @@ std::string EncodeSegmentHeader(const SegmentHeader& header) {
   std::memcpy(b.data() + s::kLogIdAt, header.log_id.data(), header.log_id.size());
   PutFixed64(b.data() + s::kBaseOffsetAt, header.base_offset);
   PutFixed64(b.data() + s::kCreatedAt, static_cast<uint64_t>(header.created_ns));
+  PutFixed64(b.data() + s::kChainOutAt, header.chain_out);
   Seal(&b);
   return b;
 }
@@ -91,6 +92,7 @@ Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes, const std::str
   std::memcpy(header.log_id.data(), bytes.data() + s::kLogIdAt, header.log_id.size());
   header.base_offset = GetFixed64(bytes.data() + s::kBaseOffsetAt);
   header.created_ns = static_cast<int64_t>(GetFixed64(bytes.data() + s::kCreatedAt));
+  header.chain_out = GetFixed64(bytes.data() + s::kChainOutAt);
   return header;
 }
 

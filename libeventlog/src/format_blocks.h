@@ -24,6 +24,15 @@ struct SegmentHeader {
   LogId log_id{};
   uint64_t base_offset = 0;
   int64_t created_ns = 0;
+  // format-spec §4.1: what the next segment's first frame chains to; 0 = this segment's
+  // last frame. Only a key-compaction rewrite sets it (to the original last checksum).
+  uint64_t chain_out = 0;
+
+  // The checksum the next segment's first frame names as prev_checksum, given the checksum
+  // of this segment's last frame (or, for a segment without frames, of its predecessor).
+  uint64_t OutgoingChecksum(uint64_t last_frame_checksum) const {
+    return chain_out != 0 ? chain_out : last_frame_checksum;
+  }
 };
 
 // The committed end as published in HEAD.

@@ -67,10 +67,14 @@ Status LogWriter::FindChainStart(const std::vector<uint64_t>& segments, ScanPosi
     return Status::Ok();
   }
   const uint64_t previous = segments[segments.size() - 2];
-  EVLOG_ASSIGN_OR_RETURN(auto file, OpenSegment(log_->fs(), log_->dir(), previous, log_->meta().log_id, OpenMode::kReadOnly));
+  SegmentHeader header;
+  EVLOG_ASSIGN_OR_RETURN(auto file, OpenSegment(log_->fs(), log_->dir(), previous, log_->meta().log_id,
+                                                OpenMode::kReadOnly, &header));
   EVLOG_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(size));
-  ScanPosition from{format::segment::kHeaderSize, previous, 0, 0, false};
+  // A closed segment may have been rewritten by key compaction: its first frame may start
+  // above its base offset (format-spec §5.6 check 13).
+  ScanPosition from{format::segment::kHeaderSize, previous, 0, 0, false, /*segment_start=*/true};
   ScanOutcome scan = ScanBatches(map->bytes(), from);
   if (!scan.reached_end) {
     return Status::Corruption(fmt::format("segment {}: {} at byte {} (offset {} onwards) in a closed segment",
@@ -82,9 +86,10 @@ Status LogWriter::FindChainStart(const std::vector<uint64_t>& segments, ScanPosi
     return Status::Corruption(fmt::format("segment {} ends at offset {} but the next segment starts at {}",
                                           SegmentFileName(previous), scan.end.next_offset, start->next_offset));
   }
-  start->last_checksum = scan.end.last_checksum;
+  // A rewritten segment names in chain_out what its successor chains to (format-spec §9.3).
+  start->last_checksum = header.OutgoingChecksum(scan.end.last_checksum);
   start->last_timestamp = std::max(start->last_timestamp, scan.end.last_timestamp);
-  start->chain_known = scan.end.chain_known;
+  start->chain_known = scan.end.chain_known || header.chain_out != 0;
   return Status::Ok();
 }
 

@@ -57,6 +57,10 @@ class ReaderImpl final : public Reader {
   uint64_t chain_next_offset_ = 0;
   int64_t chain_timestamp_ = 0;
   bool chain_known_ = false;
+  // The first data frame of a segment entered in sequence may start above the segment's base
+  // offset (key compaction, format-spec §5.6 check 13); later frames follow contiguously.
+  bool segment_start_ = false;
+  uint64_t chain_out_ = 0;  // the current segment's header field (format-spec §4.1)
 
   FrameHeader frame_;
   const char* cursor_ = nullptr;  // next event record in the current frame
@@ -75,8 +79,11 @@ Status ReaderImpl::CorruptFrame(uint64_t position, const std::string& why) const
 Status ReaderImpl::OpenSegmentAt(uint64_t base) {
   map_.reset();
   cursor_ = frame_end_ = nullptr;
-  EVLOG_ASSIGN_OR_RETURN(segment_, OpenSegment(log_->fs(), log_->dir(), base, log_->meta().log_id, OpenMode::kReadOnly));
+  SegmentHeader header;
+  EVLOG_ASSIGN_OR_RETURN(segment_, OpenSegment(log_->fs(), log_->dir(), base, log_->meta().log_id,
+                                               OpenMode::kReadOnly, &header));
   segment_base_ = base;
+  chain_out_ = header.chain_out;
   position_ = format::segment::kHeaderSize;
   dropped_before_ = 0;
   return RefreshLimit();
@@ -224,6 +231,8 @@ Result<bool> ReaderImpl::AdvanceSegment() {
     EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
     auto it = std::upper_bound(segments.begin(), segments.end(), segment_base_);
     if (it == segments.end()) return false;
+    // What the next segment's first frame must chain to: read before the header is replaced.
+    const uint64_t chain_out = chain_out_;
     if (*it < next_offset_) {
       return Status::Corruption(fmt::format(
           "segment {} starts at offset {}, before the end of the previous segment ({})", SegmentFileName(*it), *it,
@@ -232,7 +241,13 @@ Result<bool> ReaderImpl::AdvanceSegment() {
     Status opened = OpenSegmentAt(*it);
     if (opened.code() == StatusCode::kNotFound) continue;  // removed after listing: list again
     EVLOG_RETURN_IF_ERROR(opened);
-    if (*it > next_offset_) chain_known_ = false;  // a gap left by compaction (format-spec §4.3)
+    // A gap may be events removed by key compaction (the chain then still links, via
+    // chain_out) or removed segments (it does not): without knowing which, the first frame
+    // after a gap is read without a predecessor (format-spec §4.3, §5.6).
+    if (*it > next_offset_) chain_known_ = false;
+    if (chain_known_) chain_checksum_ = chain_out != 0 ? chain_out : chain_checksum_;
+    chain_next_offset_ = *it;
+    segment_start_ = true;
     next_offset_ = std::max(next_offset_, *it);
     return true;
   }
@@ -266,14 +281,16 @@ Result<bool> ReaderImpl::NextFrame() {
     if (chain_known_ && frame_.prev_checksum != chain_checksum_) {
       return CorruptFrame(position_, "frame does not chain to the previous frame (prev_checksum mismatch)");
     }
-    if (chain_known_ && frame_.has_events() && (frame_.base_offset != chain_next_offset_ ||
-                                                frame_.first_timestamp < chain_timestamp_)) {
+    const bool offset_ok = segment_start_ ? frame_.base_offset >= chain_next_offset_
+                                          : frame_.base_offset == chain_next_offset_;
+    if (chain_known_ && frame_.has_events() && (!offset_ok || frame_.first_timestamp < chain_timestamp_)) {
       return CorruptFrame(position_, fmt::format("frame starts at offset {}, expected {}", frame_.base_offset,
                                                  chain_next_offset_));
     }
     if (frame_.has_events()) {
       chain_next_offset_ = frame_.next_offset();
       chain_timestamp_ = frame_.last_timestamp;
+      segment_start_ = false;
     }
     chain_checksum_ = frame_.checksum;
     chain_known_ = true;

@@ -58,7 +58,7 @@ Status CreateFileDurably(FileSystem* fs, const std::string& dir, const std::stri
 }
 
 Result<std::unique_ptr<File>> OpenSegment(FileSystem* fs, const std::string& dir, uint64_t base_offset,
-                                          const LogId& log_id, OpenMode mode) {
+                                          const LogId& log_id, OpenMode mode, SegmentHeader* header_out) {
   const std::string name = SegmentFileName(base_offset);
   EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<File> file, fs->Open(dir + "/" + name, mode));
   char block[format::kBlockSize];
@@ -72,6 +72,7 @@ Result<std::unique_ptr<File>> OpenSegment(FileSystem* fs, const std::string& dir
     return Status::Corruption(fmt::format("{}: header says base offset {}, the file name says {}", where,
                                           header.base_offset, base_offset));
   }
+  if (header_out != nullptr) *header_out = header;
   return file;
 }
 

@@ -25,8 +25,8 @@ Status CreateFileDurably(FileSystem* fs, const std::string& dir, const std::stri
                          std::string_view contents);
 
 // Opens a segment and checks its header against the log id and the base offset its name
-// promises. Errors name the file.
+// promises. Errors name the file. If `header` is given, the decoded header is stored there.
 Result<std::unique_ptr<File>> OpenSegment(FileSystem* fs, const std::string& dir, uint64_t base_offset,
-                                          const LogId& log_id, OpenMode mode);
+                                          const LogId& log_id, OpenMode mode, SegmentHeader* header = nullptr);
 
 }  // namespace eventlog

@@ -25,7 +25,7 @@ bool ContinuesLog(const FrameHeader& h, const ScanPosition& cur, bool in_group, 
     *why = "frame timestamp goes backwards";
     return false;
   }
-  if (h.base_offset != cur.next_offset) {
+  if (cur.segment_start ? h.base_offset < cur.next_offset : h.base_offset != cur.next_offset) {
     *why = fmt::format("frame starts at offset {}, expected {}", h.base_offset, cur.next_offset);
     return false;
   }
@@ -71,6 +71,7 @@ ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVi
     if (h.has_events()) {
       cur.last_timestamp = h.last_timestamp;
       cur.next_offset = h.next_offset();
+      cur.segment_start = false;
     }
     in_group = h.kind == f::kFirst || h.kind == f::kMiddle;
     if (!in_group) out.end = cur;

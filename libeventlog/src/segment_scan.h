@@ -22,6 +22,10 @@ struct ScanPosition {
   int64_t last_timestamp = 0;
   uint64_t last_checksum = 0;  // checksum of the previous frame (the chain)
   bool chain_known = false;    // false when scanning starts without the previous frame
+  // True at the start of a closed segment: its first data frame may start above
+  // next_offset, because key compaction removed the events before it (format-spec §5.6
+  // check 13). Never set for the newest segment, which is never rewritten.
+  bool segment_start = false;
 };
 
 struct ScanOutcome {

@@ -57,7 +57,8 @@ void VerifyIndex(Log::Impl& log, uint64_t base, const std::vector<IndexEntry>& e
 Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base, uint64_t limit, bool active, ScanPosition from,
                                    VerifyReport* report) {
   const std::string name = SegmentFileName(base);
-  auto file = OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly);
+  SegmentHeader header;
+  auto file = OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly, &header);
   if (!file) {
     report->problems.push_back({Kind::kCorruption, name, 0, file.error().message()});
     return std::optional<ScanPosition>();
@@ -72,6 +73,7 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
   EVLOG_ASSIGN_OR_RETURN(auto map, (*file)->Map(size));
   std::vector<IndexEntry> expected;
   from.position = format::segment::kHeaderSize;
+  from.segment_start = !active;  // a closed segment may have been rewritten (format-spec §5.6 check 13)
   ScanOutcome scan = ScanBatches(map->bytes().substr(0, limit), from, [&](const FrameHeader& h, uint64_t pos) {
     ++report->frames;
     if (h.has_events()) report->events += h.event_count;
@@ -92,7 +94,29 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
   }
   VerifyIndex(log, base, expected, report);
   if (!scan.reached_end) return std::optional<ScanPosition>();
-  return std::optional(scan.end);
+  ScanPosition end = scan.end;
+  end.last_checksum = header.OutgoingChecksum(end.last_checksum);  // format-spec §9.3
+  end.chain_known = end.chain_known || header.chain_out != 0;
+  return std::optional(end);
+}
+
+// Whether segment `base`, which starts above the previous segment's end offset, follows that
+// segment directly: key compaction removes events at a segment's end (and may empty it)
+// without breaking the chain, while a lost segment breaks it. A segment emptied by key
+// compaction carries a chain_out and is taken as linked (its first frame is gone).
+bool LinksAcrossGap(Log::Impl& log, uint64_t base, const ScanPosition& at) {
+  SegmentHeader header;
+  auto file = OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly, &header);
+  if (!file) return true;  // VerifySegment reports it
+  auto size = (*file)->Size();
+  if (!size) return true;
+  if (*size <= format::segment::kHeaderSize) return header.chain_out != 0;
+  auto map = (*file)->Map(*size);
+  if (!map) return true;
+  FrameHeader h;
+  std::string why;
+  if (ParseFrame((*map)->bytes(), format::segment::kHeaderSize, false, &h, &why) != FrameParse::kOk) return true;
+  return at.chain_known && h.prev_checksum == at.last_checksum;
 }
 
 }  // namespace
@@ -120,6 +144,14 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
     }
     if (!end_known) {
       at = ScanPosition{format::segment::kHeaderSize, base, 0, 0, false};
+    } else if (base < at.next_offset) {
+      report.problems.push_back({Kind::kCorruption, SegmentFileName(base), 0,
+                                 fmt::format("segment starts at offset {}, before the end of the previous one ({})",
+                                             base, at.next_offset)});
+      at.chain_known = false;
+      at.next_offset = base;
+    } else if (base > at.next_offset && LinksAcrossGap(impl, base, at)) {
+      at.next_offset = base;  // events removed by key compaction (format-spec §4.3)
     } else if (base != at.next_offset) {
       const std::string missing = SegmentFileName(at.next_offset);
       EVLOG_ASSIGN_OR_RETURN(bool quarantined, impl.fs()->Exists(impl.Path("quarantine/" + missing)));

@@ -1,8 +1,10 @@
-// Compaction: retention removes whole closed segments from the old end of a log.
+// Compaction: retention removes whole closed segments from the old end of a log; key
+// compaction rewrites closed segments to keep only the newest event of each key.
 //
 //   eventlog::CompactionOptions options;
 //   options.retain_bytes = 1ull << 30;                   // keep the newest ~1 GiB of segments
-//   auto report = eventlog::CompactLog(*log, options);   // report->removed, report->kept
+//   options.keep_latest_per_key = true;                  // and drop superseded keyed events
+//   auto report = eventlog::CompactLog(*log, options);   // report->removed, report->keys
 //
 // A closed segment lies below the retention point when any limit given says so; segments
 // are removed strictly oldest first, so the segments that remain are always a contiguous
@@ -31,7 +33,14 @@ struct CompactionOptions {
   // segment that ends after the lowest group position (ConsumerGroups::List).
   bool ignore_groups = false;
   bool dry_run = false;  // plan and report; change nothing and take no lock
-  int64_t now_ns = 0;    // "now" for retain_age_ns; 0 means the system clock
+  int64_t now_ns = 0;    // "now" for retain_age_ns and tombstone_retention_ns; 0: the system clock
+  // Key compaction (format-spec §13.2), after retention: in every closed segment, remove each
+  // keyed event that a newer event with the same key supersedes, and each tombstone (a keyed
+  // event with an empty payload) older than now minus tombstone_retention_ns. Events without
+  // a key, offsets and order never change. Consumer groups are not consulted: a group behind
+  // a removed event continues at the next surviving one.
+  bool keep_latest_per_key = false;
+  int64_t tombstone_retention_ns = 24 * 3'600'000'000'000;
 };
 
 struct CompactedSegment {
@@ -50,20 +59,44 @@ struct KeptSegment {
   std::string reason;
 };
 
+// One closed segment that key compaction rewrote (or, for a dry run, would rewrite).
+struct RewrittenSegment {
+  uint64_t base_offset = 0;
+  uint64_t events_removed = 0;
+  uint64_t tombstones_removed = 0;  // of events_removed: keyed events with an empty payload
+  uint64_t events_kept = 0;
+  uint64_t bytes_before = 0;        // segment file sizes
+  uint64_t bytes_after = 0;         // 0 if the segment file is deleted
+  bool deleted = false;             // every event removed, and no older segment left
+};
+
+struct KeyCompactionReport {
+  std::vector<RewrittenSegment> segments;  // only segments that lose events, oldest first
+  uint64_t keys = 0;                       // distinct keys in the log
+  uint64_t events_removed = 0;
+  uint64_t tombstones_removed = 0;
+  uint64_t bytes_reclaimed = 0;
+};
+
 struct CompactionReport {
   bool dry_run = false;
   std::vector<CompactedSegment> removed;  // oldest first; for a dry run, what would be removed
   std::optional<KeptSegment> kept;
   uint64_t events_removed = 0;
   uint64_t bytes_removed = 0;
-  uint64_t first_offset = 0;  // the oldest stored offset afterwards
+  uint64_t first_offset = 0;  // the oldest stored offset afterwards (by retention)
+  std::optional<KeyCompactionReport> keys;  // set if keep_latest_per_key
 };
 
 // Removes the closed segments below the retention point, each with its index, oldest first,
-// syncing the directory after each one; holds the append lock throughout, so appends (from
-// this or any process) wait. Errors: kInvalidArgument (no limit given), kCorruption (a
-// segment to be examined does not parse: nothing was removed from it on), kIOError (a
-// removal failed: the segments removed before it stay removed, the rest stay), kFailed.
+// syncing the directory after each one; then, with keep_latest_per_key, rewrites each
+// closed segment that loses events (under its own name, atomically by rename: a crash
+// leaves every segment either old or new, and both read the same newest value per key).
+// Holds the append lock throughout, so appends (from this or any process) wait. Memory:
+// key compaction keeps one map entry (key bytes and an offset) per distinct key of the log.
+// Errors: kInvalidArgument (no limit and no keep_latest_per_key), kCorruption (a segment
+// to be examined does not parse: nothing was changed from it on), kIOError (a removal or
+// rewrite failed: what was done before it stays, the rest stays as it was), kFailed.
 Result<CompactionReport> CompactLog(Log& log, const CompactionOptions& options);
 
 }  // namespace eventlog

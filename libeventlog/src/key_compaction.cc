@@ -1,0 +1,216 @@
+// Key compaction. Two passes over the log under the append lock:
+//
+//  1. Read every committed event (all segments, the active one up to HEAD's committed end)
+//     and remember, per key, the offset of its newest event. One map entry per distinct key.
+//  2. For each closed segment, oldest first, decide the survivors: unkeyed events and the
+//     newest event of each key, except a tombstone (keyed, empty payload) older than the
+//     tombstone retention. A segment that loses nothing is not touched. Otherwise it is
+//     written anew under its own name (format-spec §13.2):
+//
+//       header (same base offset and log id; chain_out = the original outgoing checksum)
+//       survivors as one preset batch (Batch::AddAt: original offsets and timestamps, gaps
+//       inside frames), the first frame chaining to the original first frame's prev_checksum
+//
+//     via NAME.tmp, fdatasync, rename over NAME, fsync of the directory; then its index is
+//     rebuilt. A reader that has the old file open keeps reading the old inode. A segment
+//     that loses every event is deleted if no older segment remains (the log then starts
+//     later, as after retention); otherwise it is kept with no frames, so that its chain_out
+//     still links its neighbours and `verify` can tell it from a lost segment.
+//
+// Crash safety: each segment is replaced atomically, and compaction removes only events that
+// a newer event (or nothing, for an expired tombstone) supersedes; a partly compacted log is
+// therefore valid and reads the same newest value for every key.
+#include "key_compaction.h"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "batch_impl.h"
+#include "format.h"
+#include "frame.h"
+#include "reader_impl.h"
+#include "segment.h"
+#include "segment_index.h"
+
+namespace eventlog {
+namespace {
+
+namespace f = format::frame;
+
+using NewestByKey = std::unordered_map<std::string, uint64_t>;
+
+Result<NewestByKey> ReadNewestOffsets(Log::Impl& log) {
+  NewestByKey newest;
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, NewReaderImpl(&log));
+  EVLOG_RETURN_IF_ERROR(reader->SeekToOffset(0));
+  Event e;
+  while (true) {
+    EVLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&e));
+    if (!more) break;
+    if (e.key) newest.insert_or_assign(std::string(*e.key), e.offset);
+  }
+  return newest;
+}
+
+// The survivors of one segment, already encoded as a preset batch.
+struct SegmentPlan {
+  SegmentHeader header;
+  uint64_t first_prev_checksum = 0;  // of the original first frame
+  uint64_t last_checksum = 0;        // of the original last frame
+  bool has_frames = false;
+  Batch survivors;
+  RewrittenSegment stats;
+};
+
+Status CorruptSegment(uint64_t base, uint64_t pos, const std::string& why) {
+  return Status::Corruption(fmt::format("segment {}: {} at byte {} in a closed segment; key compaction stops before "
+                                        "it. Run `evlog verify`",
+                                        SegmentFileName(base), why, pos));
+}
+
+// Adds the survivors of one data frame to the plan.
+Status PlanFrame(const FrameHeader& h, std::string_view body, const NewestByKey& newest, int64_t tombstone_before,
+                 uint64_t base, uint64_t pos, SegmentPlan* plan) {
+  const char* p = body.data();
+  std::vector<HeaderView> headers;
+  for (uint32_t i = 0; i < h.event_count; ++i) {
+    EventRecord r;
+    if (!DecodeEventRecord(&p, body.data() + body.size(), &r, &headers)) {
+      return CorruptSegment(base, pos, "event record does not decode");
+    }
+    const uint64_t offset = h.base_offset + r.offset_delta;
+    const int64_t timestamp = h.first_timestamp + static_cast<int64_t>(r.timestamp_delta);
+    bool keep = true;
+    if (r.key) {
+      auto it = newest.find(std::string(*r.key));
+      const bool superseded = it == newest.end() || it->second != offset;
+      const bool expired_tombstone = r.payload.empty() && timestamp < tombstone_before;
+      keep = !superseded && !expired_tombstone;
+    }
+    if (keep) {
+      EVLOG_RETURN_IF_ERROR(plan->survivors.AddAt({r.key, headers, r.payload}, offset, timestamp));
+      ++plan->stats.events_kept;
+    } else {
+      ++plan->stats.events_removed;
+      if (r.payload.empty()) ++plan->stats.tombstones_removed;
+    }
+  }
+  return Status::Ok();
+}
+
+Result<SegmentPlan> PlanSegment(Log::Impl& log, uint64_t base, const NewestByKey& newest, int64_t tombstone_before) {
+  SegmentPlan plan{.survivors = Batch(log.meta().max_event_bytes, log.max_batch_bytes(), log.dir())};
+  plan.stats.base_offset = base;
+  EVLOG_ASSIGN_OR_RETURN(auto file, OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly,
+                                                &plan.header));
+  EVLOG_ASSIGN_OR_RETURN(plan.stats.bytes_before, file->Size());
+  EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(plan.stats.bytes_before));
+  std::string_view data = map->bytes();
+  for (uint64_t pos = format::segment::kHeaderSize; pos < data.size();) {
+    FrameHeader h;
+    std::string why;
+    FrameParse parse = ParseFrame(data, pos, /*check_body=*/true, &h, &why);
+    if (parse != FrameParse::kOk) return CorruptSegment(base, pos, why.empty() ? "no valid frame" : why);
+    if (!plan.has_frames) plan.first_prev_checksum = h.prev_checksum;
+    plan.has_frames = true;
+    plan.last_checksum = h.checksum;
+    // Skippable records carry no events; v1 defines none, and a rewrite drops them.
+    if (h.has_events()) {
+      std::string_view body = data.substr(pos + f::kHeaderSize, h.length - f::kHeaderSize);
+      EVLOG_RETURN_IF_ERROR(PlanFrame(h, body, newest, tombstone_before, base, pos, &plan));
+    }
+    pos += h.aligned_length();
+  }
+  return plan;
+}
+
+// The new segment file: the original header with chain_out set, then the survivors as one
+// batch chained from the original first frame's prev_checksum.
+Result<std::string> EncodeSegment(const SegmentPlan& plan, int64_t now_ns) {
+  SegmentHeader header = plan.header;
+  header.created_ns = now_ns;
+  header.chain_out = plan.header.OutgoingChecksum(plan.last_checksum);
+  std::string out = EncodeSegmentHeader(header);
+  const Batch::Impl& batch = plan.survivors.impl();
+  const size_t frames = batch.frame_count();
+  size_t index = 0;
+  uint64_t prev = plan.first_prev_checksum;
+  EVLOG_RETURN_IF_ERROR(batch.ForEachFrame([&](const Batch::Impl::FrameView& frame) {
+    FrameHeader h;
+    h.kind = frames == 1 ? f::kFull : index == 0 ? f::kFirst : index + 1 == frames ? f::kLast : f::kMiddle;
+    h.base_offset = frame.base_offset;
+    h.event_count = frame.event_count;
+    h.last_offset_delta = frame.last_offset_delta;
+    h.first_timestamp = frame.first_timestamp;
+    h.last_timestamp = frame.last_timestamp;
+    h.prev_checksum = prev;
+    const size_t at = out.size();
+    out.resize(at + f::kHeaderSize);
+    out.append(frame.body);
+    out.resize(at + format::AlignUp(f::kHeaderSize + frame.body.size()), '\0');
+    EncodeFrameHeader(&h, std::string_view(out.data() + at + f::kHeaderSize, frame.body.size()), out.data() + at);
+    prev = h.checksum;
+    ++index;
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status RemoveSegmentFiles(Log::Impl& log, uint64_t base) {
+  EVLOG_RETURN_IF_ERROR(log.fs()->Remove(log.Path(SegmentFileName(base))));
+  EVLOG_ASSIGN_OR_RETURN(bool has_index, log.fs()->Exists(log.Path(IndexFileName(base))));
+  if (has_index) EVLOG_RETURN_IF_ERROR(log.fs()->Remove(log.Path(IndexFileName(base))));
+  return log.fs()->SyncDir(log.dir());
+}
+
+// Replaces segment `base` by `contents` atomically (§2 file creation, with a rename over the
+// old file), then rebuilds its index, a cache that readers validate before use (§7.2).
+Status ReplaceSegment(Log::Impl& log, uint64_t base, const std::string& contents) {
+  EVLOG_RETURN_IF_ERROR(CreateFileDurably(log.fs(), log.dir(), SegmentFileName(base), contents));
+  return RebuildIndex(log.fs(), log.dir(), base, log.meta().log_id, contents, contents.size());
+}
+
+}  // namespace
+
+Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, const CompactionOptions& options,
+                                        int64_t now_ns, uint64_t first_segment, bool write) {
+  KeyCompactionReport report;
+  EVLOG_ASSIGN_OR_RETURN(NewestByKey newest, ReadNewestOffsets(log));
+  report.keys = newest.size();
+  const int64_t tombstone_before = now_ns - options.tombstone_retention_ns;
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
+  bool oldest = true;  // every segment before this one was deleted (or there is none)
+  for (uint64_t base : segments) {
+    if (base < first_segment) continue;
+    if (base >= head.segment_base) break;  // the active segment, and unpublished rolls, stay
+    EVLOG_ASSIGN_OR_RETURN(SegmentPlan plan, PlanSegment(log, base, newest, tombstone_before));
+    if (plan.stats.events_removed == 0) {
+      oldest = false;
+      continue;
+    }
+    plan.stats.deleted = oldest && plan.stats.events_kept == 0;
+    std::string contents;
+    if (!plan.stats.deleted) {
+      EVLOG_ASSIGN_OR_RETURN(contents, EncodeSegment(plan, now_ns));
+      if (contents.size() > log.meta().segment_bytes) {  // record deltas can grow by a few bytes
+        return Status::InvalidArgument(fmt::format("segment {}: compacted it would be {} bytes, more than the segment size; "
+                                          "nothing was changed from it on", SegmentFileName(base), contents.size()));
+      }
+      plan.stats.bytes_after = contents.size();
+      oldest = false;
+    }
+    if (write) {
+      EVLOG_RETURN_IF_ERROR(plan.stats.deleted ? RemoveSegmentFiles(log, base) : ReplaceSegment(log, base, contents));
+    }
+    report.events_removed += plan.stats.events_removed;
+    report.tombstones_removed += plan.stats.tombstones_removed;
+    report.bytes_reclaimed += plan.stats.bytes_before - std::min(plan.stats.bytes_before, plan.stats.bytes_after);
+    report.segments.push_back(plan.stats);
+  }
+  return report;
+}
+
+}  // namespace eventlog

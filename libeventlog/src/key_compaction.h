@@ -1,0 +1,19 @@
+// Key compaction (format-spec §13.2): rewrite closed segments to keep the newest event per key.
+#pragma once
+
+#include <cstdint>
+
+#include "eventlog/compaction.h"
+#include "format_blocks.h"
+#include "log_impl.h"
+
+namespace eventlog {
+
+// Rewrites (with `write`) or plans (without) the closed segments at or above `first_segment`
+// and below HEAD's segment: survivors are unkeyed events and the newest event of each key,
+// less tombstones older than `now_ns` minus options.tombstone_retention_ns. With `write` the
+// caller holds the append lock.
+Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, const CompactionOptions& options,
+                                        int64_t now_ns, uint64_t first_segment, bool write);
+
+}  // namespace eventlog

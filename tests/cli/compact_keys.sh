@@ -1,0 +1,68 @@
+# compact --keep-latest-per-key: closed segments keep unkeyed events and the newest event of
+# each key, at their offsets; tombstones stay for --tombstone-retention; --dry-run changes
+# nothing; reads from a removed offset start at the next survivor; verify stays clean.
+source "$(dirname "$0")/lib.sh"
+
+LOG=$WORK/log
+PAD=$(printf '%040d' 0)
+# Ten keys, every fifth record unkeyed; k3 is deleted by a tombstone at offset 7.
+for i in $(seq 0 599); do
+  if ((i == 7)); then echo "k3="
+  elif ((i % 5 == 4)); then echo "u$i.$PAD"
+  elif ((i % 10 == 3 && i > 7)); then echo "u$i.$PAD"
+  else echo "k$((i % 10))=v$i.$PAD"; fi
+done | evlog append "$LOG" --segment-bytes 4096 -K =
+echo "k1=last" | evlog append "$LOG" -K =
+last_seg=$(ls "$LOG"/*.seg | tail -1)
+last_seg=${last_seg##*/}
+ACTIVE=$((10#${last_seg%.seg}))
+show() { evlog tail "$LOG" --from beginning --format '%o %k=%s\n'; }
+BEFORE=$(show)
+# What must survive: unkeyed events, each key's newest event, and the active segment.
+expected() {
+  awk -v active="$ACTIVE" '{ split($2, kv, "="); key[NR] = kv[1]; line[NR] = $0; off[NR] = $1;
+                             if (kv[1] != "") newest[kv[1]] = $1 }
+       END { for (i = 1; i <= NR; i++)
+               if (off[i] >= active || key[i] == "" || newest[key[i]] == off[i]) print line[i] }' <<<"$1"
+}
+
+expect_status 2 evlog compact "$LOG" --before 0 --tombstone-retention 1h
+assert_contains "$(cat "$WORK/stderr")" "--tombstone-retention needs --keep-latest-per-key" "usage"
+expect_status 2 evlog compact "$LOG" --keep-latest-per-key --tombstone-retention soon
+
+snapshot() { (cd "$LOG" && find . -maxdepth 1 -name '*.seg' -exec md5sum {} + | sort); }
+before=$(snapshot)
+out=$(evlog compact "$LOG" --keep-latest-per-key --dry-run 2>"$WORK/stderr")
+assert_eq "$before" "$(snapshot)" "--dry-run changes nothing"
+assert_contains "$out" "would rewrite $(printf '%020d.seg' 0): remove " "--dry-run segment line"
+assert_contains "$out" "would compact " "--dry-run totals"
+
+((ACTIVE > 0)) && [[ -n $(ls "$LOG"/*.seg | sed -n 4p) ]] || fail "expected at least 4 segments"
+out=$(evlog compact "$LOG" --keep-latest-per-key)
+[[ $out =~ ^compacted\ [0-9]+\ segments:\ removed\ [0-9]+\ events\ \(0\ tombstones\),\ [0-9]+\ bytes\ reclaimed$ ]] ||
+  fail "report: got [$out]"
+AFTER=$(show)
+assert_eq "$(expected "$BEFORE")" "$AFTER" "survivors at their offsets"
+assert_contains "$AFTER" "7 k3=" "a tombstone within its retention stays"
+assert_contains "$AFTER" "k1=last" "the newest value"
+evlog verify "$LOG" >/dev/null || fail "verify after key compaction"
+
+# Offset 0 (k0=v0) was superseded: reading from it starts at the next survivor.
+first_after_0=$(awk '$1 > 0 { print; exit }' <<<"$AFTER")
+assert_eq "$first_after_0" "$(evlog tail "$LOG" --from 0 --format '%o %k=%s\n' | head -1)" "--from a removed offset"
+
+# A second run finds nothing more; a zero retention removes the tombstone.
+assert_contains "$(evlog compact "$LOG" --keep-latest-per-key)" "compacted 0 segments: removed 0 events" "idempotent"
+out=$(evlog compact "$LOG" --keep-latest-per-key --tombstone-retention 0s)
+assert_contains "$out" "removed 1 events (1 tombstones)" "an expired tombstone goes"
+[[ $(show) != *" k3="* ]] || fail "k3 still present after its tombstone expired"
+evlog verify "$LOG" >/dev/null || fail "verify after removing the tombstone"
+
+# Combined with retention; the log goes on.
+out=$(evlog compact "$LOG" --before 100 --keep-latest-per-key)
+assert_contains "$out" "the log now starts at offset" "retention line"
+assert_contains "$out" "compacted " "key compaction line"
+echo "k2=after" | evlog append "$LOG" -K =
+assert_eq "k2=after" "$(evlog tail "$LOG" -n 1 --format '%k=%s\n')" "append after key compaction"
+evlog verify "$LOG" >/dev/null || fail "verify at the end"
+echo PASS
