@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 
@@ -12,6 +13,7 @@
 #include "eventlog/compaction.h"
 #include "eventlog/log.h"
 #include "exit_codes.h"
+#include "progress.h"
 #include "output_buffer.h"
 #include "report.h"
 #include "size_parse.h"
@@ -161,7 +163,14 @@ int RunCompactCommand(const CompactCommandOptions& o) {
   for (const std::string& note : (*log)->recovery_notes()) PrintError(kCommand, "note: " + note);
   auto options = LibraryOptions(o, **log);
   if (!options) return ReportFailure(kCommand, options.error());
+  std::optional<Progress> progress;  // constructed here so it is cleared before the report
+  progress.emplace("compact", "segments", 0);
+  options->progress = [&](uint64_t done, uint64_t total) {
+    progress->SetTotal(total);
+    progress->Update(done);
+  };
   auto report = eventlog::CompactLog(**log, *options);
+  progress.reset();
   if (!report) return ReportFailure(kCommand, report.error());
   OutputBuffer out(STDOUT_FILENO);
   if (o.retain_bytes || o.retain_age || o.before) AppendReport(*report, out);

@@ -22,6 +22,8 @@
 // therefore valid and reads the same newest value for every key.
 #include "key_compaction.h"
 
+#include <algorithm>
+
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -183,9 +185,14 @@ Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, 
   const int64_t tombstone_before = now_ns - options.tombstone_retention_ns;
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
   bool oldest = true;  // every segment before this one was deleted (or there is none)
+  const uint64_t closed = static_cast<uint64_t>(std::count_if(segments.begin(), segments.end(), [&](uint64_t b) {
+    return b >= first_segment && b < head.segment_base;
+  }));
+  uint64_t examined = 0;
   for (uint64_t base : segments) {
     if (base < first_segment) continue;
     if (base >= head.segment_base) break;  // the active segment, and unpublished rolls, stay
+    if (options.progress) options.progress(examined++, closed);
     EVLOG_ASSIGN_OR_RETURN(SegmentPlan plan, PlanSegment(log, base, newest, tombstone_before));
     if (plan.stats.events_removed == 0) {
       oldest = false;

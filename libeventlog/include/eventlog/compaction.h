@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,8 @@ struct CompactionOptions {
   // a removed event continues at the next surviving one.
   bool keep_latest_per_key = false;
   int64_t tombstone_retention_ns = 24 * 3'600'000'000'000;
+  // Called as key compaction goes, with the closed segments examined so far and their number.
+  std::function<void(uint64_t done_segments, uint64_t total_segments)> progress;
 };
 
 struct CompactedSegment {
