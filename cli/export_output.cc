@@ -1,5 +1,7 @@
 #include "export_output.h"
 
+#include "file_util.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,23 +15,6 @@ namespace {
 
 using eventlog::Status;
 
-Status Errno(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
-
-std::string DirName(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-Status SyncDir(const std::string& dir) {
-  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open directory " + dir);
-  int rc = fsync(fd);
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return rc == 0 ? Status::Ok() : Errno("cannot fsync directory " + dir);
-}
 
 // mkstemp creates the file with mode 0600; give it what open(2) would have: 0666 & ~umask.
 void ApplyUmask(int fd) {
@@ -48,7 +33,7 @@ eventlog::Result<std::unique_ptr<ExportOutput>> ExportOutput::Open(const std::op
   std::vector<char> name(temp.begin(), temp.end());
   name.push_back('\0');
   int fd = mkostemp(name.data(), O_CLOEXEC);
-  if (fd < 0) return Errno("cannot create a temporary file next to " + *path);
+  if (fd < 0) return ErrnoStatus("cannot create a temporary file next to " + *path);
   ApplyUmask(fd);
   return std::unique_ptr<ExportOutput>(new ExportOutput(fd, *path, name.data()));
 }
@@ -65,13 +50,13 @@ ExportOutput::~ExportOutput() {
 Status ExportOutput::Commit() {
   if (!out_->Flush()) {
     errno = out_->error();
-    return Errno(path_.empty() ? "cannot write to stdout" : "cannot write " + temp_path_);
+    return ErrnoStatus(path_.empty() ? "cannot write to stdout" : "cannot write " + temp_path_);
   }
   if (path_.empty()) return Status::Ok();
-  if (fsync(fd_) != 0) return Errno("cannot fsync " + temp_path_);
-  if (rename(temp_path_.c_str(), path_.c_str()) != 0) return Errno("cannot rename " + temp_path_ + " to " + path_);
+  if (fsync(fd_) != 0) return ErrnoStatus("cannot fsync " + temp_path_);
+  if (rename(temp_path_.c_str(), path_.c_str()) != 0) return ErrnoStatus("cannot rename " + temp_path_ + " to " + path_);
   temp_path_.clear();
-  return SyncDir(DirName(path_));
+  return SyncDirectory(ParentDirectory(path_));
 }
 
 }  // namespace evlog

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "file_util.h"
 #include "report.h"
 
 namespace evlog {
@@ -22,23 +23,6 @@ using eventlog::Status;
 
 constexpr char kCommand[] = "import";
 
-Status Errno(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
-
-std::string ParentDir(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-Status SyncDir(const std::string& dir) {
-  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open directory " + dir);
-  int rc = fsync(fd);
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return rc == 0 ? Status::Ok() : Errno("cannot fsync directory " + dir);
-}
 
 Status SetGroups(const eventlog::Log& log, const std::vector<eventlog::GroupInfo>& groups, uint64_t next_offset) {
   if (groups.empty()) return Status::Ok();
@@ -68,7 +52,7 @@ class NewLogTarget final : public ImportTarget {
 
   Status Begin(bool preserve, uint64_t first_offset, const eventlog::LogLimits& limits) override {
     std::string pattern = dir_ + ".import-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) return Errno("cannot create a temporary directory next to " + dir_);
+    if (mkdtemp(pattern.data()) == nullptr) return ErrnoStatus("cannot create a temporary directory next to " + dir_);
     temp_ = pattern;
     EVLOG_ASSIGN_OR_RETURN(log_, eventlog::Log::Open(temp_, {.create_if_missing = true, .limits = limits,
                                                              .first_offset = first_offset, .fs = nullptr}));
@@ -102,7 +86,7 @@ class NewLogTarget final : public ImportTarget {
     log_.reset();
     EVLOG_RETURN_IF_ERROR(Rename());
     temp_.clear();
-    EVLOG_RETURN_IF_ERROR(SyncDir(ParentDir(dir_)));
+    EVLOG_RETURN_IF_ERROR(SyncDirectory(ParentDirectory(dir_)));
     return info;
   }
 
@@ -115,7 +99,7 @@ class NewLogTarget final : public ImportTarget {
     if (errno == EEXIST || errno == ENOTEMPTY) {
       return Status::IOError(dir_ + " was created by someone else during the import; nothing was imported");
     }
-    return Errno("cannot rename " + temp_ + " to " + dir_);
+    return ErrnoStatus("cannot rename " + temp_ + " to " + dir_);
   }
 
   std::string dir_;
@@ -174,7 +158,7 @@ Result<std::unique_ptr<ImportTarget>> ImportTarget::Open(const std::string& log_
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   struct stat st;
   if (stat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT) return Errno("cannot inspect " + dir);
+    if (errno != ENOENT) return ErrnoStatus("cannot inspect " + dir);
     return std::unique_ptr<ImportTarget>(new NewLogTarget(dir, false));
   }
   std::error_code error;

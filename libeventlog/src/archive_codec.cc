@@ -5,6 +5,7 @@
 #include "coding.h"
 #include "eventlog/log.h"
 #include "format.h"
+#include "frame.h"
 #include "hash.h"
 
 namespace eventlog {
@@ -103,26 +104,12 @@ Result<ArchiveInfo> DecodeArchiveHeader(std::string_view bytes) {
 }
 
 void AppendArchiveEntry(std::string* out, const Event& e) {
-  uint64_t length = a::kEntryFixedBytes + VarintLength(e.key ? e.key->size() + 1 : 0) + (e.key ? e.key->size() : 0) +
-                    VarintLength(e.headers.size()) + e.payload.size();
-  for (const HeaderView& h : e.headers) {
-    length += VarintLength(h.name.size()) + h.name.size() + VarintLength(h.value.size()) + h.value.size();
-  }
-  AppendVarint(out, length);
+  AppendVarint(out, a::kEntryFixedBytes + KeyHeadersPayloadSize(e.key, e.headers, e.payload));
   char fixed[a::kEntryFixedBytes];
   PutFixed64(fixed, e.offset);
   PutFixed64(fixed + 8, static_cast<uint64_t>(e.timestamp_ns));
   out->append(fixed, sizeof(fixed));
-  AppendVarint(out, e.key ? e.key->size() + 1 : 0);
-  if (e.key) out->append(*e.key);
-  AppendVarint(out, e.headers.size());
-  for (const HeaderView& h : e.headers) {
-    AppendVarint(out, h.name.size());
-    out->append(h.name);
-    AppendVarint(out, h.value.size());
-    out->append(h.value);
-  }
-  out->append(e.payload);
+  AppendKeyHeadersPayload(out, e.key, e.headers, e.payload);
 }
 
 bool DecodeArchiveEntry(std::string_view entry, Event* e, std::vector<HeaderView>* headers) {

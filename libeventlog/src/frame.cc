@@ -175,16 +175,33 @@ bool DecodeEventRecord(const char** pp, const char* end, EventRecord* r, std::ve
   return true;
 }
 
-namespace {
-uint64_t RecordBodySize(const EventInput& e, uint64_t offset_delta, uint64_t timestamp_delta) {
-  uint64_t n = VarintLength(offset_delta) + VarintLength(timestamp_delta);
-  uint64_t key_field = e.key ? e.key->size() + 1 : 0;
-  n += VarintLength(key_field) + (e.key ? e.key->size() : 0);
-  n += VarintLength(e.headers.size());
-  for (const HeaderView& h : e.headers) {
+uint64_t KeyHeadersPayloadSize(std::optional<std::string_view> key, std::span<const HeaderView> headers,
+                               std::string_view payload) {
+  uint64_t n = VarintLength(key ? key->size() + 1 : 0) + (key ? key->size() : 0) + VarintLength(headers.size());
+  for (const HeaderView& h : headers) {
     n += VarintLength(h.name.size()) + h.name.size() + VarintLength(h.value.size()) + h.value.size();
   }
-  return n + e.payload.size();
+  return n + payload.size();
+}
+
+void AppendKeyHeadersPayload(std::string* out, std::optional<std::string_view> key,
+                             std::span<const HeaderView> headers, std::string_view payload) {
+  AppendVarint(out, key ? key->size() + 1 : 0);
+  if (key) out->append(*key);
+  AppendVarint(out, headers.size());
+  for (const HeaderView& h : headers) {
+    AppendVarint(out, h.name.size());
+    out->append(h.name);
+    AppendVarint(out, h.value.size());
+    out->append(h.value);
+  }
+  out->append(payload);
+}
+
+namespace {
+uint64_t RecordBodySize(const EventInput& e, uint64_t offset_delta, uint64_t timestamp_delta) {
+  return VarintLength(offset_delta) + VarintLength(timestamp_delta) +
+         KeyHeadersPayloadSize(e.key, e.headers, e.payload);
 }
 }  // namespace
 
@@ -197,16 +214,7 @@ void AppendEventRecord(std::string* out, const EventInput& e, uint64_t offset_de
   AppendVarint(out, RecordBodySize(e, offset_delta, timestamp_delta));
   AppendVarint(out, offset_delta);
   AppendVarint(out, timestamp_delta);
-  AppendVarint(out, e.key ? e.key->size() + 1 : 0);
-  if (e.key) out->append(*e.key);
-  AppendVarint(out, e.headers.size());
-  for (const HeaderView& h : e.headers) {
-    AppendVarint(out, h.name.size());
-    out->append(h.name);
-    AppendVarint(out, h.value.size());
-    out->append(h.value);
-  }
-  out->append(e.payload);
+  AppendKeyHeadersPayload(out, e.key, e.headers, e.payload);
 }
 
 }  // namespace eventlog

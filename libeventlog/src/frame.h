@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,13 @@ struct EventRecord {
 // Decodes the record at *p (advancing *p past it); headers go to *headers (cleared first).
 bool DecodeEventRecord(const char** p, const char* end, EventRecord* record,
                        std::vector<HeaderView>* headers);
+
+// The fields of a record after its offset and timestamp deltas (format-spec §5.5): key,
+// headers and payload. The archive's event entries (§12) encode them the same way.
+uint64_t KeyHeadersPayloadSize(std::optional<std::string_view> key, std::span<const HeaderView> headers,
+                               std::string_view payload);
+void AppendKeyHeadersPayload(std::string* out, std::optional<std::string_view> key,
+                             std::span<const HeaderView> headers, std::string_view payload);
 
 // Size of the encoded record for `event`, including its length prefix.
 uint64_t EventRecordSize(const EventInput& event, uint64_t offset_delta, uint64_t timestamp_delta);
