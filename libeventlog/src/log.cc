@@ -67,12 +67,12 @@ Status CreateLog(FileSystem* fs, const std::string& dir, const LogLimits& limits
   if (first_offset > UINT64_MAX - 1) {
     return Status::InvalidArgument(fmt::format("first offset {} is beyond the largest usable offset", first_offset));
   }
+  EVLOG_ASSIGN_OR_RETURN(LogMeta meta, NewMeta(limits));  // bad limits: refuse before creating anything
   EVLOG_RETURN_IF_ERROR(fs->CreateDir(dir));
   EVLOG_RETURN_IF_ERROR(fs->SyncDir(ParentDir(dir)));
   EVLOG_ASSIGN_OR_RETURN(auto lock, fs->Lock(dir + "/" + std::string(format::kLockFileName)));
   EVLOG_ASSIGN_OR_RETURN(bool exists, fs->Exists(dir + "/" + std::string(format::kMetaFileName)));
   if (exists) return Status::Ok();
-  EVLOG_ASSIGN_OR_RETURN(LogMeta meta, NewMeta(limits));
   // META first (format-spec §2): a crash after it leaves a log that the next writer
   // completes (recovery creates the missing first segment and HEAD).
   EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, std::string(format::kMetaFileName), EncodeMeta(meta)));
