@@ -41,11 +41,14 @@ void ReserveStandardFds() {
 
 // CLI11 would exit with 100+ on a usage error; evlog promises 2. Help and --version
 // arrive here as "errors" with exit code 0 and are printed to stdout as usual.
-int HandleParseError(CLI::App& app, const CLI::ParseError& error) {
+int HandleParseError(CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
   if (error.get_exit_code() == 0) return app.exit(error);
   std::vector<CLI::App*> parsed = app.get_subcommands();
   if (parsed.empty()) {
-    fmt::print(stderr, "evlog: {}\nevlog: run 'evlog --help' for usage\n", error.what());
+    // CLI11 calls a misspelt subcommand "A subcommand is required"; name it instead.
+    bool unknown = argc > 1 && argv[1][0] != '-';
+    std::string what = unknown ? fmt::format("unknown subcommand '{}'", argv[1]) : error.what();
+    fmt::print(stderr, "evlog: {}\nevlog: run 'evlog --help' for usage\n", what);
     return evlog::kExitUsage;
   }
   const std::string& command = parsed.back()->get_name();
@@ -94,7 +97,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return HandleParseError(app, error);
+    return HandleParseError(app, error, argc, argv);
   }
   if (append->parsed()) return evlog::RunAppendCommand(append_options);
   if (ack->parsed()) return evlog::RunAckCommand(ack_options);

@@ -28,6 +28,8 @@ expect_status 2 evlog tail --format '%x' "$LOG"
 expect_status 2 evlog tail --json --format '%s' "$LOG"
 expect_status 2 evlog tail --from 1 --since -1h "$LOG"
 [[ ! -e "$LOG" ]] || fail "a usage error must not create the log"
+expect_status 2 evlog bogus "$LOG"
+assert_contains "$(cat "$WORK/stderr")" "unknown subcommand 'bogus'" "a misspelt subcommand is named"
 # Limits out of range are refused before anything is created.
 expect_status 1 evlog append "$LOG" --segment-bytes 100 </dev/null
 assert_contains "$(cat "$WORK/stderr")" "segment size 100 is out of range" "segment size error"
