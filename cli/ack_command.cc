@@ -115,7 +115,7 @@ int RunAckCommand(const AckCommandOptions& o) {
   auto log =
       eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
   if (!log) return ReportFailure(kCommand, log.error());
-  for (const std::string& note : (*log)->recovery_notes()) PrintError(kCommand, "note: " + note);
+  PrintRecoveryNotes(kCommand, **log);
   auto groups = eventlog::ConsumerGroups::Open(**log);
   if (!groups) return ReportFailure(kCommand, groups.error());
   if (!o.offset) return AckFromStdin(**groups, o.group);

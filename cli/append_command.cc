@@ -120,7 +120,7 @@ void WarnIgnoredLimits(const AppendCommandOptions& o, const eventlog::LogInfo& i
 }
 
 // Prints the notes not printed yet; returns how many have been printed in all.
-size_t PrintRecoveryNotes(const eventlog::Log& log, size_t already_printed) {
+size_t PrintNewRecoveryNotes(const eventlog::Log& log, size_t already_printed) {
   std::vector<std::string> notes = log.recovery_notes();
   for (size_t i = already_printed; i < notes.size(); ++i) PrintError(kCommand, "note: " + notes[i]);
   return std::max(already_printed, notes.size());
@@ -147,7 +147,7 @@ int RunAppendCommand(const AppendCommandOptions& o) {
   if (o.max_event_bytes) log_options.limits.max_event_bytes = *o.max_event_bytes;
   auto log = eventlog::Log::Open(o.log_dir, log_options);
   if (!log) return ReportFailure(kCommand, log.error());
-  size_t notes = PrintRecoveryNotes(**log, 0);
+  size_t notes = PrintNewRecoveryNotes(**log, 0);
   auto info = (*log)->Info();
   if (!info) return ReportFailure(kCommand, info.error());
   WarnIgnoredLimits(o, *info);
@@ -157,7 +157,7 @@ int RunAppendCommand(const AppendCommandOptions& o) {
   OutputBuffer offsets_out(STDOUT_FILENO, 64 << 10);
   AppendSession session(**log, MakePlan(o, *info), input, builder, offsets_out);
   eventlog::Status status = session.Run();
-  PrintRecoveryNotes(**log, notes);
+  PrintNewRecoveryNotes(**log, notes);
   if (status.ok()) return kExitOk;
   PrintError(kCommand, status.message());
   PrintError(kCommand, session.DescribeProgress());

@@ -160,7 +160,7 @@ int RunCompactCommand(const CompactCommandOptions& o) {
   }
   auto log = eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
   if (!log) return ReportFailure(kCommand, log.error());
-  for (const std::string& note : (*log)->recovery_notes()) PrintError(kCommand, "note: " + note);
+  PrintRecoveryNotes(kCommand, **log);
   auto options = LibraryOptions(o, **log);
   if (!options) return ReportFailure(kCommand, options.error());
   std::optional<Progress> progress;  // constructed here so it is cleared before the report

@@ -1,6 +1,5 @@
 #include "export_command.h"
 
-#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -102,14 +101,6 @@ Status WriteNdjson(eventlog::Reader& reader, const ExportRange& range, OutputBuf
   });
 }
 
-// The group store is opened only if it exists: an export must not create LOG/groups/.
-Result<std::vector<eventlog::GroupInfo>> ListGroups(const eventlog::Log& log) {
-  struct stat st;
-  if (stat((log.dir() + "/groups").c_str(), &st) != 0) return std::vector<eventlog::GroupInfo>{};
-  EVLOG_ASSIGN_OR_RETURN(auto groups, eventlog::ConsumerGroups::Open(log));
-  return groups->List();
-}
-
 Status WriteArchive(const eventlog::Log& log, const eventlog::LogInfo& info,
                     const std::vector<eventlog::GroupInfo>& groups, eventlog::Reader& reader,
                     const ExportRange& range, OutputBuffer& out) {
@@ -142,7 +133,7 @@ Status Export(const ExportCommandOptions& o, const eventlog::Log& log, ExportOut
   EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log.Info());
   std::vector<eventlog::GroupInfo> groups;
   if (o.format == "archive") {
-    EVLOG_ASSIGN_OR_RETURN(groups, ListGroups(log));
+    EVLOG_ASSIGN_OR_RETURN(groups, eventlog::ConsumerGroups::ListIfPresent(log));
   }
   EVLOG_ASSIGN_OR_RETURN(auto reader, log.NewReader());
   EVLOG_ASSIGN_OR_RETURN(ExportRange range, ResolveRange(o, info, *reader));
@@ -177,7 +168,7 @@ CLI::App* RegisterExportCommand(CLI::App& parent, ExportCommandOptions& o) {
 int RunExportCommand(const ExportCommandOptions& o) {
   auto log = eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
   if (!log) return ReportFailure(kCommand, log.error());
-  for (const std::string& note : (*log)->recovery_notes()) PrintError(kCommand, "note: " + note);
+  PrintRecoveryNotes(kCommand, **log);
   auto output = ExportOutput::Open(o.output);
   if (!output) return ReportFailure(kCommand, output.error());
   Status status = Export(o, **log, **output);

@@ -172,7 +172,7 @@ int RunGroupsCommand(const GroupsCommandOptions& o) {
   auto log =
       eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
   if (!log) return ReportFailure(kCommand, log.error());
-  for (const std::string& note : (*log)->recovery_notes()) PrintError(kCommand, "note: " + note);
+  PrintRecoveryNotes(kCommand, **log);
   auto groups = eventlog::ConsumerGroups::Open(**log);
   if (!groups) return ReportFailure(kCommand, groups.error());
   if (o.remove) {

@@ -169,7 +169,7 @@ Result<std::unique_ptr<ImportTarget>> ImportTarget::Open(const std::string& log_
     return Status::InvalidArgument(dir + " exists and is not an evlog log (no META file) nor an empty directory");
   }
   EVLOG_ASSIGN_OR_RETURN(auto log, eventlog::Log::Open(dir, {.create_if_missing = false, .limits = {}, .fs = nullptr}));
-  for (const std::string& note : log->recovery_notes()) PrintError(kCommand, "note: " + note);
+  PrintRecoveryNotes(kCommand, *log);
   EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log->Info());
   return std::unique_ptr<ImportTarget>(new ExistingLogTarget(std::move(log), info));
 }

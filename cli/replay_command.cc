@@ -106,7 +106,7 @@ eventlog::Status Open(const ReplayCommandOptions& o, Opened* opened) {
   EVLOG_ASSIGN_OR_RETURN(opened->log, eventlog::Log::Open(o.log_dir, {.create_if_missing = false,
                                                                       .limits = {},
                                                                       .fs = nullptr}));
-  for (const std::string& note : opened->log->recovery_notes()) PrintError(kCommand, "note: " + note);
+  PrintRecoveryNotes(kCommand, *opened->log);
   EVLOG_ASSIGN_OR_RETURN(opened->reader, opened->log->NewReader());
   EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, opened->log->Info());
   uint64_t start = o.from ? StartOffset(*o.from, info) : info.first_offset;

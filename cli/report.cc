@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <string>
 
 #include "exit_codes.h"
 
@@ -10,6 +11,10 @@ namespace evlog {
 
 void PrintError(std::string_view command, std::string_view message) {
   fmt::print(stderr, "evlog: {}: {}\n", command, message);
+}
+
+void PrintRecoveryNotes(std::string_view command, const eventlog::Log& log) {
+  for (const std::string& note : log.recovery_notes()) PrintError(command, "note: " + note);
 }
 
 int ExitCodeFor(const eventlog::Status& status) {

@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "eventlog/log.h"
 #include "eventlog/status.h"
 
 namespace evlog {
@@ -12,6 +13,9 @@ void PrintError(std::string_view command, std::string_view message);
 
 // The exit status for a failed library call (exit_codes.h).
 int ExitCodeFor(const eventlog::Status& status);
+
+// Prints the repairs made while opening `log` (a torn tail cut) as "note:" lines.
+void PrintRecoveryNotes(std::string_view command, const eventlog::Log& log);
 
 // Prints the status's message and returns its exit status.
 int ReportFailure(std::string_view command, const eventlog::Status& status);

@@ -84,19 +84,13 @@ int RunStatCommand(const StatCommandOptions& o) {
   if (!log) return ReportFailure(kCommand, log.error());
   auto stats = (*log)->Stats();
   if (!stats) return ReportFailure(kCommand, stats.error());
-  std::vector<eventlog::GroupInfo> groups;
-  if (access((o.log_dir + "/groups").c_str(), F_OK) == 0) {  // stat never creates the store
-    auto store = eventlog::ConsumerGroups::Open(**log);
-    if (!store) return ReportFailure(kCommand, store.error());
-    auto list = (*store)->List();
-    if (!list) return ReportFailure(kCommand, list.error());
-    groups = std::move(*list);
-  }
+  auto groups = eventlog::ConsumerGroups::ListIfPresent(**log);  // stat never creates the store
+  if (!groups) return ReportFailure(kCommand, groups.error());
   OutputBuffer out(STDOUT_FILENO);
   if (o.json) {
-    AppendJson(o.log_dir, (*log)->log_id(), *stats, groups, out);
+    AppendJson(o.log_dir, (*log)->log_id(), *stats, *groups, out);
   } else {
-    AppendText(o.log_dir, (*log)->log_id(), *stats, groups, out);
+    AppendText(o.log_dir, (*log)->log_id(), *stats, *groups, out);
   }
   out.Flush();
   return out.failed() ? kExitError : kExitOk;

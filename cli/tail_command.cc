@@ -201,7 +201,7 @@ int RunTailCommand(const TailCommandOptions& o) {
   auto log =
       eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
   if (!log) return ReportFailure(kCommand, log.error());
-  for (const std::string& note : (*log)->recovery_notes()) PrintError(kCommand, "note: " + note);
+  PrintRecoveryNotes(kCommand, **log);
   auto reader = (*log)->NewReader();
   if (!reader) return ReportFailure(kCommand, reader.error());
   auto start = ResolveGroup(o, **log);  // before Info: the group is then at most at its end

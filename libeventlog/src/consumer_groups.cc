@@ -198,8 +198,12 @@ Status CheckGroupName(std::string_view name) {
 
 }  // namespace
 
+namespace {
+std::string StorePath(const Log& log) { return log.dir() + "/groups"; }
+}  // namespace
+
 Result<std::unique_ptr<ConsumerGroups>> ConsumerGroups::Open(const Log& log) {
-  EVLOG_ASSIGN_OR_RETURN(std::shared_ptr<Environment> env, OpenEnvironment(log.dir() + "/groups", log.log_id()));
+  EVLOG_ASSIGN_OR_RETURN(std::shared_ptr<Environment> env, OpenEnvironment(StorePath(log), log.log_id()));
   return std::unique_ptr<ConsumerGroups>(new ConsumerGroups(std::make_unique<Impl>(log, std::move(env))));
 }
 
@@ -265,6 +269,16 @@ Status ConsumerGroups::Delete(std::string_view group) {
   }));
   if (!found) return Status::NotFound(fmt::format("no group named '{}'", group));
   return Status::Ok();
+}
+
+Result<std::vector<GroupInfo>> ConsumerGroups::ListIfPresent(const Log& log) {
+  struct stat st;
+  if (stat(StorePath(log).c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::vector<GroupInfo>();
+    return Status::IOError(fmt::format("{}: {}", StorePath(log), std::strerror(errno)));
+  }
+  EVLOG_ASSIGN_OR_RETURN(auto groups, Open(log));
+  return groups->List();
 }
 
 Result<std::vector<GroupInfo>> ConsumerGroups::List() {

@@ -175,14 +175,7 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
                                fmt::format("HEAD says the next offset is {}, the segments end at {}",
                                            head.next_offset, at.next_offset)});
   }
-  EVLOG_ASSIGN_OR_RETURN(bool has_groups, impl.fs()->Exists(impl.Path("groups")));
-  if (!has_groups) return report;  // no group was ever used; opening would create the store
-  auto groups = ConsumerGroups::Open(log);
-  if (!groups) {
-    report.problems.push_back({Kind::kCorruption, "groups", 0, groups.error().message()});
-    return report;
-  }
-  auto list = (*groups)->List();
+  auto list = ConsumerGroups::ListIfPresent(log);
   if (!list) {
     report.problems.push_back({Kind::kCorruption, "groups", 0, list.error().message()});
     return report;

@@ -52,6 +52,10 @@ class ConsumerGroups {
   // All groups that have a committed position, sorted by name.
   Result<std::vector<GroupInfo>> List();
 
+  // The groups of `log` for commands that must not change it (stat, export, verify): an
+  // empty list when no group was ever used, without creating the store as Open() would.
+  static Result<std::vector<GroupInfo>> ListIfPresent(const Log& log);
+
   class Impl;
 
  private:
