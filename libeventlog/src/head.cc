@@ -7,7 +7,7 @@
 
 namespace eventlog {
 
-Result<std::optional<HeadRecord>> ReadHead(const File& head_file) {
+Result<std::optional<HeadRecord>> ReadHead(const File& head_file, uint64_t segment_bytes) {
   // A few attempts cover a read racing the writer's single 64-byte pwrite; a HEAD that
   // still does not verify is damaged, not busy.
   constexpr int kAttempts = 8;
@@ -18,7 +18,14 @@ Result<std::optional<HeadRecord>> ReadHead(const File& head_file) {
     char block[format::kBlockSize];
     EVLOG_ASSIGN_OR_RETURN(size_t n, head_file.Read(0, block));
     HeadRecord head;
-    if (n == format::kBlockSize && DecodeHead(std::string_view(block, n), &head)) return std::optional(head);
+    if (n == format::kBlockSize && DecodeHead(std::string_view(block, n), &head)) {
+      // A checksum-valid HEAD with an impossible committed end is damage, not a torn
+      // rewrite: reading it again will not help.
+      const bool plausible = head.committed_end % format::frame::kAlignment == 0 &&
+                             head.committed_end >= format::segment::kHeaderSize && head.committed_end <= segment_bytes;
+      if (!plausible) return std::optional<HeadRecord>();
+      return std::optional(head);
+    }
   }
   return std::optional<HeadRecord>();
 }

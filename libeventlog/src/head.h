@@ -10,9 +10,12 @@
 
 namespace eventlog {
 
-// The current HEAD, or nullopt if the file is empty or does not verify (a crash while it
-// was being rewritten, or damage): callers then fall back to recovery.
-Result<std::optional<HeadRecord>> ReadHead(const File& head_file);
+// The current HEAD, or nullopt if the file is not a valid HEAD (format-spec §6.1): empty,
+// failing its checksum (a crash while it was being rewritten, or damage), or with a
+// committed_end that is not a multiple of 8 in [64, segment_bytes], which no writer
+// publishes: trusting such a HEAD would cut a committed frame in two. Callers then find the
+// committed end from the frames (tail_scan.h).
+Result<std::optional<HeadRecord>> ReadHead(const File& head_file, uint64_t segment_bytes);
 
 Status WriteHead(File& head_file, const HeadRecord& head);
 

@@ -116,8 +116,9 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions&
   } else if (head_file.error().code() != StatusCode::kNotFound) {
     return head_file.error();
   }
+  // A missing HEAD (lost in a crash during creation) is not recreated here: opening is
+  // reading, and readers never write (format-spec §8.6). The first append recreates it.
   auto impl = std::make_unique<Impl>(fs, dir, meta, std::move(head));
-  if (!impl->has_head_file()) EVLOG_RETURN_IF_ERROR(impl->Recover());  // recreates HEAD
   return std::unique_ptr<Log>(new Log(std::move(impl)));
 }
 
@@ -199,28 +200,32 @@ LogWriter& Log::Impl::writer() {
 }
 
 Status Log::Impl::Recover() {
-  {
-    std::lock_guard<std::mutex> lock(writer_mu_);
-    EVLOG_RETURN_IF_ERROR(writer().Recover());
-  }
-  if (!head_file_) {
-    EVLOG_ASSIGN_OR_RETURN(head_file_, fs_->Open(Path(format::kHeadFileName), OpenMode::kReadOnly));
-  }
-  return Status::Ok();
+  std::lock_guard<std::mutex> lock(writer_mu_);
+  return writer().Recover();
 }
+
+// Marks the calling thread as LOCK's holder for as long as it lives.
+class Log::Impl::OwnerScope final : public FileLock {
+ public:
+  OwnerScope(Impl* impl, std::unique_ptr<FileLock> lock) : impl_(impl), lock_(std::move(lock)) {
+    impl_->lock_owner_ = std::this_thread::get_id();
+  }
+  ~OwnerScope() override { impl_->lock_owner_ = std::thread::id(); }
+
+ private:
+  Impl* impl_;
+  std::unique_ptr<FileLock> lock_;
+};
 
 Status Log::Impl::RunLocked(const std::function<Status(const HeadRecord&)>& fn) {
   std::lock_guard<std::mutex> lock(writer_mu_);
+  OwnerScope owner(this, nullptr);  // the writer takes LOCK itself
   return writer().RunLocked(fn);
 }
 
-Result<HeadRecord> Log::Impl::CommittedHead() {
-  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(*head_file_));
-  if (head) return *head;
-  EVLOG_RETURN_IF_ERROR(Recover());
-  EVLOG_ASSIGN_OR_RETURN(head, ReadHead(*head_file_));
-  if (head) return *head;
-  return Status::Corruption(Path(format::kHeadFileName) + ": does not verify even after recovery");
+Result<std::unique_ptr<FileLock>> Log::Impl::LockForMaintenance() {
+  EVLOG_ASSIGN_OR_RETURN(auto lock, fs_->Lock(Path(format::kLockFileName)));
+  return std::unique_ptr<FileLock>(new OwnerScope(this, std::move(lock)));
 }
 
 Result<AppendResult> Log::Impl::Append(const Batch& batch, const AppendOptions& options) {

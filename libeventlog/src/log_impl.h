@@ -1,12 +1,14 @@
 // Log internals shared by the writer and readers.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "eventlog/log.h"
@@ -26,10 +28,12 @@ class Log::Impl {
   const LogMeta& meta() const { return meta_; }
   std::string Path(std::string_view name) const { return dir_ + "/" + std::string(name); }
   uint64_t max_batch_bytes() const;
-  bool has_head_file() const { return head_file_ != nullptr; }
 
-  // The committed end. If HEAD is missing or does not verify (a crash), runs recovery
-  // under the append lock first, so readers never guess.
+  // The committed end as a reader sees it (format-spec §6.4): HEAD when it is exact; when
+  // HEAD is missing, invalid or stale and no writer holds the lock, the end found from the
+  // frames (tail_scan.h), made durable before it is returned. Never modifies the log, so it
+  // works on a log its user can only read. kBusy if HEAD stays invalid while a writer holds
+  // the lock. Thread-safe.
   Result<HeadRecord> CommittedHead();
 
   // Takes the append lock and runs recovery now (format-spec §8).
@@ -41,6 +45,11 @@ class Log::Impl {
 
   Result<AppendResult> Append(const Batch& batch, const AppendOptions& options);
 
+  // Takes LOG/LOCK for maintenance that must not run recovery first (setting damaged
+  // segments aside). While it is held, CommittedHead() in this thread reads the end from the
+  // frames as the lock's holder instead of waiting for a writer that is itself.
+  Result<std::unique_ptr<FileLock>> LockForMaintenance();
+
   void AddNote(std::string note);
   std::vector<std::string> notes() const;
 
@@ -48,10 +57,20 @@ class Log::Impl {
   struct PendingAppend;
   LogWriter& writer();  // created on first use; requires writer_mu_
 
+  Result<std::optional<HeadRecord>> ReadCurrentHead();
+  Result<bool> HeadIsExact(const HeadRecord& head);
+  Result<HeadRecord> CommittedEndFromFrames();
+
   FileSystem* fs_;
   std::string dir_;
   LogMeta meta_;
-  std::unique_ptr<File> head_file_;  // read-only handle for CommittedHead()
+
+  class OwnerScope;
+  std::atomic<std::thread::id> lock_owner_{};  // the thread holding LOCK for RunLocked/maintenance
+  std::mutex head_mu_;               // guards the two handles below
+  std::unique_ptr<File> head_file_;  // read-only handle for CommittedHead(); null if missing
+  std::unique_ptr<File> probe_;      // the segment HEAD last named, to compare sizes
+  uint64_t probe_base_ = 0;
 
   // Group commit (LevelDB's writer queue): the front of the queue commits everything
   // compatible that queued up behind it under one lock and one fdatasync.

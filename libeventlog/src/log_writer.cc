@@ -23,6 +23,8 @@ int64_t NowNs() {
       .count();
 }
 
+constexpr uint64_t kMaxNextOffset = UINT64_MAX;
+
 // Frames are written in chunks of this size so that a huge batch needs bounded memory.
 constexpr size_t kWriteChunkBytes = 8 << 20;
 
@@ -69,7 +71,6 @@ Status LogWriter::RunLocked(const std::function<Status(const HeadRecord&)>& fn) 
 }
 
 void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector<Result<AppendResult>>* results) {
-  results->assign(requests.size(), Status::Failed("not committed"));
   if (!failed_.empty()) {
     results->assign(requests.size(), Status::Failed(failed_));
     return;
@@ -84,44 +85,76 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
   const int64_t timestamp = std::max(NowNs(), tail_.last_timestamp);
   buffer_.clear();
   buffer_position_ = tail_.position;
+  std::vector<bool> decided(requests.size(), false);  // a result other than "not committed"
   std::vector<std::pair<size_t, AppendResult>> pending;  // buffered, not yet published
   acknowledge_ = [&] {
     for (auto& [i, r] : pending) (*results)[i] = r;
     pending.clear();
   };
+  results->assign(requests.size(), Status::Failed("not committed"));
   for (size_t i = 0; i < requests.size() && s.ok(); ++i) {
     const Request& req = requests[i];
     if (req.expect_next && *req.expect_next != tail_.next_offset) {
       (*results)[i] = Status::Conflict(fmt::format("expected next offset {}, but the log's next offset is {}",
                                                    *req.expect_next, tail_.next_offset));
+      decided[i] = true;
       continue;
     }
     AppendResult r;
     s = LockedAppend(*req.batch, timestamp, &r);
     if (s.code() == StatusCode::kInvalidArgument) {
       (*results)[i] = s;
+      decided[i] = true;
       s = Status::Ok();
       continue;
     }
     if (s.ok()) pending.emplace_back(i, r);
   }
   if (s.ok()) s = WriteBuffered();
-  if (s.ok() && sync && !pending.empty()) s = SyncSegment();
+  if (s.ok() && sync && !pending.empty()) s = SyncSegment(/*cut_back_to=*/published_.position);
   if (s.ok() && !pending.empty()) {
     unsynced_ = unsynced_ || !sync;
     s = Publish();
+    if (!s.ok()) {
+      // The frames are durable, but HEAD's rewrite failed in an unknown state: only recovery
+      // in a new process can tell what readers will see.
+      failed_ = fmt::format("publishing HEAD failed ({}); whether the last append was committed is unknown: reopen "
+                            "the log and check its end",
+                            s.message());
+      s = Status::Failed(failed_);
+    }
   }
   if (s.ok()) {
     acknowledge_();
     (void)AppendIndexEntries(log_->fs(), log_->dir(), segment_base_, log_->meta().log_id, pending_index_);
   } else {
-    for (auto& [i, r] : pending) (*results)[i] = s;
-    // Unpublished frames may sit beyond the committed end: the next commit rescans the tail.
+    // Every request not yet acknowledged, rejected or published by a roll carries the cause,
+    // which is what the caller needs to act on (a full disk, an I/O error).
+    for (auto& [i, r] : pending) decided[i] = false;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (!decided[i] && !(*results)[i].has_value()) (*results)[i] = s.WithContext("not committed");
+    }
+    if (s.code() != StatusCode::kFailed) UndoUnpublished();
     tail_ = published_;
-    recovered_ = false;
+    recovered_ = false;  // the next commit rescans the tail
   }
   pending_index_.clear();
   acknowledge_ = nullptr;
+}
+
+// After a failed write, removes this commit's unpublished frames so that nobody's recovery
+// keeps events whose append was reported as failed (format-spec §6.2): truncate back to the
+// committed end and make the truncation durable, or enter the failed state.
+void LogWriter::UndoUnpublished() {
+  if (!segment_) return;
+  const uint64_t keep = segment_base_ == published_base_ ? published_.position : format::segment::kHeaderSize;
+  Status s = segment_->Truncate(keep);
+  if (s.ok()) s = segment_->Sync();
+  if (!s.ok()) {
+    failed_ = fmt::format("removing the frames of a failed append failed ({}); no append is accepted until the log is "
+                          "reopened",
+                          s.message());
+  }
 }
 
 Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResult* result) {
@@ -129,6 +162,14 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
   result->first_offset = tail_.next_offset;
   result->count = b.event_count();
   if (b.event_count() == 0) return Status::Ok();
+  // The largest offset is 2^64 - 2, so that the next offset after it is representable
+  // (format-spec §10.1). A full log refuses; it never wraps to 0.
+  if (b.event_count() > kMaxNextOffset - tail_.next_offset) {
+    return Status::InvalidArgument(fmt::format(
+        "the log is full: its next offset is {} and the last offset a log can hold is {}, so {} more events do not "
+        "fit; start a new log",
+        tail_.next_offset, kMaxNextOffset - 1, b.event_count()));
+  }
   if (b.preset()) EVLOG_RETURN_IF_ERROR(CheckPresetBatch(b, tail_));
   // Earlier batches of this commit may have carried preset timestamps after the clock's.
   timestamp = std::max(timestamp, tail_.last_timestamp);
@@ -180,16 +221,20 @@ Status LogWriter::WriteBuffered() {
   return Status::Ok();
 }
 
-Status LogWriter::SyncSegment() {
+Status LogWriter::SyncSegment(std::optional<uint64_t> cut_back_to) {
   Status s = segment_->Sync();
   if (!s.ok()) {
     // fsyncgate: after a failed fdatasync the kernel may have dropped the dirty pages and a
     // retry can succeed without the data. Only recovery in a new process may decide.
-    failed_ = fmt::format("an earlier fdatasync failed ({}); no append is accepted until the log is reopened",
-                          s.message());
-    // Best effort: remove the frames whose write-back failed, so that another process's
-    // recovery (whose fdatasync would not see this error) cannot keep them.
-    (void)segment_->Truncate(published_.position);
+    failed_ = fmt::format("fdatasync of segment {} failed ({}); no append is accepted until the log is reopened",
+                          SegmentFileName(segment_base_), s.message());
+    // Best effort: remove the frames of this commit whose write-back failed, so that another
+    // process's recovery (whose fdatasync would not see this error) cannot keep them. Never
+    // below the commit's start: what lies there may have been acknowledged, by HEAD or by
+    // an earlier sync, and recovery passes no target at all for the same reason.
+    if (cut_back_to && segment_base_ == published_base_ && *cut_back_to >= published_.position) {
+      (void)segment_->Truncate(*cut_back_to);
+    }
     return Status::Failed(failed_);
   }
   unsynced_ = false;
@@ -202,7 +247,7 @@ Status LogWriter::Roll() {
   EVLOG_RETURN_IF_ERROR(WriteBuffered());
   // Always sync, whatever this process did: another process may have published frames to
   // this segment without fdatasync (sync=none), and a closed segment must be durable.
-  EVLOG_RETURN_IF_ERROR(SyncSegment());
+  EVLOG_RETURN_IF_ERROR(SyncSegment(/*cut_back_to=*/published_.position));
   if (tail_.position != published_.position) {
     EVLOG_RETURN_IF_ERROR(Publish());
     if (acknowledge_) acknowledge_();
@@ -229,6 +274,7 @@ Status LogWriter::Publish() {
   EVLOG_RETURN_IF_ERROR(WriteHead(*head_file_, head));
   head_sequence_ = head.sequence;
   published_ = tail_;
+  published_base_ = segment_base_;
   return Status::Ok();
 }
 
@@ -249,11 +295,12 @@ Status LogWriter::OpenHeadFile() {
 
 // Adopts what other processes committed since this one last held the lock.
 Status LogWriter::LockedRefresh() {
-  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(*head_file_));
+  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(*head_file_, log_->meta().segment_bytes));
   if (!head) return LockedRecover();
   if (head->sequence != head_sequence_ || head->segment_base != segment_base_) {
     if (head->segment_base != segment_base_ || !segment_) EVLOG_RETURN_IF_ERROR(OpenActive(head->segment_base));
     tail_ = published_ = FromHead(*head);
+    published_base_ = segment_base_;
     head_sequence_ = head->sequence;
   }
   // A segment named by the next offset exists only if a process died between creating it

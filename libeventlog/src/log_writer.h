@@ -22,6 +22,7 @@
 #include "format_blocks.h"
 #include "segment_index.h"
 #include "segment_scan.h"
+#include "tail_scan.h"
 
 namespace eventlog {
 
@@ -53,9 +54,11 @@ class LogWriter {
   Status OpenHeadFile();
   Status Publish();
   Status WriteBuffered();
-  Status SyncSegment();
-  Status FindChainStart(const std::vector<uint64_t>& segments, ScanPosition* start);
-  Status RecoverTail(ScanPosition start);
+  // fdatasync of the active segment; on failure enters the failed state and, if given,
+  // cuts back to `cut_back_to` (never below what was published).
+  Status SyncSegment(std::optional<uint64_t> cut_back_to);
+  Status RepairTail(const TailScan& scan);
+  void UndoUnpublished();
 
   Log::Impl* log_;
   std::unique_ptr<File> head_file_;
@@ -63,6 +66,7 @@ class LogWriter {
   uint64_t segment_base_ = 0;
   ScanPosition tail_;            // the end of what this commit has written so far
   ScanPosition published_;       // the committed end, as last published in HEAD
+  uint64_t published_base_ = 0;  // the segment published_ is in
   uint64_t head_sequence_ = 0;
   bool recovered_ = false;       // recovery ran in this process
   bool unsynced_ = false;        // frames published without fdatasync (sync=none)

@@ -23,6 +23,14 @@ Status ErrnoStatus(const std::string& what, const std::string& path, int err) {
   return Status::IOError(fmt::format("{} {}: {}", what, path, std::strerror(err)));
 }
 
+// Every file of a log is a regular file the log owns; anything else in its place was put
+// there by someone else, and following it could read or overwrite a file outside the log.
+Status NotARegularFile(const std::string& path, std::string_view what) {
+  return Status::Corruption(fmt::format(
+      "{}: is {}, not a regular file; evlog never follows links or opens special files inside a log. "
+      "Put the real file back (or run `evlog verify`)", path, what));
+}
+
 class PosixMappedRegion final : public MappedRegion {
  public:
   PosixMappedRegion(void* base, size_t length) : base_(base), length_(length) {}
@@ -140,7 +148,9 @@ class InotifyWatch final : public FileWatch {
 class PosixFs final : public FileSystem {
  public:
   Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
-    int flags = O_CLOEXEC;
+    // O_NONBLOCK: opening a FIFO planted in the log would otherwise wait for a peer forever;
+    // it has no effect on the regular files that pass the check below.
+    int flags = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
     switch (mode) {
       case OpenMode::kReadOnly: flags |= O_RDONLY; break;
       case OpenMode::kReadWrite: flags |= O_RDWR; break;
@@ -150,7 +160,18 @@ class PosixFs final : public FileSystem {
     int fd = open(path.c_str(), flags, 0644);
     if (fd < 0) {
       if (errno == ENOENT) return Status::NotFound(fmt::format("{}: no such file", path));
+      if (errno == ELOOP) return NotARegularFile(path, "a symbolic link");
       return ErrnoStatus("open", path, errno);
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+      int err = errno;
+      close(fd);
+      return ErrnoStatus("stat", path, err);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      close(fd);
+      return NotARegularFile(path, S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
     }
     return std::unique_ptr<File>(new PosixFile(fd, path));
   }
@@ -196,19 +217,35 @@ class PosixFs final : public FileSystem {
   }
 
   Result<bool> Exists(const std::string& path) override {
-    struct stat st;
-    if (stat(path.c_str(), &st) == 0) return true;
+    struct stat st;  // lstat: a dangling link still occupies the name, and Open() refuses it
+    if (lstat(path.c_str(), &st) == 0) return true;
     if (errno == ENOENT) return false;
     return ErrnoStatus("stat", path, errno);
   }
 
   Result<std::unique_ptr<FileLock>> Lock(const std::string& path) override {
-    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return ErrnoStatus("open lock file", path, errno);
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    if (fd < 0) return errno == ELOOP ? NotARegularFile(path, "a symbolic link") : ErrnoStatus("open lock file", path, errno);
     while (flock(fd, LOCK_EX) != 0) {
       if (errno == EINTR) continue;
       int err = errno;
       close(fd);
+      return ErrnoStatus("lock", path, err);
+    }
+    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+  }
+
+  Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) override {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) {
+      if (errno == ENOENT) return Status::NotFound(fmt::format("{}: no such file", path));
+      return errno == ELOOP ? NotARegularFile(path, "a symbolic link") : ErrnoStatus("open lock file", path, errno);
+    }
+    while (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      if (err == EWOULDBLOCK) return std::unique_ptr<FileLock>();
       return ErrnoStatus("lock", path, err);
     }
     return std::unique_ptr<FileLock>(new PosixFileLock(fd));

@@ -149,7 +149,17 @@ Status ReaderImpl::SeekToOffset(uint64_t offset) {
   Status opened;
   do {  // compaction may remove a listed segment before it is opened: list again
     EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
-    if (segments.empty()) return Status::Corruption(log_->dir() + ": log has no segment files");
+    if (segments.empty()) {
+      // META without a segment: creation was interrupted, and the log is empty until a writer
+      // completes it (format-spec §2). NextFrame() looks again.
+      map_.reset();
+      segment_.reset();
+      segment_base_ = kNoSegment;
+      next_offset_ = offset;
+      positioned_ = true;
+      chain_known_ = false;
+      return Status::Ok();
+    }
     offset = std::max(offset, segments.front());
     auto it = std::upper_bound(segments.begin(), segments.end(), offset);
     opened = OpenSegmentAt(*std::prev(it));
@@ -167,7 +177,7 @@ Status ReaderImpl::SeekToOffset(uint64_t offset) {
 // older than the target (or in the oldest segment).
 Status ReaderImpl::OpenSegmentForTime(int64_t timestamp_ns) {
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
-  if (segments.empty()) return Status::Corruption(log_->dir() + ": log has no segment files");
+  if (segments.empty()) return SeekToOffset(0);  // an empty log whose creation was interrupted
   for (auto it = segments.rbegin(); it != segments.rend(); ++it) {
     EVLOG_RETURN_IF_ERROR(OpenSegmentAt(*it));
     FrameHeader h;
@@ -187,6 +197,10 @@ Status ReaderImpl::SeekToTime(int64_t timestamp_ns) {
     opened = OpenSegmentForTime(timestamp_ns);
   } while (opened.code() == StatusCode::kNotFound);
   EVLOG_RETURN_IF_ERROR(opened);
+  if (!segment_) {
+    time_floor_ = timestamp_ns;
+    return Status::Ok();
+  }
   position_ = IndexedPosition(UINT64_MAX, timestamp_ns);
   next_offset_ = segment_base_;
   time_floor_ = timestamp_ns;
@@ -255,6 +269,11 @@ Result<bool> ReaderImpl::AdvanceSegment() {
 
 // Loads the next frame of the current segment into the cursor. False at the readable end.
 Result<bool> ReaderImpl::NextFrame() {
+  if (!segment_) {  // the log had no segment when it was positioned
+    EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
+    if (segments.empty()) return false;
+    EVLOG_RETURN_IF_ERROR(SeekToOffset(next_offset_));
+  }
   while (true) {
     if (position_ >= limit_) {
       EVLOG_RETURN_IF_ERROR(RefreshLimit());

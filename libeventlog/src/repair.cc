@@ -11,6 +11,7 @@
 #include "log_impl.h"
 #include "segment.h"
 #include "segment_index.h"
+#include "tail_scan.h"
 
 namespace eventlog {
 namespace {
@@ -34,12 +35,30 @@ Status Quarantine(Log::Impl& log, const std::string& name, std::vector<std::stri
 }
 
 // Moves every segment with damaged committed data aside; if the newest one goes, an empty
-// segment at the log's next offset replaces it so that no offset is handed out twice.
+// segment replaces it, named above every offset the damaged one may have handed out, so that
+// no offset is handed out twice. Holds the append lock throughout: HEAD read before taking it
+// could be overtaken by a concurrent append and the replacement reuse its offsets.
 Status QuarantineDamaged(Log& log, std::vector<std::string>* actions) {
   Log::Impl& impl = *log.impl();
+  EVLOG_ASSIGN_OR_RETURN(auto lock, impl.LockForMaintenance());
   EVLOG_ASSIGN_OR_RETURN(VerifyReport report, VerifyLog(log));
-  EVLOG_ASSIGN_OR_RETURN(HeadRecord head, impl.CommittedHead());
-  EVLOG_ASSIGN_OR_RETURN(auto lock, impl.fs()->Lock(impl.Path(format::kLockFileName)));
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(impl.fs(), impl.dir()));
+  if (segments.empty()) return Status::Ok();
+  const uint64_t newest = segments.back();
+  uint64_t next_offset = newest;
+  {
+    // HEAD may be damaged or stale too: the replacement starts above both what HEAD says and
+    // every offset a checksum-valid frame of the newest segment claims.
+    auto head_file = impl.fs()->Open(impl.Path(format::kHeadFileName), OpenMode::kReadOnly);
+    if (head_file) {
+      EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(**head_file, impl.meta().segment_bytes));
+      if (head) next_offset = std::max(next_offset, head->next_offset);
+    }
+    EVLOG_ASSIGN_OR_RETURN(auto file, impl.fs()->Open(impl.Path(SegmentFileName(newest)), OpenMode::kReadOnly));
+    EVLOG_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+    EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(size));
+    next_offset = std::max(next_offset, NextOffsetClaimed(map->bytes()));
+  }
   std::vector<std::string> moved;
   for (const VerifyProblem& p : report.problems) {
     bool segment = p.file.size() > format::kSegmentSuffix.size() && p.file.ends_with(format::kSegmentSuffix);
@@ -48,28 +67,32 @@ Status QuarantineDamaged(Log& log, std::vector<std::string>* actions) {
     EVLOG_RETURN_IF_ERROR(Quarantine(impl, p.file, actions));
     moved.push_back(p.file);
   }
-  if (std::find(moved.begin(), moved.end(), SegmentFileName(head.segment_base)) != moved.end()) {
-    const SegmentHeader header{impl.meta().log_id, head.next_offset, 0};
-    EVLOG_RETURN_IF_ERROR(CreateFileDurably(impl.fs(), impl.dir(), SegmentFileName(head.next_offset),
+  if (std::find(moved.begin(), moved.end(), SegmentFileName(newest)) != moved.end()) {
+    const SegmentHeader header{impl.meta().log_id, next_offset, 0};
+    EVLOG_RETURN_IF_ERROR(CreateFileDurably(impl.fs(), impl.dir(), SegmentFileName(next_offset),
                                             EncodeSegmentHeader(header)));
     actions->push_back(fmt::format("started segment {} so that offsets from {} are not reused",
-                                   SegmentFileName(head.next_offset), head.next_offset));
+                                   SegmentFileName(next_offset), next_offset));
   }
   return Status::Ok();
 }
 
 Status RebuildIndexes(Log::Impl& log, std::vector<std::string>* actions) {
-  EVLOG_ASSIGN_OR_RETURN(auto lock, log.fs()->Lock(log.Path(format::kLockFileName)));
-  EVLOG_ASSIGN_OR_RETURN(HeadRecord head, log.CommittedHead());
-  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
-  for (uint64_t base : segments) {
-    EVLOG_ASSIGN_OR_RETURN(auto file, OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly));
-    EVLOG_ASSIGN_OR_RETURN(uint64_t size, file->Size());
-    const uint64_t end = base == head.segment_base ? std::min(size, head.committed_end) : size;
-    EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(size));
-    EVLOG_RETURN_IF_ERROR(RebuildIndex(log.fs(), log.dir(), base, log.meta().log_id, map->bytes(), end));
-  }
-  actions->push_back(fmt::format("rebuilt the index of {} segment{}", segments.size(), segments.size() == 1 ? "" : "s"));
+  size_t count = 0;
+  EVLOG_RETURN_IF_ERROR(log.RunLocked([&](const HeadRecord& head) -> Status {
+    EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
+    for (uint64_t base : segments) {
+      EVLOG_ASSIGN_OR_RETURN(auto file,
+                             OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly));
+      EVLOG_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+      const uint64_t end = base == head.segment_base ? std::min(size, head.committed_end) : size;
+      EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(size));
+      EVLOG_RETURN_IF_ERROR(RebuildIndex(log.fs(), log.dir(), base, log.meta().log_id, map->bytes(), end));
+    }
+    count = segments.size();
+    return Status::Ok();
+  }));
+  actions->push_back(fmt::format("rebuilt the index of {} segment{}", count, count == 1 ? "" : "s"));
   return Status::Ok();
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <shared_mutex>
 #include <thread>
 
 namespace eventlog::testing {
@@ -16,7 +17,7 @@ struct FaultFileSystem::State {
   std::map<std::string, std::shared_ptr<Node>> live;     // path -> file as the process sees it
   std::map<std::string, std::shared_ptr<Node>> durable;  // path -> file after a power loss
   std::set<std::string> dirs;
-  std::map<std::string, std::shared_ptr<std::mutex>> locks;
+  std::map<std::string, std::shared_ptr<std::shared_mutex>> locks;  // Lock() does not create the file
   std::set<FaultOp> fail_next;
   std::optional<size_t> short_write;
   int crash_countdown = -1;  // -1: off
@@ -113,13 +114,15 @@ class MemFile final : public File {
   bool writable_;
 };
 
+// Models flock: one exclusive holder or any number of shared ones.
 class MemLock final : public FileLock {
  public:
-  explicit MemLock(std::shared_ptr<std::mutex> mu) : mu_(std::move(mu)) { mu_->lock(); }
-  ~MemLock() override { mu_->unlock(); }
+  MemLock(std::shared_ptr<std::shared_mutex> mu, bool shared) : mu_(std::move(mu)), shared_(shared) {}
+  ~MemLock() override { shared_ ? mu_->unlock_shared() : mu_->unlock(); }
 
  private:
-  std::shared_ptr<std::mutex> mu_;
+  std::shared_ptr<std::shared_mutex> mu_;
+  bool shared_;
 };
 
 class SleepWatch final : public FileWatch {
@@ -206,15 +209,28 @@ Result<bool> FaultFileSystem::Exists(const std::string& path) {
 }
 
 Result<std::unique_ptr<FileLock>> FaultFileSystem::Lock(const std::string& path) {
-  std::shared_ptr<std::mutex> mu;
+  std::shared_ptr<std::shared_mutex> mu;
   {
     std::lock_guard<std::mutex> lock(state_->mu);
     EVLOG_RETURN_IF_ERROR(state_->Gate(FaultOp::kCreate, false));
     auto& slot = state_->locks[path];
-    if (!slot) slot = std::make_shared<std::mutex>();
+    if (!slot) slot = std::make_shared<std::shared_mutex>();
     mu = slot;
   }
-  return std::unique_ptr<FileLock>(new MemLock(mu));
+  mu->lock();
+  return std::unique_ptr<FileLock>(new MemLock(mu, /*shared=*/false));
+}
+
+Result<std::unique_ptr<FileLock>> FaultFileSystem::TryLockShared(const std::string& path) {
+  std::shared_ptr<std::shared_mutex> mu;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    auto& slot = state_->locks[path];
+    if (!slot) slot = std::make_shared<std::shared_mutex>();
+    mu = slot;
+  }
+  if (!mu->try_lock_shared()) return std::unique_ptr<FileLock>();
+  return std::unique_ptr<FileLock>(new MemLock(mu, /*shared=*/true));
 }
 
 Result<std::unique_ptr<FileWatch>> FaultFileSystem::Watch(const std::string&) {

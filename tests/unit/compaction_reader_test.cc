@@ -25,6 +25,7 @@ class ListingHookFileSystem final : public FileSystem {
   Status SyncDir(const std::string& path) override { return fs_.SyncDir(path); }
   Result<bool> Exists(const std::string& path) override { return fs_.Exists(path); }
   Result<std::unique_ptr<FileLock>> Lock(const std::string& path) override { return fs_.Lock(path); }
+  Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) override { return fs_.TryLockShared(path); }
   Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) override { return fs_.Watch(path); }
   Result<std::vector<std::string>> ListDir(const std::string& path) override {
     auto names = fs_.ListDir(path);

@@ -73,6 +73,9 @@ enum class OpenMode {
   kCreateOrOpen,     // read-write, created if missing (lock files)
 };
 
+// Open() never follows a symbolic link in the last component of `path` and refuses anything
+// but a regular file (a FIFO would block, a device would be written through): a log's files
+// are its own, and a link planted in the log directory must not redirect a writer elsewhere.
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -85,6 +88,10 @@ class FileSystem {
   virtual Result<bool> Exists(const std::string& path) = 0;
   // Blocks until the exclusive lock on `path` (created if missing) is held.
   virtual Result<std::unique_ptr<FileLock>> Lock(const std::string& path) = 0;
+  // A shared lock on the existing file `path`, without waiting and without needing write
+  // access: nullptr if an exclusive holder has it, kNotFound if the file is missing. A reader
+  // holds it to know that no writer is between writing frames and publishing them.
+  virtual Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) = 0;
   virtual Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) = 0;
 };
 

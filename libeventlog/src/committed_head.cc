@@ -1,0 +1,119 @@
+// The committed end as readers see it (format-spec §6.4).
+//
+// HEAD is exact in the common case and costs one pread and one fstat. It can lag: it is never
+// synced, so a power loss may leave an old copy, and a writer killed between fdatasync and
+// publishing leaves complete batches above it. A reader that stopped at such a HEAD would hide
+// acknowledged events until some writer ran (an archive taken then would be silently short).
+// So when the files show more than HEAD admits, the reader takes LOCK shared, which succeeds
+// only while no writer is between writing frames and publishing them, reads the end from the
+// frames exactly as recovery would, and makes it durable (fdatasync works on a read-only
+// descriptor) before showing it: a reader must never show an event that a power loss could
+// still take back. Nothing is written; recovery's cut of a torn tail is left to the next writer.
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "format.h"
+#include "head.h"
+#include "log_impl.h"
+#include "segment.h"
+#include "tail_scan.h"
+
+namespace eventlog {
+
+namespace {
+
+// How long a reader waits for a writer to publish a valid HEAD before reporting kBusy.
+constexpr auto kInvalidHeadPatience = std::chrono::seconds(2);
+
+HeadRecord FromScan(uint64_t sequence, const TailScan& t) {
+  const ScanPosition& end = t.scan.end;
+  return HeadRecord{sequence, t.active_base, end.position, end.next_offset,
+                    end.last_timestamp == INT64_MIN ? 0 : end.last_timestamp, end.last_checksum};
+}
+
+}  // namespace
+
+Result<std::optional<HeadRecord>> Log::Impl::ReadCurrentHead() {
+  if (!head_file_) {
+    auto file = fs_->Open(Path(format::kHeadFileName), OpenMode::kReadOnly);
+    if (!file) {
+      if (file.error().code() == StatusCode::kNotFound) return std::optional<HeadRecord>();
+      return file.error();
+    }
+    head_file_ = std::move(file).value();
+  }
+  return ReadHead(*head_file_, meta_.segment_bytes);
+}
+
+// HEAD is exact when its segment is exactly committed_end long and no segment was created at
+// its next offset (a roll HEAD does not know about). Anything else means a writer is at work
+// right now, or died, or a power loss took HEAD's latest rewrites.
+Result<bool> Log::Impl::HeadIsExact(const HeadRecord& head) {
+  if (!probe_ || probe_base_ != head.segment_base) {
+    probe_.reset();
+    auto file = fs_->Open(Path(SegmentFileName(head.segment_base)), OpenMode::kReadOnly);
+    if (!file) return file.error().code() == StatusCode::kNotFound ? Result<bool>(false) : file.error();
+    probe_ = std::move(file).value();
+    probe_base_ = head.segment_base;
+  }
+  EVLOG_ASSIGN_OR_RETURN(uint64_t size, probe_->Size());
+  if (size != head.committed_end) return false;
+  if (head.next_offset == head.segment_base) return true;
+  EVLOG_ASSIGN_OR_RETURN(bool rolled, fs_->Exists(Path(SegmentFileName(head.next_offset))));
+  return !rolled;
+}
+
+Result<HeadRecord> Log::Impl::CommittedHead() {
+  std::lock_guard<std::mutex> guard(head_mu_);
+  const auto deadline = std::chrono::steady_clock::now() + kInvalidHeadPatience;
+  while (true) {
+    EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadCurrentHead());
+    if (head) {
+      EVLOG_ASSIGN_OR_RETURN(bool exact, HeadIsExact(*head));
+      if (exact) return *head;
+    }
+    if (lock_owner_ == std::this_thread::get_id()) return CommittedEndFromFrames();  // we are the writer
+    auto lock = fs_->TryLockShared(Path(format::kLockFileName));
+    // No LOCK file: no writer has ever locked this copy of the log (for example one restored
+    // to read-only media), so nobody can be mid-append.
+    const bool no_writer = lock ? *lock != nullptr : lock.error().code() == StatusCode::kNotFound;
+    if (!lock && !no_writer) return lock.error();
+    if (no_writer) return CommittedEndFromFrames();
+    // A writer is between writing and publishing: what lies beyond HEAD is not committed yet.
+    if (head) return *head;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return Status::Busy(fmt::format(
+          "{}: HEAD does not verify and the process holding {} has not published a valid one for {} s; if that "
+          "process is stuck, stop it and run `evlog verify --repair`",
+          Path(format::kHeadFileName), Path(format::kLockFileName), kInvalidHeadPatience.count()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// Runs with LOCK held shared: no writer can change the tail meanwhile.
+Result<HeadRecord> Log::Impl::CommittedEndFromFrames() {
+  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadCurrentHead());
+  EVLOG_ASSIGN_OR_RETURN(TailScan t, ScanTail(fs_, dir_, meta_, head));
+  // META without a segment: creation was interrupted before the first segment; the log is
+  // empty until a writer completes it (format-spec §2).
+  if (t.segments.empty()) return HeadRecord{0, 0, format::segment::kHeaderSize, 0, 0, 0};
+  const bool beyond_head = t.scan.end.position != t.start.position || !t.head_names_active;
+  if (beyond_head) {
+    // Frames no writer synced (it died first) and a directory entry no writer synced (a
+    // roller died) are made durable before anyone is shown them. If that fails, HEAD, which
+    // is never ahead of durable data, is all that can be shown.
+    EVLOG_ASSIGN_OR_RETURN(auto segment, fs_->Open(Path(SegmentFileName(t.active_base)), OpenMode::kReadOnly));
+    Status synced = segment->Sync();
+    if (synced.ok() && !t.head_names_active) synced = fs_->SyncDir(dir_);
+    if (!synced.ok()) {
+      if (head) return *head;
+      return synced.WithContext("making the log's unpublished end durable before reading it");
+    }
+  }
+  return FromScan(head ? head->sequence : 0, t);
+}
+
+}  // namespace eventlog
