@@ -130,11 +130,15 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
   } else {
     // Every request not yet acknowledged, rejected or published by a roll carries the cause,
     // which is what the caller needs to act on (a full disk, an I/O error).
-    for (auto& [i, r] : pending) decided[i] = false;
+    // A request reported as failed must not surface later: its frames are removed first, and
+    // if that fails the outcome is unknown (kFailed) rather than "not committed".
+    if (s.code() != StatusCode::kFailed) {
+      Status undone = UndoUnpublished();
+      if (!undone.ok()) s = undone;
+    }
     for (size_t i = 0; i < requests.size(); ++i) {
       if (!decided[i] && !(*results)[i].has_value()) (*results)[i] = s.WithContext("not committed");
     }
-    if (s.code() != StatusCode::kFailed) UndoUnpublished();
     tail_ = published_;
     recovered_ = false;  // the next commit rescans the tail
   }
@@ -145,16 +149,16 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
 // After a failed write, removes this commit's unpublished frames so that nobody's recovery
 // keeps events whose append was reported as failed (format-spec §6.2): truncate back to the
 // committed end and make the truncation durable, or enter the failed state.
-void LogWriter::UndoUnpublished() {
-  if (!segment_) return;
+Status LogWriter::UndoUnpublished() {
+  if (!segment_) return Status::Ok();
   const uint64_t keep = segment_base_ == published_base_ ? published_.position : format::segment::kHeaderSize;
   Status s = segment_->Truncate(keep);
   if (s.ok()) s = segment_->Sync();
-  if (!s.ok()) {
-    failed_ = fmt::format("removing the frames of a failed append failed ({}); no append is accepted until the log is "
-                          "reopened",
-                          s.message());
-  }
+  if (s.ok()) return s;
+  failed_ = fmt::format("removing the frames of a failed append failed ({}); that append may or may not be in the "
+                        "log, and no append is accepted until the log is reopened",
+                        s.message());
+  return Status::Failed(failed_);
 }
 
 Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResult* result) {

@@ -58,7 +58,7 @@ class LogWriter {
   // cuts back to `cut_back_to` (never below what was published).
   Status SyncSegment(std::optional<uint64_t> cut_back_to);
   Status RepairTail(const TailScan& scan);
-  void UndoUnpublished();
+  Status UndoUnpublished();
 
   Log::Impl* log_;
   std::unique_ptr<File> head_file_;

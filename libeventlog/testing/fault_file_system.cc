@@ -18,7 +18,8 @@ struct FaultFileSystem::State {
   std::map<std::string, std::shared_ptr<Node>> durable;  // path -> file after a power loss
   std::set<std::string> dirs;
   std::map<std::string, std::shared_ptr<std::shared_mutex>> locks;  // Lock() does not create the file
-  std::set<FaultOp> fail_next;
+  std::map<FaultOp, int> fail_after;  // op -> how many more of that kind succeed first
+  std::map<FaultOp, int> counts;      // operations so far, per kind
   std::optional<size_t> short_write;
   int crash_countdown = -1;  // -1: off
   bool crashed = false;
@@ -27,7 +28,12 @@ struct FaultFileSystem::State {
   // Called at the start of each operation; returns an error if a fault applies.
   Status Gate(FaultOp op, bool mutating) {
     if (crashed) return Status::IOError("simulated crash: the process is dead");
-    if (fail_next.erase(op) > 0) return Status::IOError("injected fault: input/output error");
+    ++counts[op];
+    auto fault = fail_after.find(op);
+    if (fault != fail_after.end() && fault->second-- == 0) {
+      fail_after.erase(fault);
+      return Status::IOError("injected fault: input/output error");
+    }
     if (mutating) {
       ++mutations;
       if (crash_countdown >= 0 && crash_countdown-- == 0) {
@@ -237,9 +243,23 @@ Result<std::unique_ptr<FileWatch>> FaultFileSystem::Watch(const std::string&) {
   return std::unique_ptr<FileWatch>(new SleepWatch());
 }
 
-void FaultFileSystem::FailNext(FaultOp op) {
+void FaultFileSystem::FailNext(FaultOp op, int skip) {
   std::lock_guard<std::mutex> lock(state_->mu);
-  state_->fail_next.insert(op);
+  state_->fail_after[op] = skip;
+}
+
+int FaultFileSystem::operations(FaultOp op) const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  auto it = state_->counts.find(op);
+  return it == state_->counts.end() ? 0 : it->second;
+}
+
+void FaultFileSystem::SimulateProcessCrash() {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->fail_after.clear();
+  state_->short_write.reset();
+  state_->crash_countdown = -1;
+  state_->crashed = false;
 }
 
 void FaultFileSystem::ShortWriteNext(size_t bytes) {
@@ -261,7 +281,7 @@ void FaultFileSystem::SimulatePowerLoss() {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->live = state_->durable;
   for (auto& [p, node] : state_->live) node->data = node->durable;
-  state_->fail_next.clear();
+  state_->fail_after.clear();
   state_->short_write.reset();
   state_->crash_countdown = -1;
   state_->crashed = false;

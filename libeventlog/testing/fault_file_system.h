@@ -4,7 +4,8 @@
 // durable as of its last Sync(), a directory entry (create, rename, remove) as of the last
 // SyncDir() of its directory. SimulatePowerLoss() throws away everything else, the way a
 // machine loses its page cache. A few deterministic knobs inject failures:
-//   FailNext(op)      the next operation of that kind fails with EIO (nothing happens);
+//   FailNext(op, k)   the operation of that kind after the next k fails with EIO (nothing
+//                     happens); operations(op) counts them, to enumerate every one;
 //   ShortWriteNext(n) the next Write stores only its first n bytes, then fails;
 //   CrashAfter(n)     after n more mutating operations, every operation fails, as if the
 //                     process had died there; the test then calls SimulatePowerLoss().
@@ -39,13 +40,17 @@ class FaultFileSystem final : public FileSystem {
   Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) override;
   Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) override;
 
-  void FailNext(FaultOp op);
+  void FailNext(FaultOp op, int skip = 0);
+  int operations(FaultOp op) const;  // of that kind so far, failed or not
   void ShortWriteNext(size_t bytes);
   void CrashAfter(int mutating_operations);
   int mutating_operations() const;  // count so far, for enumerating crash points
 
   // Drops unsynced bytes and un-synced directory entries, and clears every fault knob.
   void SimulatePowerLoss();
+  // The process died but the machine did not: everything written stays (in the page cache),
+  // and every fault knob is cleared for the next process.
+  void SimulateProcessCrash();
 
   // Direct access for corruption tests; `SetContents` makes the bytes durable too.
   std::optional<std::string> Contents(const std::string& path) const;
