@@ -61,6 +61,32 @@ std::string ParentDir(const std::string& dir) {
   return slash == 0 ? "/" : dir.substr(0, slash);
 }
 
+// A log is created only in a directory holding nothing but what an interrupted creation
+// leaves (LOCK, temporary files). A directory with segments or HEAD but no META is a log
+// whose META was lost: creating one there would replace its first segment and every event
+// in it. Anything else is not a log, and evlog does not write into it.
+Status CheckEmptyForCreation(FileSystem* fs, const std::string& dir) {
+  EVLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, fs->ListDir(dir));
+  std::string found;
+  for (const std::string& name : names) {
+    uint64_t base;
+    if (ParseSegmentFileName(name, &base) || name == format::kHeadFileName) {
+      return Status::Corruption(fmt::format(
+          "{}: holds {} but no META file: this log's META was lost, and creating a new log here would destroy its "
+          "events; nothing was written. Restore META from a backup (it is the same for every copy of this log)",
+          dir, name));
+    }
+    if (name != format::kLockFileName && !name.ends_with(format::kTempSuffix) && found.empty()) found = name;
+  }
+  if (!found.empty()) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: is not empty (it holds {}) and is not an evlog log: a new log is created only in a missing or empty "
+        "directory",
+        dir, found));
+  }
+  return Status::Ok();
+}
+
 // Creates the directory, META, the first segment and HEAD, each durably. Concurrent
 // creators are serialised by the lock file; the loser finds META and just opens.
 Status CreateLog(FileSystem* fs, const std::string& dir, const LogLimits& limits, uint64_t first_offset) {
@@ -73,6 +99,7 @@ Status CreateLog(FileSystem* fs, const std::string& dir, const LogLimits& limits
   EVLOG_ASSIGN_OR_RETURN(auto lock, fs->Lock(dir + "/" + std::string(format::kLockFileName)));
   EVLOG_ASSIGN_OR_RETURN(bool exists, fs->Exists(dir + "/" + std::string(format::kMetaFileName)));
   if (exists) return Status::Ok();
+  EVLOG_RETURN_IF_ERROR(CheckEmptyForCreation(fs, dir));
   // META first (format-spec §2): a crash after it leaves a log that the next writer
   // completes (recovery creates the missing first segment and HEAD).
   EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, std::string(format::kMetaFileName), EncodeMeta(meta)));

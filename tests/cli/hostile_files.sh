@@ -1,0 +1,88 @@
+# Files planted in a log directory (issue 7, items 4, 7, 11, 12, 13, 17, 19): links are never
+# followed, special files never opened, a writer refuses a log it cannot prove intact, and
+# readers see every acknowledged event past a stale HEAD without writing anything.
+source "$(dirname "$0")/lib.sh"
+
+new_log() {  # new_log DIR: three events a b c, one per append
+  rm -rf "$1"
+  for e in a b c; do echo "$e" | evlog append "$1"; done
+}
+seg0=00000000000000000000.seg
+
+# A HEAD replaced by a symlink: a writer must not write through it.
+L=$WORK/head-link
+new_log "$L"
+echo "precious" >"$WORK/outside"
+rm "$L/HEAD"
+ln -s "$WORK/outside" "$L/HEAD"
+expect_status 4 evlog append "$L" <<<"d"
+assert_contains "$(cat "$WORK/stderr")" "symbolic link" "HEAD link refused"
+assert_eq "precious" "$(cat "$WORK/outside")" "the file HEAD linked to is untouched"
+
+# An index or LOCK replaced by a symlink: never written through either.
+for f in 00000000000000000000.idx LOCK; do
+  new_log "$L"
+  echo "precious" >"$WORK/outside"
+  rm -f "$L/$f"
+  ln -s "$WORK/outside" "$L/$f"
+  printf '%s\n' $(seq 1 5000) | evlog append "$L" 2>/dev/null || true
+  assert_eq "precious" "$(cat "$WORK/outside")" "the file $f linked to is untouched"
+done
+
+# A dangling symlink or a FIFO in place of a segment: readers report it, never hang or spin.
+for kind in dangling fifo; do
+  new_log "$L"
+  rm "$L/$seg0"
+  if [[ $kind == dangling ]]; then ln -s "$WORK/nowhere" "$L/$seg0"; else mkfifo "$L/$seg0"; fi
+  expect_status 4 timeout 10 "$EVLOG" tail "$L" --from beginning
+  assert_contains "$(cat "$WORK/stderr")" "$seg0" "$kind segment named"
+  expect_status 4 timeout 10 "$EVLOG" append "$L" <<<"d"
+done
+
+# META removed: appending must not recreate the log over its segments.
+new_log "$L"
+cp "$L/$seg0" "$WORK/seg-before"
+rm "$L/META"
+expect_status 4 evlog append "$L" <<<"new"
+assert_contains "$(cat "$WORK/stderr")" "META" "missing META named"
+assert_files_equal "$WORK/seg-before" "$L/$seg0" "segment untouched when META is missing"
+
+# A HEAD put back to an older copy (what a power loss leaves, since HEAD is never synced):
+# every reader sees all acknowledged events, and none writes.
+new_log "$L"
+rm -rf "$L"
+echo a | evlog append "$L"
+cp "$L/HEAD" "$WORK/old-head"
+printf 'b\nc\n' | evlog append "$L"
+cp "$WORK/old-head" "$L/HEAD"
+before=$(cd "$L" && ls -l --time-style=+%s.%N | md5sum)
+assert_eq "a b c" "$(evlog tail "$L" --from beginning | tr '\n' ' ' | sed 's/ $//')" "tail past a stale HEAD"
+assert_eq "3" "$(evlog export "$L" | wc -l | tr -d ' ')" "export past a stale HEAD"
+assert_contains "$(evlog stat "$L")" "0..2" "stat past a stale HEAD"
+assert_files_equal "$WORK/old-head" "$L/HEAD" "readers do not rewrite HEAD"
+assert_eq "$before" "$(cd "$L" && ls -l --time-style=+%s.%N | md5sum)" "readers change no file"
+echo d | evlog append "$L"
+assert_eq "a b c d" "$(evlog tail "$L" --from beginning | tr '\n' ' ' | sed 's/ $//')" "append after a stale HEAD"
+
+# A directory holding only META (creation interrupted): readers see an empty log and create
+# nothing; the first append completes it.
+new_log "$L"
+rm "$L/HEAD" "$L"/*.seg "$L"/*.idx 2>/dev/null || true
+assert_eq "" "$(evlog tail "$L" --from beginning)" "tail of a META-only log"
+[[ ! -e $L/HEAD && ! -e $L/$seg0 ]] || fail "tail created files in a META-only log: $(ls "$L")"
+echo first | evlog append "$L"
+assert_eq "first" "$(evlog tail "$L")" "first append completes creation"
+
+# HEAD damaged and a torn tail: verify without --repair changes nothing; --repair reports
+# every cut it makes.
+new_log "$L"
+printf 'torn-torn-torn-torn-torn' >>"$L/$seg0"
+head -c 64 /dev/urandom >"$L/HEAD"
+cp "$L/$seg0" "$WORK/seg-before"
+status=0
+evlog verify "$L" >"$WORK/out" 2>&1 || status=$?
+assert_files_equal "$WORK/seg-before" "$L/$seg0" "verify without --repair changes nothing"
+evlog verify "$L" --repair >"$WORK/out" 2>&1 || true
+assert_contains "$(cat "$WORK/out")" "cut a torn tail" "repair reports its cut"
+assert_eq "a b c" "$(evlog tail "$L" --from beginning | tr '\n' ' ' | sed 's/ $//')" "repair keeps the committed events"
+echo PASS
