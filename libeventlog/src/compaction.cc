@@ -14,6 +14,7 @@
 
 #include "eventlog/consumer_groups.h"
 #include "format.h"
+#include "head.h"
 #include "key_compaction.h"
 #include "log_impl.h"
 #include "retention.h"
@@ -112,6 +113,9 @@ Result<CompactionReport> CompactLog(Log& log, const CompactionOptions& options) 
   }
   std::optional<CompactionReport> report;
   EVLOG_RETURN_IF_ERROR(impl.RunLocked([&](const HeadRecord& head) -> Status {
+    // Key compaction reads the log through a Reader, which would ask for recovery (and so for
+    // the lock held here) if HEAD did not read back: refuse instead of waiting for ourselves.
+    EVLOG_RETURN_IF_ERROR(CheckHeadReadsBack(impl.fs(), impl.Path(format::kHeadFileName), head));
     EVLOG_ASSIGN_OR_RETURN(report, Compact(impl, head, options, slowest, now_ns));
     return Status::Ok();
   }));

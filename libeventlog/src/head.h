@@ -16,4 +16,11 @@ Result<std::optional<HeadRecord>> ReadHead(const File& head_file);
 
 Status WriteHead(File& head_file, const HeadRecord& head);
 
+// Checks, holding the append lock, that HEAD at `path` reads back exactly `published` (what
+// this process's writer just adopted or recovered). Maintenance that reads the log through a
+// Reader under the lock calls it first: a Reader that finds HEAD unreadable asks for recovery,
+// which needs the lock its caller already holds, and would wait for itself forever.
+// kCorruption if HEAD does not verify (say, it is a link to /dev/null) or says something else.
+Status CheckHeadReadsBack(FileSystem* fs, const std::string& path, const HeadRecord& published);
+
 }  // namespace eventlog

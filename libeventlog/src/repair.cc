@@ -58,9 +58,8 @@ Status QuarantineDamaged(Log& log, std::vector<std::string>* actions) {
   return Status::Ok();
 }
 
-Status RebuildIndexes(Log::Impl& log, std::vector<std::string>* actions) {
-  EVLOG_ASSIGN_OR_RETURN(auto lock, log.fs()->Lock(log.Path(format::kLockFileName)));
-  EVLOG_ASSIGN_OR_RETURN(HeadRecord head, log.CommittedHead());
+Status RebuildIndexesLocked(Log::Impl& log, const HeadRecord& head, std::vector<std::string>* actions) {
+  EVLOG_RETURN_IF_ERROR(CheckHeadReadsBack(log.fs(), log.Path(format::kHeadFileName), head));
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
   for (uint64_t base : segments) {
     EVLOG_ASSIGN_OR_RETURN(auto file, OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly));
@@ -71,6 +70,12 @@ Status RebuildIndexes(Log::Impl& log, std::vector<std::string>* actions) {
   }
   actions->push_back(fmt::format("rebuilt the index of {} segment{}", segments.size(), segments.size() == 1 ? "" : "s"));
   return Status::Ok();
+}
+
+// Under the writer's own lock (RunLocked): taking LOCK here and then asking CommittedHead,
+// which recovers (and locks) when HEAD does not read back, made the process wait for itself.
+Status RebuildIndexes(Log::Impl& log, std::vector<std::string>* actions) {
+  return log.RunLocked([&](const HeadRecord& head) { return RebuildIndexesLocked(log, head, actions); });
 }
 
 }  // namespace
