@@ -88,7 +88,8 @@ Result<CompactionReport> Compact(Log::Impl& impl, const HeadRecord& head, const 
   }
   if (options.keep_latest_per_key) {
     const uint64_t first_segment = report.removed.empty() ? 0 : report.removed.back().base_offset + 1;
-    EVLOG_ASSIGN_OR_RETURN(report.keys, CompactKeys(impl, head, options, now_ns, first_segment, !options.dry_run));
+    EVLOG_ASSIGN_OR_RETURN(report.keys,
+                           CompactKeys(impl, head, options, slowest, now_ns, first_segment, !options.dry_run));
   }
   return report;
 }
