@@ -81,6 +81,7 @@ void AppendReport(const eventlog::CompactionReport& r, OutputBuffer& out) {
 
 //   would rewrite 00000000000000004096.seg: remove 12 events (1 tombstone), 1.2 KiB
 //   compacted 3 segments: removed 40 events (2 tombstones), 5120 bytes reclaimed
+//   kept 1 expired tombstone: group 'billing' is at offset 4100
 void AppendKeyReport(const eventlog::KeyCompactionReport& r, bool dry_run, OutputBuffer& out) {
   if (dry_run) {
     for (const eventlog::RewrittenSegment& s : r.segments) {
@@ -93,6 +94,10 @@ void AppendKeyReport(const eventlog::KeyCompactionReport& r, bool dry_run, Outpu
                          dry_run ? "would compact" : "compacted", r.segments.size(), r.segments.size() == 1 ? "" : "s",
                          dry_run ? "would remove" : "removed", r.events_removed, r.tombstones_removed,
                          r.bytes_reclaimed, dry_run ? "to reclaim" : "reclaimed"));
+  if (r.tombstones_kept_for_groups > 0) {
+    out.Append(fmt::format("kept {} expired tombstone{}: {}\n", r.tombstones_kept_for_groups,
+                           r.tombstones_kept_for_groups == 1 ? "" : "s", r.tombstones_kept_reason));
+  }
 }
 
 eventlog::Result<eventlog::CompactionOptions> LibraryOptions(const CompactCommandOptions& o, const eventlog::Log& log) {

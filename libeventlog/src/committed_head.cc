@@ -96,7 +96,11 @@ Result<HeadRecord> Log::Impl::CommittedHead() {
 // Runs with LOCK held shared: no writer can change the tail meanwhile.
 Result<HeadRecord> Log::Impl::CommittedEndFromFrames() {
   EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadCurrentHead());
-  EVLOG_ASSIGN_OR_RETURN(TailScan t, ScanTail(fs_, dir_, meta_, head));
+  auto scanned = ScanTail(fs_, dir_, meta_, head);
+  // Damage beyond HEAD is for `verify` to report and for an operator to decide on; a reader
+  // still shows what HEAD vouches for.
+  if (!scanned && head) return *head;
+  EVLOG_ASSIGN_OR_RETURN(TailScan t, std::move(scanned));
   // META without a segment: creation was interrupted before the first segment; the log is
   // empty until a writer completes it (format-spec §2).
   if (t.segments.empty()) return HeadRecord{0, 0, format::segment::kHeaderSize, 0, 0, 0};

@@ -14,6 +14,7 @@
 
 #include "eventlog/consumer_groups.h"
 #include "format.h"
+#include "head.h"
 #include "key_compaction.h"
 #include "log_impl.h"
 #include "retention.h"
@@ -87,7 +88,8 @@ Result<CompactionReport> Compact(Log::Impl& impl, const HeadRecord& head, const 
   }
   if (options.keep_latest_per_key) {
     const uint64_t first_segment = report.removed.empty() ? 0 : report.removed.back().base_offset + 1;
-    EVLOG_ASSIGN_OR_RETURN(report.keys, CompactKeys(impl, head, options, now_ns, first_segment, !options.dry_run));
+    EVLOG_ASSIGN_OR_RETURN(report.keys,
+                           CompactKeys(impl, head, options, slowest, now_ns, first_segment, !options.dry_run));
   }
   return report;
 }
@@ -112,6 +114,9 @@ Result<CompactionReport> CompactLog(Log& log, const CompactionOptions& options) 
   }
   std::optional<CompactionReport> report;
   EVLOG_RETURN_IF_ERROR(impl.RunLocked([&](const HeadRecord& head) -> Status {
+    // Key compaction reads the log through a Reader, which would ask for recovery (and so for
+    // the lock held here) if HEAD did not read back: refuse instead of waiting for ourselves.
+    EVLOG_RETURN_IF_ERROR(CheckHeadReadsBack(impl.fs(), impl.Path(format::kHeadFileName), impl.meta().segment_bytes, head));
     EVLOG_ASSIGN_OR_RETURN(report, Compact(impl, head, options, slowest, now_ns));
     return Status::Ok();
   }));

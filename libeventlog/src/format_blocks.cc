@@ -34,9 +34,11 @@ Status CheckBlock(std::string_view bytes, std::string_view magic, size_t version
   if (GetFixed64(bytes.data() + kBlockChecksumAt) != BlockChecksum(bytes.data())) {
     return Status::Corruption(fmt::format("{}: {} checksum mismatch", where, what));
   }
+  // Only now, with the checksum proving the bytes were written so, may version and flags say
+  // "unsupported" (format-spec §3, §4.1); the fields after them mean something only in v1.
   uint32_t version = GetFixed32(bytes.data() + version_at);
   if (version != format::kFormatVersion) {
-    return Status::Corruption(fmt::format("{}: {} has format version {}, this evlog reads version {}",
+    return Status::Corruption(fmt::format("{}: {} has unsupported format version {} (this evlog reads version {})",
                                           where, what, version, format::kFormatVersion));
   }
   return Status::Ok();
@@ -59,8 +61,8 @@ std::string EncodeMeta(const LogMeta& meta) {
 Result<LogMeta> DecodeMeta(std::string_view bytes, const std::string& where) {
   namespace m = format::meta;
   EVLOG_RETURN_IF_ERROR(CheckBlock(bytes, m::kMagic, m::kVersionAt, where, "log metadata"));
-  if (GetFixed32(bytes.data() + m::kFlagsAt) != 0) {
-    return Status::Corruption(where + ": log metadata has flags this version does not support");
+  if (uint32_t flags = GetFixed32(bytes.data() + m::kFlagsAt); flags != 0) {
+    return Status::Corruption(fmt::format("{}: unsupported flags {:#x} in the log metadata", where, flags));
   }
   LogMeta meta;
   std::memcpy(meta.log_id.data(), bytes.data() + m::kLogIdAt, meta.log_id.size());
@@ -85,8 +87,8 @@ std::string EncodeSegmentHeader(const SegmentHeader& header) {
 Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes, const std::string& where) {
   namespace s = format::segment;
   EVLOG_RETURN_IF_ERROR(CheckBlock(bytes, s::kMagic, s::kVersionAt, where, "segment header"));
-  if (GetFixed32(bytes.data() + s::kFlagsAt) != 0) {
-    return Status::Corruption(where + ": segment header has flags this version does not support");
+  if (uint32_t flags = GetFixed32(bytes.data() + s::kFlagsAt); flags != 0) {
+    return Status::Corruption(fmt::format("{}: unsupported flags {:#x} in the segment header", where, flags));
   }
   SegmentHeader header;
   std::memcpy(header.log_id.data(), bytes.data() + s::kLogIdAt, header.log_id.size());

@@ -3,7 +3,10 @@
 #include <chrono>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "format.h"
+#include "segment.h"
 
 namespace eventlog {
 
@@ -31,5 +34,17 @@ Result<std::optional<HeadRecord>> ReadHead(const File& head_file, uint64_t segme
 }
 
 Status WriteHead(File& head_file, const HeadRecord& head) { return head_file.Write(0, EncodeHead(head)); }
+
+Status CheckHeadReadsBack(FileSystem* fs, const std::string& path, uint64_t segment_bytes,
+                          const HeadRecord& published) {
+  EVLOG_ASSIGN_OR_RETURN(auto file, fs->Open(path, OpenMode::kReadOnly));
+  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(*file, segment_bytes));
+  if (head && EncodeHead(*head) == EncodeHead(published)) return Status::Ok();
+  return Status::Corruption(fmt::format(
+      "{}: {} after the writer published it (sequence {}, committed end {} in segment {}): readers cannot find the "
+      "committed end; nothing was changed. Check that HEAD is a regular file of the log, then run `evlog verify`",
+      path, head ? "says something else" : "does not read back", published.sequence, published.committed_end,
+      SegmentFileName(published.segment_base)));
+}
 
 }  // namespace eventlog

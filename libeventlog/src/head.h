@@ -19,4 +19,11 @@ Result<std::optional<HeadRecord>> ReadHead(const File& head_file, uint64_t segme
 
 Status WriteHead(File& head_file, const HeadRecord& head);
 
+// Checks, holding the append lock, that HEAD at `path` reads back exactly `published` (what
+// this process's writer just adopted or recovered). Maintenance that rewrites the log under
+// the lock calls it first, so that it never works from a HEAD that readers cannot find.
+// kCorruption if HEAD does not verify (say, it is a link to /dev/null) or says something else.
+Status CheckHeadReadsBack(FileSystem* fs, const std::string& path, uint64_t segment_bytes,
+                          const HeadRecord& published);
+
 }  // namespace eventlog

@@ -4,7 +4,7 @@
 //     and remember, per key, the offset of its newest event. One map entry per distinct key.
 //  2. For each closed segment, oldest first, decide the survivors: unkeyed events and the
 //     newest event of each key, except a tombstone (keyed, empty payload) older than the
-//     tombstone retention. A segment that loses nothing is not touched. Otherwise it is
+//     tombstone retention that every consumer group has acked. A segment that loses nothing is not touched. Otherwise it is
 //     written anew under its own name (format-spec §13.2):
 //
 //       header (same base offset and log id; chain_out = the original outgoing checksum)
@@ -63,6 +63,7 @@ struct SegmentPlan {
   uint64_t first_prev_checksum = 0;  // of the original first frame
   uint64_t last_checksum = 0;        // of the original last frame
   bool has_frames = false;
+  uint64_t tombstones_kept_for_groups = 0;
   Batch survivors;
   RewrittenSegment stats;
 };
@@ -73,9 +74,17 @@ Status CorruptSegment(uint64_t base, uint64_t pos, const std::string& why) {
                                         SegmentFileName(base), why, pos));
 }
 
+// When a tombstone that is the newest event of its key may go (format-spec §13.2).
+struct TombstonePolicy {
+  int64_t expired_before;  // older than the tombstone retention
+  // The lowest group position: a group there has not processed the tombstone yet and would
+  // never learn of the delete. UINT64_MAX when groups are not consulted or there are none.
+  uint64_t unacked_from;
+};
+
 // Adds the survivors of one data frame to the plan.
-Status PlanFrame(const FrameHeader& h, std::string_view body, const NewestByKey& newest, int64_t tombstone_before,
-                 uint64_t base, uint64_t pos, SegmentPlan* plan) {
+Status PlanFrame(const FrameHeader& h, std::string_view body, const NewestByKey& newest,
+                 const TombstonePolicy& tombstones, uint64_t base, uint64_t pos, SegmentPlan* plan) {
   const char* p = body.data();
   std::vector<HeaderView> headers;
   for (uint32_t i = 0; i < h.event_count; ++i) {
@@ -89,8 +98,10 @@ Status PlanFrame(const FrameHeader& h, std::string_view body, const NewestByKey&
     if (r.key) {
       auto it = newest.find(std::string(*r.key));
       const bool superseded = it == newest.end() || it->second != offset;
-      const bool expired_tombstone = r.payload.empty() && timestamp < tombstone_before;
-      keep = !superseded && !expired_tombstone;
+      const bool expired_tombstone = r.payload.empty() && timestamp < tombstones.expired_before;
+      const bool unacked = offset >= tombstones.unacked_from;
+      keep = !superseded && !(expired_tombstone && !unacked);
+      if (!superseded && expired_tombstone && unacked) ++plan->tombstones_kept_for_groups;
     }
     if (keep) {
       EVLOG_RETURN_IF_ERROR(plan->survivors.AddAt({r.key, headers, r.payload}, offset, timestamp));
@@ -103,7 +114,8 @@ Status PlanFrame(const FrameHeader& h, std::string_view body, const NewestByKey&
   return Status::Ok();
 }
 
-Result<SegmentPlan> PlanSegment(Log::Impl& log, uint64_t base, const NewestByKey& newest, int64_t tombstone_before) {
+Result<SegmentPlan> PlanSegment(Log::Impl& log, uint64_t base, const NewestByKey& newest,
+                                const TombstonePolicy& tombstones) {
   SegmentPlan plan{.survivors = Batch(log.meta().max_event_bytes, log.max_batch_bytes(), log.dir())};
   plan.stats.base_offset = base;
   EVLOG_ASSIGN_OR_RETURN(auto file, OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly,
@@ -122,7 +134,7 @@ Result<SegmentPlan> PlanSegment(Log::Impl& log, uint64_t base, const NewestByKey
     // Skippable records carry no events; v1 defines none, and a rewrite drops them.
     if (h.has_events()) {
       std::string_view body = data.substr(pos + f::kHeaderSize, h.length - f::kHeaderSize);
-      EVLOG_RETURN_IF_ERROR(PlanFrame(h, body, newest, tombstone_before, base, pos, &plan));
+      EVLOG_RETURN_IF_ERROR(PlanFrame(h, body, newest, tombstones, base, pos, &plan));
     }
     pos += h.aligned_length();
   }
@@ -178,11 +190,13 @@ Status ReplaceSegment(Log::Impl& log, uint64_t base, const std::string& contents
 }  // namespace
 
 Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, const CompactionOptions& options,
-                                        int64_t now_ns, uint64_t first_segment, bool write) {
+                                        const std::optional<GroupInfo>& slowest, int64_t now_ns,
+                                        uint64_t first_segment, bool write) {
   KeyCompactionReport report;
   EVLOG_ASSIGN_OR_RETURN(NewestByKey newest, ReadNewestOffsets(log));
   report.keys = newest.size();
-  const int64_t tombstone_before = now_ns - options.tombstone_retention_ns;
+  const TombstonePolicy tombstones{now_ns - options.tombstone_retention_ns,
+                                   slowest ? slowest->position : UINT64_MAX};
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
   bool oldest = true;  // every segment before this one was deleted (or there is none)
   const uint64_t closed = static_cast<uint64_t>(std::count_if(segments.begin(), segments.end(), [&](uint64_t b) {
@@ -193,7 +207,8 @@ Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, 
     if (base < first_segment) continue;
     if (base >= head.segment_base) break;  // the active segment, and unpublished rolls, stay
     if (options.progress) options.progress(examined++, closed);
-    EVLOG_ASSIGN_OR_RETURN(SegmentPlan plan, PlanSegment(log, base, newest, tombstone_before));
+    EVLOG_ASSIGN_OR_RETURN(SegmentPlan plan, PlanSegment(log, base, newest, tombstones));
+    report.tombstones_kept_for_groups += plan.tombstones_kept_for_groups;
     if (plan.stats.events_removed == 0) {
       oldest = false;
       continue;
@@ -216,6 +231,9 @@ Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, 
     report.tombstones_removed += plan.stats.tombstones_removed;
     report.bytes_reclaimed += plan.stats.bytes_before - std::min(plan.stats.bytes_before, plan.stats.bytes_after);
     report.segments.push_back(plan.stats);
+  }
+  if (report.tombstones_kept_for_groups > 0) {
+    report.tombstones_kept_reason = fmt::format("group '{}' is at offset {}", slowest->name, slowest->position);
   }
   return report;
 }

@@ -112,11 +112,17 @@ Status CreateLog(FileSystem* fs, const std::string& dir, const LogLimits& limits
 Result<LogMeta> ReadMeta(FileSystem* fs, const std::string& dir) {
   const std::string path = dir + "/" + std::string(format::kMetaFileName);
   EVLOG_ASSIGN_OR_RETURN(auto file, fs->Open(path, OpenMode::kReadOnly));
+  // The checks in the order of format-spec §3: size, magic, checksum (corruption), version and
+  // flags (unsupported), limits (corruption; they mean something only in version 1).
+  EVLOG_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+  if (size != format::kBlockSize) {
+    return Status::Corruption(fmt::format("{}: log metadata is {} bytes, expected {}", path, size, format::kBlockSize));
+  }
   char block[format::kBlockSize];
   EVLOG_ASSIGN_OR_RETURN(size_t n, file->Read(0, block));
   EVLOG_ASSIGN_OR_RETURN(LogMeta meta, DecodeMeta(std::string_view(block, n), path));
   if (meta.segment_bytes < LogLimits::kMinSegmentBytes || meta.segment_bytes > LogLimits::kMaxSegmentBytes ||
-      meta.max_event_bytes > MaxEventForSegment(meta.segment_bytes)) {
+      meta.max_event_bytes < 1 || meta.max_event_bytes > MaxEventForSegment(meta.segment_bytes)) {
     return Status::Corruption(path + ": segment or event size limits out of range");
   }
   return meta;

@@ -77,23 +77,24 @@ Status QuarantineDamaged(Log& log, std::vector<std::string>* actions) {
   return Status::Ok();
 }
 
-Status RebuildIndexes(Log::Impl& log, std::vector<std::string>* actions) {
-  size_t count = 0;
-  EVLOG_RETURN_IF_ERROR(log.RunLocked([&](const HeadRecord& head) -> Status {
-    EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
-    for (uint64_t base : segments) {
-      EVLOG_ASSIGN_OR_RETURN(auto file,
-                             OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly));
-      EVLOG_ASSIGN_OR_RETURN(uint64_t size, file->Size());
-      const uint64_t end = base == head.segment_base ? std::min(size, head.committed_end) : size;
-      EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(size));
-      EVLOG_RETURN_IF_ERROR(RebuildIndex(log.fs(), log.dir(), base, log.meta().log_id, map->bytes(), end));
-    }
-    count = segments.size();
-    return Status::Ok();
-  }));
-  actions->push_back(fmt::format("rebuilt the index of {} segment{}", count, count == 1 ? "" : "s"));
+Status RebuildIndexesLocked(Log::Impl& log, const HeadRecord& head, std::vector<std::string>* actions) {
+  EVLOG_RETURN_IF_ERROR(CheckHeadReadsBack(log.fs(), log.Path(format::kHeadFileName), log.meta().segment_bytes, head));
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
+  for (uint64_t base : segments) {
+    EVLOG_ASSIGN_OR_RETURN(auto file, OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly));
+    EVLOG_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+    const uint64_t end = base == head.segment_base ? std::min(size, head.committed_end) : size;
+    EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(size));
+    EVLOG_RETURN_IF_ERROR(RebuildIndex(log.fs(), log.dir(), base, log.meta().log_id, map->bytes(), end));
+  }
+  actions->push_back(fmt::format("rebuilt the index of {} segment{}", segments.size(), segments.size() == 1 ? "" : "s"));
   return Status::Ok();
+}
+
+// Under the writer's own lock (RunLocked): taking LOCK here and then asking CommittedHead,
+// which recovers (and locks) when HEAD does not read back, made the process wait for itself.
+Status RebuildIndexes(Log::Impl& log, std::vector<std::string>* actions) {
+  return log.RunLocked([&](const HeadRecord& head) { return RebuildIndexesLocked(log, head, actions); });
 }
 
 }  // namespace

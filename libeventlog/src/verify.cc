@@ -64,6 +64,16 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
     return std::optional<ScanPosition>();
   }
   EVLOG_ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
+  // No writer lets a segment grow beyond segment_bytes, not even by a crash mid-append, so
+  // such a file is damage, in the active segment too, never a torn tail (format-spec §4.2).
+  // Its frames are not scanned: the file may be huge (a sparse 20 GiB file took a minute).
+  if (size > log.meta().segment_bytes) {
+    report->problems.push_back({Kind::kCorruption, name, log.meta().segment_bytes,
+                                fmt::format("file is {} bytes, more than the log's segment size of {} bytes", size,
+                                            log.meta().segment_bytes)});
+    report->bytes += size;
+    return std::optional<ScanPosition>();
+  }
   if (!active) limit = size;
   if (limit > size) {
     report->problems.push_back({Kind::kCorruption, name, size,
@@ -102,15 +112,23 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
 
 // Whether segment `base`, which starts above the previous segment's end offset, follows that
 // segment directly: key compaction removes events at a segment's end (and may empty it)
-// without breaking the chain, while a lost segment breaks it. A segment emptied by key
-// compaction carries a chain_out and is taken as linked (its first frame is gone).
-bool LinksAcrossGap(Log::Impl& log, uint64_t base, const ScanPosition& at) {
+// without breaking the chain, while a lost segment breaks it (format-spec §5.6). A segment
+// emptied by key compaction carries a chain_out and is taken as linked (its first frame is
+// gone). One without frames and without chain_out passes the chain on unchanged (§4.1), so
+// the next frame of the log decides: in a later segment, its own gap check or check 12; if
+// it is the newest segment, HEAD's last_checksum, which names the log's newest frame. That
+// is the state an expired tombstone removed from the end of the last closed segment leaves.
+bool LinksAcrossGap(Log::Impl& log, uint64_t base, const ScanPosition& at, const HeadRecord& head) {
   SegmentHeader header;
   auto file = OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly, &header);
   if (!file) return true;  // VerifySegment reports it
   auto size = (*file)->Size();
   if (!size) return true;
-  if (*size <= format::segment::kHeaderSize) return header.chain_out != 0;
+  if (*size <= format::segment::kHeaderSize) {
+    if (header.chain_out != 0) return true;
+    if (base != head.segment_base) return true;
+    return at.chain_known && head.last_checksum == at.last_checksum;
+  }
   auto map = (*file)->Map(*size);
   if (!map) return true;
   FrameHeader h;
@@ -150,7 +168,7 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
                                              base, at.next_offset)});
       at.chain_known = false;
       at.next_offset = base;
-    } else if (base > at.next_offset && LinksAcrossGap(impl, base, at)) {
+    } else if (base > at.next_offset && LinksAcrossGap(impl, base, at, head)) {
       at.next_offset = base;  // events removed by key compaction (format-spec §4.3)
     } else if (base != at.next_offset) {
       const std::string missing = SegmentFileName(at.next_offset);

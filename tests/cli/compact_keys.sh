@@ -1,5 +1,6 @@
 # compact --keep-latest-per-key: closed segments keep unkeyed events and the newest event of
-# each key, at their offsets; tombstones stay for --tombstone-retention; --dry-run changes
+# each key, at their offsets; tombstones stay for --tombstone-retention, and while a group has
+# not acked them (format-spec §13.2); --dry-run changes
 # nothing; reads from a removed offset start at the next survivor; verify stays clean.
 source "$(dirname "$0")/lib.sh"
 
@@ -51,8 +52,18 @@ evlog verify "$LOG" >/dev/null || fail "verify after key compaction"
 first_after_0=$(awk '$1 > 0 { print; exit }' <<<"$AFTER")
 assert_eq "$first_after_0" "$(evlog tail "$LOG" --from 0 --format '%o %k=%s\n' | head -1)" "--from a removed offset"
 
-# A second run finds nothing more; a zero retention removes the tombstone.
+# A second run finds nothing more; an expired tombstone that a group has not acked stays
+# (the group would never learn of the delete), unless --ignore-groups or the group acks it.
 assert_contains "$(evlog compact "$LOG" --keep-latest-per-key)" "compacted 0 segments: removed 0 events" "idempotent"
+evlog ack "$LOG" -g lagging 6  # position 7: the tombstone at offset 7 is next
+out=$(evlog compact "$LOG" --keep-latest-per-key --tombstone-retention 0s)
+assert_contains "$out" "removed 0 events (0 tombstones)" "a tombstone a group has not acked stays"
+assert_contains "$out" "kept 1 expired tombstone: group 'lagging' is at offset 7" "and the report says why"
+assert_contains "$(show)" "7 k3=" "the unacked tombstone"
+out=$(evlog compact "$LOG" --keep-latest-per-key --tombstone-retention 0s --ignore-groups --dry-run)
+assert_contains "$out" "would remove 1 events (1 tombstones)" "--ignore-groups would remove it"
+evlog ack "$LOG" -g lagging 7
+evlog groups "$LOG" -g lagging --delete >/dev/null
 out=$(evlog compact "$LOG" --keep-latest-per-key --tombstone-retention 0s)
 assert_contains "$out" "removed 1 events (1 tombstones)" "an expired tombstone goes"
 [[ $(show) != *" k3="* ]] || fail "k3 still present after its tombstone expired"

@@ -38,8 +38,10 @@ struct CompactionOptions {
   // Key compaction (format-spec §13.2), after retention: in every closed segment, remove each
   // keyed event that a newer event with the same key supersedes, and each tombstone (a keyed
   // event with an empty payload) older than now minus tombstone_retention_ns. Events without
-  // a key, offsets and order never change. Consumer groups are not consulted: a group behind
-  // a removed event continues at the next surviving one.
+  // a key, offsets and order never change. A group behind a removed event continues at the
+  // next surviving one; but unless ignore_groups, a tombstone at an offset some group has not
+  // acked yet (at or above the lowest group position) stays however old, so that the group
+  // still learns of the delete (format-spec §13.2).
   bool keep_latest_per_key = false;
   int64_t tombstone_retention_ns = 24 * 3'600'000'000'000;
   // Called as key compaction goes, with the closed segments examined so far and their number.
@@ -79,6 +81,10 @@ struct KeyCompactionReport {
   uint64_t events_removed = 0;
   uint64_t tombstones_removed = 0;
   uint64_t bytes_reclaimed = 0;
+  // Expired tombstones that stayed because a group has not acked them, and why
+  // ("group 'billing' is at offset 4100"); the reason is empty when none stayed.
+  uint64_t tombstones_kept_for_groups = 0;
+  std::string tombstones_kept_reason;
 };
 
 struct CompactionReport {
