@@ -58,10 +58,13 @@ Status LogWriter::RepairTail(const TailScan& t) {
   }
   if (!scan.reached_end) {
     EVLOG_RETURN_IF_ERROR(segment_->Truncate(scan.stop_position));
-    log_->AddNote(fmt::format("segment {}: cut a torn tail of {} bytes at byte {} ({}); offsets from {} were never "
-                              "acknowledged",
-                              name, t.file_size - scan.stop_position, scan.stop_position, scan.problem,
-                              scan.end.next_offset));
+    // Below a valid HEAD's end nothing is cut, so a cut above it removes only appends that were
+    // never acknowledged. Without a valid HEAD that cannot be shown, and the note says so.
+    log_->AddNote(fmt::format("segment {}: cut a torn tail of {} bytes at byte {} ({}); offsets from {} {}", name,
+                              t.file_size - scan.stop_position, scan.stop_position, scan.problem, scan.end.next_offset,
+                              t.head_names_active ? "were never acknowledged"
+                                                  : "were lost or never acknowledged: HEAD was missing, damaged or "
+                                                    "stale, so which it was cannot be told"));
   }
   // Nothing this writer wrote is above the scan's end, and frames below it may have been
   // acknowledged by a HEAD that a power loss took back: a failed sync here cuts nothing.

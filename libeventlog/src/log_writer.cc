@@ -56,6 +56,9 @@ LogWriter::LogWriter(Log::Impl* log) : log_(log) {}
 LogWriter::~LogWriter() = default;
 
 Status LogWriter::Recover() {
+  // A writer in the failed state must not run recovery in this process: its view of what is
+  // durable is wrong after a failed fdatasync (format-spec §8.5). Reopening the log does it.
+  if (!failed_.empty()) return Status::Failed(failed_);
   EVLOG_ASSIGN_OR_RETURN(auto lock, log_->fs()->Lock(log_->Path(format::kLockFileName)));
   EVLOG_RETURN_IF_ERROR(OpenHeadFile());
   return LockedRecover();

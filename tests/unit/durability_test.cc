@@ -353,3 +353,22 @@ TEST_CASE("AFullLogRefusesInsteadOfWrapping") {
 }
 
 }  // namespace eventlog::test
+
+namespace eventlog::test {
+
+TEST_CASE("RecoverIsRefusedInTheFailedState") {
+  using testing::FaultOp;
+  // Item 10: Log::Recover() ignored the failed state and ran recovery in the process whose
+  // fdatasync had failed.
+  TestLog t;
+  REQUIRE(t.Append({"a"}).has_value());
+  t.fs().FailNext(FaultOp::kSync);
+  REQUIRE_FALSE(t.Append({"b"}).has_value());
+  Status s = t.log().Recover();
+  CHECK(s.code() == StatusCode::kFailed);
+  REQUIRE(t.Reopen().ok());
+  CHECK(t.log().Recover().ok());
+  CHECK(t.Payloads() == std::vector<std::string>{"a"});
+}
+
+}  // namespace eventlog::test
