@@ -10,6 +10,7 @@
 #include "cli_validators.h"
 #include "eventlog/log.h"
 #include "exit_codes.h"
+#include "lock_options.h"
 #include "report.h"
 #include "size_parse.h"
 
@@ -138,6 +139,7 @@ CLI::App* RegisterAppendCommand(CLI::App& parent, AppendCommandOptions& o) {
                 "Segment size when creating LOG (default 64M; ignored if LOG exists)");
   AddSizeOption(*app, "--max-event-bytes", o.max_event_bytes,
                 "Largest event when creating LOG (default 1M; ignored if LOG exists)");
+  AddWaitLockOption(*app, o.wait_lock);
   return app;
 }
 
@@ -145,6 +147,7 @@ int RunAppendCommand(const AppendCommandOptions& o) {
   eventlog::LogOptions log_options{.create_if_missing = true, .limits = {}, .fs = nullptr};
   if (o.segment_bytes) log_options.limits.segment_bytes = *o.segment_bytes;
   if (o.max_event_bytes) log_options.limits.max_event_bytes = *o.max_event_bytes;
+  ApplyLockOptions(log_options, o.wait_lock, kCommand);
   auto log = eventlog::Log::Open(o.log_dir, log_options);
   if (!log) return ReportFailure(kCommand, log.error());
   size_t notes = PrintNewRecoveryNotes(**log, 0);

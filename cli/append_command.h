@@ -1,6 +1,7 @@
 // `evlog append LOG`: appends events read from stdin.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@ struct AppendCommandOptions {
   bool print_offsets = false;
   std::optional<uint64_t> segment_bytes;
   std::optional<uint64_t> max_event_bytes;
+  std::optional<std::chrono::milliseconds> wait_lock;
 };
 
 CLI::App* RegisterAppendCommand(CLI::App& parent, AppendCommandOptions& options);

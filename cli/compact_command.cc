@@ -13,6 +13,7 @@
 #include "eventlog/compaction.h"
 #include "eventlog/log.h"
 #include "exit_codes.h"
+#include "lock_options.h"
 #include "progress.h"
 #include "output_buffer.h"
 #include "report.h"
@@ -150,6 +151,7 @@ CLI::App* RegisterCompactCommand(CLI::App& parent, CompactCommandOptions& o) {
       ->type_name("DUR")
       ->check(RetentionDurationValidator());
   app->add_flag("-n,--dry-run", o.dry_run, "Print what would be removed; change nothing");
+  AddWaitLockOption(*app, o.wait_lock);
   return app;
 }
 
@@ -163,7 +165,9 @@ int RunCompactCommand(const CompactCommandOptions& o) {
     PrintError(kCommand, "--tombstone-retention needs --keep-latest-per-key");
     return kExitUsage;
   }
-  auto log = eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
+  eventlog::LogOptions log_options{.create_if_missing = false, .limits = {}, .fs = nullptr};
+  ApplyLockOptions(log_options, o.wait_lock, kCommand);
+  auto log = eventlog::Log::Open(o.log_dir, log_options);
   if (!log) return ReportFailure(kCommand, log.error());
   PrintRecoveryNotes(kCommand, **log);
   auto options = LibraryOptions(o, **log);

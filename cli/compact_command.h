@@ -27,6 +27,7 @@ struct CompactCommandOptions {
   std::optional<Position> before;
   bool ignore_groups = false;
   bool dry_run = false;
+  std::optional<std::chrono::milliseconds> wait_lock;
   bool keep_latest_per_key = false;
   std::optional<std::chrono::milliseconds> tombstone_retention;
 };

@@ -151,7 +151,7 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions&
   }
   // A missing HEAD (lost in a crash during creation) is not recreated here: opening is
   // reading, and readers never write (format-spec §8.6). The first append recreates it.
-  auto impl = std::make_unique<Impl>(fs, dir, meta, std::move(head));
+  auto impl = std::make_unique<Impl>(fs, dir, meta, std::move(head), options);
   return std::unique_ptr<Log>(new Log(std::move(impl)));
 }
 
@@ -221,8 +221,14 @@ struct Log::Impl::PendingAppend {
   std::condition_variable cv;
 };
 
-Log::Impl::Impl(FileSystem* fs, std::string dir, LogMeta meta, std::unique_ptr<File> head_file)
-    : fs_(fs), dir_(std::move(dir)), meta_(meta), head_file_(std::move(head_file)) {}
+Log::Impl::Impl(FileSystem* fs, std::string dir, LogMeta meta, std::unique_ptr<File> head_file,
+                const LogOptions& options)
+    : fs_(fs),
+      dir_(std::move(dir)),
+      meta_(meta),
+      lock_timeout_(options.lock_timeout),
+      on_lock_wait_(options.on_lock_wait),
+      head_file_(std::move(head_file)) {}
 Log::Impl::~Impl() = default;
 
 uint64_t Log::Impl::max_batch_bytes() const { return meta_.segment_bytes - format::segment::kHeaderSize; }
@@ -257,7 +263,7 @@ Status Log::Impl::RunLocked(const std::function<Status(const HeadRecord&)>& fn) 
 }
 
 Result<std::unique_ptr<FileLock>> Log::Impl::LockForMaintenance() {
-  EVLOG_ASSIGN_OR_RETURN(auto lock, fs_->Lock(Path(format::kLockFileName)));
+  EVLOG_ASSIGN_OR_RETURN(auto lock, AcquireLock());
   return std::unique_ptr<FileLock>(new OwnerScope(this, std::move(lock)));
 }
 

@@ -20,7 +20,7 @@ class LogWriter;
 
 class Log::Impl {
  public:
-  Impl(FileSystem* fs, std::string dir, LogMeta meta, std::unique_ptr<File> head_file);
+  Impl(FileSystem* fs, std::string dir, LogMeta meta, std::unique_ptr<File> head_file, const LogOptions& options);
   ~Impl();
 
   FileSystem* fs() const { return fs_; }
@@ -45,6 +45,9 @@ class Log::Impl {
 
   Result<AppendResult> Append(const Batch& batch, const AppendOptions& options);
 
+  // Takes LOG/LOCK exclusively, waiting as LogOptions says (lock_wait.cc).
+  Result<std::unique_ptr<FileLock>> AcquireLock();
+
   // Takes LOG/LOCK for maintenance that must not run recovery first (setting damaged
   // segments aside). While it is held, CommittedHead() in this thread reads the end from the
   // frames as the lock's holder instead of waiting for a writer that is itself.
@@ -64,6 +67,8 @@ class Log::Impl {
   FileSystem* fs_;
   std::string dir_;
   LogMeta meta_;
+  std::optional<std::chrono::milliseconds> lock_timeout_;
+  std::function<void(const std::string&)> on_lock_wait_;
 
   class OwnerScope;
   std::atomic<std::thread::id> lock_owner_{};  // the thread holding LOCK for RunLocked/maintenance

@@ -59,14 +59,14 @@ Status LogWriter::Recover() {
   // A writer in the failed state must not run recovery in this process: its view of what is
   // durable is wrong after a failed fdatasync (format-spec §8.5). Reopening the log does it.
   if (!failed_.empty()) return Status::Failed(failed_);
-  EVLOG_ASSIGN_OR_RETURN(auto lock, log_->fs()->Lock(log_->Path(format::kLockFileName)));
+  EVLOG_ASSIGN_OR_RETURN(auto lock, log_->AcquireLock());
   EVLOG_RETURN_IF_ERROR(OpenHeadFile());
   return LockedRecover();
 }
 
 Status LogWriter::RunLocked(const std::function<Status(const HeadRecord&)>& fn) {
   if (!failed_.empty()) return Status::Failed(failed_);
-  EVLOG_ASSIGN_OR_RETURN(auto lock, log_->fs()->Lock(log_->Path(format::kLockFileName)));
+  EVLOG_ASSIGN_OR_RETURN(auto lock, log_->AcquireLock());
   EVLOG_RETURN_IF_ERROR(OpenHeadFile());
   EVLOG_RETURN_IF_ERROR(recovered_ ? LockedRefresh() : LockedRecover());
   return fn(HeadRecord{head_sequence_, segment_base_, published_.position, published_.next_offset,
@@ -78,7 +78,7 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
     results->assign(requests.size(), Status::Failed(failed_));
     return;
   }
-  auto lock = log_->fs()->Lock(log_->Path(format::kLockFileName));
+  auto lock = log_->AcquireLock();
   Status s = lock ? OpenHeadFile() : lock.status();
   if (s.ok()) s = recovered_ ? LockedRefresh() : LockedRecover();
   if (!s.ok()) {

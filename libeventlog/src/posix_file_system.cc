@@ -11,6 +11,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -233,6 +236,42 @@ class PosixFs final : public FileSystem {
       return ErrnoStatus("lock", path, err);
     }
     return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+  }
+
+  Result<std::unique_ptr<FileLock>> TryLock(const std::string& path) override {
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    if (fd < 0) return errno == ELOOP ? NotARegularFile(path, "a symbolic link") : ErrnoStatus("open lock file", path, errno);
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      if (err == EWOULDBLOCK) return std::unique_ptr<FileLock>();
+      return ErrnoStatus("lock", path, err);
+    }
+    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+  }
+
+  // Linux lists every flock in /proc/locks with its holder's pid and the file's inode.
+  std::string LockHolder(const std::string& path) override {
+    struct stat st;
+    if (lstat(path.c_str(), &st) != 0) return "";
+    std::ifstream locks("/proc/locks");
+    std::string line;
+    const std::string inode_suffix = ":" + std::to_string(st.st_ino);
+    while (std::getline(locks, line)) {
+      std::istringstream fields(line);
+      std::string number, kind, mode, access, pid, device_inode;
+      if (!(fields >> number >> kind)) continue;
+      if (kind == "->") fields >> kind;  // a waiter, listed after the holder
+      if (!(fields >> mode >> access >> pid >> device_inode)) continue;
+      if (kind != "FLOCK" || !device_inode.ends_with(inode_suffix)) continue;
+      std::ifstream cmdline("/proc/" + pid + "/cmdline");
+      std::string command((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+      std::replace(command.begin(), command.end(), '\0', ' ');
+      while (!command.empty() && command.back() == ' ') command.pop_back();
+      return command.empty() ? fmt::format("process {}", pid) : fmt::format("process {} ({})", pid, command);
+    }
+    return "";
   }
 
   Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) override {

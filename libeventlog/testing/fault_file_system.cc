@@ -227,6 +227,21 @@ Result<std::unique_ptr<FileLock>> FaultFileSystem::Lock(const std::string& path)
   return std::unique_ptr<FileLock>(new MemLock(mu, /*shared=*/false));
 }
 
+Result<std::unique_ptr<FileLock>> FaultFileSystem::TryLock(const std::string& path) {
+  std::shared_ptr<std::shared_mutex> mu;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    EVLOG_RETURN_IF_ERROR(state_->Gate(FaultOp::kCreate, false));
+    auto& slot = state_->locks[path];
+    if (!slot) slot = std::make_shared<std::shared_mutex>();
+    mu = slot;
+  }
+  if (!mu->try_lock()) return std::unique_ptr<FileLock>();
+  return std::unique_ptr<FileLock>(new MemLock(mu, /*shared=*/false));
+}
+
+std::string FaultFileSystem::LockHolder(const std::string&) { return "another thread of this process"; }
+
 Result<std::unique_ptr<FileLock>> FaultFileSystem::TryLockShared(const std::string& path) {
   std::shared_ptr<std::shared_mutex> mu;
   {

@@ -37,6 +37,8 @@ class FaultFileSystem final : public FileSystem {
   Result<std::vector<std::string>> ListDir(const std::string& path) override;
   Result<bool> Exists(const std::string& path) override;
   Result<std::unique_ptr<FileLock>> Lock(const std::string& path) override;
+  Result<std::unique_ptr<FileLock>> TryLock(const std::string& path) override;
+  std::string LockHolder(const std::string& path) override;
   Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) override;
   Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) override;
 

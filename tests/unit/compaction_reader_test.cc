@@ -26,6 +26,8 @@ class ListingHookFileSystem final : public FileSystem {
   Result<bool> Exists(const std::string& path) override { return fs_.Exists(path); }
   Result<std::unique_ptr<FileLock>> Lock(const std::string& path) override { return fs_.Lock(path); }
   Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) override { return fs_.TryLockShared(path); }
+  Result<std::unique_ptr<FileLock>> TryLock(const std::string& path) override { return fs_.TryLock(path); }
+  std::string LockHolder(const std::string& path) override { return fs_.LockHolder(path); }
   Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) override { return fs_.Watch(path); }
   Result<std::vector<std::string>> ListDir(const std::string& path) override {
     auto names = fs_.ListDir(path);

@@ -88,6 +88,12 @@ class FileSystem {
   virtual Result<bool> Exists(const std::string& path) = 0;
   // Blocks until the exclusive lock on `path` (created if missing) is held.
   virtual Result<std::unique_ptr<FileLock>> Lock(const std::string& path) = 0;
+  // The exclusive lock on `path` (created if missing) if it is free now; nullptr if another
+  // holder has it.
+  virtual Result<std::unique_ptr<FileLock>> TryLock(const std::string& path) = 0;
+  // Who holds a lock on `path`, for messages ("process 4242 (evlog append /var/log/x)");
+  // empty if that cannot be told.
+  virtual std::string LockHolder(const std::string& path) = 0;
   // A shared lock on the existing file `path`, without waiting and without needing write
   // access: nullptr if an exclusive holder has it, kNotFound if the file is missing. A reader
   // holds it to know that no writer is between writing frames and publishing them.

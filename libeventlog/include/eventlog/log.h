@@ -10,7 +10,9 @@
 // lock and only ever see events below the durable committed end (format-spec §6).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +48,13 @@ struct LogOptions {
   // of offsets 1000.. keeps them (format-spec §2). At most 2^64 - 2.
   uint64_t first_offset = 0;
   FileSystem* fs = nullptr;         // nullptr: PosixFileSystem()
+  // How long an append, recovery or compaction waits for LOG/LOCK when another process holds
+  // it: nullopt waits as long as it takes (a stopped holder makes that forever); otherwise
+  // kBusy, naming the holder, once the time is up.
+  std::optional<std::chrono::milliseconds> lock_timeout;
+  // Called once when a wait for LOG/LOCK has lasted about a second, with a sentence that
+  // names the lock and, where the system tells, the process holding it. May be empty.
+  std::function<void(const std::string& message)> on_lock_wait;
 };
 
 struct AppendOptions {

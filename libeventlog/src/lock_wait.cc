@@ -1,0 +1,86 @@
+// Waiting for LOG/LOCK (format-spec §6.2 step 1) without waiting silently.
+//
+// Appenders hold the lock for one write and one fdatasync, so a wait longer than a second
+// means the holder is stuck: stopped with SIGSTOP, blocked on a dead NFS server, or waiting
+// for input while holding it. The caller is told who holds it, and can bound the wait.
+// The uncontended path costs one non-blocking flock; only a contended one starts a watcher.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "format.h"
+#include "log_impl.h"
+
+namespace eventlog {
+namespace {
+
+constexpr auto kPatienceBeforeNotice = std::chrono::seconds(1);
+
+// Calls `notice` once after kPatienceBeforeNotice unless destroyed first.
+class SlowWaitNotice {
+ public:
+  explicit SlowWaitNotice(std::function<void()> notice)
+      : thread_([this, notice = std::move(notice)] {
+          std::unique_lock<std::mutex> lock(mu_);
+          if (!cv_.wait_for(lock, kPatienceBeforeNotice, [this] { return done_; })) notice();
+        }) {}
+  ~SlowWaitNotice() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<FileLock>> Log::Impl::AcquireLock() {
+  const std::string path = Path(format::kLockFileName);
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, fs_->TryLock(path));
+  if (lock) return lock;
+  auto describe = [&] {
+    const std::string holder = fs_->LockHolder(path);
+    return holder.empty() ? fmt::format("{} is held by another process", path)
+                          : fmt::format("{} is held by {}", path, holder);
+  };
+  auto notice = [&] {
+    if (on_lock_wait_) on_lock_wait_(fmt::format("waiting for the log's lock: {}", describe()));
+  };
+  if (!lock_timeout_) {
+    SlowWaitNotice watcher(notice);
+    return fs_->Lock(path);  // blocking: the lock passes to the next waiter at once
+  }
+  // A bounded wait polls, since a blocking flock cannot be given a deadline.
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + *lock_timeout_;
+  bool noticed = false;
+  auto pause = std::chrono::microseconds(100);
+  while (true) {
+    EVLOG_ASSIGN_OR_RETURN(lock, fs_->TryLock(path));
+    if (lock) return lock;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      return Status::Busy(fmt::format("{} after waiting {} ms; nothing was changed. If that process is stuck, stop it",
+                                      describe(), lock_timeout_->count()));
+    }
+    if (!noticed && now - start >= kPatienceBeforeNotice) {
+      notice();
+      noticed = true;
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
+    pause = std::min(pause * 2, std::chrono::microseconds(10000));
+  }
+}
+
+}  // namespace eventlog
