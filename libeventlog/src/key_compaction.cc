@@ -84,7 +84,7 @@ Status PlanFrame(const FrameHeader& h, std::string_view body, const NewestByKey&
       return CorruptSegment(base, pos, "event record does not decode");
     }
     const uint64_t offset = h.base_offset + r.offset_delta;
-    const int64_t timestamp = h.first_timestamp + static_cast<int64_t>(r.timestamp_delta);
+    const int64_t timestamp = EventTimestamp(h.first_timestamp, r.timestamp_delta);
     bool keep = true;
     if (r.key) {
       auto it = newest.find(std::string(*r.key));
@@ -182,7 +182,7 @@ Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, 
   KeyCompactionReport report;
   EVLOG_ASSIGN_OR_RETURN(NewestByKey newest, ReadNewestOffsets(log));
   report.keys = newest.size();
-  const int64_t tombstone_before = now_ns - options.tombstone_retention_ns;
+  const int64_t tombstone_before = TimeBefore(now_ns, options.tombstone_retention_ns);
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
   bool oldest = true;  // every segment before this one was deleted (or there is none)
   const uint64_t closed = static_cast<uint64_t>(std::count_if(segments.begin(), segments.end(), [&](uint64_t b) {

@@ -41,7 +41,7 @@ Status LogWriter::LockedRecover() {
   ScanPosition start;
   if (head && head->segment_base == segment_base_ && head->committed_end <= size &&
       head->committed_end >= format::segment::kHeaderSize) {
-    start = ScanPosition{head->committed_end, head->next_offset, head->last_timestamp, head->last_checksum, true};
+    start = ScanPosition{head->committed_end, head->next_offset, HeadTimestampFloor(*head), head->last_checksum, true};
   } else if (head && head->segment_base == segment_base_ && head->committed_end > size) {
     return Status::Corruption(fmt::format(
         "segment {}: file is {} bytes but {} bytes were committed: acknowledged data is missing; run `evlog verify`",
@@ -49,7 +49,7 @@ Status LogWriter::LockedRecover() {
   } else {
     // HEAD is missing, damaged or stale (it names an older segment): scan the newest
     // segment from its start, continuing the chain from the previous segment's last frame.
-    start = ScanPosition{format::segment::kHeaderSize, segment_base_, head ? head->last_timestamp : 0, 0, false};
+    start = ScanPosition{format::segment::kHeaderSize, segment_base_, head ? HeadTimestampFloor(*head) : kNoTimestamp, 0, false};
     EVLOG_RETURN_IF_ERROR(FindChainStart(segments, &start));
   }
   head_sequence_ = head ? head->sequence : 0;
@@ -74,7 +74,7 @@ Status LogWriter::FindChainStart(const std::vector<uint64_t>& segments, ScanPosi
   EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(size));
   // A closed segment may have been rewritten by key compaction: its first frame may start
   // above its base offset (format-spec §5.6 check 13).
-  ScanPosition from{format::segment::kHeaderSize, previous, 0, 0, false, /*segment_start=*/true};
+  ScanPosition from{format::segment::kHeaderSize, previous, kNoTimestamp, 0, false, /*segment_start=*/true};
   ScanOutcome scan = ScanBatches(map->bytes(), from);
   if (!scan.reached_end) {
     return Status::Corruption(fmt::format("segment {}: {} at byte {} (offset {} onwards) in a closed segment",

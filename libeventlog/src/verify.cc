@@ -51,6 +51,35 @@ void VerifyIndex(Log::Impl& log, uint64_t base, const std::vector<IndexEntry>& e
   }
 }
 
+// Reports what recovery (`verify --repair`, or the next append) will do with the bytes of the
+// active segment beyond the committed end: the same classification (format-spec §8.3), so
+// that verify and repair never disagree. Damage followed by a checksum-valid frame is not a
+// torn tail: those frames may hold acknowledged events whose HEAD update was lost.
+void VerifyBeyondCommittedEnd(const std::string& name, std::string_view data, const ScanPosition& committed,
+                              VerifyReport* report) {
+  const TailClassification tail = ClassifyTail(data, committed);
+  const ScanOutcome& scan = tail.scan;
+  if (scan.end.position > committed.position) {
+    report->problems.push_back({Kind::kTornTail, name, committed.position,
+                                fmt::format("complete batches beyond the committed end (offsets {}..{}), written by an "
+                                            "append that died before publishing HEAD; recovery keeps them",
+                                            committed.next_offset, scan.end.next_offset - 1)});
+  }
+  if (scan.reached_end) return;
+  if (tail.refuse) {
+    report->problems.push_back({Kind::kCorruption, name, scan.bad_position,
+                                fmt::format("{} beyond the committed end, followed by checksum-valid data that may "
+                                            "hold acknowledged events (offsets {}..); recovery refuses to cut it. "
+                                            "Copy the log aside before `verify --repair --force`",
+                                            scan.problem, scan.problem_offset)});
+    return;
+  }
+  report->problems.push_back({Kind::kTornTail, name, scan.stop_position,
+                              fmt::format("{} bytes beyond the committed end, left by an interrupted append ({} at "
+                                          "byte {}); recovery (the next append, or `verify --repair`) cuts them",
+                                          data.size() - scan.stop_position, scan.problem, scan.bad_position)});
+}
+
 // Scans one segment; returns the position to continue the chain from, or nullopt when the
 // segment is damaged and its true end is unknown (the next segment is then taken as is,
 // rather than reported as a second, spurious problem).
@@ -86,12 +115,7 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
     report->problems.push_back({Kind::kCorruption, name, scan.bad_position,
                                 fmt::format("{} (offsets {}..)", scan.problem, scan.problem_offset)});
   }
-  if (active && size > limit) {
-    report->problems.push_back({Kind::kTornTail, name, limit,
-                                fmt::format("{} bytes beyond the committed end, left by an interrupted append; "
-                                            "recovery (the next append, or `verify --repair`) cuts or keeps them",
-                                            size - limit)});
-  }
+  if (active && size > limit && scan.reached_end) VerifyBeyondCommittedEnd(name, map->bytes(), scan.end, report);
   VerifyIndex(log, base, expected, report);
   if (!scan.reached_end) return std::optional<ScanPosition>();
   ScanPosition end = scan.end;
@@ -126,7 +150,9 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
   VerifyReport report;
   EVLOG_ASSIGN_OR_RETURN(HeadRecord head, impl.CommittedHead());
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(impl.fs(), impl.dir()));
-  ScanPosition at{format::segment::kHeaderSize, segments.empty() ? 0 : segments.front(), 0, 0,
+  // Only the first segment of a log that began at offset 0 has a known predecessor: none,
+  // so its first frame chains to 0 (format-spec §5.6).
+  ScanPosition at{format::segment::kHeaderSize, segments.empty() ? 0 : segments.front(), kNoTimestamp, 0,
                   !segments.empty() && segments.front() == 0};
   uint64_t total_bytes = 0;
   for (uint64_t base : segments) {
@@ -143,7 +169,7 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
       continue;
     }
     if (!end_known) {
-      at = ScanPosition{format::segment::kHeaderSize, base, 0, 0, false};
+      at = ScanPosition{format::segment::kHeaderSize, base, kNoTimestamp, 0, false};
     } else if (base < at.next_offset) {
       report.problems.push_back({Kind::kCorruption, SegmentFileName(base), 0,
                                  fmt::format("segment starts at offset {}, before the end of the previous one ({})",
