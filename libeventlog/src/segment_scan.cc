@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "coding.h"
 #include "format.h"
 
 namespace eventlog {
@@ -92,21 +95,47 @@ ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVi
   return out;
 }
 
-bool ValidFrameAfter(std::string_view data, uint64_t from) {
+std::optional<uint64_t> FindChecksumValidFrame(std::string_view data, uint64_t from, FrameHeader* h,
+                                               bool* gave_up) {
   // Hostile bytes could plant a plausible header at every position, each claiming a long
-  // body: cap the bytes hashed, and past the cap answer "maybe", which makes the caller
-  // refuse to cut (the safe direction) instead of hanging.
+  // body: cap the bytes hashed, and past the cap give up, which callers deciding whether to
+  // cut treat as "maybe" (the safe direction) instead of hanging.
   const uint64_t budget = 16 * data.size() + (64u << 20);
   uint64_t hashed = 0;
+  *gave_up = false;
   for (uint64_t pos = format::AlignUp(from); pos + f::kHeaderSize <= data.size(); pos += f::kAlignment) {
-    FrameHeader h;
     std::string why;
-    FrameParse parse = ParseFrame(data, pos, /*check_body=*/false, &h, &why);
-    if (ChecksumValid(parse)) return true;
-    if (parse == FrameParse::kInvalid && why == "checksum mismatch") hashed += h.length;
-    if (hashed > budget) return true;
+    FrameParse parse = ParseFrame(data, pos, /*check_body=*/false, h, &why);
+    if (ChecksumValid(parse)) return pos;
+    if (parse == FrameParse::kInvalid && why == "checksum mismatch") hashed += h->length;
+    if (hashed > budget) {
+      *gave_up = true;
+      return std::nullopt;
+    }
   }
-  return false;
+  return std::nullopt;
+}
+
+bool ValidFrameAfter(std::string_view data, uint64_t from) {
+  FrameHeader h;
+  bool gave_up;
+  return FindChecksumValidFrame(data, from, &h, &gave_up).has_value() || gave_up;
+}
+
+std::optional<uint64_t> CountEventsInFrames(std::string_view data, uint64_t limit) {
+  uint64_t events = 0;
+  limit = std::min<uint64_t>(limit, data.size());
+  for (uint64_t pos = format::segment::kHeaderSize; pos < limit;) {
+    if (limit - pos < f::kHeaderSize) return std::nullopt;
+    const char* p = data.data() + pos;
+    const uint32_t length = GetFixed32(p + f::kLengthAt);
+    if (length < f::kHeaderSize || format::AlignUp(length) > limit - pos || GetFixed16(p + f::kMagicAt) != f::kMagic) {
+      return std::nullopt;
+    }
+    if ((static_cast<uint8_t>(p[f::kKindAt]) & f::kSkippableBit) == 0) events += GetFixed32(p + f::kEventCountAt);
+    pos += format::AlignUp(length);
+  }
+  return events;
 }
 
 TailClassification ClassifyTail(std::string_view data, const ScanPosition& start) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -76,6 +77,17 @@ ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVi
 // or behind a bad spot mean committed data was damaged: a torn write leaves nothing valid
 // behind it (format-spec §8.3).
 bool ValidFrameAfter(std::string_view data, uint64_t from);
+
+// The position of the first checksum-valid frame at an 8-aligned position in
+// [from, data.size()), with its header in *h; nullopt if there is none, or if the search gave
+// up (*gave_up then says so) after hashing a bounded number of bytes.
+std::optional<uint64_t> FindChecksumValidFrame(std::string_view data, uint64_t from, FrameHeader* h,
+                                               bool* gave_up);
+
+// The number of events in the frames tiling data[64, limit), from their headers alone (no
+// checksum: stat's count, not a verification). Compaction leaves gaps in the offsets, so
+// this is the only true count. nullopt if the frames do not tile the range.
+std::optional<uint64_t> CountEventsInFrames(std::string_view data, uint64_t limit);
 
 // How recovery classifies the bytes of the newest segment from `start` (its committed end)
 // to the end of `data` (format-spec §8.3). Shared by recovery and verify, so that `verify`

@@ -51,6 +51,23 @@ void VerifyIndex(Log::Impl& log, uint64_t base, const std::vector<IndexEntry>& e
   }
 }
 
+// The offsets a stop at `scan.bad_position` affects, as format-spec §10.3 names them: from
+// the expected offset up to the one before the next checksum-valid data frame, or
+// open-ended ("9..") when no such frame follows in the segment.
+std::string AffectedOffsets(std::string_view data, const ScanOutcome& scan) {
+  FrameHeader h;
+  bool gave_up = false;
+  for (uint64_t from = scan.bad_position + format::frame::kAlignment; !gave_up;) {
+    std::optional<uint64_t> at = FindChecksumValidFrame(data, from, &h, &gave_up);
+    if (!at) break;
+    if (h.has_events() && h.base_offset > scan.problem_offset) {
+      return fmt::format("{}..{}", scan.problem_offset, h.base_offset - 1);
+    }
+    from = *at + format::frame::kAlignment;
+  }
+  return fmt::format("{}..", scan.problem_offset);
+}
+
 // Reports what recovery (`verify --repair`, or the next append) will do with the bytes of the
 // active segment beyond the committed end: the same classification (format-spec §8.3), so
 // that verify and repair never disagree. Damage followed by a checksum-valid frame is not a
@@ -69,9 +86,9 @@ void VerifyBeyondCommittedEnd(const std::string& name, std::string_view data, co
   if (tail.refuse) {
     report->problems.push_back({Kind::kCorruption, name, scan.bad_position,
                                 fmt::format("{} beyond the committed end, followed by checksum-valid data that may "
-                                            "hold acknowledged events (offsets {}..); recovery refuses to cut it. "
+                                            "hold acknowledged events (offsets {}); recovery refuses to cut it. "
                                             "Copy the log aside before `verify --repair --force`",
-                                            scan.problem, scan.problem_offset)});
+                                            scan.problem, AffectedOffsets(data, scan))});
     return;
   }
   report->problems.push_back({Kind::kTornTail, name, scan.stop_position,
@@ -113,7 +130,7 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
   report->bytes += size;
   if (!scan.reached_end) {
     report->problems.push_back({Kind::kCorruption, name, scan.bad_position,
-                                fmt::format("{} (offsets {}..)", scan.problem, scan.problem_offset)});
+                                fmt::format("{} (offsets {})", scan.problem, AffectedOffsets(map->bytes().substr(0, limit), scan))});
   }
   if (active && size > limit && scan.reached_end) VerifyBeyondCommittedEnd(name, map->bytes(), scan.end, report);
   VerifyIndex(log, base, expected, report);
