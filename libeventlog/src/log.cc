@@ -118,7 +118,7 @@ Result<uint64_t> CountStoredEvents(Log::Impl& log) {
   uint64_t events = 0;
   for (uint64_t base : segments) {
     if (base > head.segment_base) break;  // a roll not yet published
-    auto file = OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly);
+    auto file = OpenListedSegment(log.fs(), log.dir(), base, log.meta().log_id);
     if (!file && file.error().code() == StatusCode::kNotFound) continue;  // removed by compaction meanwhile
     if (!file) return file.error();
     EVLOG_ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());

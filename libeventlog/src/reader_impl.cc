@@ -81,8 +81,7 @@ Status ReaderImpl::OpenSegmentAt(uint64_t base) {
   map_.reset();
   cursor_ = frame_end_ = nullptr;
   SegmentHeader header;
-  EVLOG_ASSIGN_OR_RETURN(segment_, OpenSegment(log_->fs(), log_->dir(), base, log_->meta().log_id,
-                                               OpenMode::kReadOnly, &header));
+  EVLOG_ASSIGN_OR_RETURN(segment_, OpenListedSegment(log_->fs(), log_->dir(), base, log_->meta().log_id, &header));
   segment_base_ = base;
   chain_out_ = header.chain_out;
   position_ = format::segment::kHeaderSize;
