@@ -204,7 +204,10 @@ Result<LogStats> Log::Stats() const {
     EVLOG_ASSIGN_OR_RETURN(auto reader, NewReader());
     Event first;
     EVLOG_ASSIGN_OR_RETURN(bool any, reader->Next(&first));
-    if (any) stats.first_timestamp_ns = first.timestamp_ns;
+    if (any) {  // compaction may have removed the events at the oldest segment's base
+      stats.first_timestamp_ns = first.timestamp_ns;
+      stats.info.first_offset = first.offset;
+    }
   }
   return stats;
 }

@@ -56,11 +56,15 @@ expect_status 4 evlog append "$LOG" <<<"new"
 # stat counts the events key compaction left, not the span of offsets.
 LOG=$WORK/compacted
 PAD=$(printf '%0100d' 0)
-for i in $(seq 0 199); do echo "k$((i % 10))=v$i.$PAD"; done | evlog append "$LOG" --segment-bytes 4096 -K =
+# Offset 1 is unkeyed and survives: segment 0 stays, without the events at its base.
+for i in $(seq 0 199); do
+  if ((i == 1)); then echo "unkeyed.$PAD"; else echo "k$((i % 10))=v$i.$PAD"; fi
+done | evlog append "$LOG" --segment-bytes 4096 -K =
 evlog compact "$LOG" --keep-latest-per-key >/dev/null
 stored=$(evlog tail "$LOG" --from beginning | wc -l)
 ((stored < 200)) || fail "key compaction removed nothing"
 first=$(evlog tail "$LOG" --from beginning --format '%o\n' | head -1)
+assert_eq 1 "$first" "the oldest stored event"
 assert_contains "$(evlog stat "$LOG")" "offsets        $first..199 ($stored events)" "stat after key compaction"
 assert_contains "$(evlog stat "$LOG" --json)" "\"events\":$stored," "stat --json after key compaction"
 echo "ok"
