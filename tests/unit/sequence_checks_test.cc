@@ -6,6 +6,7 @@
 #include <climits>
 #include <map>
 
+#include "eventlog/compaction.h"
 #include "eventlog/verify.h"
 #include "format.h"
 #include "format_blocks.h"
@@ -235,6 +236,24 @@ TEST_CASE("AFrameSpanningTheWholeTimestampRangeReadsBackExactly") {
   auto report = VerifyLog(t.log());
   REQUIRE(report.has_value());
   CHECK(report->clean());
+}
+
+// Key compaction rewrites a closed segment as one new, valid batch: it must make the same
+// checks first, or it would launder a sequence error into a segment that verifies.
+TEST_CASE("KeyCompactionRefusesAClosedSegmentThatFailsTheSequenceChecks") {
+  TestLog t;
+  CraftedLog c(t);
+  c.Add(0, f::kFull, 0);
+  c.Add(0, f::kMiddle, 1);
+  c.Add(0, f::kLast, 2);
+  c.Add(3, f::kFull, 3);
+  c.Write();
+  const std::string before = t.Contents(t.SegmentPath(0));
+  auto compacted = CompactLog(t.log(), {.keep_latest_per_key = true});
+  REQUIRE_FALSE(compacted.has_value());
+  CHECK(compacted.status().code() == StatusCode::kCorruption);
+  CHECK(compacted.status().message().find("unexpected kind") != std::string::npos);
+  CHECK(t.Contents(t.SegmentPath(0)) == before);
 }
 
 }  // namespace eventlog::test
