@@ -2,6 +2,7 @@
 
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "eventlog/archive.h"
 #include "eventlog/consumer_groups.h"
 #include "eventlog/log.h"
+#include "eventlog/salvage.h"
 #include "export_output.h"
 #include "exit_codes.h"
 #include "progress.h"
@@ -145,6 +147,32 @@ Status Export(const ExportCommandOptions& o, const eventlog::Log& log, ExportOut
   return output.Commit();
 }
 
+// --salvage: every event that still decodes, in log order; those from damaged batches carry
+// "unverified":true. Says on stderr how many were recovered and from where.
+int Salvage(const eventlog::Log& log, ExportOutput& output) {
+  OutputBuffer& out = output.out();
+  auto report = eventlog::SalvageLog(log, [&](const eventlog::Event& event, bool verified) {
+    AppendEventJson(event, out, verified ? "" : ",\"unverified\":true");
+    out.Append('\n');
+    return out.failed() ? Status::IOError(std::string("write failed: ") + std::strerror(out.error())) : Status::Ok();
+  });
+  if (!report) return ReportFailure(kCommand, report.error());
+  if (Status committed = output.Commit(); !committed.ok()) return ReportFailure(kCommand, committed);
+  std::string summary = fmt::format("salvage: {} verified events, {} unverified events from {} damaged stretch{}",
+                                    report->verified_events, report->unverified_events, report->damaged.size(),
+                                    report->damaged.size() == 1 ? "" : "es");
+  for (const eventlog::SalvageSource& d : report->damaged) {
+    if (d.resume == 0) {  // the segment could not be read at all
+      summary += fmt::format("\n  segment {}: {}; nothing recovered from it", d.file, d.problem);
+      continue;
+    }
+    summary += fmt::format("\n  segment {} at byte {}: {}; {} event{} decoded (unverified), valid frames resume at byte {}",
+                           d.file, d.position, d.problem, d.events, d.events == 1 ? "" : "s", d.resume);
+  }
+  PrintError(kCommand, summary);
+  return report->damaged.empty() ? kExitOk : kExitCorruption;
+}
+
 }  // namespace
 
 CLI::App* RegisterExportCommand(CLI::App& parent, ExportCommandOptions& o) {
@@ -162,6 +190,10 @@ CLI::App* RegisterExportCommand(CLI::App& parent, ExportCommandOptions& o) {
          "-o,--output", [&o](const std::string& path) { o.output = path; },
          "Write to FILE (atomically: a temporary file, fsynced and renamed) instead of stdout")
       ->type_name("FILE");
+  app->add_flag("--salvage", o.salvage,
+                "From a damaged log, every event that still decodes, as JSON lines; events from damaged batches "
+                "carry \"unverified\":true (exit 4 if there were any)")
+      ->excludes("--from", "--to", "--since", "--until", "--format");
   return app;
 }
 
@@ -171,6 +203,7 @@ int RunExportCommand(const ExportCommandOptions& o) {
   PrintRecoveryNotes(kCommand, **log);
   auto output = ExportOutput::Open(o.output);
   if (!output) return ReportFailure(kCommand, output.error());
+  if (o.salvage) return Salvage(**log, **output);
   Status status = Export(o, **log, **output);
   if (status.ok()) return kExitOk;
   // `export | head`: the reader went away, as at the end of any pipeline.

@@ -23,6 +23,7 @@ struct ExportCommandOptions {
   std::optional<int64_t> until_ns;  // inclusive
   std::string format = "ndjson";    // or "archive"
   std::optional<std::string> output;  // -o FILE; stdout if absent or "-"
+  bool salvage = false;  // every decodable event of a damaged log, the unverified ones marked
 };
 
 CLI::App* RegisterExportCommand(CLI::App& parent, ExportCommandOptions& options);

@@ -171,7 +171,7 @@ void AppendJsonString(std::string_view text, OutputBuffer& out) {
   out.Append('"');
 }
 
-void AppendEventJson(const eventlog::Event& event, OutputBuffer& out) {
+void AppendEventJson(const eventlog::Event& event, OutputBuffer& out, std::string_view extra_members) {
   out.Append("{\"offset\":");
   out.AppendDecimal(event.offset);
   char timestamp[kRfc3339NanosLength];
@@ -186,6 +186,7 @@ void AppendEventJson(const eventlog::Event& event, OutputBuffer& out) {
   }
   AppendHeaders(event.headers, out);
   AppendBytesField("payload", event.payload, out);
+  out.Append(extra_members);
   out.Append('}');
 }
 

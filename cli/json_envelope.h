@@ -26,8 +26,9 @@
 
 namespace evlog {
 
-// Writes `event` as a JSON object, without a trailing newline.
-void AppendEventJson(const eventlog::Event& event, OutputBuffer& out);
+// Writes `event` as a JSON object, without a trailing newline. `extra_members` (",\"name\":value"
+// pairs, already encoded) go after the standard members.
+void AppendEventJson(const eventlog::Event& event, OutputBuffer& out, std::string_view extra_members = {});
 
 // Writes `text`, which must be valid UTF-8, as a quoted JSON string.
 void AppendJsonString(std::string_view text, OutputBuffer& out);

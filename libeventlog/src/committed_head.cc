@@ -30,7 +30,7 @@ constexpr auto kInvalidHeadPatience = std::chrono::seconds(2);
 HeadRecord FromScan(uint64_t sequence, const TailScan& t) {
   const ScanPosition& end = t.scan.end;
   return HeadRecord{sequence, t.active_base, end.position, end.next_offset,
-                    end.last_timestamp == INT64_MIN ? 0 : end.last_timestamp, end.last_checksum};
+                    end.last_timestamp == kNoTimestamp ? 0 : end.last_timestamp, end.last_checksum};
 }
 
 }  // namespace
@@ -63,6 +63,11 @@ Result<bool> Log::Impl::HeadIsExact(const HeadRecord& head) {
   if (head.next_offset == head.segment_base) return true;
   EVLOG_ASSIGN_OR_RETURN(bool rolled, fs_->Exists(Path(SegmentFileName(head.next_offset))));
   return !rolled;
+}
+
+Result<std::optional<HeadRecord>> Log::Impl::PublishedHead() {
+  std::lock_guard<std::mutex> guard(head_mu_);
+  return ReadCurrentHead();
 }
 
 Result<HeadRecord> Log::Impl::CommittedHead() {

@@ -21,6 +21,7 @@
 #include <lmdb.h>
 
 #include "coding.h"
+#include "group_store_files.h"
 
 namespace eventlog {
 namespace {
@@ -34,6 +35,12 @@ constexpr int kAttempts = 8;
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::string ParentDirectory(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 MDB_val Val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}; }
@@ -60,15 +67,22 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
   static std::mutex registry_mu;
   static std::map<std::string, std::weak_ptr<Environment>> registry;
   std::lock_guard<std::mutex> lock(registry_mu);
-  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+  const bool new_dir = mkdir(path.c_str(), 0755) == 0;
+  if (!new_dir && errno != EEXIST) {
     return Status::IOError(fmt::format("create directory {}: {}", path, std::strerror(errno)));
   }
+  // A new directory entry is durable only once its parent is synced: without this, a power
+  // loss could take groups/ and the first acknowledged positions with it.
+  if (new_dir) EVLOG_RETURN_IF_ERROR(SyncDirectory(ParentDirectory(path)));
   // Keyed by the canonical path: "log/groups" and "./log/groups" are one environment.
   char* canonical = realpath(path.c_str(), nullptr);
   const std::string registry_key = canonical != nullptr ? canonical : path;
   std::free(canonical);
   if (auto existing = registry[registry_key].lock()) return existing;
 
+  EVLOG_RETURN_IF_ERROR(CheckLmdbDataFile(path + "/data.mdb"));  // before LMDB maps it
+  struct stat data_stat;
+  const bool new_files = stat((path + "/data.mdb").c_str(), &data_stat) != 0;
   auto e = std::make_shared<Environment>();
   e->path = path;
   int rc = mdb_env_create(&e->env);
@@ -107,6 +121,9 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
     mdb_txn_abort(txn);
   }
   if (rc != 0) return LmdbError(path, "initialise", rc);
+  // LMDB syncs data.mdb on commit, but not the directory that holds the new data.mdb and
+  // lock.mdb entries.
+  if (new_files) EVLOG_RETURN_IF_ERROR(SyncDirectory(path));
   registry[registry_key] = e;
   return e;
 }

@@ -67,6 +67,20 @@ struct EventRecord {
   std::string_view payload;
 };
 
+// An event's timestamp: first_timestamp + timestamp_delta (format-spec §5.5). Computed in
+// unsigned arithmetic, because a frame may legally span INT64_MIN..INT64_MAX, whose delta
+// does not fit an int64_t; in a valid frame the result lies in [first, last].
+inline int64_t EventTimestamp(int64_t first_timestamp, uint64_t timestamp_delta) {
+  return static_cast<int64_t>(static_cast<uint64_t>(first_timestamp) + timestamp_delta);
+}
+
+// now_ns - age_ns, saturating at INT64_MIN: the cut-off time of an age limit, where the age
+// comes from the command line and may be as large as an int64_t allows.
+inline int64_t TimeBefore(int64_t now_ns, int64_t age_ns) {
+  int64_t out;
+  return __builtin_sub_overflow(now_ns, age_ns, &out) ? (age_ns > 0 ? INT64_MIN : INT64_MAX) : out;
+}
+
 // Decodes the record at *p (advancing *p past it); headers go to *headers (cleared first).
 bool DecodeEventRecord(const char** p, const char* end, EventRecord* record,
                        std::vector<HeaderView>* headers);

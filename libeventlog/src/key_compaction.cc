@@ -36,6 +36,7 @@
 #include "reader_impl.h"
 #include "segment.h"
 #include "segment_index.h"
+#include "segment_scan.h"
 
 namespace eventlog {
 namespace {
@@ -93,7 +94,7 @@ Status PlanFrame(const FrameHeader& h, std::string_view body, const NewestByKey&
       return CorruptSegment(base, pos, "event record does not decode");
     }
     const uint64_t offset = h.base_offset + r.offset_delta;
-    const int64_t timestamp = h.first_timestamp + static_cast<int64_t>(r.timestamp_delta);
+    const int64_t timestamp = EventTimestamp(h.first_timestamp, r.timestamp_delta);
     bool keep = true;
     if (r.key) {
       auto it = newest.find(std::string(*r.key));
@@ -123,11 +124,15 @@ Result<SegmentPlan> PlanSegment(Log::Impl& log, uint64_t base, const NewestByKey
   EVLOG_ASSIGN_OR_RETURN(plan.stats.bytes_before, file->Size());
   EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(plan.stats.bytes_before));
   std::string_view data = map->bytes();
+  // The checks every reader makes (format-spec §5.6): a rewrite re-chains and re-batches the
+  // survivors, so a sequence error it let through would be laundered into a valid segment.
+  ScanPosition seq{format::segment::kHeaderSize, base, kNoTimestamp, 0, false, /*segment_start=*/true};
   for (uint64_t pos = format::segment::kHeaderSize; pos < data.size();) {
     FrameHeader h;
     std::string why;
     FrameParse parse = ParseFrame(data, pos, /*check_body=*/true, &h, &why);
     if (parse != FrameParse::kOk) return CorruptSegment(base, pos, why.empty() ? "no valid frame" : why);
+    if (!AdvanceInSequence(h, &seq, &why)) return CorruptSegment(base, pos, why);
     if (!plan.has_frames) plan.first_prev_checksum = h.prev_checksum;
     plan.has_frames = true;
     plan.last_checksum = h.checksum;
@@ -138,6 +143,7 @@ Result<SegmentPlan> PlanSegment(Log::Impl& log, uint64_t base, const NewestByKey
     }
     pos += h.aligned_length();
   }
+  if (seq.inside_batch()) return CorruptSegment(base, data.size(), "incomplete batch: the segment ends inside a batch");
   return plan;
 }
 
@@ -195,7 +201,7 @@ Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, 
   KeyCompactionReport report;
   EVLOG_ASSIGN_OR_RETURN(NewestByKey newest, ReadNewestOffsets(log));
   report.keys = newest.size();
-  const TombstonePolicy tombstones{now_ns - options.tombstone_retention_ns,
+  const TombstonePolicy tombstones{TimeBefore(now_ns, options.tombstone_retention_ns),
                                    slowest ? slowest->position : UINT64_MAX};
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
   bool oldest = true;  // every segment before this one was deleted (or there is none)

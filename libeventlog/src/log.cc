@@ -12,6 +12,7 @@
 #include "log_writer.h"
 #include "reader_impl.h"
 #include "segment.h"
+#include "segment_scan.h"
 
 namespace eventlog {
 
@@ -128,12 +129,51 @@ Result<LogMeta> ReadMeta(FileSystem* fs, const std::string& dir) {
   return meta;
 }
 
+// A directory with segment files or HEAD but no META is a log whose META was lost
+// (format-spec §10.2: a missing META is corruption), not a directory to create a log in:
+// a new log would start a new segment 0 over the old one.
+Status CheckNoLogWithoutMeta(FileSystem* fs, const std::string& dir) {
+  EVLOG_ASSIGN_OR_RETURN(bool dir_exists, fs->Exists(dir));
+  if (!dir_exists) return Status::Ok();
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(fs, dir));
+  EVLOG_ASSIGN_OR_RETURN(bool head, fs->Exists(dir + "/" + std::string(format::kHeadFileName)));
+  if (segments.empty() && !head) return Status::Ok();
+  return Status::Corruption(fmt::format(
+      "{}: META is missing, but the directory holds {}: the log's identity and limits are lost. Nothing was "
+      "changed; restore META from a backup of this log", dir, segments.empty() ? std::string("HEAD") : SegmentFileName(segments.front())));
+}
+
+// Compaction leaves gaps in the offsets (format-spec §4.3, §13), so the events stored are
+// counted from the frame headers, up to the committed end.
+Result<uint64_t> CountStoredEvents(Log::Impl& log) {
+  EVLOG_ASSIGN_OR_RETURN(HeadRecord head, log.CommittedHead());
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
+  uint64_t events = 0;
+  for (uint64_t base : segments) {
+    if (base > head.segment_base) break;  // a roll not yet published
+    auto file = OpenListedSegment(log.fs(), log.dir(), base, log.meta().log_id);
+    if (!file && file.error().code() == StatusCode::kNotFound) continue;  // removed by compaction meanwhile
+    if (!file) return file.error();
+    EVLOG_ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
+    const uint64_t limit = base == head.segment_base ? std::min(size, head.committed_end) : size;
+    EVLOG_ASSIGN_OR_RETURN(auto map, (*file)->Map(limit));
+    std::optional<uint64_t> n = CountEventsInFrames(map->bytes(), limit);
+    if (!n) {
+      return Status::Corruption(fmt::format("segment {}: frames do not tile the segment; run `evlog verify`",
+                                            SegmentFileName(base)));
+    }
+    events += *n;
+  }
+  return events;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions& options) {
   FileSystem* fs = options.fs ? options.fs : PosixFileSystem();
   EVLOG_ASSIGN_OR_RETURN(bool exists, fs->Exists(dir + "/" + std::string(format::kMetaFileName)));
   if (!exists) {
+    EVLOG_RETURN_IF_ERROR(CheckNoLogWithoutMeta(fs, dir));
     if (!options.create_if_missing) {
       EVLOG_ASSIGN_OR_RETURN(bool dir_exists, fs->Exists(dir));
       return Status::NotFound(dir_exists ? fmt::format("{}: not an evlog log (no META file)", dir)
@@ -186,7 +226,7 @@ Result<LogInfo> Log::Info() const {
 Result<LogStats> Log::Stats() const {
   LogStats stats;
   EVLOG_ASSIGN_OR_RETURN(stats.info, Info());
-  stats.event_count = stats.info.next_offset - stats.info.first_offset;
+  EVLOG_ASSIGN_OR_RETURN(stats.event_count, CountStoredEvents(*impl_));
   EVLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, impl_->fs()->ListDir(impl_->dir()));
   for (const std::string& name : names) {
     auto file = impl_->fs()->Open(impl_->Path(name), OpenMode::kReadOnly);
@@ -198,7 +238,10 @@ Result<LogStats> Log::Stats() const {
     EVLOG_ASSIGN_OR_RETURN(auto reader, NewReader());
     Event first;
     EVLOG_ASSIGN_OR_RETURN(bool any, reader->Next(&first));
-    if (any) stats.first_timestamp_ns = first.timestamp_ns;
+    if (any) {  // compaction may have removed the events at the oldest segment's base
+      stats.first_timestamp_ns = first.timestamp_ns;
+      stats.info.first_offset = first.offset;
+    }
   }
   return stats;
 }

@@ -35,6 +35,9 @@ class Log::Impl {
   // works on a log its user can only read. kBusy if HEAD stays invalid while a writer holds
   // the lock. Thread-safe.
   Result<HeadRecord> CommittedHead();
+  // HEAD as the file says, nullopt if it is missing or not valid (format-spec §6.1); for
+  // reports that compare it with CommittedHead().
+  Result<std::optional<HeadRecord>> PublishedHead();
 
   // Takes the append lock and runs recovery now (format-spec §8).
   Status Recover();

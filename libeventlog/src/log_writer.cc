@@ -276,8 +276,9 @@ Status LogWriter::OpenActive(uint64_t base) {
 }
 
 Status LogWriter::Publish() {
-  HeadRecord head{head_sequence_ + 1, segment_base_, tail_.position, tail_.next_offset, tail_.last_timestamp,
-                  tail_.last_checksum};
+  // A log without frames publishes last_timestamp 0 (format-spec §6.1), not kNoTimestamp.
+  HeadRecord head{head_sequence_ + 1, segment_base_, tail_.position, tail_.next_offset,
+                  tail_.last_checksum == 0 ? 0 : tail_.last_timestamp, tail_.last_checksum};
   EVLOG_RETURN_IF_ERROR(WriteHead(*head_file_, head));
   head_sequence_ = head.sequence;
   published_ = tail_;

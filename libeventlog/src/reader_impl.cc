@@ -12,6 +12,7 @@
 #include "log_impl.h"
 #include "segment.h"
 #include "segment_index.h"
+#include "segment_scan.h"
 
 namespace eventlog {
 namespace {
@@ -35,7 +36,9 @@ class ReaderImpl final : public Reader {
   Status OpenSegmentForTime(int64_t timestamp_ns);
   Status RefreshLimit();
   Result<bool> NextFrame();
+  Result<bool> LoadUnit();
   Result<bool> AdvanceSegment();
+  void StartSequence();
   Status SettleOnTimeFloor();
   uint64_t IndexedPosition(uint64_t offset, int64_t timestamp) const;
   Status CorruptFrame(uint64_t position, const std::string& why) const;
@@ -51,18 +54,16 @@ class ReaderImpl final : public Reader {
   uint64_t next_offset_ = 0; // next offset to return
   int64_t time_floor_ = INT64_MIN;  // SeekToTime: skip events older than this
   bool positioned_ = false;
-  // The prev_checksum chain (format-spec §5): verified while frames are read in sequence,
-  // across segment boundaries; unknown right after a seek.
-  uint64_t chain_checksum_ = 0;
-  uint64_t chain_next_offset_ = 0;
-  int64_t chain_timestamp_ = 0;
-  bool chain_known_ = false;
-  // The first data frame of a segment entered in sequence may start above the segment's base
-  // offset (key compaction, format-spec §5.6 check 13); later frames follow contiguously.
-  bool segment_start_ = false;
+  // What the frames read so far imply for the next one (format-spec §5.6 checks 11-14): the
+  // same state and checks verify and recovery use. Partly unknown right after a seek.
+  ScanPosition seq_;
   uint64_t chain_out_ = 0;  // the current segment's header field (format-spec §4.1)
+  // The frames of the unit being returned, all checked, and the next one to return.
+  std::vector<std::pair<FrameHeader, uint64_t>> unit_;
+  size_t unit_next_ = 0;
 
   FrameHeader frame_;
+  uint64_t frame_at_ = 0;  // frame_'s position in the segment
   const char* cursor_ = nullptr;  // next event record in the current frame
   const char* frame_end_ = nullptr;
   std::vector<HeaderView> headers_;
@@ -80,8 +81,7 @@ Status ReaderImpl::OpenSegmentAt(uint64_t base) {
   map_.reset();
   cursor_ = frame_end_ = nullptr;
   SegmentHeader header;
-  EVLOG_ASSIGN_OR_RETURN(segment_, OpenSegment(log_->fs(), log_->dir(), base, log_->meta().log_id,
-                                               OpenMode::kReadOnly, &header));
+  EVLOG_ASSIGN_OR_RETURN(segment_, OpenListedSegment(log_->fs(), log_->dir(), base, log_->meta().log_id, &header));
   segment_base_ = base;
   chain_out_ = header.chain_out;
   position_ = format::segment::kHeaderSize;
@@ -157,7 +157,8 @@ Status ReaderImpl::SeekToOffset(uint64_t offset) {
       segment_base_ = kNoSegment;
       next_offset_ = offset;
       positioned_ = true;
-      chain_known_ = false;
+      unit_.clear();
+      unit_next_ = 0;
       return Status::Ok();
     }
     offset = std::max(offset, segments.front());
@@ -169,8 +170,22 @@ Status ReaderImpl::SeekToOffset(uint64_t offset) {
   next_offset_ = offset;
   time_floor_ = INT64_MIN;
   positioned_ = true;
-  chain_known_ = false;
+  StartSequence();
   return Status::Ok();
+}
+
+// The sequence state after a seek to position_. At a segment's start the rules for a first
+// frame apply (format-spec §5.6): not MIDDLE or LAST, check 13 against the base offset, and
+// in 00000000000000000000.seg a prev_checksum of 0. Elsewhere (an index entry) the frames
+// before are unread: the first frame is taken without a predecessor.
+void ReaderImpl::StartSequence() {
+  unit_.clear();
+  unit_next_ = 0;
+  if (position_ == format::segment::kHeaderSize) {
+    seq_ = ScanPosition{position_, segment_base_, kNoTimestamp, 0, segment_base_ == 0, closed_};
+  } else {
+    seq_ = ScanPosition{position_, 0, kNoTimestamp, 0, false, /*segment_start=*/true, BatchState::kUnknown};
+  }
 }
 
 // Timestamps never decrease, so the answer lies in the newest segment whose first frame is
@@ -205,7 +220,7 @@ Status ReaderImpl::SeekToTime(int64_t timestamp_ns) {
   next_offset_ = segment_base_;
   time_floor_ = timestamp_ns;
   positioned_ = true;
-  chain_known_ = false;
+  StartSequence();
   return SettleOnTimeFloor();
 }
 
@@ -226,9 +241,9 @@ Status ReaderImpl::SettleOnTimeFloor() {
     const char* record = cursor_;
     EventRecord r;
     if (!DecodeEventRecord(&cursor_, frame_end_, &r, &headers_)) {
-      return CorruptFrame(position_ - frame_.aligned_length(), "event record does not decode");
+      return CorruptFrame(frame_at_, "event record does not decode");
     }
-    if (frame_.first_timestamp + static_cast<int64_t>(r.timestamp_delta) >= time_floor_) {
+    if (EventTimestamp(frame_.first_timestamp, r.timestamp_delta) >= time_floor_) {
       cursor_ = record;  // Next() returns this event
       next_offset_ = frame_.base_offset + r.offset_delta;
       time_floor_ = INT64_MIN;
@@ -257,17 +272,23 @@ Result<bool> ReaderImpl::AdvanceSegment() {
     EVLOG_RETURN_IF_ERROR(opened);
     // A gap may be events removed by key compaction (the chain then still links, via
     // chain_out) or removed segments (it does not): without knowing which, the first frame
-    // after a gap is read without a predecessor (format-spec §4.3, §5.6).
-    if (*it > next_offset_) chain_known_ = false;
-    if (chain_known_) chain_checksum_ = chain_out != 0 ? chain_out : chain_checksum_;
-    chain_next_offset_ = *it;
-    segment_start_ = true;
+    // after a gap is read without a predecessor (format-spec §4.3, §5.6); check 14 still holds.
+    if (*it > seq_.next_offset) {
+      seq_.chain_known = false;
+    } else if (chain_out != 0) {
+      seq_.last_checksum = chain_out;
+      seq_.chain_known = true;
+    }
+    seq_.position = position_;
+    seq_.next_offset = *it;
+    seq_.segment_start = closed_;  // only a closed segment may have been rewritten (check 13)
+    seq_.batch = BatchState::kOutside;
     next_offset_ = std::max(next_offset_, *it);
     return true;
   }
 }
 
-// Loads the next frame of the current segment into the cursor. False at the readable end.
+// Loads the next frame with events to return into the cursor. False at the readable end.
 Result<bool> ReaderImpl::NextFrame() {
   if (!segment_) {  // the log had no segment when it was positioned
     EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
@@ -275,51 +296,59 @@ Result<bool> ReaderImpl::NextFrame() {
     EVLOG_RETURN_IF_ERROR(SeekToOffset(next_offset_));
   }
   while (true) {
-    if (position_ >= limit_) {
-      EVLOG_RETURN_IF_ERROR(RefreshLimit());
-      if (position_ < limit_) continue;
-      if (!closed_) return false;
-      EVLOG_ASSIGN_OR_RETURN(bool advanced, AdvanceSegment());
-      if (!advanced) return false;
-      continue;
+    if (unit_next_ == unit_.size()) {
+      EVLOG_ASSIGN_OR_RETURN(bool more, LoadUnit());
+      if (!more) return false;
     }
-    if (position_ >= dropped_before_ + kDropEveryBytes) {  // bound resident memory of long reads
-      map_->DropBefore(position_);
-      dropped_before_ = position_;
-    }
-    std::string why;
-    // The whole frame is validated (§5.6 steps 1-10) before any of its events is returned:
-    // a checksum only proves the bytes were written, not that the writer wrote them right.
-    FrameParse parse = ParseFrame(map_->bytes().substr(0, limit_), position_, true, &frame_, &why);
-    if (parse != FrameParse::kOk) {
-      if (parse == FrameParse::kNoFrame) why = "zero bytes where a frame should start";
-      if (parse == FrameParse::kTruncated) why = "frame cut short below the committed end";
-      return CorruptFrame(position_, why);
-    }
-    // Sequence checks against the previous frame (format-spec §5.6 steps 12-14).
-    if (chain_known_ && frame_.prev_checksum != chain_checksum_) {
-      return CorruptFrame(position_, "frame does not chain to the previous frame (prev_checksum mismatch)");
-    }
-    const bool offset_ok = segment_start_ ? frame_.base_offset >= chain_next_offset_
-                                          : frame_.base_offset == chain_next_offset_;
-    if (chain_known_ && frame_.has_events() && (!offset_ok || frame_.first_timestamp < chain_timestamp_)) {
-      return CorruptFrame(position_, fmt::format("frame starts at offset {}, expected {}", frame_.base_offset,
-                                                 chain_next_offset_));
-    }
-    if (frame_.has_events()) {
-      chain_next_offset_ = frame_.next_offset();
-      chain_timestamp_ = frame_.last_timestamp;
-      segment_start_ = false;
-    }
-    chain_checksum_ = frame_.checksum;
-    chain_known_ = true;
-    const char* start = map_->bytes().data() + position_;
-    position_ += frame_.aligned_length();
-    if (!frame_.has_events() || frame_.next_offset() <= next_offset_ || frame_.last_timestamp < time_floor_) continue;
-    cursor_ = start + format::frame::kHeaderSize;
-    frame_end_ = start + frame_.length;
+    const auto& [h, at] = unit_[unit_next_++];
+    if (!h.has_events() || h.next_offset() <= next_offset_ || h.last_timestamp < time_floor_) continue;
+    frame_ = h;
+    frame_at_ = at;
+    cursor_ = map_->bytes().data() + at + format::frame::kHeaderSize;
+    frame_end_ = map_->bytes().data() + at + h.length;
     return true;
   }
+}
+
+// Reads the next unit of trust (format-spec §5.4): a FULL frame, a skippable record, or a
+// whole FIRST..LAST batch, each frame validated (§5.6 steps 1-14) before any event of the
+// unit is returned. So a batch left open at the committed end, or at the end of a closed
+// segment, is reported as corruption and never half returned. False at the readable end.
+Result<bool> ReaderImpl::LoadUnit() {
+  unit_.clear();
+  unit_next_ = 0;
+  while (position_ >= limit_) {
+    EVLOG_RETURN_IF_ERROR(RefreshLimit());
+    if (position_ < limit_) break;
+    if (!closed_) return false;
+    EVLOG_ASSIGN_OR_RETURN(bool advanced, AdvanceSegment());
+    if (!advanced) return false;
+  }
+  if (position_ >= dropped_before_ + kDropEveryBytes) {  // bound resident memory of long reads
+    map_->DropBefore(position_);
+    dropped_before_ = position_;
+  }
+  ScanPosition cur = seq_;
+  cur.position = position_;
+  do {
+    if (cur.position >= limit_) EVLOG_RETURN_IF_ERROR(RefreshLimit());  // a closed segment reads to its end
+    if (cur.position >= limit_) {
+      return CorruptFrame(cur.position, closed_ ? "incomplete batch: the segment ends inside a batch"
+                                                : "incomplete batch: HEAD's committed end lies inside a batch");
+    }
+    FrameHeader h;
+    std::string why;
+    const uint64_t at = cur.position;
+    // A checksum only proves the bytes were written, not that the writer wrote them right.
+    FrameParse parse = ParseFrame(map_->bytes().substr(0, limit_), at, true, &h, &why);
+    if (parse == FrameParse::kNoFrame) why = "zero bytes where a frame should start";
+    if (parse == FrameParse::kTruncated) why = "frame cut short below the committed end";
+    if (parse != FrameParse::kOk || !AdvanceInSequence(h, &cur, &why)) return CorruptFrame(at, why);
+    unit_.emplace_back(h, at);
+  } while (cur.inside_batch());
+  seq_ = cur;
+  position_ = cur.position;
+  return true;
 }
 
 Result<bool> ReaderImpl::Next(Event* event) {
@@ -332,10 +361,10 @@ Result<bool> ReaderImpl::Next(Event* event) {
     }
     EventRecord r;
     if (!DecodeEventRecord(&cursor_, frame_end_, &r, &headers_)) {
-      return CorruptFrame(position_ - frame_.aligned_length(), "event record does not decode");
+      return CorruptFrame(frame_at_, "event record does not decode");
     }
     const uint64_t offset = frame_.base_offset + r.offset_delta;
-    const int64_t timestamp = frame_.first_timestamp + static_cast<int64_t>(r.timestamp_delta);
+    const int64_t timestamp = EventTimestamp(frame_.first_timestamp, r.timestamp_delta);
     if (offset < next_offset_ || timestamp < time_floor_) continue;
     time_floor_ = INT64_MIN;
     next_offset_ = offset + 1;

@@ -64,7 +64,7 @@ Result<SegmentFacts> ReadClosedSegment(Log::Impl& log, uint64_t base) {
 bool BelowRetentionPoint(const SegmentFacts& s, uint64_t bytes_after, const CompactionOptions& o, int64_t now_ns) {
   if (o.retain_bytes && bytes_after >= *o.retain_bytes) return true;
   // An empty segment holds no event that is not older than the age.
-  if (o.retain_age_ns && (s.events == 0 || s.last_timestamp < now_ns - *o.retain_age_ns)) return true;
+  if (o.retain_age_ns && (s.events == 0 || s.last_timestamp < TimeBefore(now_ns, *o.retain_age_ns))) return true;
   return o.before_offset && s.end_offset <= *o.before_offset;
 }
 

@@ -76,4 +76,15 @@ Result<std::unique_ptr<File>> OpenSegment(FileSystem* fs, const std::string& dir
   return file;
 }
 
+Result<std::unique_ptr<File>> OpenListedSegment(FileSystem* fs, const std::string& dir, uint64_t base_offset,
+                                                const LogId& log_id, SegmentHeader* header) {
+  auto file = OpenSegment(fs, dir, base_offset, log_id, OpenMode::kReadOnly, header);
+  if (file || file.error().code() != StatusCode::kNotFound) return file;
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> listed, ListSegments(fs, dir));
+  if (!std::binary_search(listed.begin(), listed.end(), base_offset)) return file;  // really removed
+  return Status::Corruption(fmt::format(
+      "segment {}: listed in {} but cannot be opened ({}); a segment of the log is missing or is a dangling "
+      "symlink. Run `evlog verify`", SegmentFileName(base_offset), dir, file.error().message()));
+}
+
 }  // namespace eventlog

@@ -29,4 +29,10 @@ Status CreateFileDurably(FileSystem* fs, const std::string& dir, const std::stri
 Result<std::unique_ptr<File>> OpenSegment(FileSystem* fs, const std::string& dir, uint64_t base_offset,
                                           const LogId& log_id, OpenMode mode, SegmentHeader* header = nullptr);
 
+// OpenSegment for a segment found in a listing. Compaction may remove it in between: then
+// kNotFound, and the caller lists again. A name that stays listed yet cannot be opened (a
+// dangling symlink, say) is kCorruption naming the file: retrying would loop forever.
+Result<std::unique_ptr<File>> OpenListedSegment(FileSystem* fs, const std::string& dir, uint64_t base_offset,
+                                                const LogId& log_id, SegmentHeader* header = nullptr);
+
 }  // namespace eventlog

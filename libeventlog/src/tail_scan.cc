@@ -32,7 +32,7 @@ Status FindChainStart(FileSystem* fs, const std::string& dir, const LogMeta& met
   EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(size));
   // A closed segment may have been rewritten by key compaction: its first frame may start
   // above its base offset (format-spec §5.6 check 13).
-  ScanPosition from{format::segment::kHeaderSize, previous, 0, 0, false, /*segment_start=*/true};
+  ScanPosition from{format::segment::kHeaderSize, previous, kNoTimestamp, 0, false, /*segment_start=*/true};
   ScanOutcome scan = ScanBatches(map->bytes(), from);
   if (!scan.reached_end) {
     return Status::Corruption(fmt::format("segment {}: {} at byte {} (offset {} onwards) in a closed segment",
@@ -118,25 +118,27 @@ Result<TailScan> ScanTail(FileSystem* fs, const std::string& dir, const LogMeta&
     if (options.verify_committed) {
       // The first frame's predecessor is not read (that would cost a second segment per
       // writer start): the chain is checked from the first frame on.
-      ScanPosition from_start{format::segment::kHeaderSize, t.active_base, INT64_MIN, 0, t.active_base == 0};
+      ScanPosition from_start{format::segment::kHeaderSize, t.active_base, kNoTimestamp, 0, t.active_base == 0};
       EVLOG_RETURN_IF_ERROR(VerifyCommitted(bytes, name, *head, from_start));
     }
-    t.start = ScanPosition{head->committed_end, head->next_offset, head->last_timestamp, head->last_checksum, true};
+    t.start = ScanPosition{head->committed_end, head->next_offset, HeadTimestampFloor(*head), head->last_checksum, true};
   } else {
     // Without a HEAD naming it, the newest segment is scanned from its start, continuing the
     // chain from the previous segment's last frame (format-spec §8.2). A stale HEAD's last
     // timestamp is still a lower bound.
-    t.start = ScanPosition{format::segment::kHeaderSize, t.active_base, head ? head->last_timestamp : INT64_MIN, 0,
-                           false};
+    t.start = ScanPosition{format::segment::kHeaderSize, t.active_base, head ? HeadTimestampFloor(*head) : kNoTimestamp,
+                           0, false};
     EVLOG_RETURN_IF_ERROR(FindChainStart(fs, dir, meta, t.segments, &t.start));
   }
-  t.scan = ScanBatches(bytes, t.start);
-  if (!t.scan.reached_end && t.scan.stop_parse == FrameParse::kUnsupported) {
+  // Classified as `verify` classifies it, so that verify predicts what recovery does.
+  TailClassification tail = ClassifyTail(bytes, t.start);
+  t.scan = tail.scan;
+  if (tail.refuse && t.scan.stop_parse == FrameParse::kUnsupported) {
     return Status::Corruption(fmt::format(
         "segment {}: {} at byte {}: this evlog cannot repair a log written by a newer version; nothing was changed",
         name, t.scan.problem, t.scan.bad_position));
   }
-  if (!t.scan.reached_end && ValidFrameAfter(bytes, t.scan.bad_position)) {
+  if (tail.refuse) {
     return Status::Corruption(fmt::format(
         "segment {}: {} at byte {} (offset {} onwards), and checksum-valid frames lie at or after it: committed "
         "data is damaged, not torn by a crash; nothing was changed. Run `evlog verify` to see the extent",

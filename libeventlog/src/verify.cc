@@ -51,6 +51,74 @@ void VerifyIndex(Log::Impl& log, uint64_t base, const std::vector<IndexEntry>& e
   }
 }
 
+// The offsets a stop at `scan.bad_position` affects, as format-spec §10.3 names them: from
+// the expected offset up to the one before the next checksum-valid data frame, or
+// open-ended ("9..") when no such frame follows in the segment.
+std::string AffectedOffsets(std::string_view data, const ScanOutcome& scan) {
+  FrameHeader h;
+  bool gave_up = false;
+  for (uint64_t from = scan.bad_position + format::frame::kAlignment; !gave_up;) {
+    std::optional<uint64_t> at = FindChecksumValidFrame(data, from, &h, &gave_up);
+    if (!at) break;
+    if (h.has_events() && h.base_offset > scan.problem_offset) {
+      return fmt::format("{}..{}", scan.problem_offset, h.base_offset - 1);
+    }
+    from = *at + format::frame::kAlignment;
+  }
+  return fmt::format("{}..", scan.problem_offset);
+}
+
+// Reports what recovery (`verify --repair`, or the next append) will do with the bytes of the
+// active segment beyond the committed end: the same classification (format-spec §8.3), so
+// that verify and repair never disagree. Damage followed by a checksum-valid frame is not a
+// torn tail: those frames may hold acknowledged events whose HEAD update was lost.
+void VerifyBeyondCommittedEnd(const std::string& name, std::string_view data, const ScanPosition& committed,
+                              VerifyReport* report) {
+  const TailClassification tail = ClassifyTail(data, committed);
+  const ScanOutcome& scan = tail.scan;
+  if (scan.end.position > committed.position) {
+    report->problems.push_back({Kind::kTornTail, name, committed.position,
+                                fmt::format("complete batches beyond the committed end (offsets {}..{}), written by an "
+                                            "append that died before publishing HEAD; recovery keeps them",
+                                            committed.next_offset, scan.end.next_offset - 1)});
+  }
+  if (scan.reached_end) return;
+  if (tail.refuse) {
+    report->problems.push_back({Kind::kCorruption, name, scan.bad_position,
+                                fmt::format("{} beyond the committed end, followed by checksum-valid data that may "
+                                            "hold acknowledged events (offsets {}); recovery refuses to cut it. "
+                                            "Copy the log aside before `verify --repair --force`",
+                                            scan.problem, AffectedOffsets(data, scan))});
+    return;
+  }
+  report->problems.push_back({Kind::kTornTail, name, scan.stop_position,
+                              fmt::format("{} bytes beyond the committed end, left by an interrupted append ({} at "
+                                          "byte {}); recovery (the next append, or `verify --repair`) cuts them",
+                                          data.size() - scan.stop_position, scan.problem, scan.bad_position)});
+}
+
+// Readers find the committed end from the frames when HEAD lags them (format-spec §6.7);
+// HEAD itself is left as it is until a writer runs. Worth saying, not damage.
+void ReportLaggingHead(const std::optional<HeadRecord>& published, const HeadRecord& committed,
+                       VerifyReport* report) {
+  const std::string head_file(format::kHeadFileName);
+  if (!published) {
+    report->problems.push_back({Kind::kTornTail, head_file, 0,
+                                fmt::format("HEAD is missing or not valid; the committed end was found from the frames "
+                                            "(offsets up to {}); recovery (the next append, or `verify --repair`) "
+                                            "rewrites it",
+                                            committed.next_offset)});
+  } else if (published->segment_base != committed.segment_base ||
+             published->committed_end != committed.committed_end) {
+    report->problems.push_back(
+        {Kind::kTornTail, SegmentFileName(committed.segment_base), published->committed_end,
+         fmt::format("complete batches beyond HEAD's committed end (offsets {}..{}): HEAD lags the durable frames (a "
+                     "rewrite lost in a power loss, or an append that died before publishing); readers show them, "
+                     "and recovery keeps them",
+                     published->next_offset, committed.next_offset - 1)});
+  }
+}
+
 // Scans one segment; returns the position to continue the chain from, or nullopt when the
 // segment is damaged and its true end is unknown (the next segment is then taken as is,
 // rather than reported as a second, spurious problem).
@@ -94,14 +162,9 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
   report->bytes += size;
   if (!scan.reached_end) {
     report->problems.push_back({Kind::kCorruption, name, scan.bad_position,
-                                fmt::format("{} (offsets {}..)", scan.problem, scan.problem_offset)});
+                                fmt::format("{} (offsets {})", scan.problem, AffectedOffsets(map->bytes().substr(0, limit), scan))});
   }
-  if (active && size > limit) {
-    report->problems.push_back({Kind::kTornTail, name, limit,
-                                fmt::format("{} bytes beyond the committed end, left by an interrupted append; "
-                                            "recovery (the next append, or `verify --repair`) cuts or keeps them",
-                                            size - limit)});
-  }
+  if (active && size > limit && scan.reached_end) VerifyBeyondCommittedEnd(name, map->bytes(), scan.end, report);
   VerifyIndex(log, base, expected, report);
   if (!scan.reached_end) return std::optional<ScanPosition>();
   ScanPosition end = scan.end;
@@ -143,8 +206,12 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
   Log::Impl& impl = *log.impl();
   VerifyReport report;
   EVLOG_ASSIGN_OR_RETURN(HeadRecord head, impl.CommittedHead());
+  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> published, impl.PublishedHead());
+  ReportLaggingHead(published, head, &report);
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(impl.fs(), impl.dir()));
-  ScanPosition at{format::segment::kHeaderSize, segments.empty() ? 0 : segments.front(), 0, 0,
+  // Only the first segment of a log that began at offset 0 has a known predecessor: none,
+  // so its first frame chains to 0 (format-spec §5.6).
+  ScanPosition at{format::segment::kHeaderSize, segments.empty() ? 0 : segments.front(), kNoTimestamp, 0,
                   !segments.empty() && segments.front() == 0};
   uint64_t total_bytes = 0;
   for (uint64_t base : segments) {
@@ -161,7 +228,7 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
       continue;
     }
     if (!end_known) {
-      at = ScanPosition{format::segment::kHeaderSize, base, 0, 0, false};
+      at = ScanPosition{format::segment::kHeaderSize, base, kNoTimestamp, 0, false};
     } else if (base < at.next_offset) {
       report.problems.push_back({Kind::kCorruption, SegmentFileName(base), 0,
                                  fmt::format("segment starts at offset {}, before the end of the previous one ({})",

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "eventlog/repair.h"
 #include "eventlog/verify.h"
 #include "format.h"
 #include "segment.h"
@@ -80,6 +81,41 @@ TEST_CASE("VerifyReportsATornTailWithoutCallingItCorruption") {
   VerifyReport r = Verify(t);
   REQUIRE(r.problems.size() == 1);
   CHECK(r.problems[0].kind == VerifyProblem::Kind::kTornTail);
+  CHECK_FALSE(r.corrupt());
+}
+
+// What verify reports beyond the committed end is what repair will do (format-spec §8.3):
+// damage followed by a checksum-valid frame is not a torn tail for either.
+TEST_CASE("VerifyAndRepairAgreeOnDamageBeforeAValidFrameBeyondTheCommittedEnd") {
+  TestLog t;
+  REQUIRE(t.Append({"a"}).has_value());
+  const std::string head = t.Contents(std::string(TestLog::kDir) + "/HEAD");
+  const uint64_t b_at = t.Contents(t.SegmentPath(0)).size();
+  REQUIRE(t.Append({"b"}).has_value());
+  REQUIRE(t.Append({"c"}).has_value());
+  t.SetContents(std::string(TestLog::kDir) + "/HEAD", head);  // HEAD's rewrites for b and c were lost
+  t.FlipBit(t.SegmentPath(0), (b_at + format::frame::kChecksumAt) * 8);
+  REQUIRE(t.Reopen().ok());
+  VerifyReport r = Verify(t);
+  REQUIRE(r.corrupt());
+  CHECK(r.problems.back().position == b_at);
+  CHECK(r.problems.back().message.find("recovery refuses to cut it") != std::string::npos);
+  auto repaired = RepairLog(t.log(), /*force=*/false);
+  REQUIRE_FALSE(repaired.has_value());
+  CHECK(repaired.status().code() == StatusCode::kCorruption);
+}
+
+TEST_CASE("VerifyReportsCompleteBatchesBeyondTheCommittedEndAsKept") {
+  TestLog t;
+  REQUIRE(t.Append({"a"}).has_value());
+  const std::string head = t.Contents(std::string(TestLog::kDir) + "/HEAD");
+  REQUIRE(t.Append({"b"}).has_value());
+  t.SetContents(std::string(TestLog::kDir) + "/HEAD", head);
+  REQUIRE(t.Reopen().ok());
+  VerifyReport r = Verify(t);
+  REQUIRE(r.problems.size() == 1);
+  CHECK(r.problems[0].kind == VerifyProblem::Kind::kTornTail);
+  CHECK(r.problems[0].message.find("recovery keeps them") != std::string::npos);
   CHECK_FALSE(r.corrupt());
 }
 

@@ -83,7 +83,7 @@ struct LogInfo {
 // Figures that cost a look at every file (Log::Stats); Info() stays cheap.
 struct LogStats {
   LogInfo info;
-  uint64_t event_count = 0;    // events stored (next_offset - first_offset until compaction)
+  uint64_t event_count = 0;    // events stored, counted in the frames (compaction leaves gaps)
   uint64_t bytes_on_disk = 0;  // segments, indexes, META and HEAD
   int64_t first_timestamp_ns = 0;  // of the oldest stored event (0 for an empty log)
 };

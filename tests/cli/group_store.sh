@@ -1,0 +1,33 @@
+# The consumer-group store (LOG/groups/, format-spec §11) as a file: creating it syncs the
+# directories that hold its new entries, and a truncated data.mdb is reported as corruption
+# (exit 4) instead of killing the reader with SIGBUS when LMDB maps it.
+source "$(dirname "$0")/lib.sh"
+
+LOG=$WORK/log
+seq 1 5 | evlog append "$LOG"
+
+# Directory syncs, seen through an LD_PRELOAD shim that records fsync(2) of directories.
+if [[ -n ${EVLOG_FSYNC_TRACE_SHIM:-} ]]; then
+  TRACE=$WORK/fsyncs
+  EVLOG_FSYNC_TRACE=$TRACE LD_PRELOAD=$EVLOG_FSYNC_TRACE_SHIM ASAN_OPTIONS=verify_asan_link_order=0 \
+    evlog ack "$LOG" -g billing 3
+  log_dir=$(realpath "$LOG")
+  grep -qx "fsync $log_dir" "$TRACE" || fail "creating groups/ did not sync $log_dir: $(cat "$TRACE" 2>/dev/null)"
+  grep -qx "fsync $log_dir/groups" "$TRACE" || fail "creating data.mdb did not sync groups/: $(cat "$TRACE")"
+else
+  echo "skipping the fsync trace (EVLOG_FSYNC_TRACE_SHIM not set)"
+  evlog ack "$LOG" -g billing 3
+fi
+evlog ack "$LOG" -g audit 4
+assert_contains "$(evlog stat "$LOG")" "group          billing  position 4" "positions readable"
+
+# A truncated store: every command that opens it says so, names the file, exits 4.
+size=$(stat -c %s "$LOG/groups/data.mdb")
+truncate -s $((size / 2)) "$LOG/groups/data.mdb"
+for cmd in "stat LOG" "verify LOG" "groups LOG" "ack LOG -g billing 4" "tail LOG -g billing"; do
+  args=(${cmd/LOG/$LOG})
+  expect_status 4 evlog "${args[@]}" >"$WORK/stdout"
+  assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" \
+    "$LOG/groups/data.mdb: the consumer-group store is damaged or truncated" "$cmd names the store"
+done
+echo "ok"
