@@ -44,7 +44,7 @@ Result<std::optional<HeadRecord>> Log::Impl::ReadCurrentHead() {
     }
     head_file_ = std::move(file).value();
   }
-  return ReadHead(*head_file_, meta_.segment_bytes);
+  return ReadHead(*head_file_, meta_);
 }
 
 // HEAD is exact when its segment is exactly committed_end long and no segment was created at

@@ -116,7 +116,7 @@ Result<CompactionReport> CompactLog(Log& log, const CompactionOptions& options) 
   EVLOG_RETURN_IF_ERROR(impl.RunLocked([&](const HeadRecord& head) -> Status {
     // Key compaction reads the log through a Reader, which would ask for recovery (and so for
     // the lock held here) if HEAD did not read back: refuse instead of waiting for ourselves.
-    EVLOG_RETURN_IF_ERROR(CheckHeadReadsBack(impl.fs(), impl.Path(format::kHeadFileName), impl.meta().segment_bytes, head));
+    EVLOG_RETURN_IF_ERROR(CheckHeadReadsBack(impl.fs(), impl.Path(format::kHeadFileName), impl.meta(), head));
     EVLOG_ASSIGN_OR_RETURN(report, Compact(impl, head, options, slowest, now_ns));
     return Status::Ok();
   }));

@@ -98,7 +98,13 @@ Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes, const std::str
   return header;
 }
 
-std::string EncodeHead(const HeadRecord& head) {
+// HEAD has no room for the log id, so its checksum carries it (format-spec §6.1): a HEAD
+// copied from another log fails the check as if it were damaged.
+uint64_t HeadChecksum(const char* block, const LogId& log_id) {
+  return BlockChecksum(block) ^ GetFixed64(log_id.data());
+}
+
+std::string EncodeHead(const HeadRecord& head, const LogId& log_id) {
   namespace h = format::head;
   std::string b = NewBlock(h::kMagic);
   PutFixed64(b.data() + h::kSequenceAt, head.sequence);
@@ -107,14 +113,14 @@ std::string EncodeHead(const HeadRecord& head) {
   PutFixed64(b.data() + h::kNextOffsetAt, head.next_offset);
   PutFixed64(b.data() + h::kLastTimeAt, static_cast<uint64_t>(head.last_timestamp));
   PutFixed64(b.data() + h::kLastChecksumAt, head.last_checksum);
-  Seal(&b);
+  PutFixed64(b.data() + kBlockChecksumAt, HeadChecksum(b.data(), log_id));
   return b;
 }
 
-bool DecodeHead(std::string_view bytes, HeadRecord* head) {
+bool DecodeHead(std::string_view bytes, const LogId& log_id, HeadRecord* head) {
   namespace h = format::head;
   if (bytes.size() < kBlockSize || bytes.substr(0, h::kMagic.size()) != h::kMagic) return false;
-  if (GetFixed64(bytes.data() + kBlockChecksumAt) != BlockChecksum(bytes.data())) return false;
+  if (GetFixed64(bytes.data() + kBlockChecksumAt) != HeadChecksum(bytes.data(), log_id)) return false;
   head->sequence = GetFixed64(bytes.data() + h::kSequenceAt);
   head->segment_base = GetFixed64(bytes.data() + h::kSegmentBaseAt);
   head->committed_end = GetFixed64(bytes.data() + h::kCommittedEndAt);

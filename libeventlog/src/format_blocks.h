@@ -57,9 +57,11 @@ Result<LogMeta> DecodeMeta(std::string_view bytes, const std::string& where);
 std::string EncodeSegmentHeader(const SegmentHeader& header);
 Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes, const std::string& where);
 
-std::string EncodeHead(const HeadRecord& head);
-// Returns false if the bytes are not a HEAD block with a valid checksum.
-bool DecodeHead(std::string_view bytes, HeadRecord* head);
+// HEAD's checksum is the block checksum XOR the first 8 bytes of the log id (format-spec
+// §6.1), so a HEAD belongs to one log.
+std::string EncodeHead(const HeadRecord& head, const LogId& log_id);
+// Returns false if the bytes are not a HEAD block of the log `log_id` with a valid checksum.
+bool DecodeHead(std::string_view bytes, const LogId& log_id, HeadRecord* head);
 
 std::string EncodeIndexHeader(const IndexHeader& header);
 Result<IndexHeader> DecodeIndexHeader(std::string_view bytes, const std::string& where);

@@ -15,15 +15,14 @@ namespace eventlog {
 // committed_end that is not a multiple of 8 in [64, segment_bytes], which no writer
 // publishes: trusting such a HEAD would cut a committed frame in two. Callers then find the
 // committed end from the frames (tail_scan.h).
-Result<std::optional<HeadRecord>> ReadHead(const File& head_file, uint64_t segment_bytes);
+Result<std::optional<HeadRecord>> ReadHead(const File& head_file, const LogMeta& meta);
 
-Status WriteHead(File& head_file, const HeadRecord& head);
+Status WriteHead(File& head_file, const HeadRecord& head, const LogMeta& meta);
 
 // Checks, holding the append lock, that HEAD at `path` reads back exactly `published` (what
 // this process's writer just adopted or recovered). Maintenance that rewrites the log under
 // the lock calls it first, so that it never works from a HEAD that readers cannot find.
 // kCorruption if HEAD does not verify (say, it is a link to /dev/null) or says something else.
-Status CheckHeadReadsBack(FileSystem* fs, const std::string& path, uint64_t segment_bytes,
-                          const HeadRecord& published);
+Status CheckHeadReadsBack(FileSystem* fs, const std::string& path, const LogMeta& meta, const HeadRecord& published);
 
 }  // namespace eventlog

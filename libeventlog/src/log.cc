@@ -107,7 +107,7 @@ Status CreateLog(FileSystem* fs, const std::string& dir, const LogLimits& limits
   EVLOG_RETURN_IF_ERROR(CreateFileDurably(fs, dir, SegmentFileName(first_offset),
                                           EncodeSegmentHeader({meta.log_id, first_offset, meta.created_ns})));
   HeadRecord head{0, first_offset, format::segment::kHeaderSize, first_offset, 0, 0};
-  return CreateFileDurably(fs, dir, std::string(format::kHeadFileName), EncodeHead(head));
+  return CreateFileDurably(fs, dir, std::string(format::kHeadFileName), EncodeHead(head, meta.log_id));
 }
 
 Result<LogMeta> ReadMeta(FileSystem* fs, const std::string& dir) {

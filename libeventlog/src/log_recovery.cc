@@ -30,7 +30,7 @@ Status RemoveLeftoverTempFiles(FileSystem* fs, const std::string& dir) {
 Status LogWriter::LockedRecover() {
   FileSystem* fs = log_->fs();
   EVLOG_RETURN_IF_ERROR(RemoveLeftoverTempFiles(fs, log_->dir()));
-  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(*head_file_, log_->meta().segment_bytes));
+  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(*head_file_, log_->meta()));
   EVLOG_ASSIGN_OR_RETURN(TailScan t, ScanTail(fs, log_->dir(), log_->meta(), head, {.verify_committed = true}));
   if (t.segments.empty()) {  // a crash during creation, before the first segment was renamed
     const SegmentHeader header{log_->meta().log_id, 0, 0};

@@ -279,7 +279,7 @@ Status LogWriter::Publish() {
   // A log without frames publishes last_timestamp 0 (format-spec §6.1), not kNoTimestamp.
   HeadRecord head{head_sequence_ + 1, segment_base_, tail_.position, tail_.next_offset,
                   tail_.last_checksum == 0 ? 0 : tail_.last_timestamp, tail_.last_checksum};
-  EVLOG_RETURN_IF_ERROR(WriteHead(*head_file_, head));
+  EVLOG_RETURN_IF_ERROR(WriteHead(*head_file_, head, log_->meta()));
   head_sequence_ = head.sequence;
   published_ = tail_;
   published_base_ = segment_base_;
@@ -303,7 +303,7 @@ Status LogWriter::OpenHeadFile() {
 
 // Adopts what other processes committed since this one last held the lock.
 Status LogWriter::LockedRefresh() {
-  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(*head_file_, log_->meta().segment_bytes));
+  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(*head_file_, log_->meta()));
   if (!head) return LockedRecover();
   if (head->sequence != head_sequence_ || head->segment_base != segment_base_) {
     if (head->segment_base != segment_base_ || !segment_) EVLOG_RETURN_IF_ERROR(OpenActive(head->segment_base));

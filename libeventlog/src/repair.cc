@@ -51,7 +51,7 @@ Status QuarantineDamaged(Log& log, std::vector<std::string>* actions) {
     // every offset a checksum-valid frame of the newest segment claims.
     auto head_file = impl.fs()->Open(impl.Path(format::kHeadFileName), OpenMode::kReadOnly);
     if (head_file) {
-      EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(**head_file, impl.meta().segment_bytes));
+      EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(**head_file, impl.meta()));
       if (head) next_offset = std::max(next_offset, head->next_offset);
     }
     EVLOG_ASSIGN_OR_RETURN(auto file, impl.fs()->Open(impl.Path(SegmentFileName(newest)), OpenMode::kReadOnly));
@@ -78,7 +78,7 @@ Status QuarantineDamaged(Log& log, std::vector<std::string>* actions) {
 }
 
 Status RebuildIndexesLocked(Log::Impl& log, const HeadRecord& head, std::vector<std::string>* actions) {
-  EVLOG_RETURN_IF_ERROR(CheckHeadReadsBack(log.fs(), log.Path(format::kHeadFileName), log.meta().segment_bytes, head));
+  EVLOG_RETURN_IF_ERROR(CheckHeadReadsBack(log.fs(), log.Path(format::kHeadFileName), log.meta(), head));
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
   for (uint64_t base : segments) {
     EVLOG_ASSIGN_OR_RETURN(auto file, OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly));

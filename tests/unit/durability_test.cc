@@ -200,9 +200,9 @@ TEST_CASE("HeadWithAMisalignedCommittedEndIsInvalidAndRecoveryKeepsEveryFrame") 
   REQUIRE(t.Append({"a"}).has_value());
   REQUIRE(t.Append({"b"}).has_value());
   HeadRecord head;
-  REQUIRE(DecodeHead(t.Contents(HeadPath()), &head));
+  REQUIRE(DecodeHead(t.Contents(HeadPath()), t.id(), &head));
   head.committed_end -= 7;
-  t.SetContents(HeadPath(), EncodeHead(head));
+  t.SetContents(HeadPath(), EncodeHead(head, t.id()));
   REQUIRE(t.Reopen().ok());
   CHECK(t.Payloads() == std::vector<std::string>{"a", "b"});  // a reader too
   REQUIRE(t.Append({"c"}).has_value());
@@ -273,7 +273,7 @@ TEST_CASE("AWriterRefusesALogWhoseCommittedDataIsMissingOrDamaged") {
     TestLog t({.segment_bytes = 4096});
     for (int i = 0; i < 20; ++i) REQUIRE(t.Append({std::string(300, 'z')}).has_value());
     HeadRecord head;
-    REQUIRE(DecodeHead(t.Contents(HeadPath()), &head));
+    REQUIRE(DecodeHead(t.Contents(HeadPath()), t.id(), &head));
     REQUIRE(head.segment_base > 0);
     REQUIRE(t.fs().Remove(t.SegmentPath(head.segment_base)).ok());
     REQUIRE(t.Reopen().ok());
@@ -369,6 +369,32 @@ TEST_CASE("RecoverIsRefusedInTheFailedState") {
   REQUIRE(t.Reopen().ok());
   CHECK(t.log().Recover().ok());
   CHECK(t.Payloads() == std::vector<std::string>{"a"});
+}
+
+}  // namespace eventlog::test
+
+namespace eventlog::test {
+
+TEST_CASE("AHeadCopiedFromAnotherLogIsInvalidHere") {
+  // Item 19: HEAD carried no log identity, so a HEAD copied from another log was trusted.
+  // Two logs with events of the same size: the other HEAD's committed end falls on a frame
+  // boundary here, and trusting it would hide the last events.
+  TestLog t;
+  for (const char* p : {"a1", "a2", "a3", "a4"}) REQUIRE(t.Append({p}).has_value());
+  auto other = Log::Open("/other", {.create_if_missing = true, .fs = &t.fs()});
+  REQUIRE(other.has_value());
+  for (const char* p : {"b1", "b2"}) {
+    Batch batch = (*other)->NewBatch();
+    REQUIRE(batch.Add({.payload = p}).ok());
+    REQUIRE((*other)->Append(batch).has_value());
+  }
+  HeadRecord foreign;
+  REQUIRE_FALSE(DecodeHead(t.Contents("/other/HEAD"), t.id(), &foreign));
+  t.SetContents(HeadPath(), t.Contents("/other/HEAD"));
+  REQUIRE(t.Reopen().ok());
+  CHECK(t.Payloads() == std::vector<std::string>{"a1", "a2", "a3", "a4"});
+  REQUIRE(t.Append({"a5"}).has_value());
+  CHECK(t.Payloads() == std::vector<std::string>{"a1", "a2", "a3", "a4", "a5"});
 }
 
 }  // namespace eventlog::test

@@ -122,9 +122,9 @@ TEST_CASE("FrameWithNonzeroReservedFieldIsReadable") {
   t.SetContents(t.SegmentPath(0), segment);
   // HEAD's last_checksum must follow the resealed frame.
   HeadRecord head;
-  REQUIRE(DecodeHead(t.Contents(HeadPath()), &head));
+  REQUIRE(DecodeHead(t.Contents(HeadPath()), t.id(), &head));
   head.last_checksum = GetFixed64(segment.data() + format::segment::kHeaderSize + format::frame::kChecksumAt);
-  t.SetContents(HeadPath(), EncodeHead(head));
+  t.SetContents(HeadPath(), EncodeHead(head, t.id()));
   REQUIRE(t.Reopen().ok());
   auto events = t.ReadAll();
   REQUIRE_MESSAGE(events.has_value(), events.status().message());
@@ -178,7 +178,7 @@ TEST_CASE("ReaderRejectsAChecksumValidFrameWhoseRecordsContradictItsHeader") {
   const std::string frame = MakeFrame(&h, body);
   t.SetContents(t.SegmentPath(0), seg_header + frame);
   const HeadRecord head{5, 0, format::segment::kHeaderSize + frame.size(), 1, h.last_timestamp, h.checksum};
-  t.SetContents(HeadPath(), EncodeHead(head));
+  t.SetContents(HeadPath(), EncodeHead(head, t.id()));
   REQUIRE(t.Reopen().ok());
   auto events = t.ReadAll();
   REQUIRE_FALSE(events.has_value());

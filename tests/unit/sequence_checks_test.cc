@@ -60,7 +60,7 @@ class CraftedLog {
     for (const auto& [base, bytes] : segments_) t_.SetContents(t_.SegmentPath(base), bytes);
     const auto& [newest, bytes] = *segments_.rbegin();
     HeadRecord head{7, newest, head_end.value_or(bytes.size()), next_offset_, last_timestamp_, last_checksum_};
-    t_.SetContents(std::string(TestLog::kDir) + "/HEAD", EncodeHead(head));
+    t_.SetContents(std::string(TestLog::kDir) + "/HEAD", EncodeHead(head, t_.id()));
     REQUIRE(t_.Reopen().ok());
   }
 
@@ -222,7 +222,7 @@ TEST_CASE("AFrameSpanningTheWholeTimestampRangeReadsBackExactly") {
   const std::string segment = t.Contents(t.SegmentPath(0)) + frame;
   t.SetContents(t.SegmentPath(0), segment);
   t.SetContents(std::string(TestLog::kDir) + "/HEAD",
-                EncodeHead({3, 0, segment.size(), 2, INT64_MAX, h.checksum}));
+                EncodeHead({3, 0, segment.size(), 2, INT64_MAX, h.checksum}, t.id()));
   REQUIRE(t.Reopen().ok());
   auto events = t.ReadAll();
   REQUIRE_MESSAGE(events.has_value(), events.status().message());

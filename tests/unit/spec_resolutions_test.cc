@@ -31,7 +31,7 @@ std::string OpenError(TestLog& t) {
 
 HeadRecord Head(TestLog& t) {
   HeadRecord head;
-  REQUIRE(DecodeHead(t.Contents(kHead), &head));
+  REQUIRE(DecodeHead(t.Contents(kHead), t.id(), &head));
   return head;
 }
 
@@ -107,7 +107,7 @@ TEST_CASE("AGapBeforeAFramelessActiveSegmentIsLinkedByHeadsLastChecksum") {
   head.sequence += 1;
   head.segment_base = 3;
   head.committed_end = format::segment::kHeaderSize;
-  t.SetContents(kHead, EncodeHead(head));
+  t.SetContents(kHead, EncodeHead(head, t.id()));
   REQUIRE(t.Reopen().ok());
   CompactionReport r = Compact(t, {.keep_latest_per_key = true, .tombstone_retention_ns = 0});
   REQUIRE(r.keys->tombstones_removed == 1);
@@ -116,7 +116,7 @@ TEST_CASE("AGapBeforeAFramelessActiveSegmentIsLinkedByHeadsLastChecksum") {
   CHECK(Problems(t).empty());
   SUBCASE("a HEAD naming another newest frame makes the gap a missing segment") {
     head.last_checksum ^= 1;
-    t.SetContents(kHead, EncodeHead(head));
+    t.SetContents(kHead, EncodeHead(head, t.id()));
     std::vector<std::string> problems = Problems(t);
     REQUIRE(problems.size() == 1);
     CHECK(problems[0].find("a segment is missing (offsets 2..2)") != std::string::npos);
@@ -155,7 +155,7 @@ TEST_CASE("ReadersDoNotCrossCheckHeadsOtherFieldsButVerifyReportsNextOffset") {
   head.next_offset += 5;
   head.last_timestamp -= 1000;
   head.last_checksum ^= 1;
-  t.SetContents(kHead, EncodeHead(head));
+  t.SetContents(kHead, EncodeHead(head, t.id()));
   REQUIRE(t.Reopen().ok());
   CHECK(t.Payloads() == std::vector<std::string>{"a", "b"});
   std::vector<std::string> problems = Problems(t);

@@ -56,6 +56,12 @@ std::vector<std::string> TestLog::Payloads() {
 
 std::string TestLog::SegmentPath(uint64_t base) const { return std::string(kDir) + "/" + SegmentFileName(base); }
 
+LogId TestLog::id() const {
+  auto meta = DecodeMeta(Contents(std::string(kDir) + "/META"), "META");
+  REQUIRE_MESSAGE(meta.has_value(), meta.status().message());
+  return meta->log_id;
+}
+
 std::string TestLog::Contents(const std::string& path) const {
   auto data = fs_.Contents(path);
   REQUIRE_MESSAGE(data.has_value(), path);

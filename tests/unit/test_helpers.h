@@ -9,6 +9,7 @@
 
 #include "eventlog/log.h"
 #include "fault_file_system.h"
+#include "format_blocks.h"
 
 namespace eventlog::test {
 
@@ -34,6 +35,7 @@ class TestLog {
   std::vector<std::string> Payloads();  // REQUIREs success
 
   std::string SegmentPath(uint64_t base) const;
+  LogId id() const;  // from META, for encoding HEAD (whose checksum carries it)
   std::string Contents(const std::string& path) const;
   void SetContents(const std::string& path, const std::string& data) { fs_.SetContents(path, data); }
   void FlipBit(const std::string& path, uint64_t bit);
