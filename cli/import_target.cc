@@ -59,6 +59,7 @@ class NewLogTarget final : public ImportTarget {
     EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
     commit_bytes_ = std::min<uint64_t>(kNewLogCommitBytes, info.segment_bytes / 4);
     batch_ = std::make_unique<eventlog::Batch>(log_->NewBatch());
+    batch_->AllowLeadingGap();  // this directory is ours alone until it is renamed
     preserve_ = preserve;
     return Status::Ok();
   }
@@ -67,12 +68,15 @@ class NewLogTarget final : public ImportTarget {
     // A preset batch must start at the log's next offset, so a batch may end only where
     // the next event's offset follows the last one's.
     const bool may_cut = !preserve_ || (batch_->event_count() > 0 && *e.offset == last_offset_ + 1);
-    if (batch_->encoded_bytes() >= commit_bytes_ && may_cut) {
-      EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = false, .expect_next = std::nullopt}).status());
-      batch_->Clear();
-    }
+    if (batch_->encoded_bytes() >= commit_bytes_ && may_cut) EVLOG_RETURN_IF_ERROR(Flush());
     if (preserve_) last_offset_ = *e.offset;
-    return preserve_ ? batch_->AddAt(e.event, *e.offset, e.timestamp_ns) : batch_->Add(e.event);
+    Status added = preserve_ ? batch_->AddAt(e.event, *e.offset, e.timestamp_ns) : batch_->Add(e.event);
+    if (added.ok() || !preserve_ || batch_->empty()) return added;
+    // A key-compacted source may have no contiguous offsets for a whole segment: then the
+    // batch is cut at a gap, and the next one starts a segment of its own (AllowLeadingGap).
+    // Any other refusal recurs below, on the event alone.
+    EVLOG_RETURN_IF_ERROR(Flush());
+    return batch_->AddAt(e.event, *e.offset, e.timestamp_ns);
   }
 
   // Everything in the directory is made durable before it gets its name: the last append
@@ -91,6 +95,12 @@ class NewLogTarget final : public ImportTarget {
   }
 
  private:
+  Status Flush() {
+    EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = false, .expect_next = std::nullopt}).status());
+    batch_->Clear();
+    return Status::Ok();
+  }
+
   // Never over a log someone created meanwhile: only over nothing, or an empty directory.
   Status Rename() {
     int rc = replaces_empty_dir_ ? rename(temp_.c_str(), dir_.c_str())
