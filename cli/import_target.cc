@@ -24,13 +24,19 @@ using eventlog::Status;
 constexpr char kCommand[] = "import";
 
 
-Status SetGroups(const eventlog::Log& log, const std::vector<eventlog::GroupInfo>& groups, uint64_t next_offset) {
-  if (groups.empty()) return Status::Ok();
-  EVLOG_ASSIGN_OR_RETURN(auto store, eventlog::ConsumerGroups::Open(log));
+// Sets every position in one transaction, each clamped to the log's next offset.
+Status SetGroups(eventlog::ConsumerGroups& store, std::vector<eventlog::GroupInfo> groups, uint64_t next_offset) {
+  for (eventlog::GroupInfo& g : groups) g.position = std::min(g.position, next_offset);
+  return store.ResetAll(groups);
+}
+
+// The commands that set the positions by hand, for when the events are in and they are not.
+std::string ResetCommands(const std::string& dir, const std::vector<eventlog::GroupInfo>& groups, uint64_t next_offset) {
+  std::string out;
   for (const eventlog::GroupInfo& g : groups) {
-    EVLOG_RETURN_IF_ERROR(store->Reset(g.name, std::min(g.position, next_offset)).status());
+    out += fmt::format("\n  evlog groups {} -g '{}' --reset-to {} --execute", dir, g.name, std::min(g.position, next_offset));
   }
-  return Status::Ok();
+  return out;
 }
 
 // Events are committed in batches of about this size while a new log is built: the
@@ -85,7 +91,10 @@ class NewLogTarget final : public ImportTarget {
   Result<eventlog::LogInfo> Commit(const std::vector<eventlog::GroupInfo>& groups) override {
     if (!batch_->empty()) EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = true, .expect_next = std::nullopt}).status());
     EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
-    EVLOG_RETURN_IF_ERROR(SetGroups(*log_, groups, info.next_offset));
+    if (!groups.empty()) {
+      EVLOG_ASSIGN_OR_RETURN(auto store, eventlog::ConsumerGroups::Open(*log_));
+      EVLOG_RETURN_IF_ERROR(SetGroups(*store, groups, info.next_offset));
+    }
     batch_.reset();
     log_.reset();
     EVLOG_RETURN_IF_ERROR(Rename());
@@ -146,11 +155,28 @@ class ExistingLogTarget final : public ImportTarget {
                                            "of its segments: import into a new log instead)");
   }
 
+  // Two stores cannot commit as one: everything that can be checked beforehand is (the
+  // group store opens, names are valid), the events are committed, then every position in
+  // one transaction. Only an I/O error or a crash between the two commits leaves the events
+  // without positions; the error then gives the commands that set them.
   Result<eventlog::LogInfo> Commit(const std::vector<eventlog::GroupInfo>& groups) override {
-    EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = true, .expect_next = std::nullopt}).status());
+    std::unique_ptr<eventlog::ConsumerGroups> store;
+    if (!groups.empty()) {
+      auto opened = eventlog::ConsumerGroups::Open(*log_);
+      if (!opened) return Status(opened.error().code(), opened.error().message() + "; nothing was imported");
+      store = std::move(opened).value();
+    }
+    EVLOG_ASSIGN_OR_RETURN(eventlog::AppendResult appended,
+                           log_->Append(*batch_, {.sync = true, .expect_next = std::nullopt}));
     EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
-    EVLOG_RETURN_IF_ERROR(SetGroups(*log_, groups, info.next_offset)
-                              .WithContext("the events were imported, but setting the group positions failed"));
+    if (!store) return info;
+    Status set = SetGroups(*store, groups, info.next_offset);
+    if (!set.ok()) {
+      return Status(set.code(), fmt::format("the events were imported (offsets {}..{}), but setting the group positions "
+                                            "failed: {}; set them with:{}",
+                                            appended.first_offset, info.next_offset - 1, set.message(),
+                                            ResetCommands(log_->dir(), groups, info.next_offset)));
+    }
     return info;
   }
 
