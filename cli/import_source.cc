@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "event_builder.h"
+#include "import_scratch.h"
 #include "json_scan.h"
 #include "time_parse.h"
 
@@ -38,6 +39,7 @@ class PeekedInput {
       ssize_t got = ::read(fd_, out, n);
       if (got >= 0) return static_cast<size_t>(got);
       if (errno != EINTR) return Status::IOError(std::string("cannot read the input: ") + std::strerror(errno));
+      if (int signal = ImportInterruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     }
   }
 

@@ -9,10 +9,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "file_util.h"
+#include "import_scratch.h"
 #include "report.h"
 
 namespace evlog {
@@ -49,18 +51,17 @@ class NewLogTarget final : public ImportTarget {
     state_.is_new = state_.empty = true;
   }
   ~NewLogTarget() override {
+    batch_.reset();
     log_.reset();
-    std::error_code ignored;
-    if (!temp_.empty()) std::filesystem::remove_all(temp_, ignored);
+    scratch_.reset();  // removes the directory unless it was renamed into place
   }
 
   const State& state() const override { return state_; }
 
   Status Begin(bool preserve, uint64_t first_offset, const eventlog::LogLimits& limits) override {
-    std::string pattern = dir_ + ".import-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) return ErrnoStatus("cannot create a temporary directory next to " + dir_);
-    temp_ = pattern;
-    EVLOG_ASSIGN_OR_RETURN(log_, eventlog::Log::Open(temp_, {.create_if_missing = true, .limits = limits,
+    EVLOG_ASSIGN_OR_RETURN(ScratchDir scratch, ScratchDir::Create(dir_));
+    scratch_.emplace(std::move(scratch));
+    EVLOG_ASSIGN_OR_RETURN(log_, eventlog::Log::Open(scratch_->path(), {.create_if_missing = true, .limits = limits,
                                                              .first_offset = first_offset, .fs = nullptr}));
     EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
     commit_bytes_ = std::min<uint64_t>(kNewLogCommitBytes, info.segment_bytes / 4);
@@ -98,7 +99,7 @@ class NewLogTarget final : public ImportTarget {
     batch_.reset();
     log_.reset();
     EVLOG_RETURN_IF_ERROR(Rename());
-    temp_.clear();
+    scratch_->Release();
     EVLOG_RETURN_IF_ERROR(SyncDirectory(ParentDirectory(dir_)));
     return info;
   }
@@ -112,19 +113,20 @@ class NewLogTarget final : public ImportTarget {
 
   // Never over a log someone created meanwhile: only over nothing, or an empty directory.
   Status Rename() {
-    int rc = replaces_empty_dir_ ? rename(temp_.c_str(), dir_.c_str())
-                                 : renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, dir_.c_str(), RENAME_NOREPLACE);
+    const std::string& temp = scratch_->path();
+    int rc = replaces_empty_dir_ ? rename(temp.c_str(), dir_.c_str())
+                                 : renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, dir_.c_str(), RENAME_NOREPLACE);
     if (rc == 0) return Status::Ok();
     if (errno == EEXIST || errno == ENOTEMPTY) {
       return Status::IOError(dir_ + " was created by someone else during the import; nothing was imported");
     }
-    return ErrnoStatus("cannot rename " + temp_ + " to " + dir_);
+    return ErrnoStatus("cannot rename " + temp + " to " + dir_);
   }
 
   std::string dir_;
   bool replaces_empty_dir_;
   State state_;
-  std::string temp_;  // non-empty: to be removed unless renamed
+  std::optional<ScratchDir> scratch_;
   std::unique_ptr<eventlog::Log> log_;
   std::unique_ptr<eventlog::Batch> batch_;
   bool preserve_ = false;
