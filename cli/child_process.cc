@@ -88,6 +88,8 @@ eventlog::Result<Spawned> Spawn(const ChildSpec& spec) {
   if (pid < 0 || exec_errno != 0) {
     close(in[1]);
     if (pid > 0) waitpid(pid, nullptr, 0);
+    // E2BIG is the only failure that depends on the event (its environment): say so by code.
+    if (exec_errno == E2BIG) return Status::InvalidArgument("cannot run " + spec.argv[0] + ": " + std::strerror(E2BIG));
     return Errno("cannot run " + spec.argv[0], pid < 0 ? fork_errno : exec_errno);
   }
   fcntl(in[1], F_SETFL, O_NONBLOCK);

@@ -43,7 +43,8 @@ struct ChildResult {
 
 // Runs the command to its end with `input` on its stdin. A command that does not read all
 // of its input is not an error (its exit status decides). Errors: the command could not be
-// started (not found, not executable, fork failed), or waiting for it failed.
+// started (not found, not executable, fork failed), or waiting for it failed;
+// kInvalidArgument when exec found the arguments and environment too large (E2BIG).
 eventlog::Result<ChildResult> RunChild(const ChildSpec& spec, std::string_view input,
                                        const ChildLimits& limits, const SignalPipe& signals);
 

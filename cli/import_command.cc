@@ -12,6 +12,7 @@
 #include "cli_validators.h"
 #include "exit_codes.h"
 #include "progress.h"
+#include "import_scratch.h"
 #include "import_source.h"
 #include "import_target.h"
 #include "report.h"
@@ -96,6 +97,7 @@ Status CopyEvents(ImportSource& source, ImportTarget& target, ImportEvent& event
   uint64_t number = 0;
   Progress progress("import", "events", 0);
   while (have_event) {
+    if (int signal = ImportInterruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     ++number;
     progress.Update(number);
     if (preserve && !event.offset) {
@@ -146,7 +148,7 @@ CLI::App* RegisterImportCommand(CLI::App& parent, ImportCommandOptions& o) {
   return app;
 }
 
-int RunImportCommand(const ImportCommandOptions& o) {
+static int Import(const ImportCommandOptions& o) {
   auto target = ImportTarget::Open(o.log_dir);
   if (!target) return LogFailure(target.error());
   const ImportTarget::State& state = (*target)->state();
@@ -171,9 +173,19 @@ int RunImportCommand(const ImportCommandOptions& o) {
   auto groups = (*source)->Finish();  // verifies an archive's checksum: only now commit
   if (!groups) return InputFailure(groups.error());
   if (o.no_groups || !plan->preserve) groups->clear();
+  // From here the import completes: a signal now would only cut it between its two stores.
+  HoldImportInterruptions(true);
+  if (int signal = ImportInterruption()) return LogFailure(Status::Failed(fmt::format("interrupted by signal {}", signal)));
   auto committed = (*target)->Commit(*groups);
   if (!committed) return ReportFailure(kCommand, committed.error());
   return kExitOk;
+}
+
+int RunImportCommand(const ImportCommandOptions& o) {
+  CatchImportInterruptions();
+  const int code = Import(o);  // the target, and any temporary directory, are gone on return
+  if (code != kExitOk && ImportInterruption()) ReraiseImportInterruption();
+  return code;
 }
 
 }  // namespace evlog

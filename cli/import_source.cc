@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
+#include <charconv>
 
 #include <fmt/format.h>
 
 #include "event_builder.h"
+#include "import_scratch.h"
+#include "json_scan.h"
 #include "time_parse.h"
 
 namespace evlog {
@@ -37,6 +39,7 @@ class PeekedInput {
       ssize_t got = ::read(fd_, out, n);
       if (got >= 0) return static_cast<size_t>(got);
       if (errno != EINTR) return Status::IOError(std::string("cannot read the input: ") + std::strerror(errno));
+      if (int signal = ImportInterruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     }
   }
 
@@ -171,20 +174,32 @@ Result<std::unique_ptr<ImportSource>> ImportSource::Open(int fd, size_t max_line
 
 Status ReadEnvelopePosition(std::string_view json, std::optional<uint64_t>* offset, int64_t* timestamp_ns) {
   *offset = std::nullopt;
-  nlohmann::json envelope = nlohmann::json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
-  if (!envelope.is_object()) return Status::InvalidArgument("expected a JSON object");
-  auto o = envelope.find("offset");
-  auto t = envelope.find("timestamp");
-  if (o == envelope.end() || t == envelope.end() || o->is_null() || t->is_null()) return Status::Ok();
-  if (!o->is_number_unsigned()) return Status::InvalidArgument("offset must be an unsigned integer, not " + o->dump());
+  std::string_view o, t;
+  EVLOG_RETURN_IF_ERROR(ForEachMember(json, 0, [&](const std::string& name, std::string_view raw) {
+    if (name == "offset") o = raw;
+    if (name == "timestamp") t = raw;
+    return Status::Ok();
+  }));
+  if (o.empty() || t.empty() || o == "null" || t == "null") return Status::Ok();
+  // Digits only, below 2^64: what tail --json writes (not 7.0, -1 or 1e3).
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(o.data(), o.data() + o.size(), value);
+  if (o[0] == '-' || error != std::errc() || end != o.data() + o.size()) {
+    return Status::InvalidArgument(fmt::format("offset must be an unsigned integer below 2^64, not {}",
+                                               o.size() <= 24 ? std::string(o) : std::string(JsonKind(o))));
+  }
   // RFC 3339 only (2026-11-29T21:33:54.123456789Z): not the relative forms of --since.
-  const std::string text = t->is_string() ? t->get<std::string>() : "";
+  std::string text;
+  if (t[0] == '"' && t.size() <= 64) EVLOG_RETURN_IF_ERROR(DecodeJsonString(t, static_cast<size_t>(t.data() - json.data()), &text));
   std::optional<int64_t> ns;
   if (text.size() >= 20 && text[4] == '-' && (text[10] == 'T' || text[10] == 't' || text[10] == ' ')) {
     ns = ParseTime(text, 0);
   }
-  if (!ns) return Status::InvalidArgument("timestamp must be an RFC 3339 time, not " + t->dump());
-  *offset = o->get<uint64_t>();
+  if (!ns) {
+    return Status::InvalidArgument(fmt::format("timestamp must be an RFC 3339 time, not {}",
+                                               t.size() <= 40 ? std::string(t) : std::string(JsonKind(t))));
+  }
+  *offset = value;
   *timestamp_ns = *ns;
   return Status::Ok();
 }

@@ -9,10 +9,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "file_util.h"
+#include "import_scratch.h"
 #include "report.h"
 
 namespace evlog {
@@ -24,13 +26,19 @@ using eventlog::Status;
 constexpr char kCommand[] = "import";
 
 
-Status SetGroups(const eventlog::Log& log, const std::vector<eventlog::GroupInfo>& groups, uint64_t next_offset) {
-  if (groups.empty()) return Status::Ok();
-  EVLOG_ASSIGN_OR_RETURN(auto store, eventlog::ConsumerGroups::Open(log));
+// Sets every position in one transaction, each clamped to the log's next offset.
+Status SetGroups(eventlog::ConsumerGroups& store, std::vector<eventlog::GroupInfo> groups, uint64_t next_offset) {
+  for (eventlog::GroupInfo& g : groups) g.position = std::min(g.position, next_offset);
+  return store.ResetAll(groups);
+}
+
+// The commands that set the positions by hand, for when the events are in and they are not.
+std::string ResetCommands(const std::string& dir, const std::vector<eventlog::GroupInfo>& groups, uint64_t next_offset) {
+  std::string out;
   for (const eventlog::GroupInfo& g : groups) {
-    EVLOG_RETURN_IF_ERROR(store->Reset(g.name, std::min(g.position, next_offset)).status());
+    out += fmt::format("\n  evlog groups {} -g '{}' --reset-to {} --execute", dir, g.name, std::min(g.position, next_offset));
   }
-  return Status::Ok();
+  return out;
 }
 
 // Events are committed in batches of about this size while a new log is built: the
@@ -43,22 +51,22 @@ class NewLogTarget final : public ImportTarget {
     state_.is_new = state_.empty = true;
   }
   ~NewLogTarget() override {
+    batch_.reset();
     log_.reset();
-    std::error_code ignored;
-    if (!temp_.empty()) std::filesystem::remove_all(temp_, ignored);
+    scratch_.reset();  // removes the directory unless it was renamed into place
   }
 
   const State& state() const override { return state_; }
 
   Status Begin(bool preserve, uint64_t first_offset, const eventlog::LogLimits& limits) override {
-    std::string pattern = dir_ + ".import-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) return ErrnoStatus("cannot create a temporary directory next to " + dir_);
-    temp_ = pattern;
-    EVLOG_ASSIGN_OR_RETURN(log_, eventlog::Log::Open(temp_, {.create_if_missing = true, .limits = limits,
+    EVLOG_ASSIGN_OR_RETURN(ScratchDir scratch, ScratchDir::Create(dir_));
+    scratch_.emplace(std::move(scratch));
+    EVLOG_ASSIGN_OR_RETURN(log_, eventlog::Log::Open(scratch_->path(), {.create_if_missing = true, .limits = limits,
                                                              .first_offset = first_offset, .fs = nullptr}));
     EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
     commit_bytes_ = std::min<uint64_t>(kNewLogCommitBytes, info.segment_bytes / 4);
     batch_ = std::make_unique<eventlog::Batch>(log_->NewBatch());
+    batch_->AllowLeadingGap();  // this directory is ours alone until it is renamed
     preserve_ = preserve;
     return Status::Ok();
   }
@@ -67,12 +75,15 @@ class NewLogTarget final : public ImportTarget {
     // A preset batch must start at the log's next offset, so a batch may end only where
     // the next event's offset follows the last one's.
     const bool may_cut = !preserve_ || (batch_->event_count() > 0 && *e.offset == last_offset_ + 1);
-    if (batch_->encoded_bytes() >= commit_bytes_ && may_cut) {
-      EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = false, .expect_next = std::nullopt}).status());
-      batch_->Clear();
-    }
+    if (batch_->encoded_bytes() >= commit_bytes_ && may_cut) EVLOG_RETURN_IF_ERROR(Flush());
     if (preserve_) last_offset_ = *e.offset;
-    return preserve_ ? batch_->AddAt(e.event, *e.offset, e.timestamp_ns) : batch_->Add(e.event);
+    Status added = preserve_ ? batch_->AddAt(e.event, *e.offset, e.timestamp_ns) : batch_->Add(e.event);
+    if (added.ok() || !preserve_ || batch_->empty()) return added;
+    // A key-compacted source may have no contiguous offsets for a whole segment: then the
+    // batch is cut at a gap, and the next one starts a segment of its own (AllowLeadingGap).
+    // Any other refusal recurs below, on the event alone.
+    EVLOG_RETURN_IF_ERROR(Flush());
+    return batch_->AddAt(e.event, *e.offset, e.timestamp_ns);
   }
 
   // Everything in the directory is made durable before it gets its name: the last append
@@ -81,31 +92,41 @@ class NewLogTarget final : public ImportTarget {
   Result<eventlog::LogInfo> Commit(const std::vector<eventlog::GroupInfo>& groups) override {
     if (!batch_->empty()) EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = true, .expect_next = std::nullopt}).status());
     EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
-    EVLOG_RETURN_IF_ERROR(SetGroups(*log_, groups, info.next_offset));
+    if (!groups.empty()) {
+      EVLOG_ASSIGN_OR_RETURN(auto store, eventlog::ConsumerGroups::Open(*log_));
+      EVLOG_RETURN_IF_ERROR(SetGroups(*store, groups, info.next_offset));
+    }
     batch_.reset();
     log_.reset();
     EVLOG_RETURN_IF_ERROR(Rename());
-    temp_.clear();
+    scratch_->Release();
     EVLOG_RETURN_IF_ERROR(SyncDirectory(ParentDirectory(dir_)));
     return info;
   }
 
  private:
+  Status Flush() {
+    EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = false, .expect_next = std::nullopt}).status());
+    batch_->Clear();
+    return Status::Ok();
+  }
+
   // Never over a log someone created meanwhile: only over nothing, or an empty directory.
   Status Rename() {
-    int rc = replaces_empty_dir_ ? rename(temp_.c_str(), dir_.c_str())
-                                 : renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, dir_.c_str(), RENAME_NOREPLACE);
+    const std::string& temp = scratch_->path();
+    int rc = replaces_empty_dir_ ? rename(temp.c_str(), dir_.c_str())
+                                 : renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, dir_.c_str(), RENAME_NOREPLACE);
     if (rc == 0) return Status::Ok();
     if (errno == EEXIST || errno == ENOTEMPTY) {
       return Status::IOError(dir_ + " was created by someone else during the import; nothing was imported");
     }
-    return ErrnoStatus("cannot rename " + temp_ + " to " + dir_);
+    return ErrnoStatus("cannot rename " + temp + " to " + dir_);
   }
 
   std::string dir_;
   bool replaces_empty_dir_;
   State state_;
-  std::string temp_;  // non-empty: to be removed unless renamed
+  std::optional<ScratchDir> scratch_;
   std::unique_ptr<eventlog::Log> log_;
   std::unique_ptr<eventlog::Batch> batch_;
   bool preserve_ = false;
@@ -136,11 +157,28 @@ class ExistingLogTarget final : public ImportTarget {
                                            "of its segments: import into a new log instead)");
   }
 
+  // Two stores cannot commit as one: everything that can be checked beforehand is (the
+  // group store opens, names are valid), the events are committed, then every position in
+  // one transaction. Only an I/O error or a crash between the two commits leaves the events
+  // without positions; the error then gives the commands that set them.
   Result<eventlog::LogInfo> Commit(const std::vector<eventlog::GroupInfo>& groups) override {
-    EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = true, .expect_next = std::nullopt}).status());
+    std::unique_ptr<eventlog::ConsumerGroups> store;
+    if (!groups.empty()) {
+      auto opened = eventlog::ConsumerGroups::Open(*log_);
+      if (!opened) return Status(opened.error().code(), opened.error().message() + "; nothing was imported");
+      store = std::move(opened).value();
+    }
+    EVLOG_ASSIGN_OR_RETURN(eventlog::AppendResult appended,
+                           log_->Append(*batch_, {.sync = true, .expect_next = std::nullopt}));
     EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
-    EVLOG_RETURN_IF_ERROR(SetGroups(*log_, groups, info.next_offset)
-                              .WithContext("the events were imported, but setting the group positions failed"));
+    if (!store) return info;
+    Status set = SetGroups(*store, groups, info.next_offset);
+    if (!set.ok()) {
+      return Status(set.code(), fmt::format("the events were imported (offsets {}..{}), but setting the group positions "
+                                            "failed: {}; set them with:{}",
+                                            appended.first_offset, info.next_offset - 1, set.message(),
+                                            ResetCommands(log_->dir(), groups, info.next_offset)));
+    }
     return info;
   }
 

@@ -51,6 +51,10 @@ class Deliverer {
   uint64_t retried() const { return retried_; }
 
  private:
+  // One attempt; kFailed if the event cannot be delivered by construction (a header name
+  // too long for a variable), kInvalidArgument if exec found the environment too large.
+  eventlog::Result<ChildResult> Run(std::span<const OwnedEvent> events, std::string_view input, int attempt,
+                                    ValueFiles* files, bool all_in_files);
   // `next`: what happens now ("retrying in 1s", "giving up").
   void ReportFailedAttempt(std::span<const OwnedEvent> events, int attempt,
                            const ChildResult& result, std::string_view next) const;

@@ -6,7 +6,10 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <map>
+
+#include <fmt/format.h>
 
 #include "json_envelope.h"
 #include "output_buffer.h"
@@ -116,12 +119,56 @@ std::vector<std::string> InheritedEnvironment() {
   return inherited;
 }
 
-std::vector<std::string> CommandEnvironment(const std::vector<std::string>& inherited,
-                                            std::span<const OwnedEvent> events,
-                                            const ReplayContext& context, int attempt) {
+ValueFiles::~ValueFiles() {
+  for (int fd : fds_) close(fd);
+}
+
+eventlog::Result<std::string> ValueFiles::Add(std::string_view value) {
+  int fd = memfd_create("evlog-replay-value", 0);  // inherited by the command: no CLOEXEC
+  if (fd < 0) return eventlog::Status::IOError(std::string("memfd_create: ") + std::strerror(errno));
+  fds_.push_back(fd);
+  for (size_t at = 0; at < value.size();) {
+    ssize_t n = write(fd, value.data() + at, value.size() - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return eventlog::Status::IOError(std::string("writing a value file: ") + std::strerror(errno));
+    at += static_cast<size_t>(n);
+  }
+  return "/dev/fd/" + std::to_string(fd);
+}
+
+eventlog::Result<std::vector<std::string>> CommandEnvironment(const std::vector<std::string>& inherited,
+                                                              std::span<const OwnedEvent> events,
+                                                              const ReplayContext& context, int attempt,
+                                                              ValueFiles* files, bool all_in_files) {
+  for (const auto& [name, value] : context.batch ? std::span<const std::pair<std::string, std::string>>()
+                                                 : std::span(events.front().headers)) {
+    if (name.size() > kMaxHeaderNameBytes) {
+      return eventlog::Status::InvalidArgument(fmt::format(
+          "header name of {} bytes is longer than {} bytes, too long to name an environment variable", name.size(),
+          kMaxHeaderNameBytes));
+    }
+  }
+  // The variables whose values go to files: the largest first, until the rest fit.
+  std::map<std::string, std::string> vars = EventVariables(events, context, attempt);
+  std::vector<std::pair<size_t, const std::string*>> by_size;
+  size_t total = 0;
+  for (const auto& [name, value] : vars) {
+    by_size.emplace_back(value.size(), &name);
+    total += value.size();
+  }
+  std::sort(by_size.rbegin(), by_size.rend());
   std::vector<std::string> environment = inherited;
-  for (const auto& [name, value] : EventVariables(events, context, attempt)) {
-    environment.push_back(name + "=" + value);
+  for (const auto& [size, name] : by_size) {
+    std::string& value = vars[*name];
+    const bool event_data = *name == "EVLOG_KEY" || name->starts_with("EVLOG_HEADER_");
+    if ((all_in_files && event_data) || size > kMaxVariableBytes || total > kMaxEventVariableBytes) {
+      total -= size;
+      EVLOG_ASSIGN_OR_RETURN(std::string path, files->Add(value));
+      environment.push_back(*name + "_FILE=" + path);
+    } else {
+      // An environment string ends at its first NUL.
+      environment.push_back(*name + "=" + value.substr(0, value.find('\0')));
+    }
   }
   return environment;
 }

@@ -13,6 +13,14 @@
 // '_'. Names that map to the same variable (or a repeated header) collide: the last header
 // wins. A value is cut at its first NUL byte, which an environment cannot hold. Variables
 // named EVLOG_* that evlog itself inherited are removed, so each one describes this event.
+//
+// Values too large for the environment (exec fails with E2BIG when one variable exceeds
+// 128 KiB, or all of them about 2 MiB) travel in files: a value above kMaxVariableBytes,
+// and then the largest ones while the event's values exceed kMaxEventVariableBytes in all,
+// are written whole (NUL bytes included) to an anonymous file, and the command gets
+// <NAME>_FILE=/dev/fd/N instead of <NAME>. The file is open in the command (and what it
+// starts) until it exits. A header name longer than kMaxHeaderNameBytes cannot name a
+// variable: such an event cannot be delivered (kInvalidArgument).
 #pragma once
 
 #include <cstdint>
@@ -58,10 +66,31 @@ std::string HeaderVariable(std::string_view header_name);
 // This process's environment without EVLOG_* variables.
 std::vector<std::string> InheritedEnvironment();
 
-// The command's whole environment for `attempt` (1-based) at delivering `events`.
-std::vector<std::string> CommandEnvironment(const std::vector<std::string>& inherited,
-                                            std::span<const OwnedEvent> events,
-                                            const ReplayContext& context, int attempt);
+inline constexpr size_t kMaxVariableBytes = 64 << 10;
+inline constexpr size_t kMaxEventVariableBytes = 512 << 10;
+inline constexpr size_t kMaxHeaderNameBytes = 4 << 10;
+
+// The anonymous files holding values too large for the environment; closed on destruction.
+class ValueFiles {
+ public:
+  ValueFiles() = default;
+  ValueFiles(const ValueFiles&) = delete;
+  ValueFiles& operator=(const ValueFiles&) = delete;
+  ~ValueFiles();
+  // A file holding `value`, open without FD_CLOEXEC so that the command inherits it; its path.
+  eventlog::Result<std::string> Add(std::string_view value);
+
+ private:
+  std::vector<int> fds_;
+};
+
+// The command's whole environment for `attempt` (1-based) at delivering `events`; values
+// that travel in files are added to *files (with all_in_files, the key and every header,
+// however small).
+eventlog::Result<std::vector<std::string>> CommandEnvironment(const std::vector<std::string>& inherited,
+                                                              std::span<const OwnedEvent> events,
+                                                              const ReplayContext& context, int attempt,
+                                                              ValueFiles* files, bool all_in_files = false);
 
 // The command's stdin: the payload of the single event, or JSON lines for a batch.
 eventlog::Result<std::string> CommandInput(std::span<const OwnedEvent> events,

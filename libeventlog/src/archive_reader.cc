@@ -1,7 +1,8 @@
 // Reading an archive (format-spec §12) from a stream. Nothing in the input is trusted
 // before it is checked: every length is bounded before anything is allocated for it (an
-// entry by the source's segment size, a header count by the bytes left in its entry), and
-// every byte consumed is hashed, so that Finish() can compare the trailer's checksum.
+// entry by the source's segment size and, as it is read, by the bytes the input holds; a
+// header count by the bytes left in its entry), and every byte consumed is hashed, so that
+// Finish() can compare the trailer's checksum.
 #include <algorithm>
 #include <cstring>
 
@@ -58,8 +59,7 @@ class ArchiveReader::Impl {
     if (length < kMinEntryBytes || length > info_.segment_bytes) {
       return damaged(fmt::format("bad entry length {}", length));
     }
-    entry_.resize(length);
-    if (Status s = ReadExact(entry_.data(), length); !s.ok()) return damaged(s.message());
+    if (Status s = ReadEntry(length); !s.ok()) return damaged(s.message());
     if (!DecodeArchiveEntry(entry_, event, &headers_)) return damaged("entry does not decode");
     if (event->offset < info_.from_offset || event->offset >= info_.end_offset ||
         (read_ > 0 && event->offset <= last_offset_)) {
@@ -125,6 +125,20 @@ class ArchiveReader::Impl {
     size_t got = 0;
     EVLOG_RETURN_IF_ERROR(ReadUpTo(&extra, 1, &got));
     if (got != 0) return Status::Corruption(fmt::format("archive: unexpected bytes after the trailer at byte {}", consumed_ - 1));
+    return Status::Ok();
+  }
+
+  // Reads an entry of `length` bytes into entry_, growing it only as bytes arrive: a
+  // short archive that declares a huge entry (a 101-byte file claiming 2.4 GiB) must fail
+  // at its end, having allocated at most about twice what it holds.
+  Status ReadEntry(uint64_t length) {
+    entry_.clear();
+    while (entry_.size() < length) {
+      const size_t at = entry_.size();
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(length - at, std::max<size_t>(at, kReadChunk)));
+      entry_.resize(at + take);
+      EVLOG_RETURN_IF_ERROR(ReadExact(entry_.data() + at, take));
+    }
     return Status::Ok();
   }
 

@@ -272,6 +272,27 @@ Result<GroupInfo> ConsumerGroups::Reset(std::string_view group, uint64_t positio
   return g;
 }
 
+Status ConsumerGroups::ResetAll(std::span<const GroupInfo> groups) {
+  EVLOG_ASSIGN_OR_RETURN(LogInfo info, impl_->log_.Info());
+  for (const GroupInfo& g : groups) {
+    EVLOG_RETURN_IF_ERROR(CheckGroupName(g.name));
+    if (g.position > info.next_offset) {
+      return Status::InvalidArgument(fmt::format("cannot reset group {} to {}: past the log's end (next offset {})",
+                                                 g.name, g.position, info.next_offset));
+    }
+  }
+  return impl_->Transact(true, [&](MDB_txn* txn) {
+    for (const GroupInfo& given : groups) {
+      GroupInfo g;
+      bool exists;
+      int rc = impl_->ReadGroup(txn, given.name, info.first_offset, &g, &exists);
+      if (rc == 0) rc = impl_->WriteGroup(txn, &g, given.position);
+      if (rc != 0) return rc;
+    }
+    return 0;
+  });
+}
+
 Status ConsumerGroups::Delete(std::string_view group) {
   EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
   bool found = true;

@@ -35,9 +35,13 @@ ScanPosition FromHead(const HeadRecord& head) {
 // A batch with preset offsets and timestamps (Batch::AddAt) must continue the log exactly:
 // format-spec §5.6 check 13 requires its first frame to start at the next offset, and
 // check 14 forbids its timestamps to go below the previous frame's. A log without any
-// frame (last_checksum 0, §6.1) places no constraint on the timestamp.
-Status CheckPresetBatch(const Batch::Impl& b, const ScanPosition& tail) {
-  if (b.first_offset() != tail.next_offset) {
+// frame (last_checksum 0, §6.1) places no constraint on the timestamp. A batch that allows
+// a leading gap may start above the next offset of a log with a frame: it then starts a new
+// segment (§4.3), so that its gap follows the last frame of a closed segment.
+Status CheckPresetBatch(const Batch& batch, const ScanPosition& tail) {
+  const Batch::Impl& b = batch.impl();
+  const bool gap_allowed = batch.allows_leading_gap() && tail.last_checksum != 0;
+  if (b.first_offset() != tail.next_offset && !(gap_allowed && b.first_offset() > tail.next_offset)) {
     return Status::InvalidArgument(fmt::format(
         "batch with preset offsets starts at offset {}, but the log's next offset is {}", b.first_offset(),
         tail.next_offset));
@@ -177,7 +181,7 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
         "fit; start a new log",
         tail_.next_offset, kMaxNextOffset - 1, b.event_count()));
   }
-  if (b.preset()) EVLOG_RETURN_IF_ERROR(CheckPresetBatch(b, tail_));
+  if (b.preset()) EVLOG_RETURN_IF_ERROR(CheckPresetBatch(batch, tail_));
   // Earlier batches of this commit may have carried preset timestamps after the clock's.
   timestamp = std::max(timestamp, tail_.last_timestamp);
   const uint64_t need = b.encoded_bytes();
@@ -185,8 +189,9 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
     return Status::InvalidArgument(fmt::format("batch of {} bytes exceeds {} bytes, the most one segment can hold",
                                                need, log_->max_batch_bytes()));
   }
-  if (tail_.position + need > log_->meta().segment_bytes) {
-    EVLOG_RETURN_IF_ERROR(Roll());
+  const bool gap = b.preset() && b.first_offset() != tail_.next_offset;
+  if (gap || tail_.position + need > log_->meta().segment_bytes) {
+    EVLOG_RETURN_IF_ERROR(Roll(b.preset() ? b.first_offset() : tail_.next_offset));
     result->first_offset = tail_.next_offset;
   }
   const size_t frames = b.frame_count();
@@ -248,9 +253,10 @@ Status LogWriter::SyncSegment(std::optional<uint64_t> cut_back_to) {
   return Status::Ok();
 }
 
-// Closes the active segment and starts the next one, named by the next offset. The old
-// segment is made durable and published first: a closed segment must read to its end.
-Status LogWriter::Roll() {
+// Closes the active segment and starts the next one at `base`: the next offset, or above it
+// for a preset batch after a gap (CheckPresetBatch). The old segment is made durable and
+// published first: a closed segment must read to its end.
+Status LogWriter::Roll(uint64_t base) {
   EVLOG_RETURN_IF_ERROR(WriteBuffered());
   // Always sync, whatever this process did: another process may have published frames to
   // this segment without fdatasync (sync=none), and a closed segment must be durable.
@@ -259,11 +265,11 @@ Status LogWriter::Roll() {
     EVLOG_RETURN_IF_ERROR(Publish());
     if (acknowledge_) acknowledge_();
   }
-  const uint64_t base = tail_.next_offset;
   const SegmentHeader header{log_->meta().log_id, base, NowNs()};
   EVLOG_RETURN_IF_ERROR(CreateFileDurably(log_->fs(), log_->dir(), SegmentFileName(base), EncodeSegmentHeader(header)));
   EVLOG_RETURN_IF_ERROR(OpenActive(base));
   tail_.position = format::segment::kHeaderSize;
+  tail_.next_offset = base;
   buffer_position_ = tail_.position;
   pending_index_.clear();
   return Publish();

@@ -49,7 +49,7 @@ class LogWriter {
   Status LockedRecover();
   Status LockedRefresh();
   Status LockedAppend(const Batch& batch, int64_t timestamp, AppendResult* result);
-  Status Roll();
+  Status Roll(uint64_t base);
   Status OpenActive(uint64_t base);
   Status OpenHeadFile();
   Status Publish();

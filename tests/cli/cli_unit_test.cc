@@ -182,6 +182,29 @@ TEST_CASE("DecodeRejectsBadEnvelopes") {
   CHECK_FALSE(DecodeEnvelope(R"({"headers":["odd"]})", &decoded).ok());
 }
 
+TEST_CASE("DecodeKeepsAStructuredPayloadByteForByte") {
+  DecodedEnvelope decoded;
+  REQUIRE(DecodeEnvelope(R"({"payload":123456789012345678901234567890})", &decoded).ok());
+  CHECK(decoded.payload == "123456789012345678901234567890");
+  REQUIRE(DecodeEnvelope(R"({"payload": {"b" : [1.50, 2e3]} , "key":"k"})", &decoded).ok());
+  CHECK(decoded.payload == R"({"b" : [1.50, 2e3]})");
+  const std::string deep = "{\"payload\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  REQUIRE(DecodeEnvelope(deep, &decoded).ok());
+  CHECK(decoded.payload.size() == 200000);
+}
+
+TEST_CASE("DecodeRefusesNumbersOutOfRangeAndRepeatedNames") {
+  DecodedEnvelope decoded;
+  for (const char* bad : {R"({"payload":1e999})", R"({"ts":-1e999,"payload":"x"})", R"({"payload":"a","payload":"b"})",
+                          R"({"headers":{"h":"1","h":"2"}})", R"({"key":"a","k\u0065y":"b"})", R"({"payload":[1}})",
+                          R"({"payload":"x",})", R"({"payload":"x"} y)", R"({"key_encoding":tru})"}) {
+    CAPTURE(bad);
+    auto status = DecodeEnvelope(bad, &decoded);
+    CHECK(status.code() == eventlog::StatusCode::kInvalidArgument);
+    CHECK(status.message().find("invalid JSON at column ") == 0);
+  }
+}
+
 TEST_CASE("FormatStringTokens") {
   std::vector<eventlog::HeaderView> headers = {{"a", "1"}, {"b", "2"}};
   eventlog::Event event{.offset = 7,

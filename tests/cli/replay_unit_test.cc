@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 
 #include "backoff.h"
 #include "duration_parse.h"
@@ -76,13 +78,55 @@ TEST_CASE("CommandEnvironmentLastHeaderWins") {
   OwnedEvent event{.offset = 7, .timestamp_ns = 0, .key = std::nullopt,
                    .headers = {{"a.b", "first"}, {"A-B", "last"}}, .payload = "p"};
   ReplayContext context{.log_path = "/l", .group = std::nullopt, .batch = false};
-  std::vector<std::string> env = CommandEnvironment({"PATH=/bin"}, {&event, 1}, context, 2);
+  ValueFiles files;
+  auto built = CommandEnvironment({"PATH=/bin"}, {&event, 1}, context, 2, &files);
+  REQUIRE(built.has_value());
+  const std::vector<std::string>& env = *built;
   CHECK(std::count(env.begin(), env.end(), "EVLOG_HEADER_A_B=last") == 1);
   CHECK(std::none_of(env.begin(), env.end(), [](const std::string& v) { return v.find("first") != std::string::npos; }));
   CHECK(std::count(env.begin(), env.end(), "EVLOG_ATTEMPT=2") == 1);
   CHECK(std::count(env.begin(), env.end(), "EVLOG_TIMESTAMP=1970-01-01T00:00:00.000000000Z") == 1);
   CHECK(std::none_of(env.begin(), env.end(), [](const std::string& v) { return v.rfind("EVLOG_KEY=", 0) == 0; }));
   CHECK(std::none_of(env.begin(), env.end(), [](const std::string& v) { return v.rfind("EVLOG_GROUP=", 0) == 0; }));
+}
+
+TEST_CASE("CommandEnvironmentPutsValuesTooLargeForExecInFiles") {
+  OwnedEvent event{.offset = 7, .timestamp_ns = 0, .key = std::string(kMaxVariableBytes + 1, 'k'),
+                   .headers = {{"small", "s"}, {"big", std::string(200'000, 'v')}}, .payload = "p"};
+  ReplayContext context{.log_path = "/l", .group = std::nullopt, .batch = false};
+  ValueFiles files;
+  auto built = CommandEnvironment({}, {&event, 1}, context, 1, &files);
+  REQUIRE(built.has_value());
+  auto value_of = [&](std::string_view name) -> std::string {
+    for (const std::string& v : *built) {
+      if (v.starts_with(name) && v.size() > name.size() && v[name.size()] == '=') return v.substr(name.size() + 1);
+    }
+    return "(unset)";
+  };
+  CHECK(value_of("EVLOG_HEADER_SMALL") == "s");
+  CHECK(value_of("EVLOG_HEADER_BIG") == "(unset)");
+  CHECK(value_of("EVLOG_KEY") == "(unset)");
+  const std::string path = value_of("EVLOG_HEADER_BIG_FILE");
+  REQUIRE(path.starts_with("/dev/fd/"));
+  std::ifstream file(path, std::ios::binary);
+  CHECK(std::string(std::istreambuf_iterator<char>(file), {}) == event.headers[1].second);
+  CHECK(value_of("EVLOG_KEY_FILE").starts_with("/dev/fd/"));
+
+  ValueFiles all;
+  auto everything = CommandEnvironment({}, {&event, 1}, context, 1, &all, true);
+  REQUIRE(everything.has_value());
+  CHECK(std::none_of(everything->begin(), everything->end(),
+                     [](const std::string& v) { return v.starts_with("EVLOG_HEADER_SMALL="); }));
+}
+
+TEST_CASE("CommandEnvironmentRefusesAHeaderNameTooLongForAVariable") {
+  OwnedEvent event{.offset = 7, .timestamp_ns = 0, .key = std::nullopt,
+                   .headers = {{std::string(kMaxHeaderNameBytes + 1, 'n'), "1"}}, .payload = "p"};
+  ReplayContext context{.log_path = "/l", .group = std::nullopt, .batch = false};
+  ValueFiles files;
+  auto built = CommandEnvironment({}, {&event, 1}, context, 1, &files);
+  REQUIRE_FALSE(built.has_value());
+  CHECK(built.error().code() == eventlog::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

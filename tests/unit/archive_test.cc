@@ -3,9 +3,12 @@
 // format constants, never from literals.
 #include <doctest/doctest.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstring>
 
+#include "archive_codec.h"
 #include "coding.h"
 #include "eventlog/archive.h"
 #include "format.h"
@@ -152,6 +155,32 @@ TEST_CASE("ArchiveWithAnyBitFlippedIsRejected") {
     ReadResult r = Read(damaged);
     CHECK_MESSAGE(!r.status.ok(), "accepted an archive with bit " << bit << " flipped");
   }
+}
+
+TEST_CASE("ShortArchiveDeclaringAHugeEntryFailsWithoutAllocatingIt") {
+  // A valid header for a log of 1 GiB segments, then one entry declaring 1 GiB, then 5 bytes.
+  ArchiveInfo info = Info(0, 1, 1);
+  info.segment_bytes = 1ull << 30;
+  std::string bytes = EncodeArchiveHeader(info);
+  AppendVarint(&bytes, info.segment_bytes);
+  bytes += "abcde";
+  // glibc serves allocations this large by mmap: hblkhd is what is mapped at each read.
+  size_t peak = 0;
+  size_t at = 0;
+  auto opened = ArchiveReader::Open([&](std::span<char> buffer) -> Result<size_t> {
+    peak = std::max(peak, mallinfo2().hblkhd);
+    size_t n = std::min(buffer.size(), bytes.size() - at);
+    std::memcpy(buffer.data(), bytes.data() + at, n);
+    at += n;
+    return n;
+  });
+  REQUIRE(opened);
+  Event e;
+  auto more = (*opened)->Next(&e);
+  REQUIRE_FALSE(more);
+  CHECK(more.error().code() == StatusCode::kCorruption);
+  CHECK(more.error().message().find("event 1 of 1 at byte 96: cut short at byte") != std::string::npos);
+  CHECK(peak < (64u << 20));
 }
 
 TEST_CASE("BytesAfterTheTrailerAreRejected") {

@@ -220,4 +220,41 @@ TEST_CASE("LargePresetBatchesSplitFramesOnlyWhereOffsetsAreContiguousAndRollSegm
   t.RequireClean();
 }
 
+TEST_CASE("PresetBatchAllowingALeadingGapStartsANewSegmentAtItsFirstOffset") {
+  OffsetLog t(10);
+  Batch first = t.log->NewBatch();
+  REQUIRE(first.AddAt({.payload = "a"}, 10, kT0).ok());
+  REQUIRE(first.AddAt({.payload = "b"}, 12, kT0).ok());
+  REQUIRE(t.log->Append(first).has_value());
+  Batch second = t.log->NewBatch();
+  REQUIRE(second.AddAt({.payload = "c"}, 15, kT0 + 1).ok());
+  auto refused = t.log->Append(second);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+  second.AllowLeadingGap();
+  auto appended = t.log->Append(second);
+  REQUIRE_MESSAGE(appended.has_value(), appended.status().message());
+  CHECK(t.fs.Contents(std::string(TestLog::kDir) + "/" + SegmentFileName(15)).has_value());
+  t.Reopen();
+  Batch third = t.log->NewBatch();
+  REQUIRE(third.Add({.payload = "d"}).ok());
+  auto continued = t.log->Append(third);
+  REQUIRE(continued.has_value());
+  CHECK(continued->first_offset == 16);
+  auto events = t.ReadAll();
+  REQUIRE(events.has_value());
+  CHECK(Offsets(*events) == std::vector<uint64_t>{10, 12, 15, 16});
+  t.RequireClean();
+}
+
+TEST_CASE("LeadingGapIsRefusedInALogWithoutAFrame") {
+  OffsetLog t(10);
+  Batch batch = t.log->NewBatch();
+  REQUIRE(batch.AddAt({.payload = "a"}, 11, kT0).ok());
+  batch.AllowLeadingGap();
+  auto refused = t.log->Append(batch);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+}
+
 }  // namespace eventlog::test

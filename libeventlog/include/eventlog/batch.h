@@ -38,6 +38,17 @@ class Batch {
   // order, an offset above 2^64 - 2, or the limits of Add(); the batch is then unchanged.
   Status AddAt(const EventInput& event, uint64_t offset, int64_t timestamp_ns);
 
+  // Lets this preset batch start above the log's next offset, as a log rebuilt from a
+  // key-compacted source must where no event continues the previous one: Append then
+  // closes the active segment and starts the batch in a new segment based at its first
+  // offset, which leaves the gap at the end of a closed segment, the state key compaction
+  // leaves (format-spec §4.3, §6.2). Only for a log no other process appends to (import
+  // builds its log in a private directory): a process that dies between creating that
+  // segment and publishing HEAD leaves a segment above the committed end that a concurrent
+  // appender would not notice. The log must already hold a frame. Clear() keeps the setting.
+  void AllowLeadingGap() { allow_leading_gap_ = true; }
+  bool allows_leading_gap() const { return allow_leading_gap_; }
+
   uint64_t event_count() const;
   uint64_t encoded_bytes() const;  // bytes the batch occupies in a segment
   bool empty() const { return event_count() == 0; }
@@ -48,6 +59,7 @@ class Batch {
 
  private:
   std::unique_ptr<Impl> impl_;
+  bool allow_leading_gap_ = false;
 };
 
 }  // namespace eventlog

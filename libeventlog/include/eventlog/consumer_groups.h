@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,10 @@ class ConsumerGroups {
   // Sets the position to `position` (may move backwards: that is its purpose).
   // kInvalidArgument if it is beyond the log's next offset.
   Result<GroupInfo> Reset(std::string_view group, uint64_t position);
+
+  // Sets each group's position, all in one transaction: every one or none (import).
+  // kInvalidArgument, nothing set, for a bad name or a position beyond the next offset.
+  Status ResetAll(std::span<const GroupInfo> groups);
 
   // Forgets the group. kNotFound if it does not exist.
   Status Delete(std::string_view group);

@@ -1,0 +1,43 @@
+// Reading a JSON envelope member by member, without building a tree of the whole line.
+//
+// Why not nlohmann::json::parse on the line: a tree rewrites what it holds (a payload given
+// as the number 123456789012345678901234567890 came back as 1.2345678901234568e+29), keeps
+// only the last of two members with the same name, and its recursive dump() overflowed the
+// stack on deeply nested input. Here each member's value is handed out as its original text;
+// only the values the caller needs are parsed, by nlohmann's iterative parser, so nesting
+// depth costs heap, never stack, and nothing throws.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "eventlog/status.h"
+
+namespace evlog {
+
+// Calls fn(name, raw) for each member of the JSON object `text` (surrounding whitespace
+// allowed), in input order: `name` decoded, `raw` the value's exact text. Checks the
+// object's own syntax and that no name appears twice; a value's syntax is checked only
+// where the caller parses or validates it (DecodeJsonString, ValidateJson). `base` is the
+// position of text[0] in the input line, so that errors name a column of the line.
+// kInvalidArgument naming the column; fn's error is returned as is.
+eventlog::Status ForEachMember(std::string_view text, size_t base,
+                               const std::function<eventlog::Status(const std::string& name, std::string_view raw)>& fn);
+
+// The same for the elements of the JSON array `text`.
+eventlog::Status ForEachElement(std::string_view text, size_t base,
+                                const std::function<eventlog::Status(std::string_view raw)>& fn);
+
+// kInvalidArgument unless `raw` is one strict JSON value (RFC 8259, numbers a double can
+// hold: 1e999 is refused). Iterative: any nesting depth.
+eventlog::Status ValidateJson(std::string_view raw, size_t base);
+
+// Decodes the JSON string `raw` (quotes included) into *out.
+eventlog::Status DecodeJsonString(std::string_view raw, size_t base, std::string* out);
+
+// The value's kind by its first character ("a string", "an object", "null", ...), for
+// error messages, which never echo untrusted text at length.
+std::string_view JsonKind(std::string_view raw);
+
+}  // namespace evlog
