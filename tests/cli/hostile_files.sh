@@ -64,6 +64,25 @@ assert_eq "$before" "$(cd "$L" && ls -l --time-style=+%s.%N | md5sum)" "readers 
 echo d | evlog append "$L"
 assert_eq "a b c d" "$(evlog tail "$L" --from beginning | tr '\n' ' ' | sed 's/ $//')" "append after a stale HEAD"
 
+# As a user who can read the log but not write it (an auditor with a copy): every reader
+# works, and sees the acknowledged events past a stale HEAD too.
+if [[ $(id -u) == 0 ]]; then
+  chmod 755 "$WORK"
+  R=$WORK/readonly
+  echo a | evlog append "$R"
+  cp "$R/HEAD" "$WORK/old-head"
+  printf 'b\nc\n' | evlog append "$R"
+  cp "$WORK/old-head" "$R/HEAD"
+  chmod -R a+rX,go-w "$R"
+  as_reader() { setpriv --reuid=65534 --regid=65534 --clear-groups "$EVLOG" "$@"; }
+  assert_eq "a b c" "$(as_reader tail "$R" --from beginning | tr '\n' ' ' | sed 's/ $//')" "tail as a read-only user"
+  assert_eq "3" "$(as_reader export "$R" | wc -l | tr -d ' ')" "export as a read-only user"
+  as_reader verify "$R" >/dev/null 2>"$WORK/stderr" || fail "verify as a read-only user: $(cat "$WORK/stderr")"
+  assert_files_equal "$WORK/old-head" "$R/HEAD" "read-only readers leave HEAD alone"
+else
+  echo "note: not root, the read-only user case was not run" >&2
+fi
+
 # A directory holding only META (creation interrupted): readers see an empty log and create
 # nothing; the first append completes it.
 new_log "$L"
