@@ -47,9 +47,10 @@ Result<std::optional<HeadRecord>> Log::Impl::ReadCurrentHead() {
   return ReadHead(*head_file_, meta_);
 }
 
-// HEAD is exact when its segment is exactly committed_end long and no segment was created at
-// its next offset (a roll HEAD does not know about). Anything else means a writer is at work
-// right now, or died, or a power loss took HEAD's latest rewrites.
+// HEAD is exact when its segment is the newest and exactly committed_end long. A newer
+// segment is a roll HEAD does not know about: usually named by HEAD's next offset, but a
+// preset batch after a gap (import) and a repair's replacement start higher. Anything else
+// means a writer is at work right now, or died, or a power loss took HEAD's latest rewrites.
 Result<bool> Log::Impl::HeadIsExact(const HeadRecord& head) {
   if (!probe_ || probe_base_ != head.segment_base) {
     probe_.reset();
@@ -60,9 +61,8 @@ Result<bool> Log::Impl::HeadIsExact(const HeadRecord& head) {
   }
   EVLOG_ASSIGN_OR_RETURN(uint64_t size, probe_->Size());
   if (size != head.committed_end) return false;
-  if (head.next_offset == head.segment_base) return true;
-  EVLOG_ASSIGN_OR_RETURN(bool rolled, fs_->Exists(Path(SegmentFileName(head.next_offset))));
-  return !rolled;
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(fs_, dir_));
+  return !segments.empty() && segments.back() == head.segment_base;
 }
 
 Result<std::optional<HeadRecord>> Log::Impl::PublishedHead() {

@@ -28,6 +28,13 @@ constexpr uint64_t kMaxNextOffset = UINT64_MAX;
 // Frames are written in chunks of this size so that a huge batch needs bounded memory.
 constexpr size_t kWriteChunkBytes = 8 << 20;
 
+// What HEAD says for a position. A log without frames publishes last_timestamp 0
+// (format-spec §6.1), not kNoTimestamp.
+HeadRecord AsHead(uint64_t sequence, uint64_t segment_base, const ScanPosition& at) {
+  return HeadRecord{sequence,      segment_base, at.position, at.next_offset,
+                    at.last_checksum == 0 ? 0 : at.last_timestamp, at.last_checksum};
+}
+
 ScanPosition FromHead(const HeadRecord& head) {
   return {head.committed_end, head.next_offset, head.last_timestamp, head.last_checksum, true};
 }
@@ -73,8 +80,7 @@ Status LogWriter::RunLocked(const std::function<Status(const HeadRecord&)>& fn) 
   EVLOG_ASSIGN_OR_RETURN(auto lock, log_->AcquireLock());
   EVLOG_RETURN_IF_ERROR(OpenHeadFile());
   EVLOG_RETURN_IF_ERROR(recovered_ ? LockedRefresh() : LockedRecover());
-  return fn(HeadRecord{head_sequence_, segment_base_, published_.position, published_.next_offset,
-                       published_.last_timestamp, published_.last_checksum});
+  return fn(AsHead(head_sequence_, segment_base_, published_));
 }
 
 void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector<Result<AppendResult>>* results) {
@@ -122,14 +128,6 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
   if (s.ok() && !pending.empty()) {
     unsynced_ = unsynced_ || !sync;
     s = Publish();
-    if (!s.ok()) {
-      // The frames are durable, but HEAD's rewrite failed in an unknown state: only recovery
-      // in a new process can tell what readers will see.
-      failed_ = fmt::format("publishing HEAD failed ({}); whether the last append was committed is unknown: reopen "
-                            "the log and check its end",
-                            s.message());
-      s = Status::Failed(failed_);
-    }
   }
   if (s.ok()) {
     acknowledge_();
@@ -144,7 +142,11 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
       if (!undone.ok()) s = undone;
     }
     for (size_t i = 0; i < requests.size(); ++i) {
-      if (!decided[i] && !(*results)[i].has_value()) (*results)[i] = s.WithContext("not committed");
+      if (decided[i] || (*results)[i].has_value()) continue;
+      // kFailed: the frames may or may not survive (a failed fdatasync's cut-back is best
+      // effort, a failed HEAD write may have landed); only a failure undone above is "not
+      // committed" (format-spec §6.2).
+      (*results)[i] = s.WithContext(s.code() == StatusCode::kFailed ? "outcome unknown" : "not committed");
     }
     tail_ = published_;
     recovered_ = false;  // the next commit rescans the tail
@@ -282,10 +284,16 @@ Status LogWriter::OpenActive(uint64_t base) {
 }
 
 Status LogWriter::Publish() {
-  // A log without frames publishes last_timestamp 0 (format-spec §6.1), not kNoTimestamp.
-  HeadRecord head{head_sequence_ + 1, segment_base_, tail_.position, tail_.next_offset,
-                  tail_.last_checksum == 0 ? 0 : tail_.last_timestamp, tail_.last_checksum};
-  EVLOG_RETURN_IF_ERROR(WriteHead(*head_file_, head, log_->meta()));
+  const HeadRecord head = AsHead(head_sequence_ + 1, segment_base_, tail_);
+  Status written = WriteHead(*head_file_, head, log_->meta());
+  if (!written.ok()) {
+    // HEAD's rewrite failed in an unknown state: it may name the frames below it or not, so
+    // neither keeping nor cutting them is safe here. Only recovery in a new process decides.
+    failed_ = fmt::format("publishing HEAD failed ({}); whether the last append was committed is unknown: reopen "
+                          "the log and check its end",
+                          written.message());
+    return Status::Failed(failed_);
+  }
   head_sequence_ = head.sequence;
   published_ = tail_;
   published_base_ = segment_base_;

@@ -60,7 +60,7 @@ class EmptyRegion final : public MappedRegion {
 
 class PosixFile final : public File {
  public:
-  PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  PosixFile(int fd, std::string path, bool read_only) : fd_(fd), path_(std::move(path)), read_only_(read_only) {}
   ~PosixFile() override { close(fd_); }
 
   Status Write(uint64_t offset, std::string_view data) override {
@@ -91,8 +91,11 @@ class PosixFile final : public File {
   }
 
   Status Sync() override {
-    if (fdatasync(fd_) != 0) return ErrnoStatus("fdatasync", path_, errno);
-    return Status::Ok();
+    if (fdatasync(fd_) == 0) return Status::Ok();
+    // Read-only file systems (squashfs, iso9660, erofs) have no fsync and say EINVAL or EROFS:
+    // nothing on them can be dirty, so a reader's sync of what it is about to show succeeds.
+    if (read_only_ && (errno == EINVAL || errno == EROFS)) return Status::Ok();
+    return ErrnoStatus("fdatasync", path_, errno);
   }
 
   Status Truncate(uint64_t size) override {
@@ -116,6 +119,7 @@ class PosixFile final : public File {
  private:
   int fd_;
   std::string path_;
+  bool read_only_;
 };
 
 class PosixFileLock final : public FileLock {
@@ -176,7 +180,7 @@ class PosixFs final : public FileSystem {
       close(fd);
       return NotARegularFile(path, S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
     }
-    return std::unique_ptr<File>(new PosixFile(fd, path));
+    return std::unique_ptr<File>(new PosixFile(fd, path, mode == OpenMode::kReadOnly));
   }
 
   Status Rename(const std::string& from, const std::string& to) override {

@@ -159,7 +159,7 @@ uint64_t NextOffsetClaimed(std::string_view data) {
     std::string why;
     FrameParse parse = ParseFrame(data, pos, /*check_body=*/false, &h, &why);
     if (ChecksumValid(parse) && h.has_events()) next = std::max(next, h.next_offset());
-    hashed += h.length;
+    if (parse == FrameParse::kInvalid && why == "checksum mismatch") hashed += h.length;  // what was hashed
     if (hashed > budget) break;
   }
   return next;

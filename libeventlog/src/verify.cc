@@ -205,10 +205,25 @@ bool LinksAcrossGap(Log::Impl& log, uint64_t base, const ScanPosition& at, const
 Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
   Log::Impl& impl = *log.impl();
   VerifyReport report;
-  EVLOG_ASSIGN_OR_RETURN(HeadRecord head, impl.CommittedHead());
-  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> published, impl.PublishedHead());
-  ReportLaggingHead(published, head, &report);
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(impl.fs(), impl.dir()));
+  EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> published, impl.PublishedHead());
+  auto committed = impl.CommittedHead();
+  HeadRecord head;
+  if (committed) {
+    head = *committed;
+    ReportLaggingHead(published, head, &report);
+  } else if (committed.error().code() == StatusCode::kCorruption && !segments.empty()) {
+    // No committed end can be found (HEAD invalid and damage in the newest segment): check
+    // every segment to its file size, so that the report still says where the damage is and
+    // `verify --repair --force` can set that segment aside.
+    auto newest = impl.fs()->Open(impl.Path(SegmentFileName(segments.back())), OpenMode::kReadOnly);
+    auto size = newest ? (*newest)->Size() : Result<uint64_t>(newest.error());
+    head = HeadRecord{0, segments.back(), size ? *size : 0, segments.back(), 0, 0};
+    report.problems.push_back({Kind::kCorruption, SegmentFileName(segments.back()), 0,
+                               committed.error().message() + " (HEAD is not valid either)"});
+  } else {
+    return committed.error();
+  }
   // Only the first segment of a log that began at offset 0 has a known predecessor: none,
   // so its first frame chains to 0 (format-spec §5.6).
   ScanPosition at{format::segment::kHeaderSize, segments.empty() ? 0 : segments.front(), kNoTimestamp, 0,

@@ -104,4 +104,14 @@ assert_files_equal "$WORK/seg-before" "$L/$seg0" "verify without --repair change
 evlog verify "$L" --repair >"$WORK/out" 2>&1 || true
 assert_contains "$(cat "$WORK/out")" "cut a torn tail" "repair reports its cut"
 assert_eq "a b c" "$(evlog tail "$L" --from beginning | tr '\n' ' ' | sed 's/ $//')" "repair keeps the committed events"
+# HEAD invalid and the newest segment damaged: verify still says where, `--repair --force`
+# sets the segment aside, and no offset is handed out twice.
+rm -rf "$L"
+for e in 1 2 3 4 5; do echo "$e" | evlog append "$L"; done
+printf '\xff' | dd of="$L/$seg0" bs=1 seek=140 conv=notrunc 2>/dev/null
+head -c 64 /dev/urandom >"$L/HEAD"
+expect_status 4 evlog verify "$L" >/dev/null
+assert_contains "$(cat "$WORK/stderr")$(evlog verify "$L" 2>/dev/null || true)" "at byte 136" "verify names the damage"
+evlog verify "$L" --repair --force >/dev/null
+assert_eq "5" "$(echo 6 | evlog append "$L" -p)" "the next offset after a forced repair"
 echo PASS

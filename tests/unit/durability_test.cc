@@ -398,3 +398,52 @@ TEST_CASE("AHeadCopiedFromAnotherLogIsInvalidHere") {
 }
 
 }  // namespace eventlog::test
+
+namespace eventlog::test {
+
+TEST_CASE("ReadersSeePastAStaleHeadWhenTheNextSegmentStartsAboveItsNextOffset") {
+  // Review finding: a segment started above HEAD's next offset (a preset batch after a gap,
+  // as import writes; a repair's replacement) made a stale HEAD look exact to readers.
+  TestLog t;
+  Batch first = t.log().NewBatch();
+  REQUIRE(first.AddAt({.payload = "a"}, 0, 1000).ok());
+  REQUIRE(t.log().Append(first).has_value());
+  const std::string head_before_gap = t.Contents(HeadPath());
+  Batch second = t.log().NewBatch();
+  REQUIRE(second.AddAt({.payload = "b"}, 7, 2000).ok());
+  second.AllowLeadingGap();
+  REQUIRE(t.log().Append(second).has_value());
+  t.SetContents(HeadPath(), head_before_gap);  // the publishes after it lost in a power loss
+  REQUIRE(t.Reopen().ok());
+  CHECK(t.Payloads() == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("AFailedHeadWriteLeavesTheOutcomeUnknownAndCutsNothing") {
+  // Review finding: a failed HEAD write inside a roll was undone like a failed frame write,
+  // although HEAD may already name the frames; every failed publish is the failed state.
+  using testing::FaultOp;
+  bool head_write_failed = false;
+  for (int skip = 0; skip < 8; ++skip) {
+    CAPTURE(skip);
+    TestLog t({.segment_bytes = 4096});
+    REQUIRE(t.Append({std::string(3000, 'a')}).has_value());
+    t.fs().FailNext(FaultOp::kWrite, skip);  // reads count as kWrite operations too
+    auto r = t.Append({std::string(3000, 'b')});  // rolls: frames, HEAD, segment, HEAD
+    if (!r.has_value() && r.status().message().find("publishing HEAD failed") != std::string::npos) {
+      head_write_failed = true;
+      CHECK(r.status().code() == StatusCode::kFailed);
+      CHECK_MESSAGE(r.status().message().find("outcome unknown") != std::string::npos, r.status().message());
+    }
+    t.fs().SimulateProcessCrash();  // clears a fault the append did not reach
+    REQUIRE(t.Reopen().ok());
+    std::vector<std::string> got = t.Payloads();
+    if (r.has_value() || r.status().code() == StatusCode::kFailed) {
+      CHECK((got.size() == 1 || got.size() == 2));
+    } else {
+      CHECK(got.size() == 1);  // reported as not committed: absent
+    }
+  }
+  CHECK(head_write_failed);
+}
+
+}  // namespace eventlog::test
