@@ -20,6 +20,7 @@ class OutputBuffer {
   OutputBuffer& operator=(const OutputBuffer&) = delete;
 
   void Append(std::string_view bytes) {
+    if (bytes.empty()) return;  // an empty view may carry a null pointer, which memcpy must not get
     if (bytes.size() <= capacity_ - size_) {
       std::memcpy(data_.get() + size_, bytes.data(), bytes.size());
       size_ += bytes.size();
