@@ -33,6 +33,12 @@ HeadRecord FromScan(uint64_t sequence, const TailScan& t) {
                     end.last_timestamp == kNoTimestamp ? 0 : end.last_timestamp, end.last_checksum};
 }
 
+bool SameHead(const std::optional<HeadRecord>& a, const std::optional<HeadRecord>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a || (a->sequence == b->sequence && a->segment_base == b->segment_base &&
+                a->committed_end == b->committed_end && a->next_offset == b->next_offset);
+}
+
 }  // namespace
 
 Result<std::optional<HeadRecord>> Log::Impl::ReadCurrentHead() {
@@ -101,6 +107,19 @@ Result<HeadRecord> Log::Impl::CommittedHead() {
 // Runs with LOCK held shared: no writer can change the tail meanwhile.
 Result<HeadRecord> Log::Impl::CommittedEndFromFrames() {
   EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadCurrentHead());
+  // The newest segment only ever changes size (writers append to it, recovery cuts it), so
+  // its base and size with HEAD identify what the last scan saw.
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> listed, ListSegments(fs_, dir_));
+  std::optional<FramesEnd> key;
+  if (!listed.empty()) {
+    auto newest = fs_->Open(Path(SegmentFileName(listed.back())), OpenMode::kReadOnly);
+    auto size = newest ? (*newest)->Size() : Result<uint64_t>(newest.error());
+    if (size) key = FramesEnd{head, listed.back(), *size, {}};
+  }
+  if (key && frames_end_ && SameHead(frames_end_->head, key->head) && frames_end_->newest_base == key->newest_base &&
+      frames_end_->newest_size == key->newest_size) {
+    return frames_end_->end;
+  }
   auto scanned = ScanTail(fs_, dir_, meta_, head);
   // Damage beyond HEAD is for `verify` to report and for an operator to decide on; a reader
   // still shows what HEAD vouches for.
@@ -122,7 +141,12 @@ Result<HeadRecord> Log::Impl::CommittedEndFromFrames() {
       return synced.WithContext("making the log's unpublished end durable before reading it");
     }
   }
-  return FromScan(head ? head->sequence : 0, t);
+  const HeadRecord end = FromScan(head ? head->sequence : 0, t);
+  if (key) {
+    key->end = end;
+    frames_end_ = key;
+  }
+  return end;
 }
 
 }  // namespace eventlog

@@ -79,6 +79,16 @@ class Log::Impl {
   std::unique_ptr<File> head_file_;  // read-only handle for CommittedHead(); null if missing
   std::unique_ptr<File> probe_;      // the segment HEAD last named, to compare sizes
   uint64_t probe_base_ = 0;
+  // The last end found from the frames, and what it was found from: until HEAD or the newest
+  // segment changes, the answer is the same, and a reader of a log whose HEAD lags (a
+  // read-only copy: until a writer runs, forever) does not rescan at every segment.
+  struct FramesEnd {
+    std::optional<HeadRecord> head;
+    uint64_t newest_base = 0;
+    uint64_t newest_size = 0;
+    HeadRecord end;
+  };
+  std::optional<FramesEnd> frames_end_;
 
   // Group commit (LevelDB's writer queue): the front of the queue commits everything
   // compatible that queued up behind it under one lock and one fdatasync.

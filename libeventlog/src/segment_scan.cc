@@ -65,7 +65,7 @@ bool AdvanceInSequence(const FrameHeader& h, ScanPosition* cur, std::string* why
   return true;
 }
 
-ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVisitor& on_frame) {
+ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVisitor& on_frame, bool check_bodies) {
   ScanOutcome out;
   out.end = start;
   ScanPosition cur = start;
@@ -73,7 +73,7 @@ ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVi
     FrameHeader h;
     std::string why;
     const uint64_t position = cur.position;
-    FrameParse parse = ParseFrame(data, position, /*check_body=*/true, &h, &why);
+    FrameParse parse = ParseFrame(data, position, check_bodies, &h, &why);
     if (parse != FrameParse::kOk || !AdvanceInSequence(h, &cur, &why)) {
       out.problem = Describe(parse, why);
       out.stop_parse = parse;

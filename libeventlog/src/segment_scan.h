@@ -70,7 +70,10 @@ struct ScanOutcome {
 
 using FrameVisitor = std::function<void(const FrameHeader& frame, uint64_t position)>;
 
-ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVisitor& on_frame = nullptr);
+// With `check_bodies` false, frames are verified by header and checksum only (format-spec
+// §5.6 steps 1-10 less the record decoding): for data whose bodies were decoded before.
+ScanOutcome ScanBatches(std::string_view data, ScanPosition start, const FrameVisitor& on_frame = nullptr,
+                        bool check_bodies = true);
 
 // True if a checksum-valid frame starts at any 8-aligned position in [from, data.size())
 // (or if that cannot be ruled out within a bounded amount of work). Checksum-valid bytes at
