@@ -152,6 +152,24 @@ class InotifyWatch final : public FileWatch {
   int fd_;
 };
 
+// Opens `path` with `open_flags` (never following a link) and applies flock `operation`.
+// With LOCK_NB, a lock held elsewhere gives nullptr, not an error.
+Result<std::unique_ptr<FileLock>> FlockFile(const std::string& path, int open_flags, int operation) {
+  int fd = open(path.c_str(), open_flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound(fmt::format("{}: no such file", path));
+    return errno == ELOOP ? NotARegularFile(path, "a symbolic link") : ErrnoStatus("open lock file", path, errno);
+  }
+  while (flock(fd, operation) != 0) {
+    if (errno == EINTR) continue;
+    int err = errno;
+    close(fd);
+    if (err == EWOULDBLOCK && (operation & LOCK_NB)) return std::unique_ptr<FileLock>();
+    return ErrnoStatus("lock", path, err);
+  }
+  return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+}
+
 class PosixFs final : public FileSystem {
  public:
   Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
@@ -231,28 +249,11 @@ class PosixFs final : public FileSystem {
   }
 
   Result<std::unique_ptr<FileLock>> Lock(const std::string& path) override {
-    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
-    if (fd < 0) return errno == ELOOP ? NotARegularFile(path, "a symbolic link") : ErrnoStatus("open lock file", path, errno);
-    while (flock(fd, LOCK_EX) != 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      return ErrnoStatus("lock", path, err);
-    }
-    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+    return FlockFile(path, O_RDWR | O_CREAT, LOCK_EX);
   }
 
   Result<std::unique_ptr<FileLock>> TryLock(const std::string& path) override {
-    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
-    if (fd < 0) return errno == ELOOP ? NotARegularFile(path, "a symbolic link") : ErrnoStatus("open lock file", path, errno);
-    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      if (err == EWOULDBLOCK) return std::unique_ptr<FileLock>();
-      return ErrnoStatus("lock", path, err);
-    }
-    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+    return FlockFile(path, O_RDWR | O_CREAT, LOCK_EX | LOCK_NB);
   }
 
   // Linux lists every flock in /proc/locks with its holder's pid and the file's inode.
@@ -279,19 +280,7 @@ class PosixFs final : public FileSystem {
   }
 
   Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) override {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) {
-      if (errno == ENOENT) return Status::NotFound(fmt::format("{}: no such file", path));
-      return errno == ELOOP ? NotARegularFile(path, "a symbolic link") : ErrnoStatus("open lock file", path, errno);
-    }
-    while (flock(fd, LOCK_SH | LOCK_NB) != 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      if (err == EWOULDBLOCK) return std::unique_ptr<FileLock>();
-      return ErrnoStatus("lock", path, err);
-    }
-    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
+    return FlockFile(path, O_RDONLY, LOCK_SH | LOCK_NB);  // O_RDONLY: readers may lack write access
   }
 
   Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) override {

@@ -214,28 +214,29 @@ Result<bool> FaultFileSystem::Exists(const std::string& path) {
   return state_->live.count(path) > 0 || state_->dirs.count(path) > 0;
 }
 
+std::shared_ptr<std::shared_mutex> FaultFileSystem::LockSlot(const std::string& path) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  auto& slot = state_->locks[path];
+  if (!slot) slot = std::make_shared<std::shared_mutex>();
+  return slot;
+}
+
 Result<std::unique_ptr<FileLock>> FaultFileSystem::Lock(const std::string& path) {
-  std::shared_ptr<std::shared_mutex> mu;
   {
     std::lock_guard<std::mutex> lock(state_->mu);
     EVLOG_RETURN_IF_ERROR(state_->Gate(FaultOp::kCreate, false));
-    auto& slot = state_->locks[path];
-    if (!slot) slot = std::make_shared<std::shared_mutex>();
-    mu = slot;
   }
+  std::shared_ptr<std::shared_mutex> mu = LockSlot(path);
   mu->lock();
   return std::unique_ptr<FileLock>(new MemLock(mu, /*shared=*/false));
 }
 
 Result<std::unique_ptr<FileLock>> FaultFileSystem::TryLock(const std::string& path) {
-  std::shared_ptr<std::shared_mutex> mu;
   {
     std::lock_guard<std::mutex> lock(state_->mu);
     EVLOG_RETURN_IF_ERROR(state_->Gate(FaultOp::kCreate, false));
-    auto& slot = state_->locks[path];
-    if (!slot) slot = std::make_shared<std::shared_mutex>();
-    mu = slot;
   }
+  std::shared_ptr<std::shared_mutex> mu = LockSlot(path);
   if (!mu->try_lock()) return std::unique_ptr<FileLock>();
   return std::unique_ptr<FileLock>(new MemLock(mu, /*shared=*/false));
 }
@@ -243,13 +244,7 @@ Result<std::unique_ptr<FileLock>> FaultFileSystem::TryLock(const std::string& pa
 std::string FaultFileSystem::LockHolder(const std::string&) { return "another thread of this process"; }
 
 Result<std::unique_ptr<FileLock>> FaultFileSystem::TryLockShared(const std::string& path) {
-  std::shared_ptr<std::shared_mutex> mu;
-  {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    auto& slot = state_->locks[path];
-    if (!slot) slot = std::make_shared<std::shared_mutex>();
-    mu = slot;
-  }
+  std::shared_ptr<std::shared_mutex> mu = LockSlot(path);
   if (!mu->try_lock_shared()) return std::unique_ptr<FileLock>();
   return std::unique_ptr<FileLock>(new MemLock(mu, /*shared=*/true));
 }

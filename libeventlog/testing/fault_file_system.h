@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <shared_mutex>
 #include <string>
 
 #include "eventlog/file_system.h"
@@ -62,6 +63,8 @@ class FaultFileSystem final : public FileSystem {
   struct State;
 
  private:
+  std::shared_ptr<std::shared_mutex> LockSlot(const std::string& path);  // created on first use
+
   std::shared_ptr<State> state_;
 };
 
