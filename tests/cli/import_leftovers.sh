@@ -10,15 +10,21 @@ evlog export "$WORK/src" --format archive -o "$WORK/src.evlog"
 (umask 027 && evlog import "$WORK/masked" "$WORK/src.evlog")
 assert_eq 750 "$(stat -c %a "$WORK/masked")" "mode of an imported log under umask 027"
 
-# start_stalled_import LOG: an import blocked reading a FIFO after its first event.
+# start_stalled_import LOG: an import blocked reading a FIFO after its first event. Returns
+# once a new temporary directory appeared (one left by an earlier importer does not count).
 start_stalled_import() {
+  local before
+  before=$(compgen -G "$1.import-*" | wc -l || true)
   rm -f "$WORK/fifo" && mkfifo "$WORK/fifo"
   "$EVLOG" import "$1" "$WORK/fifo" 2>"$WORK/stalled.err" &
   STALLED=$!
   BACKGROUND_PIDS+=("$STALLED")
   exec 7>"$WORK/fifo"
   printf '{"payload":"x"}\n' >&7
-  for _ in $(seq 100); do compgen -G "$1.import-*" >/dev/null && return 0; sleep 0.05; done
+  for _ in $(seq 200); do
+    (($( (compgen -G "$1.import-*" || true) | wc -l) > before)) && return 0
+    sleep 0.05
+  done
   fail "no temporary directory appeared for $1"
 }
 
