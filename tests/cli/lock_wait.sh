@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 LOG=$WORK/log
 echo a | evlog append "$LOG"
 
-flock "$LOG/LOCK" sleep 30 &
+flock --no-fork "$LOG/LOCK" sleep 30 &  # --no-fork: $! is the process holding the lock
 holder=$!
 BACKGROUND_PIDS+=("$holder")
 for _ in $(seq 100); do  # until flock holds the lock
