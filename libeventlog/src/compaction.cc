@@ -114,8 +114,8 @@ Result<CompactionReport> CompactLog(Log& log, const CompactionOptions& options) 
   }
   std::optional<CompactionReport> report;
   EVLOG_RETURN_IF_ERROR(impl.RunLocked([&](const HeadRecord& head) -> Status {
-    // Key compaction reads the log through a Reader, which would ask for recovery (and so for
-    // the lock held here) if HEAD did not read back: refuse instead of waiting for ourselves.
+    // Compaction rewrites and removes segments by the committed end just adopted: if HEAD does
+    // not read back as that end, readers would see another one, so refuse.
     EVLOG_RETURN_IF_ERROR(CheckHeadReadsBack(impl.fs(), impl.Path(format::kHeadFileName), impl.meta(), head));
     EVLOG_ASSIGN_OR_RETURN(report, Compact(impl, head, options, slowest, now_ns));
     return Status::Ok();

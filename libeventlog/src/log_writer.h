@@ -6,8 +6,11 @@
 //      longer than HEAD's committed end, a previous holder died mid-append: recover the tail.
 //   2. pwrite the batch's frames at the committed end (header last-written is not needed:
 //      an unverifiable frame beyond the committed end is never visible and is cut later).
+//      On failure, truncate back and sync before reporting it, or enter the failed state.
 //   3. fdatasync the segment. On failure, enter the failed state: never retry and trust.
-//   4. rewrite HEAD (one pwrite, not synced: it is never ahead of durable data).
+//   4. rewrite HEAD (one pwrite, not synced: it is never ahead of durable data; readers that
+//      find it behind read the end from the frames while no writer holds the lock).
+//      On failure, enter the failed state: the outcome is unknown.
 //   5. append sparse index entries; unlock; only now report success.
 #pragma once
 

@@ -49,11 +49,8 @@ Status QuarantineDamaged(Log& log, std::vector<std::string>* actions) {
   {
     // HEAD may be damaged or stale too: the replacement starts above both what HEAD says and
     // every offset a checksum-valid frame of the newest segment claims.
-    auto head_file = impl.fs()->Open(impl.Path(format::kHeadFileName), OpenMode::kReadOnly);
-    if (head_file) {
-      EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, ReadHead(**head_file, impl.meta()));
-      if (head) next_offset = std::max(next_offset, head->next_offset);
-    }
+    EVLOG_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, impl.PublishedHead());
+    if (head) next_offset = std::max(next_offset, head->next_offset);
     EVLOG_ASSIGN_OR_RETURN(auto file, impl.fs()->Open(impl.Path(SegmentFileName(newest)), OpenMode::kReadOnly));
     EVLOG_ASSIGN_OR_RETURN(uint64_t size, file->Size());
     EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(size));
