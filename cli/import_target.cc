@@ -32,15 +32,6 @@ Status SetGroups(eventlog::ConsumerGroups& store, std::vector<eventlog::GroupInf
   return store.ResetAll(groups);
 }
 
-// The commands that set the positions by hand, for when the events are in and they are not.
-std::string ResetCommands(const std::string& dir, const std::vector<eventlog::GroupInfo>& groups, uint64_t next_offset) {
-  std::string out;
-  for (const eventlog::GroupInfo& g : groups) {
-    out += fmt::format("\n  evlog groups {} -g '{}' --reset-to {} --execute", dir, g.name, std::min(g.position, next_offset));
-  }
-  return out;
-}
-
 // Events are committed in batches of about this size while a new log is built: the
 // temporary directory, not the batch, makes the import atomic.
 constexpr uint64_t kNewLogCommitBytes = 4 << 20;
@@ -157,29 +148,22 @@ class ExistingLogTarget final : public ImportTarget {
                                            "of its segments: import into a new log instead)");
   }
 
-  // Two stores cannot commit as one: everything that can be checked beforehand is (the
-  // group store opens, names are valid), the events are committed, then every position in
-  // one transaction. Only an I/O error or a crash between the two commits leaves the events
-  // without positions; the error then gives the commands that set them.
+  // The events and the positions commit as one unit (ConsumerGroups::AppendWithPositions):
+  // a crash between the two leaves a record that the next opener of the groups settles.
   Result<eventlog::LogInfo> Commit(const std::vector<eventlog::GroupInfo>& groups) override {
-    std::unique_ptr<eventlog::ConsumerGroups> store;
-    if (!groups.empty()) {
-      auto opened = eventlog::ConsumerGroups::Open(*log_);
-      if (!opened) return Status(opened.error().code(), opened.error().message() + "; nothing was imported");
-      store = std::move(opened).value();
+    if (groups.empty()) {
+      EVLOG_RETURN_IF_ERROR(log_->Append(*batch_, {.sync = true, .expect_next = std::nullopt}).status());
+      return log_->Info();
     }
-    EVLOG_ASSIGN_OR_RETURN(eventlog::AppendResult appended,
-                           log_->Append(*batch_, {.sync = true, .expect_next = std::nullopt}));
-    EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
-    if (!store) return info;
-    Status set = SetGroups(*store, groups, info.next_offset);
-    if (!set.ok()) {
-      return Status(set.code(), fmt::format("the events were imported (offsets {}..{}), but setting the group positions "
-                                            "failed: {}; set them with:{}",
-                                            appended.first_offset, info.next_offset - 1, set.message(),
-                                            ResetCommands(log_->dir(), groups, info.next_offset)));
+    auto store = eventlog::ConsumerGroups::Open(*log_);
+    if (!store) return Status(store.error().code(), store.error().message() + "; nothing was imported");
+    if (batch_->empty()) {  // an archive of groups only: nothing to commit them with
+      EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_->Info());
+      EVLOG_RETURN_IF_ERROR(SetGroups(**store, groups, info.next_offset));
+      return info;
     }
-    return info;
+    EVLOG_RETURN_IF_ERROR((*store)->AppendWithPositions(*log_, *batch_, groups).status());
+    return log_->Info();
   }
 
  private:

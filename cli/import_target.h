@@ -4,7 +4,9 @@
 //     after which the parent directory is fsynced. Until then LOG does not exist; an
 //     interrupted import leaves only the LOG.import-* directory, which may be deleted;
 //   - into an existing log all events are one atomic Batch (the library spills a large
-//     batch to disk), so together they must fit in one segment of that log.
+//     batch to disk), so together they must fit in one segment of that log. Into an
+//     existing empty log, the batch and the group positions commit as one unit
+//     (ConsumerGroups::AppendWithPositions).
 #pragma once
 
 #include <cstdint>

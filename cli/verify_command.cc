@@ -8,6 +8,7 @@
 #include "eventlog/repair.h"
 #include "eventlog/verify.h"
 #include "exit_codes.h"
+#include "lock_options.h"
 #include "progress.h"
 #include "report.h"
 
@@ -65,11 +66,14 @@ CLI::App* RegisterVerifyCommand(CLI::App& parent, VerifyCommandOptions& o) {
   app->add_flag("--repair", o.repair, "Cut a torn tail and rebuild indexes; never discards committed data");
   app->add_flag("--force", o.force, "With --repair: move damaged segments to LOG/quarantine/ (never deleted)")
       ->needs("--repair");
+  AddWaitLockOption(*app, o.wait_lock);
   return app;
 }
 
 int RunVerifyCommand(const VerifyCommandOptions& o) {
-  auto log = eventlog::Log::Open(o.log_dir, {});
+  eventlog::LogOptions log_options;
+  ApplyLockOptions(log_options, o.wait_lock, kCommand);
+  auto log = eventlog::Log::Open(o.log_dir, log_options);
   if (!log) return ReportFailure(kCommand, log.error());
   if (o.repair) {
     int status = Repair(**log, o.force);

@@ -3,6 +3,8 @@
 // and with --force moves damaged segments aside (never deletes them).
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 namespace CLI {
@@ -15,6 +17,7 @@ struct VerifyCommandOptions {
   std::string log_dir;
   bool repair = false;
   bool force = false;
+  std::optional<std::chrono::milliseconds> wait_lock;  // --repair takes the log's lock
 };
 
 CLI::App* RegisterVerifyCommand(CLI::App& parent, VerifyCommandOptions& options);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <chrono>
@@ -20,6 +21,8 @@
 #include <fmt/format.h>
 #include <lmdb.h>
 
+#include "batch_digest.h"
+#include "batch_impl.h"
 #include "coding.h"
 #include "group_store_files.h"
 
@@ -136,6 +139,57 @@ std::string EncodeValue(uint64_t position, int64_t updated_ns) {
   return v;
 }
 
+// The record AppendWithPositions() leaves in the meta database between recording the
+// positions and applying them (format-spec §11.1).
+constexpr char kPendingKey[] = "pending_positions";
+constexpr uint32_t kPendingVersion = 1;
+constexpr size_t kPendingFixedSize = 32;  // u32 version, u64 first, u64 end, u64 digest, u32 count
+
+struct PendingPositions {
+  BatchDigest batch;
+  std::vector<GroupInfo> groups;
+};
+
+std::string EncodePending(const PendingPositions& p) {
+  std::string out(kPendingFixedSize, '\0');
+  PutFixed32(out.data(), kPendingVersion);
+  PutFixed64(out.data() + 4, p.batch.first_offset);
+  PutFixed64(out.data() + 12, p.batch.end_offset);
+  PutFixed64(out.data() + 20, p.batch.digest);
+  PutFixed32(out.data() + 28, static_cast<uint32_t>(p.groups.size()));
+  for (const GroupInfo& g : p.groups) {
+    char fixed[8];
+    PutFixed16(fixed, static_cast<uint16_t>(g.name.size()));
+    out.append(fixed, 2);
+    out += g.name;
+    PutFixed64(fixed, g.position);
+    out.append(fixed, 8);
+  }
+  return out;
+}
+
+// Every length is checked against the value's size: a damaged store gives kCorruption.
+bool DecodePending(std::string_view v, PendingPositions* p) {
+  if (v.size() < kPendingFixedSize || GetFixed32(v.data()) != kPendingVersion) return false;
+  p->batch.first_offset = GetFixed64(v.data() + 4);
+  p->batch.end_offset = GetFixed64(v.data() + 12);
+  p->batch.digest = GetFixed64(v.data() + 20);
+  uint32_t count = GetFixed32(v.data() + 28);
+  v.remove_prefix(kPendingFixedSize);
+  p->groups.clear();
+  for (uint32_t i = 0; i < count; ++i) {
+    if (v.size() < 2) return false;
+    const size_t name_size = GetFixed16(v.data());
+    if (name_size == 0 || name_size > 255 || v.size() < 2 + name_size + 8) return false;
+    GroupInfo g;
+    g.name = std::string(v.substr(2, name_size));
+    g.position = GetFixed64(v.data() + 2 + name_size);
+    p->groups.push_back(std::move(g));
+    v.remove_prefix(2 + name_size + 8);
+  }
+  return v.empty() && p->batch.first_offset < p->batch.end_offset;
+}
+
 }  // namespace
 
 class ConsumerGroups::Impl {
@@ -200,6 +254,58 @@ class ConsumerGroups::Impl {
     return mdb_put(txn, env_->groups, &key, &value, 0);
   }
 
+  // Reads the pending record, if any, into *bytes.
+  int ReadPending(MDB_txn* txn, std::string* bytes, bool* found) {
+    MDB_val key = Val(kPendingKey), value;
+    int rc = mdb_get(txn, env_->meta, &key, &value);
+    *found = rc == 0;
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc == 0) bytes->assign(static_cast<const char*>(value.mv_data), value.mv_size);
+    return rc;
+  }
+
+  // Writes each position, clamped to `next_offset`, inside `txn`.
+  int WritePositions(MDB_txn* txn, const std::vector<GroupInfo>& groups, uint64_t first_offset, uint64_t next_offset) {
+    for (const GroupInfo& given : groups) {
+      GroupInfo g;
+      bool exists;
+      int rc = ReadGroup(txn, given.name, first_offset, &g, &exists);
+      if (rc == 0) rc = WriteGroup(txn, &g, std::min(given.position, next_offset));
+      if (rc != 0) return rc;
+    }
+    return 0;
+  }
+
+  // Settles a pending record left by an AppendWithPositions() that did not finish: the
+  // positions are applied if the log holds the recorded batch, and dropped otherwise. The
+  // decision reads the log outside any transaction; the write then happens only if the
+  // record is still the one decided on, so concurrent settlers agree.
+  Status SettlePending() {
+    std::string bytes;
+    bool found = false;
+    EVLOG_RETURN_IF_ERROR(Transact(false, [&](MDB_txn* txn) { return ReadPending(txn, &bytes, &found); }));
+    if (!found) return Status::Ok();
+    PendingPositions pending;
+    if (!DecodePending(bytes, &pending)) {
+      return Status::Corruption(env_->path + "/data.mdb: the pending group positions record is damaged");
+    }
+    EVLOG_ASSIGN_OR_RETURN(LogInfo info, log_.Info());
+    bool committed = false;
+    if (info.next_offset >= pending.batch.end_offset) {
+      EVLOG_ASSIGN_OR_RETURN(uint64_t digest, DigestLogRange(log_, pending.batch.first_offset, pending.batch.end_offset));
+      committed = digest == pending.batch.digest;
+    }
+    return Transact(true, [&](MDB_txn* txn) {
+      std::string now;
+      bool still = false;
+      int rc = ReadPending(txn, &now, &still);
+      if (rc != 0 || !still || now != bytes) return rc;
+      if (committed) rc = WritePositions(txn, pending.groups, info.first_offset, info.next_offset);
+      MDB_val key = Val(kPendingKey);
+      return rc != 0 ? rc : mdb_del(txn, env_->meta, &key, nullptr);
+    });
+  }
+
   const Log& log_;
   std::shared_ptr<Environment> env_;
 };
@@ -221,7 +327,9 @@ std::string StorePath(const Log& log) { return log.dir() + "/groups"; }
 
 Result<std::unique_ptr<ConsumerGroups>> ConsumerGroups::Open(const Log& log) {
   EVLOG_ASSIGN_OR_RETURN(std::shared_ptr<Environment> env, OpenEnvironment(StorePath(log), log.log_id()));
-  return std::unique_ptr<ConsumerGroups>(new ConsumerGroups(std::make_unique<Impl>(log, std::move(env))));
+  auto impl = std::make_unique<Impl>(log, std::move(env));
+  EVLOG_RETURN_IF_ERROR(impl->SettlePending());
+  return std::unique_ptr<ConsumerGroups>(new ConsumerGroups(std::move(impl)));
 }
 
 ConsumerGroups::ConsumerGroups(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -291,6 +399,51 @@ Status ConsumerGroups::ResetAll(std::span<const GroupInfo> groups) {
     }
     return 0;
   });
+}
+
+// The order is what makes it one unit: (1) the positions and the batch's digest are
+// recorded, durably; (2) the batch is appended and synced; (3) the positions are written
+// and the record deleted in one transaction. A crash after (1) leaves a record that the
+// next Open() settles from the log's contents; a crash after (3) leaves nothing to do.
+Result<AppendResult> ConsumerGroups::AppendWithPositions(Log& log, const Batch& batch,
+                                                         std::span<const GroupInfo> groups) {
+  if (&log != &impl_->log_) return Status::InvalidArgument("AppendWithPositions: the log is not this store's log");
+  PendingPositions pending;
+  for (const GroupInfo& g : groups) {
+    EVLOG_RETURN_IF_ERROR(CheckGroupName(g.name));
+    pending.groups.push_back({g.name, g.position, 0});
+  }
+  EVLOG_ASSIGN_OR_RETURN(pending.batch, DigestPresetBatch(batch.impl()));
+  const std::string record = EncodePending(pending);
+  EVLOG_RETURN_IF_ERROR(impl_->SettlePending());  // one left by a crash, before ours
+  bool busy = false;
+  EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
+    std::string other;
+    int rc = impl_->ReadPending(txn, &other, &busy);
+    if (rc != 0 || busy) return rc;
+    MDB_val key = Val(kPendingKey), value = Val(record);
+    return mdb_put(txn, impl_->env_->meta, &key, &value, 0);
+  }));
+  if (busy) return Status::Busy(impl_->env_->path + ": another append with group positions is in progress");
+
+  Result<AppendResult> appended = log.Append(batch, {.sync = true, .expect_next = std::nullopt});
+  if (!appended) {
+    // The append may have failed before or after its commit point: the log decides, as it
+    // would for a crash. If even that fails, the record stays for the next Open().
+    (void)impl_->SettlePending();
+    return appended;
+  }
+  EVLOG_ASSIGN_OR_RETURN(LogInfo info, log.Info());
+  EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
+    int rc = impl_->WritePositions(txn, pending.groups, info.first_offset, info.next_offset);
+    std::string now;
+    bool still = false;
+    if (rc == 0) rc = impl_->ReadPending(txn, &now, &still);
+    if (rc != 0 || !still || now != record) return rc;
+    MDB_val key = Val(kPendingKey);
+    return mdb_del(txn, impl_->env_->meta, &key, nullptr);
+  }));
+  return appended;
 }
 
 Status ConsumerGroups::Delete(std::string_view group) {

@@ -3,16 +3,22 @@
 # item 19). flock(1) stands in for the stuck holder.
 source "$(dirname "$0")/lib.sh"
 
+# hold_lock LOG: a process that holds LOG/LOCK for 30 s; its pid in $holder, returns once
+# it holds the lock.
+hold_lock() {
+  flock --no-fork "$1/LOCK" sleep 30 &  # --no-fork: $! is the process holding the lock
+  holder=$!
+  BACKGROUND_PIDS+=("$holder")
+  for _ in $(seq 100); do
+    flock -n "$1/LOCK" true 2>/dev/null || break
+    sleep 0.05
+  done
+}
+
 LOG=$WORK/log
 echo a | evlog append "$LOG"
 
-flock --no-fork "$LOG/LOCK" sleep 30 &  # --no-fork: $! is the process holding the lock
-holder=$!
-BACKGROUND_PIDS+=("$holder")
-for _ in $(seq 100); do  # until flock holds the lock
-  flock -n "$LOG/LOCK" true 2>/dev/null || break
-  sleep 0.05
-done
+hold_lock "$LOG"
 
 start=$SECONDS
 expect_status 1 timeout 20 "$EVLOG" append "$LOG" --wait-lock 1500ms <<<"b"
@@ -32,4 +38,38 @@ kill "$holder"
 wait "$appender" || fail "append after the holder went away failed: $(cat "$WORK/waiting")"
 assert_contains "$(cat "$WORK/waiting")" "waiting for the log's lock" "an unbounded wait says so"
 assert_eq "a c" "$(evlog tail "$LOG" | tr '\n' ' ' | sed 's/ $//')" "only the append that waited is in the log"
+
+# verify --repair --force decides only once it holds the lock (issue 7, item 10): here the
+# holder puts the damaged segment right while the repair waits, and the repair must then
+# find nothing to move aside. One that looked (at HEAD, at the damage) before taking the
+# lock would act on a log that no longer exists.
+LOG=$WORK/damaged
+printf 'a\nb-MARKER\nc\n' | evlog append "$LOG"
+seg=$(ls "$LOG"/*.seg)
+cp "$seg" "$WORK/good.seg"
+python3 - "$seg" <<'PY'
+import sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+data[data.index(b'MARKER')] ^= 0x20
+open(sys.argv[1], 'wb').write(bytes(data))
+PY
+expect_status 4 evlog verify "$LOG"
+hold_lock "$LOG"
+"$EVLOG" verify "$LOG" --repair --force >"$WORK/repair.out" 2>"$WORK/repair.err" &
+repairer=$!
+for _ in $(seq 100); do  # until it says it is waiting for the lock
+  grep -q "waiting for the log's lock" "$WORK/repair.err" && break
+  sleep 0.05
+done
+assert_contains "$(cat "$WORK/repair.err")" "held by process" "verify --repair names the holder"
+cp "$WORK/good.seg" "$seg"  # the holder's doing, under the lock
+kill "$holder"
+wait "$repairer" || fail "verify --repair --force after the holder left: $(cat "$WORK/repair.err")"
+[[ ! -e "$LOG/quarantine" ]] || fail "a segment was moved aside: $(ls "$LOG/quarantine")"
+assert_contains "$(cat "$WORK/repair.out")" "no problem found" "the repair saw the log as it was once it held the lock"
+assert_eq "a b-MARKER c" "$(evlog tail "$LOG" | tr '\n' ' ' | sed 's/ $//')" "every event is still there"
+hold_lock "$LOG"
+expect_status 1 timeout 20 "$EVLOG" verify "$LOG" --repair --wait-lock 100ms
+assert_contains "$(cat "$WORK/stderr")" "nothing was changed" "verify --repair --wait-lock gives up"
+kill "$holder"
 echo PASS

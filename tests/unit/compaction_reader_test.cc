@@ -13,22 +13,11 @@ namespace {
 
 // Delegates to a FaultFileSystem; runs a one-shot hook after the next directory listing,
 // so that a test can remove a file that the caller has just seen listed.
-class ListingHookFileSystem final : public FileSystem {
+class ListingHookFileSystem final : public ForwardingFileSystem {
  public:
-  explicit ListingHookFileSystem(testing::FaultFileSystem& fs) : fs_(fs) {}
+  using ForwardingFileSystem::ForwardingFileSystem;
   void AfterNextListing(std::function<void()> hook) { hook_ = std::move(hook); }
 
-  Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override { return fs_.Open(path, mode); }
-  Status Rename(const std::string& from, const std::string& to) override { return fs_.Rename(from, to); }
-  Status Remove(const std::string& path) override { return fs_.Remove(path); }
-  Status CreateDir(const std::string& path) override { return fs_.CreateDir(path); }
-  Status SyncDir(const std::string& path) override { return fs_.SyncDir(path); }
-  Result<bool> Exists(const std::string& path) override { return fs_.Exists(path); }
-  Result<std::unique_ptr<FileLock>> Lock(const std::string& path) override { return fs_.Lock(path); }
-  Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) override { return fs_.TryLockShared(path); }
-  Result<std::unique_ptr<FileLock>> TryLock(const std::string& path) override { return fs_.TryLock(path); }
-  std::string LockHolder(const std::string& path) override { return fs_.LockHolder(path); }
-  Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) override { return fs_.Watch(path); }
   Result<std::vector<std::string>> ListDir(const std::string& path) override {
     auto names = fs_.ListDir(path);
     if (hook_) std::exchange(hook_, nullptr)();
@@ -36,7 +25,6 @@ class ListingHookFileSystem final : public FileSystem {
   }
 
  private:
-  testing::FaultFileSystem& fs_;
   std::function<void()> hook_;
 };
 

@@ -18,6 +18,7 @@
 
 #include "eventlog/consumer_groups.h"
 #include "eventlog/log.h"
+#include "fault_file_system.h"
 
 namespace eventlog::test {
 namespace {
@@ -179,6 +180,74 @@ TEST_CASE("GroupsCopiedFromAnotherLogAreRefused") {
   REQUIRE_FALSE(groups.has_value());
   CHECK(groups.error().code() == StatusCode::kCorruption);
   CHECK(groups.error().message().find("different log") != std::string::npos);
+}
+
+namespace {
+
+// A batch of `count` events at offsets first..first+count-1, as import builds it.
+Batch PresetBatch(const Log& log, uint64_t first, int count, std::string_view payload) {
+  Batch batch = log.NewBatch();
+  for (int i = 0; i < count; ++i) REQUIRE(batch.AddAt({.payload = payload}, first + i, 1000 + i).ok());
+  return batch;
+}
+
+}  // namespace
+
+TEST_CASE("AppendWithPositionsCommitsTheBatchAndThePositionsTogether") {
+  GroupsLog t;
+  Batch batch = PresetBatch(t.log(), 0, 3, "imported");
+  const std::vector<GroupInfo> positions = {{"billing", 2, 0}, {"audit", 9, 0}};
+  auto appended = t.groups().AppendWithPositions(t.log(), batch, positions);
+  REQUIRE_MESSAGE(appended.has_value(), appended.status().message());
+  CHECK(appended->first_offset == 0);
+  CHECK(appended->count == 3);
+  CHECK(t.Position("billing") == 2);
+  CHECK(t.Position("audit") == 3);  // clamped to the log's next offset
+  t.Reopen();                         // nothing is left pending to settle differently
+  CHECK(t.Position("billing") == 2);
+  CHECK(t.Position("audit") == 3);
+}
+
+TEST_CASE("AppendWithPositionsNeedsPresetOffsets") {
+  GroupsLog t;
+  Batch batch = t.log().NewBatch();
+  REQUIRE(batch.Add({.payload = "x"}).ok());
+  auto appended = t.groups().AppendWithPositions(t.log(), batch, std::vector<GroupInfo>{{"g", 1, 0}});
+  REQUIRE_FALSE(appended.has_value());
+  CHECK(appended.error().code() == StatusCode::kInvalidArgument);
+  CHECK(t.groups().List()->empty());
+}
+
+// The log lives in the fault-injecting file system, the group store (LMDB, real files) in
+// a real directory of the same name.
+TEST_CASE("PositionsOfABatchThatDidNotCommitAreDroppedEvenWhenOtherEventsTakeItsOffsets") {
+  std::string root = (std::filesystem::temp_directory_path() / "evlog-groups-test.XXXXXX").string();
+  REQUIRE(mkdtemp(root.data()) != nullptr);
+  const std::string dir = root + "/log";
+  REQUIRE(std::filesystem::create_directory(dir));
+  testing::FaultFileSystem fs;
+  {
+    auto log = Log::Open(dir, {.create_if_missing = true, .fs = &fs});
+    REQUIRE_MESSAGE(log.has_value(), log.status().message());
+    auto groups = ConsumerGroups::Open(**log);
+    REQUIRE(groups.has_value());
+    Batch batch = PresetBatch(**log, 0, 3, "imported");
+    fs.FailNext(testing::FaultOp::kSync);  // the batch's sync: it is not committed
+    auto appended = (*groups)->AppendWithPositions(**log, batch, std::vector<GroupInfo>{{"billing", 2, 0}});
+    REQUIRE_FALSE(appended.has_value());
+    CHECK((*groups)->List()->empty());
+  }
+  {
+    auto log = Log::Open(dir, {.fs = &fs});
+    REQUIRE(log.has_value());
+    Batch other = (*log)->NewBatch();
+    for (int i = 0; i < 3; ++i) REQUIRE(other.Add({.payload = "other"}).ok());
+    REQUIRE((*log)->Append(other).has_value());
+    auto groups = ConsumerGroups::Open(**log);
+    REQUIRE(groups.has_value());
+    CHECK((*groups)->List()->empty());
+  }
+  std::filesystem::remove_all(root);
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include "eventlog/repair.h"
 #include "eventlog/verify.h"
 #include "format.h"
@@ -7,6 +9,36 @@
 #include "test_helpers.h"
 
 namespace eventlog::test {
+namespace {
+
+// Delegates to a FaultFileSystem; runs a one-shot hook just before the n-th attempt to take
+// a lock exclusively, as if another process had taken it first.
+class LockHookFileSystem final : public ForwardingFileSystem {
+ public:
+  using ForwardingFileSystem::ForwardingFileSystem;
+  void BeforeExclusiveLock(int n, std::function<void()> hook) {
+    countdown_ = n;
+    hook_ = std::move(hook);
+  }
+
+  Result<std::unique_ptr<FileLock>> Lock(const std::string& path) override {
+    Countdown();
+    return fs_.Lock(path);
+  }
+  Result<std::unique_ptr<FileLock>> TryLock(const std::string& path) override {
+    Countdown();
+    return fs_.TryLock(path);
+  }
+
+ private:
+  void Countdown() {
+    if (hook_ && --countdown_ == 0) std::exchange(hook_, nullptr)();
+  }
+  int countdown_ = 0;
+  std::function<void()> hook_;
+};
+
+}  // namespace
 
 TEST_CASE("RepairCutsATornTailAndRebuildsIndexes") {
   TestLog t({.segment_bytes = 1 << 20});
@@ -55,6 +87,40 @@ TEST_CASE("ForcedRepairMovesDamagedSegmentsAsideAndNeverReusesOffsets") {
   REQUIRE_MESSAGE(events.has_value(), events.status().message());
   CHECK(events->back().payload == "after repair");
   CHECK(events->front().offset == 0);
+}
+
+// Issue 7, item 10: a forced repair that read HEAD or the newest segment before taking the
+// lock would start its replacement segment at offsets a concurrent append had just handed
+// out. Here the append takes the lock just before the repair's quarantine step asks for it
+// (its second exclusive lock, after recovery's), into a segment damaged where appenders do
+// not look (before the last index entry).
+TEST_CASE("ForcedRepairDecidesUnderTheLockSoAConcurrentAppendsOffsetsAreNeverReused") {
+  TestLog t({.segment_bytes = 1 << 20});
+  for (int i = 0; i < 100; ++i) REQUIRE(t.Append({std::string(150, 'a' + i % 26)}).has_value());
+  t.FlipBit(t.SegmentPath(0), (format::segment::kHeaderSize + 40) * 8);
+
+  LockHookFileSystem hooked(t.fs());
+  auto repairer = Log::Open(TestLog::kDir, {.fs = &hooked});
+  REQUIRE(repairer.has_value());
+  bool appended = false;
+  hooked.BeforeExclusiveLock(2, [&] {
+    auto other = Log::Open(TestLog::kDir, {.fs = &t.fs()});
+    REQUIRE(other.has_value());
+    Batch batch = (*other)->NewBatch();
+    for (int i = 0; i < 5; ++i) REQUIRE(batch.Add({.payload = "concurrent"}).ok());
+    auto result = (*other)->Append(batch);
+    REQUIRE_MESSAGE(result.has_value(), result.status().message());
+    CHECK(result->first_offset == 100);  // acknowledged: offsets 100..104
+    appended = true;
+  });
+  auto report = RepairLog(**repairer, /*force=*/true);
+  REQUIRE_MESSAGE(report.has_value(), report.status().message());
+  REQUIRE(appended);
+  auto after = (*repairer)->NewBatch();
+  REQUIRE(after.Add({.payload = "after repair"}).ok());
+  auto next = (*repairer)->Append(after);
+  REQUIRE_MESSAGE(next.has_value(), next.status().message());
+  CHECK(next->first_offset >= 105);
 }
 
 }  // namespace eventlog::test

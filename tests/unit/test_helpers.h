@@ -46,6 +46,29 @@ class TestLog {
   std::unique_ptr<Log> log_;
 };
 
+// Forwards every call to a FaultFileSystem: a base for test file systems that intercept one
+// kind of call (to run a hook at a chosen moment) and leave the rest alone.
+class ForwardingFileSystem : public FileSystem {
+ public:
+  explicit ForwardingFileSystem(testing::FaultFileSystem& fs) : fs_(fs) {}
+
+  Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override { return fs_.Open(path, mode); }
+  Status Rename(const std::string& from, const std::string& to) override { return fs_.Rename(from, to); }
+  Status Remove(const std::string& path) override { return fs_.Remove(path); }
+  Status CreateDir(const std::string& path) override { return fs_.CreateDir(path); }
+  Status SyncDir(const std::string& path) override { return fs_.SyncDir(path); }
+  Result<std::vector<std::string>> ListDir(const std::string& path) override { return fs_.ListDir(path); }
+  Result<bool> Exists(const std::string& path) override { return fs_.Exists(path); }
+  Result<std::unique_ptr<FileLock>> Lock(const std::string& path) override { return fs_.Lock(path); }
+  Result<std::unique_ptr<FileLock>> TryLock(const std::string& path) override { return fs_.TryLock(path); }
+  std::string LockHolder(const std::string& path) override { return fs_.LockHolder(path); }
+  Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) override { return fs_.TryLockShared(path); }
+  Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) override { return fs_.Watch(path); }
+
+ protected:
+  testing::FaultFileSystem& fs_;
+};
+
 std::vector<std::string> Numbered(const std::string& prefix, int from, int count);
 Result<std::vector<ReadEvent>> ReadFrom(Reader& reader);
 

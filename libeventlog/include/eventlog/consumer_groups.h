@@ -31,7 +31,8 @@ struct GroupInfo {
 class ConsumerGroups {
  public:
   // Opens (creating if missing) the group store of `log`. Clears reader slots left by
-  // processes that died inside a read transaction (mdb_reader_check).
+  // processes that died inside a read transaction (mdb_reader_check), and settles positions
+  // left pending by an AppendWithPositions() that did not finish.
   static Result<std::unique_ptr<ConsumerGroups>> Open(const Log& log);
   ~ConsumerGroups();
 
@@ -50,6 +51,16 @@ class ConsumerGroups {
   // Sets each group's position, all in one transaction: every one or none (import).
   // kInvalidArgument, nothing set, for a bad name or a position beyond the next offset.
   Status ResetAll(std::span<const GroupInfo> groups);
+
+  // Appends `batch`, built with Batch::AddAt(), to `log` (the log this store belongs to) and
+  // sets each group's position, clamped to the log's next offset, as one unit: whatever
+  // crashes, either the batch is in the log and every position is set, or neither (import
+  // into an existing empty log). Two stores cannot commit together, so the positions are
+  // first recorded as pending, with a digest of the batch; a crash before they are applied
+  // leaves the record, which the next Open() settles by asking the log whether it holds the
+  // batch (format-spec §11.1). kBusy if another such append is pending; the batch's own
+  // errors as Log::Append gives them.
+  Result<AppendResult> AppendWithPositions(Log& log, const Batch& batch, std::span<const GroupInfo> groups);
 
   // Forgets the group. kNotFound if it does not exist.
   Status Delete(std::string_view group);
