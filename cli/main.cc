@@ -11,19 +11,19 @@
 #include <string>
 #include <vector>
 
-#include "ack_command.h"
-#include "append_command.h"
-#include "compact_command.h"
+#include "commands/ack_command.h"
+#include "commands/append_command.h"
+#include "commands/compact_command.h"
 #include "eventlog/log.h"
-#include "exit_codes.h"
-#include "export_command.h"
-#include "groups_command.h"
-#include "import_command.h"
-#include "replay_command.h"
-#include "report.h"
-#include "stat_command.h"
-#include "tail_command.h"
-#include "verify_command.h"
+#include "term/exit_codes.h"
+#include "commands/export_command.h"
+#include "commands/groups_command.h"
+#include "commands/import_command.h"
+#include "commands/replay_command.h"
+#include "term/report.h"
+#include "commands/stat_command.h"
+#include "commands/tail_command.h"
+#include "commands/verify_command.h"
 
 namespace {
 

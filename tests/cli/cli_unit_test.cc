@@ -7,14 +7,14 @@
 #include <cstdio>
 #include <string>
 
-#include "base64.h"
-#include "format_string.h"
-#include "input_framing.h"
-#include "json_envelope.h"
-#include "output_buffer.h"
-#include "position.h"
-#include "size_parse.h"
-#include "time_parse.h"
+#include "codec/base64.h"
+#include "codec/format_string.h"
+#include "codec/input_framing.h"
+#include "codec/json_envelope.h"
+#include "codec/output_buffer.h"
+#include "args/position.h"
+#include "args/size_parse.h"
+#include "codec/time_parse.h"
 
 namespace evlog {
 namespace {

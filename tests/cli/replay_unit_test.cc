@@ -8,9 +8,9 @@
 #include <fstream>
 #include <iterator>
 
-#include "backoff.h"
-#include "duration_parse.h"
-#include "replay_input.h"
+#include "replay/backoff.h"
+#include "args/duration_parse.h"
+#include "replay/replay_input.h"
 
 namespace evlog {
 namespace {

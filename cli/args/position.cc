@@ -1,0 +1,43 @@
+#include "args/position.h"
+
+#include "args/size_parse.h"
+
+namespace evlog {
+
+std::optional<Position> ParsePosition(std::string_view text) {
+  using Kind = Position::Kind;
+  if (text == "beginning") return Position{Kind::kBeginning, 0};
+  if (text == "end") return Position{Kind::kEnd, 0};
+  if (!text.empty() && text[0] == '-') {
+    auto n = ParseUnsigned(text.substr(1));
+    if (!n) return std::nullopt;
+    return Position{Kind::kBeforeEnd, *n};
+  }
+  auto offset = ParseUnsigned(text);
+  if (!offset) return std::nullopt;
+  return Position{Kind::kOffset, *offset};
+}
+
+uint64_t StartOffset(const Position& position, const eventlog::LogInfo& info) {
+  switch (position.kind) {
+    case Position::Kind::kBeginning: return info.first_offset;
+    case Position::Kind::kEnd: return info.next_offset;
+    case Position::Kind::kBeforeEnd:
+      return info.next_offset > position.value ? info.next_offset - position.value : 0;
+    case Position::Kind::kOffset: break;
+  }
+  return position.value;
+}
+
+uint64_t EndOffsetExclusive(const Position& position, const eventlog::LogInfo& info) {
+  switch (position.kind) {
+    case Position::Kind::kBeginning: return info.first_offset + 1;
+    case Position::Kind::kEnd: return info.next_offset;
+    case Position::Kind::kBeforeEnd:
+      return info.next_offset >= position.value ? info.next_offset - position.value + 1 : 0;
+    case Position::Kind::kOffset: break;
+  }
+  return position.value == UINT64_MAX ? UINT64_MAX : position.value + 1;
+}
+
+}  // namespace evlog

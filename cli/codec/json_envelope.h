@@ -1,0 +1,51 @@
+// The JSON envelope: one event as one JSON object, written by `tail --json` and read back by
+// `append --json`, so that `tail --json | append --json` copies a log byte-exact.
+//
+//   {"offset":7,"timestamp":"2026-11-29T21:33:54.123456789Z","key":"k","headers":{"a":"1"},
+//    "payload":"text"}
+//
+// JSON strings must be UTF-8, events are bytes. A key or payload that is not valid UTF-8 is
+// written in base64 and marked by "key_encoding":"base64" / "payload_encoding":"base64";
+// if any header name or value is not, every header name and value is base64 and marked by
+// "headers_encoding":"base64". Headers are an object in append order; when a name repeats,
+// they are written as kcat's array ["name","value",...] instead, which keeps every one.
+//
+// Reading also accepts kcat's -J envelope: "headers" as that array, and the fields "topic",
+// "partition", "offset", "tstype", "ts", "broker" ignored. Offsets and timestamps in input
+// are ignored: the log assigns new ones.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "eventlog/event.h"
+#include "eventlog/status.h"
+#include "codec/output_buffer.h"
+
+namespace evlog {
+
+// Writes `event` as a JSON object, without a trailing newline. `extra_members` (",\"name\":value"
+// pairs, already encoded) go after the standard members.
+void AppendEventJson(const eventlog::Event& event, OutputBuffer& out, std::string_view extra_members = {});
+
+// Writes `text`, which must be valid UTF-8, as a quoted JSON string.
+void AppendJsonString(std::string_view text, OutputBuffer& out);
+
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+bool IsValidUtf8(std::string_view text);
+
+// An envelope decoded from one line of input. Its storage is reused from line to line.
+struct DecodedEnvelope {
+  bool has_key = false;
+  std::string key;
+  std::string payload;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// kInvalidArgument with a message saying what is wrong (bad JSON, a field of the wrong
+// type, bad base64).
+eventlog::Status DecodeEnvelope(std::string_view json, DecodedEnvelope* out);
+
+}  // namespace evlog

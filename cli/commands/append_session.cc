@@ -1,0 +1,157 @@
+#include "commands/append_session.h"
+
+#include <fmt/core.h>
+
+#include <cstring>
+
+namespace evlog {
+
+using eventlog::Status;
+
+namespace {
+
+// Points at the option that fixes an event-size error.
+Status WithLimitHint(const Status& status) {
+  const std::string& message = status.message();
+  if (message.find("maximum event size") == std::string::npos ||
+      message.find("--max-event-bytes") != std::string::npos) {
+    return status;
+  }
+  return {status.code(), message + " (see --max-event-bytes)"};
+}
+
+}  // namespace
+
+AppendSession::AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordSplitter& input,
+                             EventBuilder& builder, OutputBuffer& offsets_out)
+    : log_(log),
+      plan_(plan),
+      input_(input),
+      builder_(builder),
+      offsets_out_(offsets_out),
+      batch_(log.NewBatch()) {}
+
+Status AppendSession::Run() {
+  Status status = ReadAndAppend();
+  if (!status.ok() && record_failed_ && !plan_.atomic && !batch_.empty()) {
+    // Streaming mode keeps every record before a bad one, whatever the chunking of the
+    // input: the outcome is "records 1..N-1 appended", independent of timing.
+    Status committed = Commit();
+    if (!committed.ok()) {
+      return {status.code(), status.message() + "; committing the records before it failed: " +
+                                 committed.message()};
+    }
+  }
+  return status;
+}
+
+Status AppendSession::ReadAndAppend() {
+  InputRecord record;
+  for (;;) {
+    if (input_.NextBuffered(&record)) {
+      EVLOG_RETURN_IF_ERROR(AddRecord(record));
+      continue;
+    }
+    if (input_.done()) break;
+    // Everything buffered is in the batch. If the producer has nothing more for us right
+    // now, commit instead of waiting in read(): its events become visible at once.
+    if (!plan_.atomic && !batch_.empty() && !input_.InputPending()) EVLOG_RETURN_IF_ERROR(Commit());
+    Status read = input_.Fill();
+    if (!read.ok()) return RecordError(record_number_ + 1, read);
+  }
+  // With --expect-next even an empty input is checked against the log's next offset.
+  if (!batch_.empty() || plan_.expect_next) return Commit();
+  return Status::Ok();
+}
+
+Status AppendSession::AddRecord(const InputRecord& record) {
+  ++record_number_;
+  if (record.too_large) {
+    return RecordError(record_number_, Status::InvalidArgument(fmt::format(
+                                           "{} of {} bytes exceeds the log's maximum event size of "
+                                           "{} bytes (see --max-event-bytes)",
+                                           plan_.json ? "JSON envelope" : "event", record.size,
+                                           plan_.max_event_bytes)));
+  }
+  if (builder_.Skips(record.bytes)) return Status::Ok();
+  eventlog::EventInput event;
+  Status built = builder_.Build(record.bytes, &event);
+  if (!built.ok()) return RecordError(record_number_, built);
+  EVLOG_RETURN_IF_ERROR(AddEvent(event));
+  if (plan_.atomic) return Status::Ok();
+  if (plan_.sync == SyncMode::kAlways || batch_.encoded_bytes() >= plan_.commit_bytes) {
+    return Commit();
+  }
+  return Status::Ok();
+}
+
+Status AppendSession::AddEvent(const eventlog::EventInput& event) {
+  Status added = batch_.Add(event);
+  if (!added.ok() && added.code() == eventlog::StatusCode::kInvalidArgument && !plan_.atomic &&
+      !batch_.empty()) {
+    // A streaming batch may be refused only because it is full (it would exceed a
+    // segment): commit what it holds and try the event on its own.
+    EVLOG_RETURN_IF_ERROR(Commit());
+    added = batch_.Add(event);
+  }
+  if (!added.ok()) return RecordError(record_number_, WithLimitHint(added));
+  return Status::Ok();
+}
+
+Status AppendSession::Commit() {
+  eventlog::AppendOptions options{.sync = plan_.sync != SyncMode::kNone,
+                                  .expect_next = plan_.expect_next};
+  auto appended = log_.Append(batch_, options);
+  if (!appended) {
+    if (appended.error().code() == eventlog::StatusCode::kConflict) {
+      return appended.error().WithContext("--expect-next");
+    }
+    return appended.error();
+  }
+  batch_.Clear();
+  if (appended->count == 0) return Status::Ok();
+  appended_ += appended->count;
+  uint64_t last = appended->first_offset + appended->count - 1;
+  if (!appended_ranges_.empty() && appended_ranges_.back().second + 1 == appended->first_offset) {
+    appended_ranges_.back().second = last;
+  } else {
+    appended_ranges_.emplace_back(appended->first_offset, last);
+  }
+  return plan_.print_offsets ? PrintOffsets(*appended) : Status::Ok();
+}
+
+Status AppendSession::PrintOffsets(const eventlog::AppendResult& appended) {
+  for (uint64_t i = 0; i < appended.count; ++i) {
+    offsets_out_.AppendDecimal(appended.first_offset + i);
+    offsets_out_.Append('\n');
+  }
+  // Flushed per commit: whoever reads the offsets may be waiting for them.
+  if (offsets_out_.Flush()) return Status::Ok();
+  return Status::IOError(std::string("cannot write offsets to stdout: ") +
+                         std::strerror(offsets_out_.error()));
+}
+
+Status AppendSession::RecordError(uint64_t number, const Status& cause) {
+  record_failed_ = true;
+  return {cause.code(), fmt::format("input record {}: {}", number, cause.message())};
+}
+
+std::string AppendSession::DescribeProgress() const {
+  if (plan_.atomic) return "nothing was appended (the input is one atomic batch)";
+  if (appended_ == 0) return "no events were appended before the error";
+  std::string ranges;
+  constexpr size_t kMaxRangesShown = 4;
+  for (size_t i = 0; i < appended_ranges_.size() && i < kMaxRangesShown; ++i) {
+    const auto& [first, last] = appended_ranges_[i];
+    if (i > 0) ranges += ", ";
+    ranges += first == last ? fmt::format("{}", first) : fmt::format("{}..{}", first, last);
+  }
+  if (appended_ranges_.size() > kMaxRangesShown) {
+    ranges += fmt::format(" and {} more ranges", appended_ranges_.size() - kMaxRangesShown);
+  }
+  bool one = appended_ == 1;
+  return fmt::format("{} event{} appended before the error (offset{} {})", appended_,
+                     one ? "" : "s", one ? "" : "s", ranges);
+}
+
+}  // namespace evlog

@@ -1,0 +1,67 @@
+// The append loop: records from the input go into a Batch, and the batch is committed with
+// Log::Append at the moments that keep both promises of `evlog append`:
+//   - durability: exit status 0 means every event read was appended (and synced, unless
+//     --sync none), and -p prints an offset only after its Append returned OK;
+//   - latency: a producer that pauses has its events committed at once, not at EOF.
+// In atomic mode (--atomic, --expect-next) the whole input is one batch, committed at EOF.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "codec/event_builder.h"
+#include "eventlog/log.h"
+#include "codec/input_framing.h"
+#include "codec/output_buffer.h"
+
+namespace evlog {
+
+enum class SyncMode { kAlways, kBatch, kNone };
+
+struct AppendPlan {
+  bool atomic = false;
+  std::optional<uint64_t> expect_next;
+  SyncMode sync = SyncMode::kBatch;
+  bool print_offsets = false;
+  bool json = false;
+  uint64_t commit_bytes = 0;     // streaming: commit once the batch is this large
+  uint64_t max_event_bytes = 0;  // the log's limit, for error messages
+};
+
+class AppendSession {
+ public:
+  AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordSplitter& input,
+                EventBuilder& builder, OutputBuffer& offsets_out);
+
+  // Reads and appends all input. An error's message names the input record at fault
+  // ("input record 7: ..."); its code gives the exit status.
+  eventlog::Status Run();
+
+  // What an error left behind, e.g. "6 events appended before the error (offsets 0..5)".
+  std::string DescribeProgress() const;
+
+ private:
+  eventlog::Status ReadAndAppend();
+  eventlog::Status AddRecord(const InputRecord& record);
+  eventlog::Status AddEvent(const eventlog::EventInput& event);
+  eventlog::Status Commit();
+  // Names the input record at fault; marks the failure as the input's, not the log's.
+  eventlog::Status RecordError(uint64_t number, const eventlog::Status& cause);
+  eventlog::Status PrintOffsets(const eventlog::AppendResult& appended);
+
+  eventlog::Log& log_;
+  AppendPlan plan_;
+  RecordSplitter& input_;
+  EventBuilder& builder_;
+  OutputBuffer& offsets_out_;
+  eventlog::Batch batch_;
+  uint64_t record_number_ = 0;  // 1-based number of the record being handled
+  bool record_failed_ = false;
+  uint64_t appended_ = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> appended_ranges_;  // inclusive, merged
+};
+
+}  // namespace evlog

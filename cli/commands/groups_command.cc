@@ -1,0 +1,186 @@
+#include "commands/groups_command.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "codec/base64.h"
+#include "eventlog/consumer_groups.h"
+#include "eventlog/log.h"
+#include "term/exit_codes.h"
+#include "codec/json_envelope.h"
+#include "codec/output_buffer.h"
+#include "term/report.h"
+#include "codec/time_parse.h"
+
+namespace evlog {
+namespace {
+
+constexpr char kCommand[] = "groups";
+
+using Row = std::vector<std::string>;
+
+// How far the group is behind the log. A position is never past the log's next offset
+// when written, but the log's end is read separately: never report a negative lag.
+uint64_t Lag(const eventlog::GroupInfo& group, const eventlog::LogInfo& info) {
+  return info.next_offset > group.position ? info.next_offset - group.position : 0;
+}
+
+std::string Rfc3339(int64_t timestamp_ns) {
+  char text[kRfc3339NanosLength];
+  FormatRfc3339Nanos(timestamp_ns, text);
+  return std::string(text, sizeof text);
+}
+
+// Left-aligned columns two spaces apart; rows[0] is the header. Nothing for no data rows.
+void AppendTable(const std::vector<Row>& rows, OutputBuffer& out) {
+  if (rows.size() < 2) return;
+  std::vector<size_t> widths(rows[0].size(), 0);
+  for (const Row& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const Row& row : rows) {
+    for (size_t i = 0; i + 1 < row.size(); ++i) out.Append(fmt::format("{:<{}}  ", row[i], widths[i]));
+    out.Append(row.back());
+    out.Append('\n');
+  }
+}
+
+// {"group":"billing","position":42,"lag":3,"updated":"2026-11-29T21:33:54.123456789Z"}
+// A name that is not UTF-8 is written in base64 and marked, as tail --json does for keys.
+void AppendGroupJson(const eventlog::GroupInfo& group, uint64_t lag, OutputBuffer& out) {
+  out.Append("{\"group\":");
+  if (IsValidUtf8(group.name)) {
+    AppendJsonString(group.name, out);
+  } else {
+    std::string encoded(Base64EncodedSize(group.name.size()), '\0');
+    Base64Encode(group.name, encoded.data());
+    AppendJsonString(encoded, out);
+    out.Append(",\"group_encoding\":\"base64\"");
+  }
+  out.Append(",\"position\":");
+  out.AppendDecimal(group.position);
+  out.Append(",\"lag\":");
+  out.AppendDecimal(lag);
+  out.Append(",\"updated\":\"" + Rfc3339(group.updated_ns) + "\"}\n");
+}
+
+int Finish(OutputBuffer& out) {
+  out.Flush();
+  if (out.error() == EPIPE) return kExitOk;  // `| head`: the reader went away
+  if (out.failed()) {
+    PrintError(kCommand, std::string("cannot write to stdout: ") + std::strerror(out.error()));
+    return kExitError;
+  }
+  return kExitOk;
+}
+
+int List(const GroupsCommandOptions& o, eventlog::ConsumerGroups& groups, const eventlog::Log& log) {
+  auto all = groups.List();
+  if (!all) return ReportFailure(kCommand, all.error());
+  // Read after the positions: every position acked so far is then at most next_offset.
+  auto info = log.Info();
+  if (!info) return ReportFailure(kCommand, info.error());
+  if (o.group) {
+    std::erase_if(*all, [&o](const eventlog::GroupInfo& g) { return g.name != *o.group; });
+    if (all->empty()) return ReportFailure(kCommand, eventlog::Status::NotFound("no group named '" + *o.group + "'"));
+  }
+  OutputBuffer out(STDOUT_FILENO);
+  std::vector<Row> rows{{"GROUP", "POSITION", "LAG", "UPDATED"}};
+  for (const eventlog::GroupInfo& g : *all) {
+    if (o.json) {
+      AppendGroupJson(g, Lag(g, *info), out);
+    } else {
+      rows.push_back({g.name, std::to_string(g.position), std::to_string(Lag(g, *info)), Rfc3339(g.updated_ns)});
+    }
+  }
+  if (!o.json) AppendTable(rows, out);
+  return Finish(out);
+}
+
+// The position a reset target names: for @TIME, the offset of the first event at or after
+// TIME (the log's next offset if there is none yet).
+eventlog::Result<uint64_t> ResolveTarget(const ResetTarget& target, const eventlog::Log& log,
+                                         const eventlog::LogInfo& info) {
+  if (target.position) return StartOffset(*target.position, info);
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<eventlog::Reader> reader, log.NewReader());
+  EVLOG_RETURN_IF_ERROR(reader->SeekToTime(*target.time_ns));
+  return reader->position();
+}
+
+// Prints the plan (current and new position); moves the group only with --execute.
+int Reset(const GroupsCommandOptions& o, eventlog::ConsumerGroups& groups, const eventlog::Log& log) {
+  auto current = groups.Get(*o.group);
+  if (!current) return ReportFailure(kCommand, current.error());
+  auto info = log.Info();
+  if (!info) return ReportFailure(kCommand, info.error());
+  auto target = ResolveTarget(*o.reset_to, log, *info);
+  if (!target) return ReportFailure(kCommand, target.error());
+  // The same check Reset makes, so that a dry run fails where the real run would.
+  if (*target > info->next_offset) {
+    return ReportFailure(kCommand, eventlog::Status::InvalidArgument(fmt::format(
+                                       "cannot reset to {}: past the log's end (next offset {})", *target,
+                                       info->next_offset)));
+  }
+  if (o.execute) {
+    auto reset = groups.Reset(*o.group, *target);
+    if (!reset) return ReportFailure(kCommand, reset.error());
+    target = reset->position;
+  }
+  OutputBuffer out(STDOUT_FILENO);
+  AppendTable({{"GROUP", "CURRENT", "NEW"}, {*o.group, std::to_string(current->position), std::to_string(*target)}},
+              out);
+  int status = Finish(out);
+  if (!o.execute) PrintError(kCommand, "dry run: nothing changed; add --execute to move the position");
+  return status;
+}
+
+}  // namespace
+
+CLI::App* RegisterGroupsCommand(CLI::App& parent, GroupsCommandOptions& o) {
+  CLI::App* app = parent.add_subcommand(
+      "groups", "List consumer groups with their positions and lag; reset or delete one");
+  app->add_option("LOG", o.log_dir, "The log directory")->required();
+  auto* group = app->add_option_function<std::string>(
+                       "-g,--group", [&o](const std::string& name) { o.group = name; },
+                       "Only this group; --reset-to and --delete need it")
+                    ->type_name("GROUP")
+                    ->check(GroupNameValidator());
+  auto* json = app->add_flag("--json", o.json, "One JSON object per group: group, position, lag, updated");
+  auto* reset = app->add_option_function<std::string>(
+                       "--reset-to", [&o](const std::string& s) { o.reset_to = ParseResetTarget(s, NowNanos()); },
+                       "Move the group to POS (an offset, beginning, end, or -N) or to the first event at or "
+                       "after @TIME (TIME as for tail --since); prints the plan, and applies it only with "
+                       "--execute")
+                    ->type_name("POS|@TIME")
+                    ->check(ResetTargetValidator())
+                    ->needs(group);
+  app->add_flag("--execute", o.execute, "Apply --reset-to (it may move the position backwards)")->needs(reset);
+  auto* remove = app->add_flag("--delete", o.remove, "Delete the group")->needs(group);
+  json->excludes(reset)->excludes(remove);
+  reset->excludes(remove);
+  return app;
+}
+
+int RunGroupsCommand(const GroupsCommandOptions& o) {
+  auto log =
+      eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
+  if (!log) return ReportFailure(kCommand, log.error());
+  PrintRecoveryNotes(kCommand, **log);
+  auto groups = eventlog::ConsumerGroups::Open(**log);
+  if (!groups) return ReportFailure(kCommand, groups.error());
+  if (o.remove) {
+    eventlog::Status deleted = (*groups)->Delete(*o.group);
+    return deleted.ok() ? kExitOk : ReportFailure(kCommand, deleted);
+  }
+  if (o.reset_to) return Reset(o, **groups, **log);
+  return List(o, **groups, **log);
+}
+
+}  // namespace evlog

@@ -1,0 +1,171 @@
+#include "commands/replay_command.h"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+
+#include "args/cli_validators.h"
+#include "replay/dead_letter.h"
+#include "args/duration_parse.h"
+#include "eventlog/consumer_groups.h"
+#include "eventlog/log.h"
+#include "term/exit_codes.h"
+#include "args/group_options.h"
+#include "replay/replay_session.h"
+#include "term/report.h"
+
+namespace evlog {
+namespace {
+
+constexpr char kCommand[] = "replay";
+
+CLI::Option* AddDurationOption(CLI::App& app, const std::string& name,
+                               std::function<void(std::chrono::milliseconds)> set,
+                               const std::string& help) {
+  return app
+      .add_option_function<std::string>(
+          name, [set](const std::string& text) { set(*ParseDuration(text)); }, help)
+      ->type_name("DUR")
+      ->check(DurationValidator());
+}
+
+// A timeout of 0 would fail every attempt before the command could start.
+CLI::Validator NonZeroDuration() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        auto duration = ParseDuration(text);
+        return duration && duration->count() == 0 ? "must be more than 0" : "";
+      },
+      "", "");
+}
+
+void AddRangeOptions(CLI::App& app, ReplayCommandOptions& o) {
+  auto* group = app.add_option_function<std::string>(
+                       "-g,--group", [&o](const std::string& name) { o.group = name; },
+                       "Start at GROUP's committed position and ack each event once its command "
+                       "succeeded (or it was dead-lettered)")
+                    ->type_name("GROUP")
+                    ->check(GroupNameValidator());
+  app.add_option_function<std::string>(
+         "--from", [&o](const std::string& s) { o.from = ParsePosition(s); },
+         "Start at POS: an offset, beginning, end, or -N (default: beginning)")
+      ->type_name("POS")
+      ->check(PositionValidator())
+      ->excludes(group);
+  app.add_option_function<std::string>(
+         "--to", [&o](const std::string& s) { o.to = ParsePosition(s); },
+         "Stop after POS (inclusive; end means the last event when replay starts)")
+      ->type_name("POS")
+      ->check(PositionValidator());
+  app.add_flag("-f,--follow", o.follow,
+               "At the end of the log, wait for new events instead of exiting");
+}
+
+void AddDeliveryOptions(CLI::App& app, ReplayCommandOptions& o) {
+  AddDurationOption(app, "--timeout", [&o](auto d) { o.timeout = d; },
+                    "Stop CMD after DUR (SIGTERM to its process group, SIGKILL 2s later) and count "
+                    "the attempt as failed (default: no limit)")
+      ->check(NonZeroDuration());
+  AddDurationOption(app, "--backoff", [&o](auto d) { o.backoff = d; },
+                    "Wait DUR before the first retry, doubling for each further one, plus up to "
+                    "20% jitter (default 500ms)");
+  AddDurationOption(app, "--backoff-max", [&o](auto d) { o.backoff_max = d; },
+                    "Never wait more than DUR (plus jitter) between attempts (default 30s)");
+  app.add_option("--max-attempts", o.max_attempts,
+                 "Run CMD at most N times per event (default 5)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1'000'000).description(""));
+  app.add_option_function<std::string>(
+         "--dead-letter", [&o](const std::string& dir) { o.dead_letter = dir; },
+         "Append an event CMD rejected (exit 65) or failed on every attempt to DLLOG (created "
+         "if missing), ack it and go on; without it, replay stops with exit status 5")
+      ->type_name("DLLOG");
+  app.add_option_function<uint64_t>(
+         "--batch", [&o](const uint64_t& n) { o.batch = n; },
+         "Hand up to N available events to one CMD run, as `tail --json` lines on stdin; "
+         "EVLOG_OFFSET is the first offset, EVLOG_COUNT the number of events")
+      ->type_name("N")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000}).description(""));
+}
+
+std::string AbsolutePath(const std::string& dir) {
+  std::string path = std::filesystem::absolute(dir).lexically_normal().string();
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+struct Opened {
+  std::unique_ptr<eventlog::Log> log;
+  std::unique_ptr<eventlog::ConsumerGroups> groups;
+  std::unique_ptr<DeadLetterLog> dead_letter;
+  std::unique_ptr<eventlog::Reader> reader;
+  uint64_t end_offset = UINT64_MAX;
+};
+
+// Opens everything replay needs and positions the reader at the first event to deliver.
+eventlog::Status Open(const ReplayCommandOptions& o, Opened* opened) {
+  EVLOG_ASSIGN_OR_RETURN(opened->log, eventlog::Log::Open(o.log_dir, {.create_if_missing = false,
+                                                                      .limits = {},
+                                                                      .fs = nullptr}));
+  PrintRecoveryNotes(kCommand, *opened->log);
+  EVLOG_ASSIGN_OR_RETURN(opened->reader, opened->log->NewReader());
+  EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, opened->log->Info());
+  uint64_t start = o.from ? StartOffset(*o.from, info) : info.first_offset;
+  if (o.group) {
+    EVLOG_ASSIGN_OR_RETURN(opened->groups, eventlog::ConsumerGroups::Open(*opened->log));
+    EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, opened->groups->Get(*o.group));
+    start = group.position;
+  }
+  if (o.to) opened->end_offset = EndOffsetExclusive(*o.to, info);
+  if (o.dead_letter) {
+    EVLOG_ASSIGN_OR_RETURN(opened->dead_letter,
+                           DeadLetterLog::Open(*o.dead_letter, *opened->log, AbsolutePath(o.log_dir)));
+  }
+  return opened->reader->SeekToOffset(start);
+}
+
+DeliveryOptions MakeDeliveryOptions(const ReplayCommandOptions& o) {
+  return {.command = o.command,
+          .context = {.log_path = AbsolutePath(o.log_dir), .group = o.group, .batch = o.batch.has_value()},
+          .max_attempts = o.max_attempts,
+          .limits = {.timeout = o.timeout},
+          .backoff = o.backoff,
+          .backoff_max = o.backoff_max};
+}
+
+}  // namespace
+
+CLI::App* RegisterReplayCommand(CLI::App& parent, ReplayCommandOptions& o) {
+  CLI::App* app = parent.add_subcommand(
+      "replay", "Run a command for each event, payload on stdin; retry, dead-letter, ack with -g");
+  app->add_option("LOG", o.log_dir, "The log directory")->required();
+  app->add_option("CMD", o.command, "The command and its arguments, after --; run without a shell")
+      ->required();
+  AddRangeOptions(*app, o);
+  AddDeliveryOptions(*app, o);
+  app->footer(
+      "CMD gets EVLOG_OFFSET, EVLOG_KEY, EVLOG_TIMESTAMP, EVLOG_HEADER_<NAME>, EVLOG_ATTEMPT, "
+      "EVLOG_LOG and EVLOG_GROUP in its environment; exit 65 means reject the event (not "
+      "retried). See evlog-replay(1).\n"
+      "Exit status: 0 every event in range delivered or dead-lettered, 1 error, 2 usage error, 4 "
+      "corruption, 5 an event could not be delivered (no --dead-letter), 128+N ended by signal N.");
+  return app;
+}
+
+int RunReplayCommand(const ReplayCommandOptions& o) {
+  auto signals = SignalPipe::Install();
+  if (!signals) return ReportFailure(kCommand, signals.error());
+  Opened opened;
+  eventlog::Status status = Open(o, &opened);
+  if (!status.ok()) return ReportFailure(kCommand, status);
+  Deliverer deliverer(MakeDeliveryOptions(o), **signals);
+  ReplaySession session(*opened.reader, deliverer, **signals,
+                        {.end_offset = opened.end_offset,
+                         .follow = o.follow,
+                         .batch_size = o.batch.value_or(1),
+                         .groups = opened.groups.get(),
+                         .group = o.group.value_or(""),
+                         .dead_letter = opened.dead_letter.get()});
+  return session.Run();
+}
+
+}  // namespace evlog

@@ -1,0 +1,34 @@
+#include "term/report.h"
+
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <string>
+
+#include "term/exit_codes.h"
+
+namespace evlog {
+
+void PrintError(std::string_view command, std::string_view message) {
+  fmt::print(stderr, "evlog: {}: {}\n", command, message);
+}
+
+void PrintRecoveryNotes(std::string_view command, const eventlog::Log& log) {
+  for (const std::string& note : log.recovery_notes()) PrintError(command, "note: " + note);
+}
+
+int ExitCodeFor(const eventlog::Status& status) {
+  switch (status.code()) {
+    case eventlog::StatusCode::kOk: return kExitOk;
+    case eventlog::StatusCode::kConflict: return kExitConflict;
+    case eventlog::StatusCode::kCorruption: return kExitCorruption;
+    default: return kExitError;
+  }
+}
+
+int ReportFailure(std::string_view command, const eventlog::Status& status) {
+  PrintError(command, status.message());
+  return ExitCodeFor(status);
+}
+
+}  // namespace evlog
