@@ -1,0 +1,175 @@
+#include "capture/sqlite_handle.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace evlog {
+
+using eventlog::Result;
+using eventlog::Status;
+
+namespace {
+
+// How often a busy database is retried, and when a wait is worth telling the user about.
+constexpr std::chrono::milliseconds kBusyRetry{2};
+constexpr std::chrono::milliseconds kLongWait{1000};
+
+}  // namespace
+
+SqliteStatement::SqliteStatement(sqlite3_stmt* stmt, std::string db_path)
+    : stmt_(stmt), db_path_(std::move(db_path)) {}
+
+void SqliteStatement::Finalize::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+
+Status SqliteStatement::BindInt64(int index, int64_t value) {
+  if (sqlite3_bind_int64(stmt_.get(), index, value) == SQLITE_OK) return Status::Ok();
+  return Status::IOError(fmt::format("{}: cannot bind parameter {}", db_path_, index));
+}
+
+Status SqliteStatement::BindText(int index, std::string_view value) {
+  if (sqlite3_bind_text64(stmt_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8) ==
+      SQLITE_OK) {
+    return Status::Ok();
+  }
+  return Status::IOError(fmt::format("{}: cannot bind parameter {}", db_path_, index));
+}
+
+Result<bool> SqliteStatement::Step() {
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  std::string message = sqlite3_errmsg(sqlite3_db_handle(stmt_.get()));
+  std::string sql = sqlite3_sql(stmt_.get());
+  sqlite3_reset(stmt_.get());
+  return Status::IOError(fmt::format("{}: {} (in: {})", db_path_, message, sql.substr(0, 80)));
+}
+
+Status SqliteStatement::Run() {
+  for (;;) {
+    EVLOG_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) break;
+  }
+  Reset();
+  return Status::Ok();
+}
+
+void SqliteStatement::Reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+bool SqliteStatement::IsNull(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
+
+int64_t SqliteStatement::Int64(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+
+double SqliteStatement::Double(int column) const { return sqlite3_column_double(stmt_.get(), column); }
+
+std::string_view SqliteStatement::Text(int column) const {
+  // Read as a blob: the bytes as stored, whatever they are (text need not be UTF-8).
+  const void* bytes = sqlite3_column_blob(stmt_.get(), column);
+  const int size = sqlite3_column_bytes(stmt_.get(), column);
+  if (bytes == nullptr) return {};
+  return {static_cast<const char*>(bytes), static_cast<size_t>(size)};
+}
+
+SqlValue SqliteStatement::Value(int column) const {
+  switch (sqlite3_column_type(stmt_.get(), column)) {
+    case SQLITE_INTEGER: return SqlValue::Integer(Int64(column));
+    case SQLITE_FLOAT: return SqlValue::Real(Double(column));
+    case SQLITE_TEXT: return SqlValue::Text(std::string(Text(column)));
+    case SQLITE_BLOB: return SqlValue::Blob(std::string(Text(column)));
+    default: return SqlValue::Null();
+  }
+}
+
+void SqliteDb::Close::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+
+Result<SqliteDb> SqliteDb::Open(const std::string& path) {
+  // SQLite would create a missing file on a read-write open; a typo must not become an
+  // empty database with triggers nobody fires.
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return Status::NotFound(fmt::format("{}: no such database ({}); create it with the application first", path,
+                                        std::strerror(errno)));
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  SqliteDb db;
+  db.db_.reset(raw);
+  db.path_ = path;
+  if (rc != SQLITE_OK) return db.Error("cannot open the database");
+  sqlite3_extended_result_codes(raw, 1);
+  // Reading the schema is the first access that looks at the file's contents.
+  EVLOG_RETURN_IF_ERROR(db.Exec("SELECT count(*) FROM sqlite_schema"));
+  return db;
+}
+
+void SqliteDb::SetBusyWait(std::function<bool()> keep_waiting, std::function<void()> on_long_wait) {
+  busy_ = std::make_unique<BusyWait>(BusyWait{std::move(keep_waiting), std::move(on_long_wait), {}, false});
+  sqlite3_busy_handler(db_.get(), &SqliteDb::OnBusy, busy_.get());
+}
+
+int SqliteDb::OnBusy(void* arg, int count) {
+  auto* wait = static_cast<BusyWait*>(arg);
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) {
+    wait->started = now;
+    wait->reported = false;
+  }
+  if (!wait->keep_waiting()) return 0;
+  if (!wait->reported && now - wait->started >= kLongWait) {
+    wait->reported = true;
+    wait->on_long_wait();
+  }
+  std::this_thread::sleep_for(kBusyRetry);
+  return 1;
+}
+
+Status SqliteDb::Exec(const std::string& sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK) return Status::Ok();
+  std::string text = message ? message : sqlite3_errmsg(db_.get());
+  sqlite3_free(message);
+  return Status::IOError(fmt::format("{}: {}", path_, text));
+}
+
+Result<SqliteStatement> SqliteDb::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                         nullptr) != SQLITE_OK) {
+    return Error(fmt::format("cannot prepare \"{}\"", sql.substr(0, 80)));
+  }
+  return SqliteStatement(stmt, path_);
+}
+
+Status SqliteDb::Error(std::string_view what) const {
+  return Status::IOError(fmt::format("{}: {}: {}", path_, what, db_ ? sqlite3_errmsg(db_.get()) : "out of memory"));
+}
+
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string QuoteLiteral(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out.push_back('\'');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+}  // namespace evlog
