@@ -103,7 +103,7 @@ CLI::App* RegisterCaptureCommand(CLI::App& parent, CaptureCommandOptions& o) {
   sqlite->add_option("LOG", o.log_dir, "The log to relay changes into (created if missing)");
   sqlite->add_flag("--install", o.install, "Create the outbox and the triggers of each -t TABLE (idempotent)");
   sqlite->add_flag("--uninstall", o.uninstall, "Remove the triggers of each -t TABLE (default: all), then the outbox");
-  sqlite->add_option("-t,--table", o.tables, "A table to capture (repeatable)")->type_name("TABLE");
+  sqlite->add_option("-t,--table", o.tables, "A table to capture (repeatable)")->type_name("TABLE")->allow_extra_args(false);
   sqlite->add_flag("-f,--follow", o.follow, "Keep relaying new changes until SIGINT or SIGTERM");
   sqlite->add_flag("--snapshot", o.snapshot, "First emit every existing row of the captured tables as an 'r' event");
   return capture;

@@ -105,8 +105,6 @@ Result<SqliteDb> SqliteDb::Open(const std::string& path) {
   db.path_ = path;
   if (rc != SQLITE_OK) return db.Error("cannot open the database");
   sqlite3_extended_result_codes(raw, 1);
-  // Reading the schema is the first access that looks at the file's contents.
-  EVLOG_RETURN_IF_ERROR(db.Exec("SELECT count(*) FROM sqlite_schema"));
   return db;
 }
 

@@ -1,0 +1,43 @@
+# capture sqlite, the running relay (change-events.md §C5): order and contiguity across
+# batches, -f follows new commits and stops cleanly on SIGTERM, one relay per database, and
+# a database locked by a long writer makes the relay wait and say so.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/capture_lib.sh"
+DB=$WORK/app.db LOG=$WORK/log
+
+app "$DB" "PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v)" >/dev/null
+evlog capture sqlite "$DB" --install -t t 2>/dev/null
+
+# A 25,000-row transaction spans three reads (10,000 rows each): contiguous and in order.
+app "$DB" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25000)
+           INSERT INTO t SELECT i, 'row ' || i FROM n"
+assert_eq "evlog: capture: relayed 25000 changes (offsets 0..24999)" "$(evlog capture sqlite "$DB" "$LOG" 2>&1)" "bulk"
+assert_eq "$(seq 1 25000)" "$(outbox_ids "$LOG")" "outbox ids of the bulk transaction"
+
+# -f: new commits arrive within moments; a second relay is refused and names the first.
+"$EVLOG" capture sqlite "$DB" "$LOG" -f 2>"$WORK/follow.err" &
+follower=$!
+BACKGROUND_PIDS+=("$follower")
+for i in 1 2 3; do app "$DB" "INSERT INTO t VALUES (100000 + $i, 'followed')"; done
+for ((i = 0; i < 100; i++)); do [[ $(outbox_ids "$LOG" | tail -1) == 25003 ]] && break; sleep 0.05; done
+assert_eq 25003 "$(outbox_ids "$LOG" | tail -1)" "changes relayed by -f"
+expect_status 1 evlog capture sqlite "$DB" "$WORK/other"
+assert_contains "$(cat "$WORK/stderr")" "another relay is running for this database (pid $follower" "second relay"
+kill -TERM "$follower"
+status=0
+wait "$follower" || status=$?
+assert_eq 143 "$status" "exit status of -f after SIGTERM"
+assert_contains "$(cat "$WORK/follow.err")" "relayed 3 changes (offsets 25000..25002)" "summary of -f"
+assert_eq 0 "$(outbox_rows "$DB")" "outbox after -f stopped"
+
+# A writer holding the database's lock (rollback journal: readers wait too) for 2 s.
+LOCKED=$WORK/locked.db
+app "$LOCKED" "CREATE TABLE t (id INTEGER PRIMARY KEY, v)"
+evlog capture sqlite "$LOCKED" --install -t t 2>/dev/null
+{ echo "BEGIN EXCLUSIVE; INSERT INTO t VALUES (1, 'slow');"; sleep 2; echo "COMMIT;"; } | app "$LOCKED" &
+BACKGROUND_PIDS+=($!)
+sleep 0.3
+evlog capture sqlite "$LOCKED" "$WORK/locked-log" 2>"$WORK/stderr"
+assert_contains "$(cat "$WORK/stderr")" "waiting for DB: $LOCKED is locked by another connection" "long writer"
+assert_contains "$(cat "$WORK/stderr")" "relayed 1 changes" "relayed once the writer committed"
+echo PASS
