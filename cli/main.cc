@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "apply/apply_command.h"
 #include "commands/ack_command.h"
 #include "commands/append_command.h"
 #include "commands/compact_command.h"
@@ -93,6 +94,8 @@ int main(int argc, char** argv) {
   CLI::App* verify = evlog::RegisterVerifyCommand(app, verify_options);
   evlog::StatCommandOptions stat_options;
   CLI::App* stat = evlog::RegisterStatCommand(app, stat_options);
+  evlog::ApplyCommandOptions apply_options;
+  CLI::App* apply = evlog::RegisterApplyCommand(app, apply_options);
 
   try {
     app.parse(argc, argv);
@@ -108,5 +111,6 @@ int main(int argc, char** argv) {
   if (replay->parsed()) return evlog::RunReplayCommand(replay_options);
   if (verify->parsed()) return evlog::RunVerifyCommand(verify_options);
   if (stat->parsed()) return evlog::RunStatCommand(stat_options);
+  if (apply->parsed()) return evlog::RunApplyCommand(apply_options);
   return evlog::RunTailCommand(tail_options);
 }
