@@ -72,9 +72,13 @@ Status Open(const ApplyCommandOptions& o, const SignalPipe& signals, Opened* ope
   EVLOG_ASSIGN_OR_RETURN(opened->position, opened->target->ReadPosition(o.group));
   EVLOG_ASSIGN_OR_RETURN(opened->start, StartOffset(o, *opened->log, opened->position));
   // The group's copy may lag after a crash, or have been moved by `groups --reset-to`:
-  // the target's position is the truth, so the copy starts out equal to it.
+  // the target's position is the truth, so the copy starts out equal to it (and is listed
+  // by `evlog groups` from now on).
   EVLOG_ASSIGN_OR_RETURN(opened->groups, eventlog::ConsumerGroups::Open(*opened->log));
-  EVLOG_RETURN_IF_ERROR(opened->groups->Reset(o.group, opened->start).status());
+  EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo copy, opened->groups->Get(o.group));
+  if (copy.updated_ns == 0 || copy.position != opened->start) {
+    EVLOG_RETURN_IF_ERROR(opened->groups->Reset(o.group, opened->start).status());
+  }
   EVLOG_ASSIGN_OR_RETURN(opened->reader, opened->log->NewReader());
   return opened->reader->SeekToOffset(opened->start);
 }

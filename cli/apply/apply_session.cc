@@ -61,7 +61,7 @@ Status ApplySession::BeginRun() {
   EVLOG_ASSIGN_OR_RETURN(std::optional<ApplyPosition> now, parts_.target.ReadPosition(group_));
   const auto offset = [](const std::optional<ApplyPosition>& p) { return p ? std::to_string(p->next_offset) : "none"; };
   if (offset(now) != offset(position_)) {
-    return Status::Conflict(fmt::format("{}: the position of group {} moved from {} to {} while this apply ran: "
+    return Status::Busy(fmt::format("{}: the position of group {} moved from {} to {} while this apply ran: "
                                         "another apply of that group feeds the target; run one at a time",
                                         parts_.target.path(), group_, offset(position_), offset(now)));
   }

@@ -40,6 +40,9 @@ int SqliteTarget::WaitForLock(void* self, int attempts) {
 
 Result<std::unique_ptr<SqliteTarget>> SqliteTarget::Open(const std::string& path, bool create,
                                                          const SignalPipe& signals) {
+  if (!create && access(path.c_str(), F_OK) != 0) {
+    return Status::NotFound(fmt::format("{} does not exist: create it, or run with --create-tables", path));
+  }
   const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
   EVLOG_ASSIGN_OR_RETURN(SqliteDb db, OpenSqlite(path, flags));
   std::unique_ptr<SqliteTarget> target(new SqliteTarget(path, std::move(db)));
