@@ -69,7 +69,11 @@ Status ApplySession::BeginRun() {
 }
 
 Status ApplySession::ApplyRun(eventlog::Event& event) {
-  EVLOG_RETURN_IF_ERROR(BeginRun());
+  Status begun = BeginRun();
+  if (!begun.ok()) {
+    parts_.target.Rollback();
+    return begun;
+  }
   const uint64_t first = event.offset;
   uint64_t last = first;
   uint64_t count = 0;
