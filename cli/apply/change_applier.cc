@@ -15,6 +15,13 @@ using eventlog::Status;
 // The name capture gives the rowid of a table without a declared primary key (§C2).
 constexpr char kRowid[] = "rowid";
 
+// SQLite compares identifiers without regard to ASCII case: so does the column check.
+std::string FoldCase(std::string_view name) {
+  std::string folded(name);
+  for (char& c : folded) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return folded;
+}
+
 bool IsRowidKey(const SqlRow& key) { return key.size() == 1 && key[0].first == kRowid; }
 
 // Binds with the value's own storage class: TEXT keeps every byte (NUL, invalid UTF-8),
@@ -116,7 +123,7 @@ Status ChangeApplier::CheckColumns(const ChangeEvent& change) {
   for (const auto* row : {&change.key, change.before ? &*change.before : nullptr, change.after ? &*change.after : nullptr}) {
     if (row == nullptr) continue;
     for (const auto& [name, ignored] : *row) {
-      if (name != kRowid && !columns->contains(name)) {
+      if (name != kRowid && !columns->contains(FoldCase(name))) {
         return Status::InvalidArgument(fmt::format("table {} has no column {}", change.table, name));
       }
     }
@@ -132,7 +139,7 @@ Result<const std::unordered_set<std::string>*> ChangeApplier::Columns(const std:
   std::unordered_set<std::string> names;
   Result<bool> row = StepSqlite(list);
   for (; row && *row; row = StepSqlite(list)) {
-    names.emplace(reinterpret_cast<const char*>(sqlite3_column_text(list, 0)));
+    names.emplace(FoldCase(reinterpret_cast<const char*>(sqlite3_column_text(list, 0))));
   }
   sqlite3_reset(list);
   if (!row) return row.error().WithContext("cannot list the columns of table " + table);

@@ -39,7 +39,7 @@ class ChangeApplier {
 
   sqlite3* db_;
   bool create_tables_;
-  // Per table, its column names; an empty set for a table that does not exist.
+  // Per table, its column names in lower case; an empty set for a table that does not exist.
   std::unordered_map<std::string, std::unordered_set<std::string>> columns_;
   // Statements by their SQL: one per table and shape of change, prepared once.
   std::unordered_map<std::string, SqliteStatement> statements_;

@@ -42,7 +42,7 @@ expect_status 0 evlog apply "$LOG" --to "sqlite:$DB" -g replica
 assert_contains "$(cat "$WORK/stderr")" "0 events applied in 0 transactions" "second run"
 {
   update orders '{"id":3}' '{"id":3,"item":"book","qty":2}' '{"id":3,"item":"book","qty":3}'
-  insert orders '{"id":4}' '{"id":4,"item":"ink","qty":1}'
+  insert orders '{"id":4}' '{"id":4,"item":"ink","QTY":1}'  # identifiers ignore ASCII case, as in SQL
 } | evlog append "$LOG"
 assert_eq "14 2" "$(group_line "$LOG" replica)" "lag before the next apply"
 sqlite3 "$DB" "UPDATE orders SET note = 'mine' WHERE id = 3"
