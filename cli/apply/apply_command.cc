@@ -104,6 +104,9 @@ CLI::App* RegisterApplyCommand(CLI::App& parent, ApplyCommandOptions& o) {
   app->add_flag("--create-tables", o.create_tables,
                 "Create the database and any missing table from the first event that names it (no declared "
                 "types; primary key from the event's key)");
+  app->add_option("--batch", o.batch, "Apply up to N events per transaction of the target (default and most 10000)")
+      ->type_name("N")
+      ->check(CLI::Range(uint64_t{1}, kMaxRunEvents).description(""));
   app->footer(
       "See evlog-apply(1).\n"
       "Exit status: 0 everything up to the log's end applied, 1 error (an event the target refuses: nothing of "
@@ -118,8 +121,9 @@ int RunApplyCommand(const ApplyCommandOptions& o) {
   Status status = Open(o, **signals, &opened);
   if (!status.ok()) return ReportFailure(kCommand, status);
   ChangeApplier applier(opened.target->db(), o.create_tables);
-  ApplySession session({*opened.reader, *opened.target, applier, *opened.groups, **signals}, o.group,
-                       opened.log->log_id(), o.follow, opened.position, opened.start);
+  ApplySession session({*opened.reader, *opened.target, applier, *opened.groups, **signals},
+                       {.group = o.group, .log_id = opened.log->log_id(), .follow = o.follow, .run_events = o.batch},
+                       opened.position, opened.start);
   return session.Run();
 }
 

@@ -3,6 +3,7 @@
 // group's position lives in the target, committed with the rows it covers (§C6).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace CLI {
@@ -17,6 +18,7 @@ struct ApplyCommandOptions {
   std::string group;
   bool follow = false;
   bool create_tables = false;
+  uint64_t batch = 10'000;  // events per transaction at most (kMaxRunEvents)
 };
 
 CLI::App* RegisterApplyCommand(CLI::App& parent, ApplyCommandOptions& options);

@@ -19,12 +19,10 @@ constexpr int kWaitSliceMs = 250;
 
 }  // namespace
 
-ApplySession::ApplySession(ApplySessionParts parts, std::string group, std::string log_id, bool follow,
-                           std::optional<ApplyPosition> position, uint64_t start)
+ApplySession::ApplySession(ApplySessionParts parts, ApplySettings settings, std::optional<ApplyPosition> position,
+                           uint64_t start)
     : parts_(parts),
-      group_(std::move(group)),
-      log_id_(std::move(log_id)),
-      follow_(follow),
+      settings_(std::move(settings)),
       position_(std::move(position)),
       next_offset_(start),
       started_(std::chrono::steady_clock::now()) {}
@@ -46,7 +44,7 @@ int ApplySession::Run() {
 Result<bool> ApplySession::NextRunStart(eventlog::Event* event) {
   while (parts_.signals.termination() == 0) {
     EVLOG_ASSIGN_OR_RETURN(bool more, parts_.reader.Next(event));
-    if (more || !follow_) return more;
+    if (more || !settings_.follow) return more;
     EVLOG_RETURN_IF_ERROR(parts_.reader.WaitForAppend(kWaitSliceMs));
   }
   return false;
@@ -58,12 +56,12 @@ Result<bool> ApplySession::NextRunStart(eventlog::Event* event) {
 Status ApplySession::BeginRun() {
   EVLOG_RETURN_IF_ERROR(parts_.target.Begin());
   parts_.applier.ForgetSchema();
-  EVLOG_ASSIGN_OR_RETURN(std::optional<ApplyPosition> now, parts_.target.ReadPosition(group_));
+  EVLOG_ASSIGN_OR_RETURN(std::optional<ApplyPosition> now, parts_.target.ReadPosition(settings_.group));
   const auto offset = [](const std::optional<ApplyPosition>& p) { return p ? std::to_string(p->next_offset) : "none"; };
   if (offset(now) != offset(position_)) {
     return Status::Busy(fmt::format("{}: the position of group {} moved from {} to {} while this apply ran: "
                                         "another apply of that group feeds the target; run one at a time",
-                                        parts_.target.path(), group_, offset(position_), offset(now)));
+                                        parts_.target.path(), settings_.group, offset(position_), offset(now)));
   }
   return Status::Ok();
 }
@@ -86,7 +84,7 @@ Status ApplySession::ApplyRun(eventlog::Event& event) {
                                           "offset {}",
                                           last, applied.message(), first, last, parts_.target.path(), next_offset_)};
     }
-    if (++count == kRunEvents) break;
+    if (++count == settings_.run_events) break;
     Result<bool> more = parts_.reader.Next(&event);
     if (!more) parts_.target.Rollback();
     EVLOG_RETURN_IF_ERROR(more.status());
@@ -105,8 +103,8 @@ Status ApplySession::ApplyEvent(const eventlog::Event& event) {
 // The target's commit makes the run and its position durable together; the group's copy in
 // the log follows and may lag it after a crash, never lead it (§C6).
 Status ApplySession::CommitRun(uint64_t next_offset) {
-  ApplyPosition position{log_id_, next_offset};
-  Status committed = parts_.target.WritePosition(group_, position);
+  ApplyPosition position{settings_.log_id, next_offset};
+  Status committed = parts_.target.WritePosition(settings_.group, position);
   if (committed.ok()) committed = parts_.target.Commit();
   if (!committed.ok()) {
     parts_.target.Rollback();
@@ -115,9 +113,9 @@ Status ApplySession::CommitRun(uint64_t next_offset) {
   position_ = std::move(position);
   next_offset_ = next_offset;
   ++transactions_;
-  return parts_.groups.Reset(group_, next_offset).status().WithContext(
+  return parts_.groups.Reset(settings_.group, next_offset).status().WithContext(
       fmt::format("{} is at offset {}, but group {} of the log could not be set to it", parts_.target.path(),
-                  next_offset, group_));
+                  next_offset, settings_.group));
 }
 
 int ApplySession::Finish(int status) {
@@ -125,7 +123,7 @@ int ApplySession::Finish(int status) {
   progress_.Clear();
   PrintError(kCommand, fmt::format("{} event{} applied in {} transaction{} in {:.2f}s; group {} is at offset {}",
                                    applied_, applied_ == 1 ? "" : "s", transactions_, transactions_ == 1 ? "" : "s",
-                                   elapsed.count(), group_, next_offset_));
+                                   elapsed.count(), settings_.group, next_offset_));
   return status;
 }
 

@@ -61,4 +61,10 @@ assert_eq "16 0" "$(group_line "$LOG" replica)" "group copy restored from the ta
 # Another group feeds another database from the start.
 expect_status 0 evlog apply "$LOG" --to "sqlite:$WORK/other.db" -g second --create-tables
 assert_eq 16 "$(position "$WORK/other.db" second)" "second target"
+# A run is at most 10,000 events, one transaction each (fewer with --batch).
+awk 'BEGIN { for (k = 1; k <= 10001; k++)
+  printf "{\"op\":\"c\",\"table\":\"big\",\"key\":{\"k\":%d},\"before\":null,\"after\":{\"k\":%d}}\n", k, k }' |
+  evlog append "$WORK/big"
+expect_status 0 evlog apply "$WORK/big" --to "sqlite:$WORK/big.db" -g g --create-tables
+assert_contains "$(cat "$WORK/stderr")" "10001 events applied in 2 transactions" "runs of 10,000"
 echo PASS
