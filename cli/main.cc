@@ -11,20 +11,21 @@
 #include <string>
 #include <vector>
 
+#include "apply/apply_command.h"
 #include "capture/capture_command.h"
 #include "commands/ack_command.h"
 #include "commands/append_command.h"
 #include "commands/compact_command.h"
-#include "eventlog/log.h"
-#include "term/exit_codes.h"
 #include "commands/export_command.h"
 #include "commands/groups_command.h"
 #include "commands/import_command.h"
 #include "commands/replay_command.h"
-#include "term/report.h"
 #include "commands/stat_command.h"
 #include "commands/tail_command.h"
 #include "commands/verify_command.h"
+#include "eventlog/log.h"
+#include "term/exit_codes.h"
+#include "term/report.h"
 
 namespace {
 
@@ -96,6 +97,8 @@ int main(int argc, char** argv) {
   CLI::App* stat = evlog::RegisterStatCommand(app, stat_options);
   evlog::CaptureCommandOptions capture_options;
   CLI::App* capture = evlog::RegisterCaptureCommand(app, capture_options);
+  evlog::ApplyCommandOptions apply_options;
+  CLI::App* apply = evlog::RegisterApplyCommand(app, apply_options);
 
   try {
     app.parse(argc, argv);
@@ -112,5 +115,6 @@ int main(int argc, char** argv) {
   if (verify->parsed()) return evlog::RunVerifyCommand(verify_options);
   if (stat->parsed()) return evlog::RunStatCommand(stat_options);
   if (capture->parsed()) return evlog::RunCaptureCommand(capture_options);
+  if (apply->parsed()) return evlog::RunApplyCommand(apply_options);
   return evlog::RunTailCommand(tail_options);
 }

@@ -1,0 +1,30 @@
+// `evlog apply LOG --to sqlite:PATH -g GROUP [-f] [--create-tables]`: applies the change
+// events of LOG (format-spec/change-events.md) to a SQLite database, exactly once: the
+// group's position lives in the target, committed with the rows it covers (§C6).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace evlog {
+
+struct ApplyCommandOptions {
+  std::string log_dir;
+  std::string target_path;  // --to sqlite:PATH, without the scheme
+  std::string group;
+  bool follow = false;
+  bool create_tables = false;
+  uint64_t batch = 10'000;  // events per transaction at most (kMaxRunEvents)
+};
+
+CLI::App* RegisterApplyCommand(CLI::App& parent, ApplyCommandOptions& options);
+
+// Returns the exit status (exit_codes.h): 1 for an event the target refuses, 4 for a
+// corrupt log, 128 + N when ended by signal N.
+int RunApplyCommand(const ApplyCommandOptions& options);
+
+}  // namespace evlog

@@ -1,0 +1,130 @@
+#include "apply/apply_session.h"
+
+#include <fmt/format.h>
+
+#include "codec/change_event.h"
+#include "term/exit_codes.h"
+#include "term/report.h"
+
+namespace evlog {
+namespace {
+
+using eventlog::Result;
+using eventlog::Status;
+
+constexpr char kCommand[] = "apply";
+// WaitForAppend is interrupted by a signal but not woken by one that lands just before it
+// starts: such a signal is seen after at most this long.
+constexpr int kWaitSliceMs = 250;
+
+}  // namespace
+
+ApplySession::ApplySession(ApplySessionParts parts, ApplySettings settings, std::optional<ApplyPosition> position,
+                           uint64_t start)
+    : parts_(parts),
+      settings_(std::move(settings)),
+      position_(std::move(position)),
+      next_offset_(start),
+      started_(std::chrono::steady_clock::now()) {}
+
+int ApplySession::Run() {
+  eventlog::Event event;
+  while (true) {
+    Result<bool> more = NextRunStart(&event);
+    if (!more) return Finish(ReportFailure(kCommand, more.error()));
+    if (!*more) break;
+    Status applied = ApplyRun(event);
+    if (!applied.ok()) return Finish(ReportFailure(kCommand, applied));
+    progress_.Update(applied_);
+  }
+  const int signo = parts_.signals.termination();
+  return Finish(signo != 0 ? 128 + signo : kExitOk);
+}
+
+Result<bool> ApplySession::NextRunStart(eventlog::Event* event) {
+  while (parts_.signals.termination() == 0) {
+    EVLOG_ASSIGN_OR_RETURN(bool more, parts_.reader.Next(event));
+    if (more || !settings_.follow) return more;
+    EVLOG_RETURN_IF_ERROR(parts_.reader.WaitForAppend(kWaitSliceMs));
+  }
+  return false;
+}
+
+// Inside the transaction, the target's row must still be what this process last saw:
+// otherwise a second apply of the same group is feeding the target, and one of the two
+// would apply events the other already has.
+Status ApplySession::BeginRun() {
+  EVLOG_RETURN_IF_ERROR(parts_.target.Begin());
+  parts_.applier.ForgetSchema();
+  EVLOG_ASSIGN_OR_RETURN(std::optional<ApplyPosition> now, parts_.target.ReadPosition(settings_.group));
+  const auto offset = [](const std::optional<ApplyPosition>& p) { return p ? std::to_string(p->next_offset) : "none"; };
+  if (offset(now) != offset(position_)) {
+    return Status::Busy(fmt::format("{}: the position of group {} moved from {} to {} while this apply ran: "
+                                        "another apply of that group feeds the target; run one at a time",
+                                        parts_.target.path(), settings_.group, offset(position_), offset(now)));
+  }
+  return Status::Ok();
+}
+
+Status ApplySession::ApplyRun(eventlog::Event& event) {
+  Status begun = BeginRun();
+  if (!begun.ok()) {
+    parts_.target.Rollback();
+    return begun;
+  }
+  const uint64_t first = event.offset;
+  uint64_t last = first;
+  uint64_t count = 0;
+  while (true) {
+    last = event.offset;
+    Status applied = ApplyEvent(event);
+    if (!applied.ok()) {
+      parts_.target.Rollback();
+      return {applied.code(), fmt::format("event at offset {}: {}; nothing of offsets {}..{} was applied, {} stays at "
+                                          "offset {}",
+                                          last, applied.message(), first, last, parts_.target.path(), next_offset_)};
+    }
+    if (++count == settings_.run_events) break;
+    Result<bool> more = parts_.reader.Next(&event);
+    if (!more) parts_.target.Rollback();
+    EVLOG_RETURN_IF_ERROR(more.status());
+    if (!*more) break;
+  }
+  EVLOG_RETURN_IF_ERROR(CommitRun(last + 1));
+  applied_ += count;
+  return Status::Ok();
+}
+
+Status ApplySession::ApplyEvent(const eventlog::Event& event) {
+  EVLOG_ASSIGN_OR_RETURN(ChangeEvent change, DecodeChangeEnvelope(event.payload));
+  return parts_.applier.Apply(change);
+}
+
+// The target's commit makes the run and its position durable together; the group's copy in
+// the log follows and may lag it after a crash, never lead it (§C6).
+Status ApplySession::CommitRun(uint64_t next_offset) {
+  ApplyPosition position{settings_.log_id, next_offset};
+  Status committed = parts_.target.WritePosition(settings_.group, position);
+  if (committed.ok()) committed = parts_.target.Commit();
+  if (!committed.ok()) {
+    parts_.target.Rollback();
+    return committed;
+  }
+  position_ = std::move(position);
+  next_offset_ = next_offset;
+  ++transactions_;
+  return parts_.groups.Reset(settings_.group, next_offset).status().WithContext(
+      fmt::format("{} is at offset {}, but group {} of the log could not be set to it", parts_.target.path(),
+                  next_offset, settings_.group));
+}
+
+int ApplySession::Finish(int status) {
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started_;
+  progress_.Clear();
+  PrintError(kCommand, fmt::format("{} event{} applied in {} transaction{} in {:.2f}s; group {} is at offset {}",
+                                   applied_, applied_ == 1 ? "" : "s", transactions_, transactions_ == 1 ? "" : "s",
+                                   elapsed.count(), settings_.group, next_offset_));
+  return status;
+}
+
+}  // namespace evlog

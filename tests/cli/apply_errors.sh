@@ -1,0 +1,82 @@
+# apply refuses, naming the event's offset, an event that is not an envelope, a missing table
+# or column, and a value the target refuses; nothing of that run's transaction is applied,
+# and a re-run once the target is fixed resumes at the same event. A target fed from another
+# log is refused, as is a missing target (without --create-tables) and a corrupt log (4).
+source "$(dirname "$0")/apply_lib.sh"
+
+LOG=$WORK/log
+DB=$WORK/target.db
+sqlite3 "$DB" 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);'
+insert t '{"id":1}' '{"id":1,"v":"one"}' | evlog append "$LOG"
+expect_status 0 evlog apply "$LOG" --to "sqlite:$DB" -g g
+
+# A run of three good events, then one that is not an envelope: none of the four applied.
+{
+  insert t '{"id":2}' '{"id":2,"v":"two"}'
+  update t '{"id":1}' '{"id":1,"v":"one"}' '{"id":1,"v":"ONE"}'
+  delete t '{"id":1}' '{"id":1,"v":"ONE"}'
+  echo '{"op":"c","table":"t","key":{"id":3},"before":null}'
+} | evlog append "$LOG"
+expect_status 1 evlog apply "$LOG" --to "sqlite:$DB" -g g
+assert_contains "$(cat "$WORK/stderr")" "event at offset 4: not a change event: it lacks one of" "non-envelope"
+assert_contains "$(cat "$WORK/stderr")" "nothing of offsets 1..4 was applied, $DB stays at offset 1" "what was kept"
+assert_eq "1|one" "$(rows "$DB" 'SELECT * FROM t')" "nothing of the run applied"
+assert_eq 1 "$(position "$DB" g)" "position unchanged"
+assert_eq "1 4" "$(group_line "$LOG" g)" "group copy unchanged"
+
+# The log cannot be fixed, but a target can: a second group, on a second target, meets a
+# missing table, then a missing column, then a STRICT type check and a constraint; each
+# time the re-run, after the fix, resumes at the very event that failed.
+LOG2=$WORK/log2
+DB2=$WORK/target2.db
+{
+  insert a '{"id":1}' '{"id":1,"x":"ok"}'
+  insert b '{"id":1}' '{"id":1,"n":10,"extra":"e"}'
+  insert b '{"id":2}' '{"id":2,"n":"not a number","extra":"e"}'
+  insert b '{"id":3}' '{"id":3,"n":null,"extra":"e"}'
+} | evlog append "$LOG2"
+sqlite3 "$DB2" 'CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT);'
+expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
+assert_contains "$(cat "$WORK/stderr")" "event at offset 1: table b does not exist in the target (create it, or run with --create-tables)" "missing table"
+assert_eq 0 "$(rows "$DB2" 'SELECT count(*) FROM a')" "the run's first event rolled back too"
+sqlite3 "$DB2" 'CREATE TABLE b (id INTEGER PRIMARY KEY, n INTEGER NOT NULL) STRICT;'
+expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
+assert_contains "$(cat "$WORK/stderr")" "event at offset 1: table b has no column extra" "missing column"
+sqlite3 "$DB2" 'ALTER TABLE b ADD COLUMN extra TEXT;'
+expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
+assert_contains "$(cat "$WORK/stderr")" "event at offset 2: table b: cannot store TEXT value in INTEGER column b.n" "STRICT type check"
+assert_contains "$(cat "$WORK/stderr")" "nothing of offsets 0..2 was applied" "STRICT type check: the run"
+assert_eq "0|0" "$(rows "$DB2" 'SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM b)')" "nothing applied"
+sqlite3 "$DB2" 'DROP TABLE b; CREATE TABLE b (id INTEGER PRIMARY KEY, n ANY NOT NULL, extra TEXT) STRICT;'
+expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
+assert_contains "$(cat "$WORK/stderr")" "event at offset 3: table b: NOT NULL constraint failed: b.n" "constraint"
+sqlite3 "$DB2" 'DROP TABLE b; CREATE TABLE b (id INTEGER PRIMARY KEY, n ANY, extra TEXT) STRICT;'
+expect_status 0 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
+assert_eq "$(printf '1|10|integer\n2|not a number|text\n3||null')" "$(rows "$DB2" 'SELECT id, n, typeof(n) FROM b ORDER BY id')" "after the fixes"
+
+# A target fed from one log is refused by another log's apply of the same group.
+expect_status 1 evlog apply "$LOG" --to "sqlite:$DB2" -g g
+assert_contains "$(cat "$WORK/stderr")" "was fed by group g from another log (log id " "another log"
+assert_eq 4 "$(position "$DB2" g)" "position of the other log untouched"
+
+# A missing target is created only with --create-tables; a target that is not sqlite: is a
+# usage error.
+expect_status 1 evlog apply "$LOG" --to "sqlite:$WORK/missing.db" -g g
+assert_contains "$(cat "$WORK/stderr")" "$WORK/missing.db does not exist: create it, or run with --create-tables" "missing target"
+[[ ! -e $WORK/missing.db ]] || fail "a missing target was created without --create-tables"
+expect_status 2 evlog apply "$LOG" --to "postgres:x" -g g
+expect_status 2 evlog apply "$LOG" --to "sqlite:$DB"
+
+# A corrupt log: exit status 4, the run rolled back.
+LOG3=$WORK/log3
+insert t '{"id":1}' '{"id":1,"v":"MARKER"}' | evlog append "$LOG3"
+python3 - "$LOG3" <<'PY'
+import glob, sys
+seg = sorted(glob.glob(sys.argv[1] + "/*.seg"))[0]
+data = bytearray(open(seg, "rb").read())
+data[data.find(b"MARKER")] ^= 0x01
+open(seg, "r+b").write(data)
+PY
+expect_status 4 evlog apply "$LOG3" --to "sqlite:$WORK/t3.db" -g g --create-tables
+assert_contains "$(cat "$WORK/stderr")" ".seg" "corruption names the segment"
+echo PASS

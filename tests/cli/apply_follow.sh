@@ -1,0 +1,52 @@
+# apply -f: applies what is there, then follows new events within moments; SIGTERM (or
+# SIGINT) ends it cleanly, with everything read committed, exit status 128 + N. While another
+# connection holds the target's write lock, apply waits and says so; if that connection
+# moved the group's position meanwhile, a second apply is feeding the target: refused.
+source "$(dirname "$0")/apply_lib.sh"
+
+LOG=$WORK/log
+DB=$WORK/target.db
+insert t '{"k":1}' '{"k":1,"v":"one"}' | evlog append "$LOG"
+
+# wait_for_rows DB SQL EXPECTED SECONDS
+wait_for_rows() {
+  local i
+  for ((i = 0; i < $4 * 20; i++)); do
+    [[ "$(rows "$1" "$2" 2>/dev/null)" == "$3" ]] && return 0
+    sleep 0.05
+  done
+  fail "[$2] did not return [$3] within $4 s: [$(rows "$1" "$2" 2>&1)]"
+}
+
+"$EVLOG" apply "$LOG" --to "sqlite:$DB" -g g -f --create-tables 2>"$WORK/follow.err" &
+pid=$!
+BACKGROUND_PIDS+=($pid)
+wait_for_rows "$DB" 'SELECT v FROM t' one 5
+insert t '{"k":2}' '{"k":2,"v":"two"}' | evlog append "$LOG"
+wait_for_rows "$DB" 'SELECT group_concat(v) FROM t' one,two 5
+assert_eq "2 0" "$(group_line "$LOG" g)" "the group's copy follows"
+kill -TERM $pid
+status=0
+wait $pid || status=$?
+assert_eq 143 "$status" "exit status after SIGTERM"
+[[ "$(cat "$WORK/follow.err")" =~ $SUMMARY_RE ]] || fail "summary: $(cat "$WORK/follow.err")"
+assert_contains "$(cat "$WORK/follow.err")" "2 events applied in 2 transactions" "summary after SIGTERM"
+assert_eq 2 "$(position "$DB" g)" "position after SIGTERM"
+
+# A writer holds the target's lock for 2 s and moves the position back meanwhile, as a
+# second apply of the group would: apply waits, says so after a second, then refuses.
+insert t '{"k":3}' '{"k":3,"v":"three"}' | evlog append "$LOG"
+mkfifo "$WORK/sql"
+sqlite3 "$DB" <"$WORK/sql" >"$WORK/sql.out" &
+BACKGROUND_PIDS+=($!)
+exec 3>"$WORK/sql"
+echo "BEGIN IMMEDIATE; UPDATE _evlog_apply SET next_offset = 1; SELECT 'locked';" >&3
+wait_for_file_content "$WORK/sql.out" locked 5
+(sleep 2; echo "COMMIT;" >&3; exec 3>&-) &
+BACKGROUND_PIDS+=($!)
+exec 3>&-
+expect_status 1 evlog apply "$LOG" --to "sqlite:$DB" -g g
+assert_contains "$(cat "$WORK/stderr")" "waiting for $DB: another connection holds its lock" "lock wait note"
+assert_contains "$(cat "$WORK/stderr")" "the position of group g moved from 2 to 1 while this apply ran" "second apply"
+assert_eq "one,two" "$(rows "$DB" 'SELECT group_concat(v) FROM t')" "nothing applied"
+echo PASS
