@@ -23,14 +23,19 @@ BACKGROUND_PIDS+=("$app")
 # random_sleep MIN_MS SPREAD_MS
 random_sleep() { sleep "$(printf '0.%03d' $(( $1 + RANDOM % $2 )))"; }
 
+# kill_after PID MIN_MS SPREAD_MS: SIGKILL after a random pause; true if that killed it.
+kill_after() {
+  local status=0
+  random_sleep "$2" "$3"
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || status=$?
+  ((status == 137))
+}
+
 kills=0
 while kill -0 "$app" 2>/dev/null || ((kills < 20)); do
   "$EVLOG" capture sqlite "$SRC" "$LOG" -f 2>>"$WORK/capture.err" &
-  relay=$!
-  random_sleep 40 200
-  kill -9 "$relay" 2>/dev/null || true
-  wait "$relay" 2>/dev/null || true
-  kills=$((kills + 1))
+  if kill_after $! 40 200; then kills=$((kills + 1)); fi
 done
 wait "$app" || fail "the application failed"
 evlog capture sqlite "$SRC" "$LOG" 2>>"$WORK/capture.err" || fail "the last relay failed: $(tail -3 "$WORK/capture.err")"
@@ -62,13 +67,13 @@ empty_target() {
 
 DST=$WORK/replica.db
 empty_target "$DST"
+apply_kills=0
 for ((i = 0; i < 10; i++)); do
   "$EVLOG" apply "$LOG" --to "sqlite:$DST" -g replica 2>>"$WORK/apply.err" &
-  applier=$!
-  random_sleep 10 60
-  kill -9 "$applier" 2>/dev/null || true
-  wait "$applier" 2>/dev/null || true
+  if kill_after $! 10 60; then apply_kills=$((apply_kills + 1)); fi
 done
+echo "apply killed $apply_kills times"
+((apply_kills >= 3)) || fail "apply finished before it could be killed: make the kills earlier"
 evlog apply "$LOG" --to "sqlite:$DST" -g replica 2>>"$WORK/apply.err" || fail "the last apply failed: $(tail -3 "$WORK/apply.err")"
 dump "$SRC" >"$WORK/source.dump"
 dump "$DST" >"$WORK/replica.dump"
