@@ -119,7 +119,7 @@ int RunApplyCommand(const ApplyCommandOptions& o) {
   if (!signals) return ReportFailure(kCommand, signals.error());
   Opened opened;
   Status status = Open(o, **signals, &opened);
-  if (!status.ok()) return ReportFailure(kCommand, status);
+  if (!status.ok()) return ApplyFailureExit(status, **signals);
   ChangeApplier applier(opened.target->db(), o.create_tables);
   ApplySession session({*opened.reader, *opened.target, applier, *opened.groups, **signals},
                        {.group = o.group, .log_id = opened.log->log_id(), .follow = o.follow, .run_events = o.batch},

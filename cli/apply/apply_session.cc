@@ -19,6 +19,11 @@ constexpr int kWaitSliceMs = 250;
 
 }  // namespace
 
+int ApplyFailureExit(const Status& status, const SignalPipe& signals) {
+  if (const int signo = signals.termination()) return 128 + signo;
+  return ReportFailure(kCommand, status);
+}
+
 ApplySession::ApplySession(ApplySessionParts parts, ApplySettings settings, std::optional<ApplyPosition> position,
                            uint64_t start)
     : parts_(parts),
@@ -31,10 +36,10 @@ int ApplySession::Run() {
   eventlog::Event event;
   while (true) {
     Result<bool> more = NextRunStart(&event);
-    if (!more) return Finish(ReportFailure(kCommand, more.error()));
+    if (!more) return Finish(ApplyFailureExit(more.error(), parts_.signals));
     if (!*more) break;
     Status applied = ApplyRun(event);
-    if (!applied.ok()) return Finish(ReportFailure(kCommand, applied));
+    if (!applied.ok()) return Finish(ApplyFailureExit(applied, parts_.signals));
     progress_.Update(applied_);
   }
   const int signo = parts_.signals.termination();

@@ -1,7 +1,5 @@
 #include "apply/change_applier.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -24,27 +22,10 @@ std::string FoldCase(std::string_view name) {
 
 bool IsRowidKey(const SqlRow& key) { return key.size() == 1 && key[0].first == kRowid; }
 
-// Binds with the value's own storage class: TEXT keeps every byte (NUL, invalid UTF-8),
-// REAL every bit. The bytes stay owned by the change until the statement is reset.
-int BindValue(sqlite3_stmt* statement, int index, const SqlValue& value) {
-  switch (value.type) {
-    case SqlValue::Type::kNull: return sqlite3_bind_null(statement, index);
-    case SqlValue::Type::kInteger: return sqlite3_bind_int64(statement, index, value.integer);
-    case SqlValue::Type::kReal: return sqlite3_bind_double(statement, index, value.real);
-    case SqlValue::Type::kText:
-      return sqlite3_bind_text64(statement, index, value.bytes.data(), value.bytes.size(), SQLITE_STATIC, SQLITE_UTF8);
-    case SqlValue::Type::kBlob:
-      return sqlite3_bind_blob64(statement, index, value.bytes.data(), value.bytes.size(), SQLITE_STATIC);
-  }
-  return SQLITE_MISUSE;
-}
-
-Status BindRow(sqlite3_stmt* statement, const SqlRow& row) {
+// The bytes stay owned by the row until the statement is reset.
+Status BindRow(SqliteStatement& statement, const SqlRow& row) {
   for (size_t i = 0; i < row.size(); ++i) {
-    if (BindValue(statement, static_cast<int>(i + 1), row[i].second) != SQLITE_OK) {
-      return Status::IOError(fmt::format("cannot bind column {}: {}", row[i].first,
-                                         sqlite3_errmsg(sqlite3_db_handle(statement))));
-    }
+    EVLOG_RETURN_IF_ERROR(statement.BindValue(static_cast<int>(i + 1), row[i].second).WithContext("column " + row[i].first));
   }
   return Status::Ok();
 }
@@ -67,7 +48,7 @@ Result<SqlRow> KeyOf(const SqlRow& row, const SqlRow& key, std::string_view what
 
 std::string Names(const SqlRow& row) {
   std::string out;
-  for (const auto& [name, ignored] : row) out += (out.empty() ? "" : ", ") + QuoteSqlIdentifier(name);
+  for (const auto& [name, ignored] : row) out += (out.empty() ? "" : ", ") + QuoteIdentifier(name);
   return out;
 }
 
@@ -76,10 +57,10 @@ std::string UpsertSql(const std::string& table, const SqlRow& key, const SqlRow&
   for (size_t i = 0; i < row.size(); ++i) {
     placeholders += fmt::format("{}?{}", i ? ", " : "", i + 1);
     if (Find(key, row[i].first) != nullptr) continue;
-    const std::string column = QuoteSqlIdentifier(row[i].first);
+    const std::string column = QuoteIdentifier(row[i].first);
     updates += fmt::format("{}{} = excluded.{}", updates.empty() ? "" : ", ", column, column);
   }
-  return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {}", QuoteSqlIdentifier(table), Names(row),
+  return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO {}", QuoteIdentifier(table), Names(row),
                      placeholders, Names(key), updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
 }
 
@@ -88,9 +69,9 @@ std::string UpsertSql(const std::string& table, const SqlRow& key, const SqlRow&
 std::string DeleteSql(const std::string& table, const SqlRow& key) {
   std::string where;
   for (size_t i = 0; i < key.size(); ++i) {
-    where += fmt::format("{}{} IS ?{}", i ? " AND " : "", QuoteSqlIdentifier(key[i].first), i + 1);
+    where += fmt::format("{}{} IS ?{}", i ? " AND " : "", QuoteIdentifier(key[i].first), i + 1);
   }
-  return fmt::format("DELETE FROM {} WHERE {}", QuoteSqlIdentifier(table), where);
+  return fmt::format("DELETE FROM {} WHERE {}", QuoteIdentifier(table), where);
 }
 
 }  // namespace
@@ -134,14 +115,12 @@ Status ChangeApplier::CheckColumns(const ChangeEvent& change) {
 Result<const std::unordered_set<std::string>*> ChangeApplier::Columns(const std::string& table) {
   auto known = columns_.find(table);
   if (known != columns_.end()) return &known->second;
-  EVLOG_ASSIGN_OR_RETURN(sqlite3_stmt * list, Statement("SELECT name FROM main.pragma_table_xinfo(?1)"));
-  sqlite3_bind_text64(list, 1, table.data(), table.size(), SQLITE_STATIC, SQLITE_UTF8);
+  EVLOG_ASSIGN_OR_RETURN(SqliteStatement * list, Statement("SELECT name FROM main.pragma_table_xinfo(?1)"));
+  EVLOG_RETURN_IF_ERROR(list->BindText(1, table));
   std::unordered_set<std::string> names;
-  Result<bool> row = StepSqlite(list);
-  for (; row && *row; row = StepSqlite(list)) {
-    names.emplace(FoldCase(reinterpret_cast<const char*>(sqlite3_column_text(list, 0))));
-  }
-  sqlite3_reset(list);
+  Result<bool> row = list->Step();
+  for (; row && *row; row = list->Step()) names.emplace(FoldCase(list->Text(0)));
+  list->Reset();
   if (!row) return row.error().WithContext("cannot list the columns of table " + table);
   return &columns_.emplace(table, std::move(names)).first->second;
 }
@@ -161,35 +140,35 @@ Status ChangeApplier::CreateTable(const ChangeEvent& change) {
     }
   }
   if (names.empty()) return Status::InvalidArgument(fmt::format("cannot create table {}: no columns", change.table));
-  std::string sql = "CREATE TABLE " + QuoteSqlIdentifier(change.table) + " (";
-  for (const std::string& name : names) sql += QuoteSqlIdentifier(name) + ", ";
+  std::string sql = "CREATE TABLE " + QuoteIdentifier(change.table) + " (";
+  for (const std::string& name : names) sql += QuoteIdentifier(name) + ", ";
   if (rowid) {
     sql.resize(sql.size() - 2);  // a rowid table declares no primary key
   } else {
     sql += "PRIMARY KEY (" + Names(change.key) + ")";
   }
   sql += ")";
-  return ExecSqlite(db_, sql).WithContext("cannot create table " + change.table);
+  return db_.Exec(sql).WithContext("cannot create table " + change.table);
 }
 
-Result<sqlite3_stmt*> ChangeApplier::Statement(const std::string& sql) {
+Result<SqliteStatement*> ChangeApplier::Statement(const std::string& sql) {
   auto cached = statements_.find(sql);
-  if (cached != statements_.end()) return cached->second.get();
-  EVLOG_ASSIGN_OR_RETURN(SqliteStatement statement, PrepareSqlite(db_, sql));
-  return statements_.emplace(sql, std::move(statement)).first->second.get();
+  if (cached != statements_.end()) return &cached->second;
+  EVLOG_ASSIGN_OR_RETURN(SqliteStatement statement, db_.Prepare(sql));
+  return &statements_.emplace(sql, std::move(statement)).first->second;
 }
 
 Status ChangeApplier::Upsert(const std::string& table, const SqlRow& key, const SqlRow& row) {
   EVLOG_RETURN_IF_ERROR(KeyOf(row, key, "after").status());
-  EVLOG_ASSIGN_OR_RETURN(sqlite3_stmt * upsert, Statement(UpsertSql(table, key, row)));
-  EVLOG_RETURN_IF_ERROR(BindRow(upsert, row));
-  return RunSqlite(upsert).WithContext(fmt::format("table {}", table));
+  EVLOG_ASSIGN_OR_RETURN(SqliteStatement * upsert, Statement(UpsertSql(table, key, row)));
+  EVLOG_RETURN_IF_ERROR(BindRow(*upsert, row));
+  return upsert->Run();
 }
 
 Status ChangeApplier::Delete(const std::string& table, const SqlRow& key) {
-  EVLOG_ASSIGN_OR_RETURN(sqlite3_stmt * remove, Statement(DeleteSql(table, key)));
-  EVLOG_RETURN_IF_ERROR(BindRow(remove, key));
-  return RunSqlite(remove).WithContext(fmt::format("table {}", table));
+  EVLOG_ASSIGN_OR_RETURN(SqliteStatement * remove, Statement(DeleteSql(table, key)));
+  EVLOG_RETURN_IF_ERROR(BindRow(*remove, key));
+  return remove->Run();
 }
 
 }  // namespace evlog

@@ -9,9 +9,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "apply/sqlite_handle.h"
 #include "codec/change_event.h"
 #include "eventlog/status.h"
+#include "sqlite/sqlite_handle.h"
 
 namespace evlog {
 
@@ -19,7 +19,7 @@ class ChangeApplier {
  public:
   // With `create_tables`, a table missing from the target is created from the first change
   // that names it; without, a missing table is an error.
-  ChangeApplier(sqlite3* db, bool create_tables) : db_(db), create_tables_(create_tables) {}
+  ChangeApplier(SqliteDb& db, bool create_tables) : db_(db), create_tables_(create_tables) {}
 
   // Applies `change`. Errors say what is missing or what the target refused; the caller
   // adds the event's offset and rolls the transaction back.
@@ -33,11 +33,11 @@ class ChangeApplier {
   eventlog::Status CheckColumns(const ChangeEvent& change);
   eventlog::Result<const std::unordered_set<std::string>*> Columns(const std::string& table);
   eventlog::Status CreateTable(const ChangeEvent& change);
-  eventlog::Result<sqlite3_stmt*> Statement(const std::string& sql);
+  eventlog::Result<SqliteStatement*> Statement(const std::string& sql);
   eventlog::Status Upsert(const std::string& table, const SqlRow& key, const SqlRow& row);
   eventlog::Status Delete(const std::string& table, const SqlRow& key);
 
-  sqlite3* db_;
+  SqliteDb& db_;
   bool create_tables_;
   // Per table, its column names in lower case; an empty set for a table that does not exist.
   std::unordered_map<std::string, std::unordered_set<std::string>> columns_;

@@ -1,8 +1,5 @@
 #include "apply/sqlite_target.h"
 
-#include <sqlite3.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "term/report.h"
@@ -25,70 +22,50 @@ constexpr char kWritePosition[] =
 
 }  // namespace
 
-// Called while another connection holds a lock this one needs, `attempts` being the number
-// of earlier calls for this wait. Sleeps 10 ms a time, saying so once after about a second;
-// returning 0 gives up with SQLITE_BUSY, which only a termination signal does.
-int SqliteTarget::WaitForLock(void* self, int attempts) {
-  const auto* target = static_cast<const SqliteTarget*>(self);
-  if (target->signals_->termination() != 0) return 0;
-  if (attempts == 100) {
-    PrintError(kCommand, fmt::format("waiting for {}: another connection holds its lock", target->path_));
-  }
-  usleep(10'000);
-  return 1;
-}
-
 Result<std::unique_ptr<SqliteTarget>> SqliteTarget::Open(const std::string& path, bool create,
                                                          const SignalPipe& signals) {
-  if (!create && access(path.c_str(), F_OK) != 0) {
-    return Status::NotFound(fmt::format("{} does not exist: create it, or run with --create-tables", path));
-  }
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-  EVLOG_ASSIGN_OR_RETURN(SqliteDb db, OpenSqlite(path, flags));
-  std::unique_ptr<SqliteTarget> target(new SqliteTarget(path, std::move(db)));
-  target->signals_ = &signals;
-  sqlite3_busy_handler(target->db(), WaitForLock, target.get());
-  EVLOG_RETURN_IF_ERROR(ExecSqlite(target->db(), kCreatePositionTable).WithContext(path));
+  EVLOG_ASSIGN_OR_RETURN(SqliteDb db, create ? SqliteDb::OpenOrCreate(path)
+                                             : SqliteDb::Open(path, "create it, or run with --create-tables"));
+  // Only a termination signal gives up a wait, failing the statement with SQLITE_BUSY.
+  db.SetBusyWait([&signals] { return signals.termination() == 0; },
+                 [path] { PrintError(kCommand, fmt::format("waiting for {}: another connection holds its lock", path)); });
+  std::unique_ptr<SqliteTarget> target(new SqliteTarget(std::move(db)));
+  EVLOG_RETURN_IF_ERROR(target->db_.Exec(kCreatePositionTable));
   EVLOG_RETURN_IF_ERROR(target->PrepareStatements());
   return target;
 }
 
 Status SqliteTarget::PrepareStatements() {
-  EVLOG_ASSIGN_OR_RETURN(read_position_, PrepareSqlite(db(), kReadPosition));
-  EVLOG_ASSIGN_OR_RETURN(write_position_, PrepareSqlite(db(), kWritePosition));
+  EVLOG_ASSIGN_OR_RETURN(read_position_, db_.Prepare(kReadPosition));
+  EVLOG_ASSIGN_OR_RETURN(write_position_, db_.Prepare(kWritePosition));
   return Status::Ok();
 }
 
 Result<std::optional<ApplyPosition>> SqliteTarget::ReadPosition(std::string_view group) {
-  sqlite3_stmt* s = read_position_.get();
-  sqlite3_bind_text(s, 1, group.data(), static_cast<int>(group.size()), SQLITE_STATIC);
-  Result<bool> row = StepSqlite(s);
+  EVLOG_RETURN_IF_ERROR(read_position_.BindText(1, group));
+  EVLOG_ASSIGN_OR_RETURN(bool row, read_position_.Step());
   std::optional<ApplyPosition> position;
-  if (row && *row) {
-    const auto* log_id = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    position = ApplyPosition{log_id ? log_id : "", static_cast<uint64_t>(sqlite3_column_int64(s, 1))};
+  if (row) {
+    position = ApplyPosition{std::string(read_position_.Text(0)), static_cast<uint64_t>(read_position_.Int64(1))};
   }
-  sqlite3_reset(s);
-  if (!row) return row.error().WithContext(fmt::format("{}: cannot read _evlog_apply", path_));
+  read_position_.Reset();
   return position;
 }
 
-Status SqliteTarget::Begin() {
-  return ExecSqlite(db(), "BEGIN IMMEDIATE").WithContext(path_);
-}
+Status SqliteTarget::Begin() { return db_.Exec("BEGIN IMMEDIATE"); }
 
 Status SqliteTarget::WritePosition(std::string_view group, const ApplyPosition& position) {
-  sqlite3_stmt* s = write_position_.get();
-  sqlite3_bind_text(s, 1, group.data(), static_cast<int>(group.size()), SQLITE_STATIC);
-  sqlite3_bind_text(s, 2, position.log_id.data(), static_cast<int>(position.log_id.size()), SQLITE_STATIC);
-  sqlite3_bind_int64(s, 3, static_cast<int64_t>(position.next_offset));
-  return RunSqlite(s).WithContext(fmt::format("{}: cannot write _evlog_apply", path_));
+  EVLOG_RETURN_IF_ERROR(write_position_.BindText(1, group));
+  EVLOG_RETURN_IF_ERROR(write_position_.BindText(2, position.log_id));
+  EVLOG_RETURN_IF_ERROR(write_position_.BindInt64(3, static_cast<int64_t>(position.next_offset)));
+  return write_position_.Run();
 }
 
-Status SqliteTarget::Commit() { return ExecSqlite(db(), "COMMIT").WithContext(path_); }
+Status SqliteTarget::Commit() { return db_.Exec("COMMIT"); }
 
 void SqliteTarget::Rollback() {
-  if (!sqlite3_get_autocommit(db())) sqlite3_exec(db(), "ROLLBACK", nullptr, nullptr, nullptr);
+  // A failed ROLLBACK leaves nothing to do: SQLite then rolls back itself on close.
+  if (db_.InTransaction()) (void)db_.Exec("ROLLBACK");
 }
 
 }  // namespace evlog

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "apply/sqlite_handle.h"
 #include "eventlog/status.h"
 #include "replay/signal_pipe.h"
+#include "sqlite/sqlite_handle.h"
 
 namespace evlog {
 
@@ -38,20 +38,16 @@ class SqliteTarget {
   eventlog::Status Commit();
   void Rollback();  // no-op outside a transaction
 
-  sqlite3* db() const { return db_.get(); }
-  const std::string& path() const { return path_; }
+  SqliteDb& db() { return db_; }
+  const std::string& path() const { return db_.path(); }
 
  private:
-  SqliteTarget(std::string path, SqliteDb db) : path_(std::move(path)), db_(std::move(db)) {}
+  explicit SqliteTarget(SqliteDb db) : db_(std::move(db)) {}
   eventlog::Status PrepareStatements();
-  // SQLite's busy handler (sqlite3_busy_handler); `self` is the target.
-  static int WaitForLock(void* self, int attempts);
 
-  std::string path_;
   SqliteDb db_;
   SqliteStatement read_position_;
   SqliteStatement write_position_;
-  const SignalPipe* signals_ = nullptr;
 };
 
 }  // namespace evlog

@@ -29,7 +29,7 @@ int Usage(std::string_view message) {
 
 // The source database, its lock waits reported and given up only for a SIGINT/SIGTERM.
 Result<SqliteDb> OpenSource(const std::string& path, const SignalPipe* signals) {
-  EVLOG_ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path));
+  EVLOG_ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path, "create it with the application first"));
   db.SetBusyWait([signals] { return signals == nullptr || signals->termination() == 0; },
                  [path] {
                    PrintError(kCommand, fmt::format("waiting for DB: {} is locked by another connection "

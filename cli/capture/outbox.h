@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "capture/sqlite_handle.h"
+#include "sqlite/sqlite_handle.h"
 #include "capture/table_schema.h"
 #include "codec/change_event.h"
 #include "eventlog/status.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "capture/sqlite_handle.h"
+#include "sqlite/sqlite_handle.h"
 #include "eventlog/status.h"
 
 namespace evlog {

@@ -44,12 +44,12 @@ expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
 assert_contains "$(cat "$WORK/stderr")" "event at offset 1: table b has no column extra" "missing column"
 sqlite3 "$DB2" 'ALTER TABLE b ADD COLUMN extra TEXT;'
 expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
-assert_contains "$(cat "$WORK/stderr")" "event at offset 2: table b: cannot store TEXT value in INTEGER column b.n" "STRICT type check"
+assert_contains "$(cat "$WORK/stderr")" "event at offset 2: $DB2: cannot store TEXT value in INTEGER column b.n (in: INSERT INTO \"b\"" "STRICT type check"
 assert_contains "$(cat "$WORK/stderr")" "nothing of offsets 0..2 was applied" "STRICT type check: the run"
 assert_eq "0|0" "$(rows "$DB2" 'SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM b)')" "nothing applied"
 sqlite3 "$DB2" 'DROP TABLE b; CREATE TABLE b (id INTEGER PRIMARY KEY, n ANY NOT NULL, extra TEXT) STRICT;'
 expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
-assert_contains "$(cat "$WORK/stderr")" "event at offset 3: table b: NOT NULL constraint failed: b.n" "constraint"
+assert_contains "$(cat "$WORK/stderr")" "event at offset 3: $DB2: NOT NULL constraint failed: b.n" "constraint"
 sqlite3 "$DB2" 'DROP TABLE b; CREATE TABLE b (id INTEGER PRIMARY KEY, n ANY, extra TEXT) STRICT;'
 expect_status 0 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
 assert_eq "$(printf '1|10|integer\n2|not a number|text\n3||null')" "$(rows "$DB2" 'SELECT id, n, typeof(n) FROM b ORDER BY id')" "after the fixes"
@@ -62,7 +62,7 @@ assert_eq 4 "$(position "$DB2" g)" "position of the other log untouched"
 # A missing target is created only with --create-tables; a target that is not sqlite: is a
 # usage error.
 expect_status 1 evlog apply "$LOG" --to "sqlite:$WORK/missing.db" -g g
-assert_contains "$(cat "$WORK/stderr")" "$WORK/missing.db does not exist: create it, or run with --create-tables" "missing target"
+assert_contains "$(cat "$WORK/stderr")" "$WORK/missing.db: no such database (No such file or directory); create it, or run with --create-tables" "missing target"
 [[ ! -e $WORK/missing.db ]] || fail "a missing target was created without --create-tables"
 expect_status 2 evlog apply "$LOG" --to "postgres:x" -g g
 expect_status 2 evlog apply "$LOG" --to "sqlite:$DB"

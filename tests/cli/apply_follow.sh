@@ -2,6 +2,7 @@
 # SIGINT) ends it cleanly, with everything read committed, exit status 128 + N. While another
 # connection holds the target's write lock, apply waits and says so; if that connection
 # moved the group's position meanwhile, a second apply is feeding the target: refused.
+# SIGTERM during that wait ends apply as a signal does.
 source "$(dirname "$0")/apply_lib.sh"
 
 LOG=$WORK/log
@@ -49,4 +50,28 @@ expect_status 1 evlog apply "$LOG" --to "sqlite:$DB" -g g
 assert_contains "$(cat "$WORK/stderr")" "waiting for $DB: another connection holds its lock" "lock wait note"
 assert_contains "$(cat "$WORK/stderr")" "the position of group g moved from 2 to 1 while this apply ran" "second apply"
 assert_eq "one,two" "$(rows "$DB" 'SELECT group_concat(v) FROM t')" "nothing applied"
+
+# SIGTERM while apply waits for the target's lock ends it like any signal (128 + 15), with
+# nothing applied.
+mkfifo "$WORK/sql2"
+sqlite3 "$DB" <"$WORK/sql2" >"$WORK/sql2.out" &
+BACKGROUND_PIDS+=($!)
+exec 3>"$WORK/sql2"
+echo "BEGIN IMMEDIATE; SELECT 'locked';" >&3
+wait_for_file_content "$WORK/sql2.out" locked 5
+"$EVLOG" apply "$LOG" --to "sqlite:$DB" -g g 2>"$WORK/term.err" &
+pid=$!
+BACKGROUND_PIDS+=($pid)
+for ((i = 0; i < 100; i++)); do
+  grep -q "another connection holds its lock" "$WORK/term.err" && break
+  sleep 0.05
+done
+kill -TERM $pid
+status=0
+wait $pid || status=$?
+exec 3>&-
+assert_eq 143 "$status" "exit status after SIGTERM during the lock wait"
+assert_contains "$(cat "$WORK/term.err")" "waiting for $DB: another connection holds its lock" "lock wait note before SIGTERM"
+assert_eq "one,two" "$(rows "$DB" 'SELECT group_concat(v) FROM t')" "nothing applied after SIGTERM"
+assert_eq 1 "$(position "$DB" g)" "position after SIGTERM during the lock wait"
 echo PASS

@@ -1,6 +1,7 @@
-// Owning handles for a SQLite connection and its prepared statements, with every SQLite error
-// turned into a Status that names the database. The only place capture includes <sqlite3.h>'s
-// handle types by value; everything else calls through these.
+// Owning handles for a SQLite connection and its prepared statements, shared by the SQLite
+// connectors (capture, apply). Every SQLite error becomes a Status that names the database;
+// nothing here knows what the connection is used for. The only place evlog holds SQLite's
+// handle types; everything else calls through these.
 #pragma once
 
 #include <chrono>
@@ -23,12 +24,16 @@ class SqliteStatement {
   SqliteStatement() = default;
   SqliteStatement(sqlite3_stmt* stmt, std::string db_path);
 
-  // Binding starts at 1, as in SQLite. Text and blobs are copied.
+  // Binding starts at 1, as in SQLite. BindText copies the text; BindValue does not: the
+  // value's bytes must stay alive until the statement is reset. BindValue keeps the value's
+  // own storage class and every byte (TEXT with NULs or invalid UTF-8, REAL's exact bits).
   eventlog::Status BindInt64(int index, int64_t value);
   eventlog::Status BindText(int index, std::string_view value);
+  eventlog::Status BindValue(int index, const SqlValue& value);
   // Steps once: true with a row to read, false when done. Resets on error.
   eventlog::Result<bool> Step();
-  // Steps to the end and resets, for statements without rows.
+  // Steps to the end, then resets and clears the bindings whether it succeeded or not: for
+  // statements without rows.
   eventlog::Status Run();
   // Ends the statement's implicit read transaction and clears the bindings.
   void Reset();
@@ -43,27 +48,36 @@ class SqliteStatement {
   struct Finalize {
     void operator()(sqlite3_stmt* stmt) const;
   };
+  eventlog::Status BindError(int index) const;
+
   std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
   std::string db_path_;
 };
 
 class SqliteDb {
  public:
-  // Opens an existing database read-write; never creates one (kNotFound names the path).
-  static eventlog::Result<SqliteDb> Open(const std::string& path);
+  // Opens an existing database read-write and never creates one: SQLite would turn a typo
+  // into an empty database. A missing file is kNotFound, "PATH: no such database (...)"
+  // followed by "; `if_missing`" when given (what to do about it).
+  static eventlog::Result<SqliteDb> Open(const std::string& path, std::string_view if_missing = {});
+  // Opens the database read-write, creating an empty one if the file is missing.
+  static eventlog::Result<SqliteDb> OpenOrCreate(const std::string& path);
 
   // Lock waits: SQLite retries a busy database every few milliseconds, for as long as
-  // `keep_waiting` says yes; a wait longer than about a second is reported once through
-  // `on_long_wait`, so that a relay blocked by a long writer never waits silently.
+  // `keep_waiting` says yes (giving up fails the statement with SQLITE_BUSY); a wait longer
+  // than about a second is reported once through `on_long_wait`, so that a connector blocked
+  // by another connection's long transaction never waits silently.
   void SetBusyWait(std::function<bool()> keep_waiting, std::function<void()> on_long_wait);
 
+  // Runs SQL without results (one or more statements).
   eventlog::Status Exec(const std::string& sql);
   eventlog::Result<SqliteStatement> Prepare(std::string_view sql);
   // The connection's last error as a Status: "DB: WHAT: sqlite message".
   eventlog::Status Error(std::string_view what) const;
+  // True between BEGIN and its COMMIT or ROLLBACK.
+  bool InTransaction() const;
 
   const std::string& path() const { return path_; }
-  sqlite3* get() const { return db_.get(); }
 
  private:
   struct Close {
@@ -75,6 +89,7 @@ class SqliteDb {
     std::chrono::steady_clock::time_point started;
     bool reported = false;
   };
+  static eventlog::Result<SqliteDb> OpenWithFlags(const std::string& path, int flags);
   static int OnBusy(void* wait, int count);
 
   std::unique_ptr<sqlite3, Close> db_;
@@ -82,7 +97,7 @@ class SqliteDb {
   std::unique_ptr<BusyWait> busy_;
 };
 
-// SQL text for an identifier ("name", quotes doubled) and a string literal ('text').
+// SQL text for an identifier ("name", quotes doubled: any string) and a string literal ('text').
 std::string QuoteIdentifier(std::string_view name);
 std::string QuoteLiteral(std::string_view text);
 

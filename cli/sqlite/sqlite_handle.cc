@@ -1,4 +1,4 @@
-#include "capture/sqlite_handle.h"
+#include "sqlite/sqlite_handle.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -27,9 +27,14 @@ SqliteStatement::SqliteStatement(sqlite3_stmt* stmt, std::string db_path)
 
 void SqliteStatement::Finalize::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
 
+Status SqliteStatement::BindError(int index) const {
+  return Status::IOError(
+      fmt::format("{}: cannot bind parameter {}: {}", db_path_, index, sqlite3_errmsg(sqlite3_db_handle(stmt_.get()))));
+}
+
 Status SqliteStatement::BindInt64(int index, int64_t value) {
   if (sqlite3_bind_int64(stmt_.get(), index, value) == SQLITE_OK) return Status::Ok();
-  return Status::IOError(fmt::format("{}: cannot bind parameter {}", db_path_, index));
+  return BindError(index);
 }
 
 Status SqliteStatement::BindText(int index, std::string_view value) {
@@ -37,7 +42,24 @@ Status SqliteStatement::BindText(int index, std::string_view value) {
       SQLITE_OK) {
     return Status::Ok();
   }
-  return Status::IOError(fmt::format("{}: cannot bind parameter {}", db_path_, index));
+  return BindError(index);
+}
+
+Status SqliteStatement::BindValue(int index, const SqlValue& value) {
+  sqlite3_stmt* s = stmt_.get();
+  int rc = SQLITE_MISUSE;
+  switch (value.type) {
+    case SqlValue::Type::kNull: rc = sqlite3_bind_null(s, index); break;
+    case SqlValue::Type::kInteger: rc = sqlite3_bind_int64(s, index, value.integer); break;
+    case SqlValue::Type::kReal: rc = sqlite3_bind_double(s, index, value.real); break;
+    case SqlValue::Type::kText:
+      rc = sqlite3_bind_text64(s, index, value.bytes.data(), value.bytes.size(), SQLITE_STATIC, SQLITE_UTF8);
+      break;
+    case SqlValue::Type::kBlob:
+      rc = sqlite3_bind_blob64(s, index, value.bytes.data(), value.bytes.size(), SQLITE_STATIC);
+      break;
+  }
+  return rc == SQLITE_OK ? Status::Ok() : BindError(index);
 }
 
 Result<bool> SqliteStatement::Step() {
@@ -51,12 +73,10 @@ Result<bool> SqliteStatement::Step() {
 }
 
 Status SqliteStatement::Run() {
-  for (;;) {
-    EVLOG_ASSIGN_OR_RETURN(bool row, Step());
-    if (!row) break;
-  }
+  Result<bool> row = Step();
+  while (row && *row) row = Step();
   Reset();
-  return Status::Ok();
+  return row.status();
 }
 
 void SqliteStatement::Reset() {
@@ -90,18 +110,25 @@ SqlValue SqliteStatement::Value(int column) const {
 
 void SqliteDb::Close::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
-Result<SqliteDb> SqliteDb::Open(const std::string& path) {
-  // SQLite would create a missing file on a read-write open; a typo must not become an
-  // empty database with triggers nobody fires.
+Result<SqliteDb> SqliteDb::Open(const std::string& path, std::string_view if_missing) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
-    return Status::NotFound(fmt::format("{}: no such database ({}); create it with the application first", path,
-                                        std::strerror(errno)));
+    std::string message = fmt::format("{}: no such database ({})", path, std::strerror(errno));
+    if (!if_missing.empty()) message += fmt::format("; {}", if_missing);
+    return Status::NotFound(std::move(message));
   }
+  return OpenWithFlags(path, SQLITE_OPEN_READWRITE);
+}
+
+Result<SqliteDb> SqliteDb::OpenOrCreate(const std::string& path) {
+  return OpenWithFlags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+}
+
+Result<SqliteDb> SqliteDb::OpenWithFlags(const std::string& path, int flags) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   SqliteDb db;
-  db.db_.reset(raw);
+  db.db_.reset(raw);  // a failed open still returns a handle to close
   db.path_ = path;
   if (rc != SQLITE_OK) return db.Error("cannot open the database");
   sqlite3_extended_result_codes(raw, 1);
@@ -150,24 +177,25 @@ Status SqliteDb::Error(std::string_view what) const {
   return Status::IOError(fmt::format("{}: {}: {}", path_, what, db_ ? sqlite3_errmsg(db_.get()) : "out of memory"));
 }
 
-std::string QuoteIdentifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
+bool SqliteDb::InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+
+namespace {
+
+// `text` between two `mark`s, each `mark` inside doubled: SQL's one escape for both kinds.
+std::string Quote(std::string_view text, char mark) {
+  std::string out(1, mark);
+  for (char c : text) {
+    if (c == mark) out.push_back(mark);
     out.push_back(c);
   }
-  out.push_back('"');
+  out.push_back(mark);
   return out;
 }
 
-std::string QuoteLiteral(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out.push_back('\'');
-    out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
+}  // namespace
+
+std::string QuoteIdentifier(std::string_view name) { return Quote(name, '"'); }
+
+std::string QuoteLiteral(std::string_view text) { return Quote(text, '\''); }
 
 }  // namespace evlog
