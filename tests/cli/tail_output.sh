@@ -10,7 +10,10 @@ evlog tail -0 "$LOG" >"$WORK/actual"
 printf 'hello\0world\0tab\there "q" back\\slash \x01 \xc3\xa9\0\xff\xfe\0' >"$WORK/expected"
 assert_files_equal "$WORK/expected" "$WORK/actual" "-0 output"
 
-evlog tail --format '%o:%k:%s:%S:%h%%\t|\\\n' -n 2 "$LOG" >"$WORK/actual"
+# -n 2: the last two events (the second-last's payload is 28 bytes).
+evlog tail --format '%o:%k:%S:%h|\n' -n 2 "$LOG" >"$WORK/actual"
+printf '2::28:|\n3::2:bin=x|\n' >"$WORK/expected"
+assert_files_equal "$WORK/expected" "$WORK/actual" "-n 2"
 printf '0:k1:hello:5:h=1,g=2%%\t|\\\n1::world:5:h=1,g=2%%\t|\\\n' >"$WORK/expected"
 evlog tail --format '%o:%k:%s:%S:%h%%\t|\\\n' --from 0 -c 2 "$LOG" >"$WORK/actual"
 assert_files_equal "$WORK/expected" "$WORK/actual" "--format tokens"
