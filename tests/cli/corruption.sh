@@ -2,23 +2,43 @@
 source "$(dirname "$0")/lib.sh"
 
 LOG=$WORK/log
-printf 'first-MARKER-payload\n' | evlog append "$LOG"
-printf 'second\n' | evlog append "$LOG"
+printf 'first\n' | evlog append "$LOG"
+printf 'second-MARKER-payload\n' | evlog append "$LOG"
 printf 'third\n' | evlog append "$LOG"
-assert_eq "$(printf 'first-MARKER-payload\nsecond\nthird')" "$(evlog tail "$LOG")" "before corruption"
+assert_eq "$(printf 'first\nsecond-MARKER-payload\nthird')" "$(evlog tail "$LOG")" "before corruption"
 
-# Flip one payload byte of the first, committed event.
-python3 - "$LOG" <<'PY'
-import glob, sys
+# Flip one payload byte of the second, committed event (offset 1). Prints the segment's
+# name and the position of the frame holding the damage, found by walking the frames
+# (format-spec: each frame starts with its u32 length and takes it rounded up to 8 bytes).
+damage=$(python3 - "$LOG" <<'PY'
+import glob, os, struct, sys
 seg = sorted(glob.glob(sys.argv[1] + "/*.seg"))[0]
 data = bytearray(open(seg, "rb").read())
 at = data.find(b"MARKER")
 assert at > 0, "marker not found in " + seg
 data[at] ^= 0x01
 open(seg, "r+b").write(data)
+frame = 64
+while True:
+    extent = (struct.unpack_from("<I", data, frame)[0] + 7) // 8 * 8
+    if frame + extent > at:
+        break
+    frame += extent
+print(os.path.basename(seg), frame)
 PY
+)
+read -r segment frame <<<"$damage"
+((frame > 64)) || fail "the damaged frame should be the second one, found at byte $frame"
 
-expect_status 4 evlog tail --from beginning "$LOG"
-assert_contains "$(cat "$WORK/stderr")" "evlog: tail: " "corruption message"
-assert_contains "$(cat "$WORK/stderr")" ".seg" "corruption message names the segment"
+# The event before the damage is delivered; then the exact place is reported.
+expect_status 4 evlog tail --from beginning "$LOG" >"$WORK/stdout"
+assert_eq first "$(cat "$WORK/stdout")" "events before the damage"
+assert_contains "$(cat "$WORK/stderr")" "evlog: tail: segment $segment: " "corruption message names the segment"
+assert_contains "$(cat "$WORK/stderr")" " at byte $frame (offset 1 onwards)" "corruption message's position"
+# export and verify report the same place.
+expect_status 4 evlog export "$LOG" >/dev/null
+assert_contains "$(cat "$WORK/stderr")" "evlog: export: segment $segment: checksum mismatch at byte $frame (offset 1 onwards)" \
+  "export's corruption message"
+expect_status 4 evlog verify "$LOG" >"$WORK/stdout"
+assert_contains "$(cat "$WORK/stdout")" "damaged: $segment at byte $frame: checksum mismatch (offsets 1..1)" "verify's report"
 echo PASS
