@@ -22,12 +22,11 @@ for ((round = 1; round < ROUNDS; round++)); do
   sleep 0.05
 done
 TOTAL=$((ROUNDS * PER_ROUND))
-wait_for_file_content <(tail -n 1 "$WORK/followed") $((TOTAL - 1)) 10
+followed_to_end() { [[ "$(tail -n 1 "$WORK/followed")" == $((TOTAL - 1)) ]]; }
+wait_until 60 "tail -f printing offset $((TOTAL - 1))" followed_to_end
 # The group has acked everything once its last batch is recorded.
-for ((i = 0; i < 200; i++)); do
-  [[ "$(evlog groups "$LOG" -g g | awk 'NR == 2 { print $2 }')" == "$TOTAL" ]] && break
-  sleep 0.05
-done
+group_at_end() { [[ "$(evlog groups "$LOG" -g g | awk 'NR == 2 { print $2 }')" == "$TOTAL" ]]; }
+wait_until 60 "group g at $TOTAL" group_at_end
 evlog compact "$LOG" --retain-bytes 8K >/dev/null
 first=$(evlog tail "$LOG" --from beginning -c 1 --format '%o')
 ((first > 0)) || fail "compaction removed nothing while the consumers ran"
@@ -48,15 +47,29 @@ awk -v total=$TOTAL '$1 != next_offset { print "gap at " $1; exit 1 } { next_off
 # remaining segment.
 seq 0 19999 | sed 's/$/ padding-padding-padding-padding-padding-padding-padding-padding-padding/' |
   evlog append "$WORK/slow" --segment-bytes 64K
-"$EVLOG" tail --from beginning --format '%o %s\n' "$WORK/slow" 2>"$WORK/slow.err" |
-  { sleep 1; cat; } >"$WORK/slow.out" &
+# The pipe is drained only once compaction is done, and compaction starts only once the
+# reader has a segment mapped.
+mkfifo "$WORK/slow.pipe"
+{
+  exec 3<"$WORK/slow.pipe"
+  until [[ -e "$WORK/compacted" ]]; do sleep 0.05; done
+  cat <&3
+} >"$WORK/slow.out" &
+drainer=$!
+"$EVLOG" tail --from beginning --format '%o %s\n' "$WORK/slow" >"$WORK/slow.pipe" 2>"$WORK/slow.err" &
 slow_reader=$!
-sleep 0.3
+BACKGROUND_PIDS+=($slow_reader $drainer)
+has_segment_mapped() { grep -q '\.seg$' "/proc/$1/maps" 2>/dev/null; }
+wait_until 60 "the reader mapping a segment" has_segment_mapped $slow_reader
 evlog compact "$WORK/slow" --before end >/dev/null
+touch "$WORK/compacted"
 wait $slow_reader || fail "a reader during compaction failed: $(cat "$WORK/slow.err")"
+wait $drainer
 assert_eq "" "$(cat "$WORK/slow.err")" "reader errors"
+assert_eq 0 "$(head -n 1 "$WORK/slow.out" | cut -d' ' -f1)" "the reader began before compaction"
 (($(wc -l <"$WORK/slow.out") < 20000)) || fail "the reader was not stalled while the segments were removed"
 awk 'NR > 1 && $1 <= prev { exit 1 } { prev = $1 }' "$WORK/slow.out" || fail "offsets out of order"
 assert_eq "19999" "$(tail -n 1 "$WORK/slow.out" | cut -d' ' -f1)" "the reader reached the end"
-evlog verify "$LOG" >/dev/null || fail "verify after compaction"
+evlog verify "$LOG" >/dev/null || fail "verify of the followed log after compaction"
+evlog verify "$WORK/slow" >/dev/null || fail "verify of the log compacted under a stalled reader"
 echo PASS

@@ -58,3 +58,15 @@ wait_for_file_content() {
   done
   fail "$1 did not become [$2] within $3 s; it holds [$(cat "$1" 2>/dev/null)]"
 }
+
+# wait_until SECONDS WHAT COMMAND...: polls COMMAND until it succeeds; fails naming WHAT.
+# SECONDS only bounds a wait that should end far sooner: be generous (sanitizer builds).
+wait_until() {
+  local seconds=$1 what=$2 i
+  shift 2
+  for ((i = 0; i < seconds * 20; i++)); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  fail "$what: not within $seconds s"
+}
