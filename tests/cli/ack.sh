@@ -58,10 +58,10 @@ acker=$!
 BACKGROUND_PIDS+=($acker)
 exec 3>"$WORK/offsets"
 echo 3 >&3
-for ((i = 0; i < 100; i++)); do [[ $(position live) == 4 ]] && break; sleep 0.05; done
+for ((i = 0; i < 600; i++)); do [[ $(position live) == 4 ]] && break; sleep 0.05; done
 assert_eq 4 "$(position live)" "first line committed before the second arrives"
 echo 5 >&3
-for ((i = 0; i < 100; i++)); do [[ $(position live) == 6 ]] && break; sleep 0.05; done
+for ((i = 0; i < 600; i++)); do [[ $(position live) == 6 ]] && break; sleep 0.05; done
 assert_eq 6 "$(position live)" "second line committed while stdin is open"
 exec 3>&-
 wait $acker || fail "ack from a pipe exited with $?"

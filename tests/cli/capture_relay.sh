@@ -19,7 +19,7 @@ assert_eq "$(seq 1 25000)" "$(outbox_ids "$LOG")" "outbox ids of the bulk transa
 follower=$!
 BACKGROUND_PIDS+=("$follower")
 for i in 1 2 3; do app "$DB" "INSERT INTO t VALUES (100000 + $i, 'followed')"; done
-for ((i = 0; i < 100; i++)); do [[ $(outbox_ids "$LOG" | tail -1) == 25003 ]] && break; sleep 0.05; done
+for ((i = 0; i < 600; i++)); do [[ $(outbox_ids "$LOG" | tail -1) == 25003 ]] && break; sleep 0.05; done
 assert_eq 25003 "$(outbox_ids "$LOG" | tail -1)" "changes relayed by -f"
 expect_status 1 evlog capture sqlite "$DB" "$WORK/other"
 assert_contains "$(cat "$WORK/stderr")" "another relay is running for this database (pid $follower" "second relay"

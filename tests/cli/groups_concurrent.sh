@@ -56,7 +56,7 @@ done
 for pid in "${appenders[@]:2}"; do wait "$pid" || fail "random-order acker $pid failed"; done
 
 wait $loop_b || fail "group B's loop failed"
-for ((i = 0; i < 200; i++)); do [[ $(position A) == "$TOTAL" ]] && break; sleep 0.05; done
+for ((i = 0; i < 600; i++)); do [[ $(position A) == "$TOTAL" ]] && break; sleep 0.05; done
 kill $tail_a
 wait $ack_a || fail "group A's ack exited with $? once its input ended"
 touch "$WORK/consumed"

@@ -9,31 +9,31 @@ hold_lock() {
   flock --no-fork "$1/LOCK" sleep 30 &  # --no-fork: $! is the process holding the lock
   holder=$!
   BACKGROUND_PIDS+=("$holder")
-  for _ in $(seq 100); do
-    flock -n "$1/LOCK" true 2>/dev/null || break
-    sleep 0.05
-  done
+  wait_until 30 "flock taking $1/LOCK" lock_taken "$1"
 }
+lock_taken() { ! flock -n "$1/LOCK" true 2>/dev/null; }
 
 LOG=$WORK/log
 echo a | evlog append "$LOG"
 
 hold_lock "$LOG"
 
+# timeout 60 only catches a wait that never ends (exit 124, not 1); the bound is 10x the wait.
 start=$SECONDS
-expect_status 1 timeout 20 "$EVLOG" append "$LOG" --wait-lock 1500ms <<<"b"
-(( SECONDS - start < 10 )) || fail "--wait-lock 1500ms waited $((SECONDS - start)) s"
+expect_status 1 timeout 60 "$EVLOG" append "$LOG" --wait-lock 1500ms <<<"b"
+(( SECONDS - start < 15 )) || fail "--wait-lock 1500ms waited $((SECONDS - start)) s"
 assert_contains "$(cat "$WORK/stderr")" "waiting for the log's lock" "notice after a second"
 assert_contains "$(cat "$WORK/stderr")" "held by process" "the holder is named"
 assert_contains "$(cat "$WORK/stderr")" "sleep 30" "the holder's command line is shown"
-expect_status 1 timeout 20 "$EVLOG" compact "$LOG" --retain-bytes 1 --wait-lock 300ms
+expect_status 1 timeout 60 "$EVLOG" compact "$LOG" --retain-bytes 1 --wait-lock 300ms
 assert_contains "$(cat "$WORK/stderr")" "held by process" "compact names the holder"
 expect_status 2 evlog append "$LOG" --wait-lock soon <<<"b"
 
 # Without --wait-lock, an append waits (saying so) and succeeds once the holder is gone.
 "$EVLOG" append "$LOG" <<<"c" 2>"$WORK/waiting" &
 appender=$!
-sleep 1.5
+says_waiting() { grep -q "waiting for the log's lock" "$WORK/waiting"; }
+wait_until 30 "the blocked append saying it waits" says_waiting
 kill "$holder"
 wait "$appender" || fail "append after the holder went away failed: $(cat "$WORK/waiting")"
 assert_contains "$(cat "$WORK/waiting")" "waiting for the log's lock" "an unbounded wait says so"
@@ -57,10 +57,8 @@ expect_status 4 evlog verify "$LOG"
 hold_lock "$LOG"
 "$EVLOG" verify "$LOG" --repair --force >"$WORK/repair.out" 2>"$WORK/repair.err" &
 repairer=$!
-for _ in $(seq 100); do  # until it says it is waiting for the lock
-  grep -q "waiting for the log's lock" "$WORK/repair.err" && break
-  sleep 0.05
-done
+repair_waits() { grep -q "waiting for the log's lock" "$WORK/repair.err"; }
+wait_until 30 "verify --repair saying it waits for the lock" repair_waits
 assert_contains "$(cat "$WORK/repair.err")" "held by process" "verify --repair names the holder"
 cp "$WORK/good.seg" "$seg"  # the holder's doing, under the lock
 kill "$holder"
@@ -69,7 +67,7 @@ wait "$repairer" || fail "verify --repair --force after the holder left: $(cat "
 assert_contains "$(cat "$WORK/repair.out")" "no problem found" "the repair saw the log as it was once it held the lock"
 assert_eq "a b-MARKER c" "$(evlog tail "$LOG" | tr '\n' ' ' | sed 's/ $//')" "every event is still there"
 hold_lock "$LOG"
-expect_status 1 timeout 20 "$EVLOG" verify "$LOG" --repair --wait-lock 100ms
+expect_status 1 timeout 60 "$EVLOG" verify "$LOG" --repair --wait-lock 100ms
 assert_contains "$(cat "$WORK/stderr")" "nothing was changed" "verify --repair --wait-lock gives up"
 kill "$holder"
 echo PASS

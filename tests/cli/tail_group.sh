@@ -19,7 +19,7 @@ assert_eq '{"offset":6,' "$(evlog tail "$LOG" -g a -c 1 --json | cut -c1-12)" "-
 # Without -f it ends at the end of the log, also when the group is already there.
 evlog ack "$LOG" -g done 14
 status=0
-out=$(timeout 5 "$EVLOG" tail "$LOG" -g done) || status=$?
+out=$(timeout 60 "$EVLOG" tail "$LOG" -g done) || status=$?
 assert_eq 0 "$status" "tail -g at the end exits by itself"
 assert_eq "" "$out" "nothing after the end"
 
@@ -27,10 +27,10 @@ assert_eq "" "$out" "nothing after the end"
 "$EVLOG" tail "$LOG" -g a -f -c 11 --format '%o\n' >"$WORK/followed" &
 follower=$!
 BACKGROUND_PIDS+=($follower)
-wait_for_file_content "$WORK/followed" "$(seq 6 14)" 2
+wait_for_file_content "$WORK/followed" "$(seq 6 14)" 20
 kill -0 $follower 2>/dev/null || fail "tail -g -f exited at the end"
 printf 'p\nq\n' | evlog append "$LOG"
-wait_for_file_content "$WORK/followed" "$(seq 6 16)" 2
+wait_for_file_content "$WORK/followed" "$(seq 6 16)" 20
 wait $follower || fail "tail -g -f -c 11 did not end after 11 events"
 
 # Several groups on one log move independently.
