@@ -9,6 +9,7 @@ SEED=${EVLOG_TEST_SEED:-$RANDOM}
 RANDOM=$SEED
 echo "seed $SEED (set EVLOG_TEST_SEED to repeat)"
 ROUNDS=12
+acknowledged() { cat "$WORK"/acked.*."$1" 2>/dev/null | grep -q .; }
 kills=0
 for ((round = 1; round <= ROUNDS; round++)); do
   pids=()
@@ -17,7 +18,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
       "$EVLOG" append "$LOG" --sync always -p >"$WORK/acked.$p.$round" 2>/dev/null &
     pids+=($!)  # a pipeline's $! is its last process: the appender itself
   done
-  sleep "0.$((RANDOM % 25 + 5))"
+  # Killed a random 0..250 ms after the round's first acknowledgement (not after a fixed
+  # time, which a slow sanitizer build may not even have started by).
+  wait_until 60 "an acknowledgement in round $round" acknowledged "$round"
+  sleep "0.$(printf '%03d' $((RANDOM % 251)))"
   kill -KILL "${pids[@]}" 2>/dev/null || true
   for pid in "${pids[@]}"; do
     status=0

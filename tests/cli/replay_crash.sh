@@ -1,7 +1,7 @@
 # At-least-once under crashes: a `replay -g` consumer killed with SIGKILL at random moments
 # and restarted until its group reaches the end skips no event, keeps the order, and repeats
 # an event only when it was killed after the event's command ran and before its ack.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/replay_lib.sh"
 
 N=200
 KILLS=30
@@ -12,17 +12,24 @@ RANDOM=$SEED
 LOG=$WORK/log
 RECORD=$WORK/record
 seq 0 $((N - 1)) | evlog append "$LOG"
+: >"$RECORD"
 # The command lingers a random few ms before and after recording the event, so kills land
 # before the record, between the record and the ack, and during the ack.
 CMD=(bash -c 'sleep 0.00$((RANDOM % 10)); echo "$EVLOG_OFFSET" >>"$1"; sleep 0.00$((RANDOM % 10))'
   record "$RECORD")
 
-# Each run is killed after 20..150 ms; one that finished first (exit 0) ends the kills.
+# Each run is killed 0..40 ms after its command recorded an event (not after a fixed time,
+# which a slow sanitizer build may not even have started by); one that finished first
+# (exit 0) ends the kills.
+# progress_or_end LINES PID: the record grew past LINES, or the run ended.
+progress_or_end() { (($(wc -l <"$RECORD") > $1)) || ! is_running "$2"; }
 kills=0
 for ((k = 0; k < KILLS; k++)); do
+  recorded=$(wc -l <"$RECORD")
   "$EVLOG" replay "$LOG" -g G --backoff 10ms -- "${CMD[@]}" 2>/dev/null &
   pid=$!
-  sleep "0.$(printf '%03d' $((20 + RANDOM % 131)))"
+  wait_until 60 "run $k recording an event" progress_or_end "$recorded" $pid
+  sleep "0.0$(printf '%02d' $((RANDOM % 41)))"
   kill -KILL $pid 2>/dev/null || true
   status=0
   wait $pid 2>/dev/null || status=$?
