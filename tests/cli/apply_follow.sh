@@ -22,9 +22,9 @@ wait_for_rows() {
 "$EVLOG" apply "$LOG" --to "sqlite:$DB" -g g -f --create-tables 2>"$WORK/follow.err" &
 pid=$!
 BACKGROUND_PIDS+=($pid)
-wait_for_rows "$DB" 'SELECT v FROM t' one 5
+wait_for_rows "$DB" 'SELECT v FROM t' one 30
 insert t '{"k":2}' '{"k":2,"v":"two"}' | evlog append "$LOG"
-wait_for_rows "$DB" 'SELECT group_concat(v) FROM t' one,two 5
+wait_for_rows "$DB" 'SELECT group_concat(v) FROM t' one,two 30
 assert_eq "2 0" "$(group_line "$LOG" g)" "the group's copy follows"
 kill -TERM $pid
 status=0
@@ -42,7 +42,7 @@ sqlite3 "$DB" <"$WORK/sql" >"$WORK/sql.out" &
 BACKGROUND_PIDS+=($!)
 exec 3>"$WORK/sql"
 echo "BEGIN IMMEDIATE; UPDATE _evlog_apply SET next_offset = 1; SELECT 'locked';" >&3
-wait_for_file_content "$WORK/sql.out" locked 5
+wait_for_file_content "$WORK/sql.out" locked 30
 (sleep 2; echo "COMMIT;" >&3; exec 3>&-) &
 BACKGROUND_PIDS+=($!)
 exec 3>&-
@@ -58,14 +58,12 @@ sqlite3 "$DB" <"$WORK/sql2" >"$WORK/sql2.out" &
 BACKGROUND_PIDS+=($!)
 exec 3>"$WORK/sql2"
 echo "BEGIN IMMEDIATE; SELECT 'locked';" >&3
-wait_for_file_content "$WORK/sql2.out" locked 5
+wait_for_file_content "$WORK/sql2.out" locked 30
 "$EVLOG" apply "$LOG" --to "sqlite:$DB" -g g 2>"$WORK/term.err" &
 pid=$!
 BACKGROUND_PIDS+=($pid)
-for ((i = 0; i < 100; i++)); do
-  grep -q "another connection holds its lock" "$WORK/term.err" && break
-  sleep 0.05
-done
+lock_wait_noted() { grep -q "another connection holds its lock" "$WORK/term.err"; }
+wait_until 30 "apply noting the lock wait" lock_wait_noted
 kill -TERM $pid
 status=0
 wait $pid || status=$?

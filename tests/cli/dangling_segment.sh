@@ -13,7 +13,7 @@ rm "$LOG/$SEG0"
 ln -s "$WORK/nowhere" "$LOG/$SEG0"
 for cmd in "tail LOG -n 100" "tail LOG --since 2000-01-01" "stat LOG" "export LOG" "verify LOG"; do
   args=(${cmd/LOG/$LOG})
-  expect_status 4 timeout 10 "$EVLOG" "${args[@]}" >"$WORK/stdout"
+  expect_status 4 timeout 60 "$EVLOG" "${args[@]}" >"$WORK/stdout"
   assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" "$SEG0" "$cmd names the segment"
 done
 echo "ok"

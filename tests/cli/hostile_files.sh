@@ -34,9 +34,9 @@ for kind in dangling fifo; do
   new_log "$L"
   rm "$L/$seg0"
   if [[ $kind == dangling ]]; then ln -s "$WORK/nowhere" "$L/$seg0"; else mkfifo "$L/$seg0"; fi
-  expect_status 4 timeout 10 "$EVLOG" tail "$L" --from beginning
+  expect_status 4 timeout 60 "$EVLOG" tail "$L" --from beginning
   assert_contains "$(cat "$WORK/stderr")" "$seg0" "$kind segment named"
-  expect_status 4 timeout 10 "$EVLOG" append "$L" <<<"d"
+  expect_status 4 timeout 60 "$EVLOG" append "$L" <<<"d"
 done
 
 # META removed: appending must not recreate the log over its segments.
