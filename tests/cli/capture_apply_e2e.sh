@@ -67,13 +67,19 @@ empty_target() {
 
 DST=$WORK/replica.db
 empty_target "$DST"
+# Each apply is killed a few ms after its first commit is visible in the target, so that
+# every kill lands in the middle of its work, never before it started.
+position() { sqlite3 "$DST" "SELECT coalesce((SELECT next_offset FROM _evlog_apply), 0)" 2>/dev/null || echo 0; }
 apply_kills=0
 for ((i = 0; i < 10; i++)); do
-  "$EVLOG" apply "$LOG" --to "sqlite:$DST" -g replica 2>>"$WORK/apply.err" &
-  if kill_after $! 10 60; then apply_kills=$((apply_kills + 1)); fi
+  before=$(position)
+  "$EVLOG" apply "$LOG" --to "sqlite:$DST" -g replica --batch 500 2>>"$WORK/apply.err" &
+  applier=$!
+  while kill -0 "$applier" 2>/dev/null && [[ "$(position)" == "$before" ]]; do sleep 0.005; done
+  if kill_after "$applier" 1 20; then apply_kills=$((apply_kills + 1)); fi
 done
-echo "apply killed $apply_kills times"
-((apply_kills >= 3)) || fail "apply finished before it could be killed: make the kills earlier"
+echo "apply killed $apply_kills times after a commit, position $(position) of $(evlog stat "$LOG" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["next_offset"])')"
+((apply_kills >= 5)) || fail "apply finished before it could be killed: only $apply_kills kills landed"
 evlog apply "$LOG" --to "sqlite:$DST" -g replica 2>>"$WORK/apply.err" || fail "the last apply failed: $(tail -3 "$WORK/apply.err")"
 dump "$SRC" >"$WORK/source.dump"
 dump "$DST" >"$WORK/replica.dump"
