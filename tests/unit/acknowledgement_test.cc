@@ -33,17 +33,20 @@ Batch MultiFrameBatch(const std::vector<std::string>& payloads) {
 TEST_CASE("ASyncAppendQueuedBehindAnUnsyncedOneIsDurableWhenAcknowledged") {
   TestLog t;
   REQUIRE(t.Append({"first"}).has_value());
-  // Holding LOCK as another process would makes the unsynced append lead a group commit and
-  // wait, so that the sync append queues behind it.
+  // Holding LOCK as another process would keeps the first append's commit waiting; the two
+  // appends queued meanwhile are then led by the unsynced one, which groups what it can.
   auto lock = t.fs().Lock(kLock);
   REQUIRE(lock.has_value());
-  std::thread unsynced([&] { CHECK(t.Append({"unsynced"}, {.sync = false}).has_value()); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::thread synced([&] { CHECK(t.Append({"synced"}, {.sync = true}).has_value()); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::vector<std::thread> appenders;
+  const auto queue = [&](std::string payload, bool sync) {
+    appenders.emplace_back([&t, payload, sync] { CHECK(t.Append({payload}, {.sync = sync}).has_value()); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  };
+  queue("waiting", true);
+  queue("unsynced", false);
+  queue("synced", true);
   lock->reset();
-  unsynced.join();
-  synced.join();
+  for (std::thread& a : appenders) a.join();
   t.fs().SimulatePowerLoss();
   REQUIRE(t.Reopen().ok());
   const std::vector<std::string> got = t.Payloads();
