@@ -2,13 +2,21 @@
 // durability call (fsync, fdatasync, msync), N taken from $EVLOG_CRASH_AT_SYNC. Every write
 // path in evlog makes its progress durable through these calls, so running a command once
 // for each N crashes it at each step of its commit protocol in turn. Not part of evlog.
+//
+// With $EVLOG_CRASH_AT_WRITES_TO=SUFFIX, a pwrite to a file whose name ends with SUFFIX
+// counts as such a call too: the moment after one store committed and before the other was
+// touched (LMDB commits with a write to an O_DSYNC descriptor, not a sync call, so a kill
+// before the next sync would come too late to land between the two).
 #include <dlfcn.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <climits>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace {
 
@@ -20,6 +28,19 @@ void MaybeCrash() {
     return n != nullptr ? std::atol(n) : 0L;
   }();
   if (crash_at > 0 && ++calls == crash_at) kill(getpid(), SIGKILL);
+}
+
+// True if `fd` names a file ending with $EVLOG_CRASH_AT_WRITES_TO.
+bool WritesCount(int fd) {
+  static const char* suffix = std::getenv("EVLOG_CRASH_AT_WRITES_TO");
+  if (suffix == nullptr || *suffix == '\0') return false;
+  char link[64], path[PATH_MAX];
+  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  const ssize_t n = readlink(link, path, sizeof path - 1);
+  if (n <= 0) return false;
+  path[n] = '\0';
+  const size_t len = std::strlen(suffix);
+  return static_cast<size_t>(n) >= len && std::strcmp(path + n - len, suffix) == 0;
 }
 
 template <typename Fn>
@@ -45,4 +66,16 @@ extern "C" int msync(void* addr, size_t length, int flags) {
   static auto real = Real<int (*)(void*, size_t, int)>("msync");
   if (flags & MS_SYNC) MaybeCrash();
   return real(addr, length, flags);
+}
+
+extern "C" ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset) {
+  static auto real = Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite");
+  if (WritesCount(fd)) MaybeCrash();
+  return real(fd, buf, count, offset);
+}
+
+extern "C" ssize_t pwrite64(int fd, const void* buf, size_t count, off_t offset) {
+  static auto real = Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite64");
+  if (WritesCount(fd)) MaybeCrash();
+  return real(fd, buf, count, offset);
 }
