@@ -22,29 +22,6 @@ void AppendBase64(std::string* out, std::string_view bytes) {
   Base64Encode(bytes, out->data() + at);
 }
 
-// A JSON string of UTF-8 text: escapes what RFC 8259 requires and nothing else.
-void AppendQuoted(std::string* out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-          out->append(escape, sizeof escape);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 // §C1.1: the shortest decimal that reads back as the same double, marked as REAL.
 void AppendReal(std::string* out, double v) {
   if (std::isinf(v)) {
@@ -60,7 +37,7 @@ void AppendRow(std::string* out, const SqlRow& row) {
   out->push_back('{');
   for (size_t i = 0; i < row.size(); ++i) {
     if (i > 0) out->push_back(',');
-    AppendQuoted(out, row[i].first);
+    AppendJsonString(row[i].first, out);
     out->push_back(':');
     AppendJsonValue(out, row[i].second);
   }
@@ -170,7 +147,7 @@ void AppendJsonValue(std::string* out, const SqlValue& value) {
     case SqlValue::Type::kReal: AppendReal(out, value.real); return;
     case SqlValue::Type::kText:
       if (IsValidUtf8(value.bytes)) {
-        AppendQuoted(out, value.bytes);
+        AppendJsonString(value.bytes, out);
       } else {
         *out += R"({"$text_base64":")";
         AppendBase64(out, value.bytes);
@@ -191,7 +168,7 @@ std::string EncodeChangeEnvelope(const ChangeEvent& c) {
   out += R"({"op":")";
   out.push_back(c.op);
   out += R"(","table":)";
-  AppendQuoted(&out, c.table);  // a table name is UTF-8 in SQLite's catalogue
+  AppendJsonString(c.table, &out);  // a table name is UTF-8 in SQLite's catalogue
   out += R"(,"key":)";
   AppendRow(&out, c.key);
   out += R"(,"before":)";
@@ -199,7 +176,7 @@ std::string EncodeChangeEnvelope(const ChangeEvent& c) {
   out += R"(,"after":)";
   AppendOptionalRow(&out, c.after);
   fmt::format_to(std::back_inserter(out), R"(,"ts_ms":{},"source":{{"connector":"sqlite","source_id":)", c.ts_ms);
-  AppendQuoted(&out, c.source_id);
+  AppendJsonString(c.source_id, &out);
   if (c.outbox_id) fmt::format_to(std::back_inserter(out), R"(,"outbox_id":{})", *c.outbox_id);
   if (c.op == 'r') out += R"(,"snapshot":true)";
   out += "}}";
@@ -208,7 +185,7 @@ std::string EncodeChangeEnvelope(const ChangeEvent& c) {
 
 std::string EncodeChangeKey(const ChangeEvent& c) {
   std::string out = "[";
-  AppendQuoted(&out, c.table);
+  AppendJsonString(c.table, &out);
   for (const auto& [name, value] : c.key) {
     out.push_back(',');
     AppendJsonValue(&out, value);

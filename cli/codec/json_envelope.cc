@@ -35,7 +35,16 @@ constexpr std::array<bool, 256> MakeEscapeTable() {
 }
 constexpr std::array<bool, 256> kNeedsEscape = MakeEscapeTable();
 
-void AppendEscape(unsigned char c, OutputBuffer& out) {
+// Appends to a std::string the way OutputBuffer appends to a file, so that one escaper
+// serves both.
+struct StringSink {
+  std::string* out;
+  void Append(std::string_view bytes) { out->append(bytes); }
+  void Append(char c) { out->push_back(c); }
+};
+
+template <typename Sink>
+void AppendEscape(unsigned char c, Sink& out) {
   switch (c) {
     case '"': return out.Append("\\\"");
     case '\\': return out.Append("\\\\");
@@ -148,7 +157,10 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
-void AppendJsonString(std::string_view text, OutputBuffer& out) {
+namespace {
+
+template <typename Sink>
+void AppendQuotedJson(std::string_view text, Sink& out) {
   out.Append('"');
   const char* p = text.data();
   const char* end = p + text.size();
@@ -169,6 +181,15 @@ void AppendJsonString(std::string_view text, OutputBuffer& out) {
   }
   out.Append(std::string_view(run, static_cast<size_t>(end - run)));
   out.Append('"');
+}
+
+}  // namespace
+
+void AppendJsonString(std::string_view text, OutputBuffer& out) { AppendQuotedJson(text, out); }
+
+void AppendJsonString(std::string_view text, std::string* out) {
+  StringSink sink{out};
+  AppendQuotedJson(text, sink);
 }
 
 void AppendEventJson(const eventlog::Event& event, OutputBuffer& out, std::string_view extra_members) {

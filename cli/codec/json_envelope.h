@@ -32,6 +32,7 @@ void AppendEventJson(const eventlog::Event& event, OutputBuffer& out, std::strin
 
 // Writes `text`, which must be valid UTF-8, as a quoted JSON string.
 void AppendJsonString(std::string_view text, OutputBuffer& out);
+void AppendJsonString(std::string_view text, std::string* out);
 
 // Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
 bool IsValidUtf8(std::string_view text);

@@ -264,8 +264,19 @@ class ConsumerGroups::Impl {
     return rc;
   }
 
+  // Deletes the pending record inside `txn` if it is still `expected` (another process may
+  // have settled it, or recorded its own, since `expected` was read).
+  int DeletePendingIf(MDB_txn* txn, const std::string& expected) {
+    std::string now;
+    bool found = false;
+    int rc = ReadPending(txn, &now, &found);
+    if (rc != 0 || !found || now != expected) return rc;
+    MDB_val key = Val(kPendingKey);
+    return mdb_del(txn, env_->meta, &key, nullptr);
+  }
+
   // Writes each position, clamped to `next_offset`, inside `txn`.
-  int WritePositions(MDB_txn* txn, const std::vector<GroupInfo>& groups, uint64_t first_offset, uint64_t next_offset) {
+  int WritePositions(MDB_txn* txn, std::span<const GroupInfo> groups, uint64_t first_offset, uint64_t next_offset) {
     for (const GroupInfo& given : groups) {
       GroupInfo g;
       bool exists;
@@ -389,15 +400,9 @@ Status ConsumerGroups::ResetAll(std::span<const GroupInfo> groups) {
                                                  g.name, g.position, info.next_offset));
     }
   }
+  // Every position was checked against the next offset above: the clamp changes none.
   return impl_->Transact(true, [&](MDB_txn* txn) {
-    for (const GroupInfo& given : groups) {
-      GroupInfo g;
-      bool exists;
-      int rc = impl_->ReadGroup(txn, given.name, info.first_offset, &g, &exists);
-      if (rc == 0) rc = impl_->WriteGroup(txn, &g, given.position);
-      if (rc != 0) return rc;
-    }
-    return 0;
+    return impl_->WritePositions(txn, groups, info.first_offset, info.next_offset);
   });
 }
 
@@ -436,12 +441,7 @@ Result<AppendResult> ConsumerGroups::AppendWithPositions(Log& log, const Batch& 
   EVLOG_ASSIGN_OR_RETURN(LogInfo info, log.Info());
   EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
     int rc = impl_->WritePositions(txn, pending.groups, info.first_offset, info.next_offset);
-    std::string now;
-    bool still = false;
-    if (rc == 0) rc = impl_->ReadPending(txn, &now, &still);
-    if (rc != 0 || !still || now != record) return rc;
-    MDB_val key = Val(kPendingKey);
-    return mdb_del(txn, impl_->env_->meta, &key, nullptr);
+    return rc != 0 ? rc : impl_->DeletePendingIf(txn, record);
   }));
   return appended;
 }

@@ -18,6 +18,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "shim_util.h"
+
 namespace {
 
 std::atomic<long> calls{0};
@@ -34,19 +36,14 @@ void MaybeCrash() {
 bool WritesCount(int fd) {
   static const char* suffix = std::getenv("EVLOG_CRASH_AT_WRITES_TO");
   if (suffix == nullptr || *suffix == '\0') return false;
-  char link[64], path[PATH_MAX];
-  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  const ssize_t n = readlink(link, path, sizeof path - 1);
-  if (n <= 0) return false;
-  path[n] = '\0';
+  char path[PATH_MAX];
+  size_t n = 0;
+  if (!evlog_shim::PathOfFd(fd, path, sizeof path, &n)) return false;
   const size_t len = std::strlen(suffix);
-  return static_cast<size_t>(n) >= len && std::strcmp(path + n - len, suffix) == 0;
+  return n >= len && std::strcmp(path + n - len, suffix) == 0;
 }
 
-template <typename Fn>
-Fn Real(const char* name) {
-  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
-}
+using evlog_shim::Real;
 
 }  // namespace
 

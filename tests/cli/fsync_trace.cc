@@ -11,18 +11,16 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "shim_util.h"
+
 extern "C" int fsync(int fd) {
-  using Fn = int (*)(int);
-  static Fn real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "fsync"));
+  static auto real = evlog_shim::Real<int (*)(int)>("fsync");
   const int rc = real(fd);
   struct stat st;
   const char* trace = std::getenv("EVLOG_FSYNC_TRACE");
   if (trace == nullptr || fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) return rc;
-  char link[64], path[PATH_MAX];
-  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  const ssize_t n = readlink(link, path, sizeof path - 1);
-  if (n <= 0) return rc;
-  path[n] = '\0';
+  char path[PATH_MAX];
+  if (!evlog_shim::PathOfFd(fd, path, sizeof path)) return rc;
   const int out = open(trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (out >= 0) {
     char line[PATH_MAX + 16];

@@ -15,21 +15,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "shim_util.h"
+
 namespace {
 
-template <typename Fn>
-Fn Real(const char* name) {
-  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
-}
-
-bool PathOf(int fd, char* path, size_t size) {
-  char link[64];
-  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-  const ssize_t n = readlink(link, path, size - 1);
-  if (n <= 0) return false;
-  path[n] = '\0';
-  return true;
-}
+using evlog_shim::Real;
 
 // Appends "WHAT PATH\n" (PATH may be empty); open/write/close per line so that nothing is
 // buffered when the process is killed or exits.
@@ -47,12 +37,12 @@ void Record(const char* what, const char* path) {
 
 void RecordFd(const char* what, int fd) {
   char path[PATH_MAX];
-  if (PathOf(fd, path, sizeof path)) Record(what, path);
+  if (evlog_shim::PathOfFd(fd, path, sizeof path)) Record(what, path);
 }
 
 bool IsHead(int fd) {
   char path[PATH_MAX];
-  if (!PathOf(fd, path, sizeof path)) return false;
+  if (!evlog_shim::PathOfFd(fd, path, sizeof path)) return false;
   const size_t n = std::strlen(path);
   return n >= 5 && std::strcmp(path + n - 5, "/HEAD") == 0;
 }
