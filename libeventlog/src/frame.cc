@@ -28,10 +28,7 @@ void EncodeFrameHeader(FrameHeader* h, std::string_view body, char* out) {
   PutFixed32(out + f::kFlagsAt, 0);
   PutFixed32(out + f::kReservedAt, 0);
   PutFixed64(out + f::kPrevChecksumAt, h->prev_checksum);
-  StreamingChecksum sum;
-  sum.Update(std::string_view(out, f::kChecksumAt));
-  sum.Update(body);
-  h->checksum = sum.Digest();
+  h->checksum = ChecksumOfPieces(std::string_view(out, f::kChecksumAt), body);
   PutFixed64(out + f::kChecksumAt, h->checksum);
 }
 
@@ -112,10 +109,7 @@ FrameParse ParseFrame(std::string_view data, uint64_t pos, bool check_body, Fram
     return FrameParse::kInvalid;
   }
   std::string_view body(p + f::kHeaderSize, h->length - f::kHeaderSize);
-  StreamingChecksum sum;
-  sum.Update(std::string_view(p, f::kChecksumAt));
-  sum.Update(body);
-  if (sum.Digest() != h->checksum) {
+  if (ChecksumOfPieces(std::string_view(p, f::kChecksumAt), body) != h->checksum) {
     *why = "checksum mismatch";
     return FrameParse::kInvalid;
   }

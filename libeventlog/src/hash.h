@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #define XXH_INLINE_ALL
@@ -25,5 +26,25 @@ class StreamingChecksum {
  private:
   XXH3_state_t state_;
 };
+
+// Checksum of two pieces as if they were one: Checksum(head ++ tail). A frame's checksum
+// covers its header up to the checksum field and then its body, with the field between
+// them. Small frames (a shell loop appends one event per frame) are copied into one buffer
+// and hashed in one call: XXH3's streaming state is 576 bytes to initialise and finalise,
+// which costs more than hashing a 100-byte frame, and a writer verifies every frame of the
+// active segment when it opens the log.
+inline uint64_t ChecksumOfPieces(std::string_view head, std::string_view tail) {
+  constexpr size_t kOneShotLimit = 1024;
+  if (head.size() + tail.size() <= kOneShotLimit) {
+    char joined[kOneShotLimit];
+    std::memcpy(joined, head.data(), head.size());
+    if (!tail.empty()) std::memcpy(joined + head.size(), tail.data(), tail.size());
+    return XXH3_64bits(joined, head.size() + tail.size());
+  }
+  StreamingChecksum sum;
+  sum.Update(head);
+  sum.Update(tail);
+  return sum.Digest();
+}
 
 }  // namespace eventlog

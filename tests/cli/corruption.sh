@@ -6,6 +6,10 @@ printf 'first\n' | evlog append "$LOG"
 printf 'second-MARKER-payload\n' | evlog append "$LOG"
 printf 'third\n' | evlog append "$LOG"
 assert_eq "$(printf 'first\nsecond-MARKER-payload\nthird')" "$(evlog tail "$LOG")" "before corruption"
+# Enough one-event frames after it that the damage lies behind several index entries
+# (one per 4 KiB): a writer must still find it.
+seq 200 | sed 's/$/ and some padding to make the frame longer than a hundred bytes, more or less/' |
+  evlog append --sync always "$LOG"
 
 # Flip one payload byte of the second, committed event (offset 1). Prints the segment's
 # name and the position of the frame holding the damage, found by walking the frames
@@ -41,4 +45,13 @@ assert_contains "$(cat "$WORK/stderr")" "evlog: export: segment $segment: checks
   "export's corruption message"
 expect_status 4 evlog verify "$LOG" >"$WORK/stdout"
 assert_contains "$(cat "$WORK/stdout")" "damaged: $segment at byte $frame: checksum mismatch (offsets 1..1)" "verify's report"
+# A writer refuses to acknowledge anything after damaged committed data, and writes nothing.
+size_before=$(stat -c %s "$LOG/$segment")
+head_before=$(od -An -tx1 "$LOG/HEAD")
+expect_status 4 evlog append "$LOG" <<<"after the damage"
+assert_contains "$(cat "$WORK/stderr")" "evlog: append: segment $segment: checksum mismatch at byte $frame (offset 1 onwards), below the committed end" \
+  "append's corruption message"
+assert_contains "$(cat "$WORK/stderr")" "nothing was written" "append says nothing was written"
+assert_eq "$size_before" "$(stat -c %s "$LOG/$segment")" "segment size after the refused append"
+assert_eq "$head_before" "$(od -An -tx1 "$LOG/HEAD")" "HEAD after the refused append"
 echo PASS

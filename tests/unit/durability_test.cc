@@ -294,6 +294,30 @@ TEST_CASE("AWriterRefusesALogWhoseCommittedDataIsMissingOrDamaged") {
     CHECK(r.status().code() == StatusCode::kCorruption);
     CHECK(t.Contents(t.SegmentPath(0)) == before);
   }
+  SUBCASE("a damaged byte anywhere in the active segment, behind any index entry") {
+    // A writer used to check only from its last index entry on, so damage further back went
+    // unnoticed and new events were acknowledged after it. Every frame is tried.
+    TestLog t;
+    for (int i = 0; i < 200; ++i) REQUIRE(t.Append({std::string(100, static_cast<char>('a' + i % 26))}).has_value());
+    HeadRecord head;
+    REQUIRE(DecodeHead(t.Contents(HeadPath()), t.id(), &head));
+    REQUIRE(head.committed_end > 4 * format::index::kIntervalBytes);  // several index entries
+    const std::string intact = t.Contents(t.SegmentPath(0));
+    int refused = 0;
+    for (uint64_t pos = format::segment::kHeaderSize; pos < head.committed_end; pos += 176) {
+      t.SetContents(t.SegmentPath(0), intact);
+      t.FlipBit(t.SegmentPath(0), pos * 8 + 1);
+      REQUIRE(t.Reopen().ok());
+      const std::string before = t.Contents(t.SegmentPath(0));
+      auto r = t.Append({"after"});
+      CHECK_MESSAGE(!r.has_value(), "a flipped bit at byte " << pos << " was not noticed");
+      if (r.has_value()) continue;
+      CHECK(r.status().code() == StatusCode::kCorruption);
+      CHECK(t.Contents(t.SegmentPath(0)) == before);
+      ++refused;
+    }
+    CHECK(refused > 100);
+  }
   SUBCASE("active segment longer than the segment size") {
     TestLog t({.segment_bytes = 4096});
     REQUIRE(t.Append({"a"}).has_value());

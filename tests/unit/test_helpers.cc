@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "format.h"
+#include "frame.h"
 #include "segment.h"
 
 namespace eventlog::test {
@@ -73,6 +75,32 @@ void TestLog::FlipBit(const std::string& path, uint64_t bit) {
   REQUIRE(bit / 8 < data.size());
   data[bit / 8] = static_cast<char>(data[bit / 8] ^ (1 << (bit % 8)));
   fs_.SetContents(path, data);
+}
+
+void TestLog::BreakFirstRecordKeepingChecksums() {
+  std::string data = Contents(SegmentPath(0));
+  uint64_t previous = 0;
+  for (uint64_t pos = format::segment::kHeaderSize; pos + format::frame::kHeaderSize <= data.size();) {
+    FrameHeader h;
+    std::string why;
+    ParseFrame(data, pos, /*check_body=*/false, &h, &why);  // fills h whatever it returns
+    if (h.length < format::frame::kHeaderSize) break;
+    char* frame = data.data() + pos;
+    if (pos == format::segment::kHeaderSize) {
+      frame[format::frame::kHeaderSize] = static_cast<char>(0x7f);  // the record's length prefix: past the body
+    } else {
+      h.prev_checksum = previous;
+    }
+    EncodeFrameHeader(&h, std::string_view(frame + format::frame::kHeaderSize, h.length - format::frame::kHeaderSize),
+                      frame);
+    previous = h.checksum;
+    pos += h.aligned_length();
+  }
+  fs_.SetContents(SegmentPath(0), data);
+  HeadRecord head;
+  REQUIRE(DecodeHead(Contents(std::string(kDir) + "/HEAD"), id(), &head));
+  head.last_checksum = previous;
+  fs_.SetContents(std::string(kDir) + "/HEAD", EncodeHead(head, id()));
 }
 
 std::vector<std::string> Numbered(const std::string& prefix, int from, int count) {

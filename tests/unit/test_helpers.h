@@ -39,6 +39,10 @@ class TestLog {
   std::string Contents(const std::string& path) const;
   void SetContents(const std::string& path, const std::string& data) { fs_.SetContents(path, data); }
   void FlipBit(const std::string& path, uint64_t bit);
+  // Damages the first frame of segment 0 the way a buggy writer would: its first event
+  // record no longer decodes, yet every checksum in the segment and HEAD's last_checksum are
+  // recomputed to match. Checksums cannot see this; only decoding the records can.
+  void BreakFirstRecordKeepingChecksums();
 
  private:
   testing::FaultFileSystem fs_;
