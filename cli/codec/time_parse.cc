@@ -218,4 +218,10 @@ void FormatRfc3339Nanos(int64_t timestamp_ns, char out[kRfc3339NanosLength]) {
   out[29] = 'Z';
 }
 
+std::string Rfc3339Nanos(int64_t timestamp_ns) {
+  char text[kRfc3339NanosLength];
+  FormatRfc3339Nanos(timestamp_ns, text);
+  return std::string(text, sizeof text);
+}
+
 }  // namespace evlog

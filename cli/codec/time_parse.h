@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace evlog {
@@ -23,5 +24,6 @@ int64_t NowNanos();
 // "2026-11-29T21:33:54.123456789Z": always UTC, always 9 fractional digits.
 inline constexpr size_t kRfc3339NanosLength = 30;
 void FormatRfc3339Nanos(int64_t timestamp_ns, char out[kRfc3339NanosLength]);
+std::string Rfc3339Nanos(int64_t timestamp_ns);
 
 }  // namespace evlog

@@ -17,7 +17,7 @@
 namespace evlog {
 namespace {
 
-constexpr char kCommand[] = "ack";
+constexpr char kAckCommand[] = "ack";
 // The longest input line taken as a candidate offset: 20 digits and generous padding.
 constexpr size_t kMaxLineBytes = 64;
 
@@ -63,7 +63,7 @@ eventlog::Result<std::optional<uint64_t>> ParseOffsetLine(std::string line) {
 void PrintProgress(eventlog::ConsumerGroups& groups, const std::string& group, uint64_t acked) {
   auto info = groups.Get(group);
   std::string position = info ? std::to_string(info->position) : "unknown (" + info.error().message() + ")";
-  PrintError(kCommand, fmt::format("{} offset{} acked before the error; group '{}' is at position {}", acked,
+  PrintError(kAckCommand, fmt::format("{} offset{} acked before the error; group '{}' is at position {}", acked,
                                    acked == 1 ? "" : "s", group, position));
 }
 
@@ -75,7 +75,7 @@ int AckFromStdin(eventlog::ConsumerGroups& groups, const std::string& group) {
   while (true) {
     auto more = ReadLine(STDIN_FILENO, &line);
     if (!more) {
-      PrintError(kCommand, more.error().message());
+      PrintError(kAckCommand, more.error().message());
       PrintProgress(groups, group, acked);
       return kExitError;
     }
@@ -85,7 +85,7 @@ int AckFromStdin(eventlog::ConsumerGroups& groups, const std::string& group) {
     if (offset && !*offset) continue;
     eventlog::Status status = offset ? groups.Ack(group, **offset).status() : offset.error();
     if (!status.ok()) {
-      PrintError(kCommand, fmt::format("stdin line {}: {}", line_number, status.message()));
+      PrintError(kAckCommand, fmt::format("stdin line {}: {}", line_number, status.message()));
       PrintProgress(groups, group, acked);
       return ExitCodeFor(status);
     }
@@ -114,14 +114,14 @@ CLI::App* RegisterAckCommand(CLI::App& parent, AckCommandOptions& o) {
 int RunAckCommand(const AckCommandOptions& o) {
   auto log =
       eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
-  if (!log) return ReportFailure(kCommand, log.error());
-  PrintRecoveryNotes(kCommand, **log);
+  if (!log) return ReportFailure(kAckCommand, log.error());
+  PrintRecoveryNotes(kAckCommand, **log);
   auto groups = eventlog::ConsumerGroups::Open(**log);
-  if (!groups) return ReportFailure(kCommand, groups.error());
+  if (!groups) return ReportFailure(kAckCommand, groups.error());
   if (!o.offset) return AckFromStdin(**groups, o.group);
   // At or below the committed position this is a no-op: acks may arrive late or twice.
   auto acked = (*groups)->Ack(o.group, *o.offset);
-  if (!acked) return ReportFailure(kCommand, acked.error());
+  if (!acked) return ReportFailure(kAckCommand, acked.error());
   return kExitOk;
 }
 

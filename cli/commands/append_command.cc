@@ -17,7 +17,7 @@
 namespace evlog {
 namespace {
 
-constexpr char kCommand[] = "append";
+constexpr char kAppendCommand[] = "append";
 
 void AddSizeOption(CLI::App& app, const std::string& name, std::optional<uint64_t>& target,
                    const std::string& help) {
@@ -109,12 +109,12 @@ RecordSplitter MakeSplitter(const AppendCommandOptions& o, const eventlog::LogIn
 // Creation-time limits given for a log that already exists have no effect: say so.
 void WarnIgnoredLimits(const AppendCommandOptions& o, const eventlog::LogInfo& info) {
   if (o.segment_bytes && *o.segment_bytes != info.segment_bytes) {
-    PrintError(kCommand, fmt::format("warning: --segment-bytes ignored: {} exists with segments "
+    PrintError(kAppendCommand, fmt::format("warning: --segment-bytes ignored: {} exists with segments "
                                      "of {} bytes",
                                      o.log_dir, info.segment_bytes));
   }
   if (o.max_event_bytes && *o.max_event_bytes != 0 && *o.max_event_bytes != info.max_event_bytes) {
-    PrintError(kCommand, fmt::format("warning: --max-event-bytes ignored: {} exists with a "
+    PrintError(kAppendCommand, fmt::format("warning: --max-event-bytes ignored: {} exists with a "
                                      "maximum of {} bytes",
                                      o.log_dir, info.max_event_bytes));
   }
@@ -123,7 +123,7 @@ void WarnIgnoredLimits(const AppendCommandOptions& o, const eventlog::LogInfo& i
 // Prints the notes not printed yet; returns how many have been printed in all.
 size_t PrintNewRecoveryNotes(const eventlog::Log& log, size_t already_printed) {
   std::vector<std::string> notes = log.recovery_notes();
-  for (size_t i = already_printed; i < notes.size(); ++i) PrintError(kCommand, "note: " + notes[i]);
+  for (size_t i = already_printed; i < notes.size(); ++i) PrintError(kAppendCommand, "note: " + notes[i]);
   return std::max(already_printed, notes.size());
 }
 
@@ -147,12 +147,12 @@ int RunAppendCommand(const AppendCommandOptions& o) {
   eventlog::LogOptions log_options{.create_if_missing = true, .limits = {}, .fs = nullptr};
   if (o.segment_bytes) log_options.limits.segment_bytes = *o.segment_bytes;
   if (o.max_event_bytes) log_options.limits.max_event_bytes = *o.max_event_bytes;
-  ApplyLockOptions(log_options, o.wait_lock, kCommand);
+  ApplyLockOptions(log_options, o.wait_lock, kAppendCommand);
   auto log = eventlog::Log::Open(o.log_dir, log_options);
-  if (!log) return ReportFailure(kCommand, log.error());
+  if (!log) return ReportFailure(kAppendCommand, log.error());
   size_t notes = PrintNewRecoveryNotes(**log, 0);
   auto info = (*log)->Info();
-  if (!info) return ReportFailure(kCommand, info.error());
+  if (!info) return ReportFailure(kAppendCommand, info.error());
   WarnIgnoredLimits(o, *info);
 
   RecordSplitter input = MakeSplitter(o, *info);
@@ -162,8 +162,8 @@ int RunAppendCommand(const AppendCommandOptions& o) {
   eventlog::Status status = session.Run();
   PrintNewRecoveryNotes(**log, notes);
   if (status.ok()) return kExitOk;
-  PrintError(kCommand, status.message());
-  PrintError(kCommand, session.DescribeProgress());
+  PrintError(kAppendCommand, status.message());
+  PrintError(kAppendCommand, session.DescribeProgress());
   return ExitCodeFor(status);
 }
 

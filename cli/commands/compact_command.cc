@@ -23,7 +23,7 @@
 namespace evlog {
 namespace {
 
-constexpr char kCommand[] = "compact";
+constexpr char kCompactCommand[] = "compact";
 
 CLI::Validator RetentionDurationValidator() {
   return CLI::Validator(
@@ -157,21 +157,21 @@ CLI::App* RegisterCompactCommand(CLI::App& parent, CompactCommandOptions& o) {
 
 int RunCompactCommand(const CompactCommandOptions& o) {
   if (!o.retain_bytes && !o.retain_age && !o.before && !o.keep_latest_per_key) {
-    PrintError(kCommand, "give at least one of --retain-bytes, --retain-age, --before, --keep-latest-per-key");
-    PrintError(kCommand, "run 'evlog compact --help' for usage");
+    PrintError(kCompactCommand, "give at least one of --retain-bytes, --retain-age, --before, --keep-latest-per-key");
+    PrintError(kCompactCommand, "run 'evlog compact --help' for usage");
     return kExitUsage;
   }
   if (o.tombstone_retention && !o.keep_latest_per_key) {
-    PrintError(kCommand, "--tombstone-retention needs --keep-latest-per-key");
+    PrintError(kCompactCommand, "--tombstone-retention needs --keep-latest-per-key");
     return kExitUsage;
   }
   eventlog::LogOptions log_options{.create_if_missing = false, .limits = {}, .fs = nullptr};
-  ApplyLockOptions(log_options, o.wait_lock, kCommand);
+  ApplyLockOptions(log_options, o.wait_lock, kCompactCommand);
   auto log = eventlog::Log::Open(o.log_dir, log_options);
-  if (!log) return ReportFailure(kCommand, log.error());
-  PrintRecoveryNotes(kCommand, **log);
+  if (!log) return ReportFailure(kCompactCommand, log.error());
+  PrintRecoveryNotes(kCompactCommand, **log);
   auto options = LibraryOptions(o, **log);
-  if (!options) return ReportFailure(kCommand, options.error());
+  if (!options) return ReportFailure(kCompactCommand, options.error());
   std::optional<Progress> progress;  // constructed here so it is cleared before the report
   progress.emplace("compact", "segments", 0);
   options->progress = [&](uint64_t done, uint64_t total) {
@@ -180,16 +180,16 @@ int RunCompactCommand(const CompactCommandOptions& o) {
   };
   auto report = eventlog::CompactLog(**log, *options);
   progress.reset();
-  if (!report) return ReportFailure(kCommand, report.error());
+  if (!report) return ReportFailure(kCompactCommand, report.error());
   OutputBuffer out(STDOUT_FILENO);
   if (o.retain_bytes || o.retain_age || o.before) AppendReport(*report, out);
   if (report->keys) AppendKeyReport(*report->keys, report->dry_run, out);
   out.Flush();
   if (out.failed() && out.error() != EPIPE) {
-    PrintError(kCommand, std::string("cannot write to stdout: ") + std::strerror(out.error()));
+    PrintError(kCompactCommand, std::string("cannot write to stdout: ") + std::strerror(out.error()));
     return kExitError;
   }
-  if (o.dry_run) PrintError(kCommand, "dry run: nothing changed");
+  if (o.dry_run) PrintError(kCompactCommand, "dry run: nothing changed");
   return kExitOk;
 }
 

@@ -25,7 +25,7 @@ namespace {
 using eventlog::Result;
 using eventlog::Status;
 
-constexpr char kCommand[] = "export";
+constexpr char kExportCommand[] = "export";
 
 // The offsets [from, end) to export. Timestamps never decrease along a log, so --since and
 // --until select a contiguous run of offsets too: all bounds become offsets.
@@ -156,8 +156,8 @@ int Salvage(const eventlog::Log& log, ExportOutput& output) {
     out.Append('\n');
     return out.failed() ? Status::IOError(std::string("write failed: ") + std::strerror(out.error())) : Status::Ok();
   });
-  if (!report) return ReportFailure(kCommand, report.error());
-  if (Status committed = output.Commit(); !committed.ok()) return ReportFailure(kCommand, committed);
+  if (!report) return ReportFailure(kExportCommand, report.error());
+  if (Status committed = output.Commit(); !committed.ok()) return ReportFailure(kExportCommand, committed);
   std::string summary = fmt::format("salvage: {} verified events, {} unverified events from {} damaged stretch{}",
                                     report->verified_events, report->unverified_events, report->damaged.size(),
                                     report->damaged.size() == 1 ? "" : "es");
@@ -169,7 +169,7 @@ int Salvage(const eventlog::Log& log, ExportOutput& output) {
     summary += fmt::format("\n  segment {} at byte {}: {}; {} event{} decoded (unverified), valid frames resume at byte {}",
                            d.file, d.position, d.problem, d.events, d.events == 1 ? "" : "s", d.resume);
   }
-  PrintError(kCommand, summary);
+  PrintError(kExportCommand, summary);
   return report->damaged.empty() ? kExitOk : kExitCorruption;
 }
 
@@ -199,16 +199,16 @@ CLI::App* RegisterExportCommand(CLI::App& parent, ExportCommandOptions& o) {
 
 int RunExportCommand(const ExportCommandOptions& o) {
   auto log = eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
-  if (!log) return ReportFailure(kCommand, log.error());
-  PrintRecoveryNotes(kCommand, **log);
+  if (!log) return ReportFailure(kExportCommand, log.error());
+  PrintRecoveryNotes(kExportCommand, **log);
   auto output = ExportOutput::Open(o.output);
-  if (!output) return ReportFailure(kCommand, output.error());
+  if (!output) return ReportFailure(kExportCommand, output.error());
   if (o.salvage) return Salvage(**log, **output);
   Status status = Export(o, **log, **output);
   if (status.ok()) return kExitOk;
   // `export | head`: the reader went away, as at the end of any pipeline.
   if ((*output)->to_stdout() && (*output)->out().error() == EPIPE && o.format == "ndjson") return kExitOk;
-  return ReportFailure(kCommand, status);
+  return ReportFailure(kExportCommand, status);
 }
 
 }  // namespace evlog

@@ -22,21 +22,10 @@
 namespace evlog {
 namespace {
 
-constexpr char kCommand[] = "groups";
+constexpr char kGroupsCommand[] = "groups";
 
 using Row = std::vector<std::string>;
 
-// How far the group is behind the log. A position is never past the log's next offset
-// when written, but the log's end is read separately: never report a negative lag.
-uint64_t Lag(const eventlog::GroupInfo& group, const eventlog::LogInfo& info) {
-  return info.next_offset > group.position ? info.next_offset - group.position : 0;
-}
-
-std::string Rfc3339(int64_t timestamp_ns) {
-  char text[kRfc3339NanosLength];
-  FormatRfc3339Nanos(timestamp_ns, text);
-  return std::string(text, sizeof text);
-}
 
 // Left-aligned columns two spaces apart; rows[0] is the header. Nothing for no data rows.
 void AppendTable(const std::vector<Row>& rows, OutputBuffer& out) {
@@ -68,14 +57,14 @@ void AppendGroupJson(const eventlog::GroupInfo& group, uint64_t lag, OutputBuffe
   out.AppendDecimal(group.position);
   out.Append(",\"lag\":");
   out.AppendDecimal(lag);
-  out.Append(",\"updated\":\"" + Rfc3339(group.updated_ns) + "\"}\n");
+  out.Append(",\"updated\":\"" + Rfc3339Nanos(group.updated_ns) + "\"}\n");
 }
 
 int Finish(OutputBuffer& out) {
   out.Flush();
   if (out.error() == EPIPE) return kExitOk;  // `| head`: the reader went away
   if (out.failed()) {
-    PrintError(kCommand, std::string("cannot write to stdout: ") + std::strerror(out.error()));
+    PrintError(kGroupsCommand, std::string("cannot write to stdout: ") + std::strerror(out.error()));
     return kExitError;
   }
   return kExitOk;
@@ -83,21 +72,21 @@ int Finish(OutputBuffer& out) {
 
 int List(const GroupsCommandOptions& o, eventlog::ConsumerGroups& groups, const eventlog::Log& log) {
   auto all = groups.List();
-  if (!all) return ReportFailure(kCommand, all.error());
+  if (!all) return ReportFailure(kGroupsCommand, all.error());
   // Read after the positions: every position acked so far is then at most next_offset.
   auto info = log.Info();
-  if (!info) return ReportFailure(kCommand, info.error());
+  if (!info) return ReportFailure(kGroupsCommand, info.error());
   if (o.group) {
     std::erase_if(*all, [&o](const eventlog::GroupInfo& g) { return g.name != *o.group; });
-    if (all->empty()) return ReportFailure(kCommand, eventlog::Status::NotFound("no group named '" + *o.group + "'"));
+    if (all->empty()) return ReportFailure(kGroupsCommand, eventlog::Status::NotFound("no group named '" + *o.group + "'"));
   }
   OutputBuffer out(STDOUT_FILENO);
   std::vector<Row> rows{{"GROUP", "POSITION", "LAG", "UPDATED"}};
   for (const eventlog::GroupInfo& g : *all) {
     if (o.json) {
-      AppendGroupJson(g, Lag(g, *info), out);
+      AppendGroupJson(g, eventlog::GroupLag(g, info->next_offset), out);
     } else {
-      rows.push_back({g.name, std::to_string(g.position), std::to_string(Lag(g, *info)), Rfc3339(g.updated_ns)});
+      rows.push_back({g.name, std::to_string(g.position), std::to_string(eventlog::GroupLag(g, info->next_offset)), Rfc3339Nanos(g.updated_ns)});
     }
   }
   if (!o.json) AppendTable(rows, out);
@@ -117,27 +106,27 @@ eventlog::Result<uint64_t> ResolveTarget(const ResetTarget& target, const eventl
 // Prints the plan (current and new position); moves the group only with --execute.
 int Reset(const GroupsCommandOptions& o, eventlog::ConsumerGroups& groups, const eventlog::Log& log) {
   auto current = groups.Get(*o.group);
-  if (!current) return ReportFailure(kCommand, current.error());
+  if (!current) return ReportFailure(kGroupsCommand, current.error());
   auto info = log.Info();
-  if (!info) return ReportFailure(kCommand, info.error());
+  if (!info) return ReportFailure(kGroupsCommand, info.error());
   auto target = ResolveTarget(*o.reset_to, log, *info);
-  if (!target) return ReportFailure(kCommand, target.error());
+  if (!target) return ReportFailure(kGroupsCommand, target.error());
   // The same check Reset makes, so that a dry run fails where the real run would.
   if (*target > info->next_offset) {
-    return ReportFailure(kCommand, eventlog::Status::InvalidArgument(fmt::format(
+    return ReportFailure(kGroupsCommand, eventlog::Status::InvalidArgument(fmt::format(
                                        "cannot reset to {}: past the log's end (next offset {})", *target,
                                        info->next_offset)));
   }
   if (o.execute) {
     auto reset = groups.Reset(*o.group, *target);
-    if (!reset) return ReportFailure(kCommand, reset.error());
+    if (!reset) return ReportFailure(kGroupsCommand, reset.error());
     target = reset->position;
   }
   OutputBuffer out(STDOUT_FILENO);
   AppendTable({{"GROUP", "CURRENT", "NEW"}, {*o.group, std::to_string(current->position), std::to_string(*target)}},
               out);
   int status = Finish(out);
-  if (!o.execute) PrintError(kCommand, "dry run: nothing changed; add --execute to move the position");
+  if (!o.execute) PrintError(kGroupsCommand, "dry run: nothing changed; add --execute to move the position");
   return status;
 }
 
@@ -171,13 +160,13 @@ CLI::App* RegisterGroupsCommand(CLI::App& parent, GroupsCommandOptions& o) {
 int RunGroupsCommand(const GroupsCommandOptions& o) {
   auto log =
       eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
-  if (!log) return ReportFailure(kCommand, log.error());
-  PrintRecoveryNotes(kCommand, **log);
+  if (!log) return ReportFailure(kGroupsCommand, log.error());
+  PrintRecoveryNotes(kGroupsCommand, **log);
   auto groups = eventlog::ConsumerGroups::Open(**log);
-  if (!groups) return ReportFailure(kCommand, groups.error());
+  if (!groups) return ReportFailure(kGroupsCommand, groups.error());
   if (o.remove) {
     eventlog::Status deleted = (*groups)->Delete(*o.group);
-    return deleted.ok() ? kExitOk : ReportFailure(kCommand, deleted);
+    return deleted.ok() ? kExitOk : ReportFailure(kGroupsCommand, deleted);
   }
   if (o.reset_to) return Reset(o, **groups, **log);
   return List(o, **groups, **log);

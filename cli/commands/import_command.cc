@@ -24,7 +24,7 @@ namespace {
 using eventlog::Result;
 using eventlog::Status;
 
-constexpr char kCommand[] = "import";
+constexpr char kImportCommand[] = "import";
 
 // What the import does with offsets, decided once the first event (or the end of an empty
 // input) has been read.
@@ -37,14 +37,14 @@ struct ImportPlan {
 // Input errors are the input's fault, not the log's: exit status 1, never 4, whatever the
 // library's code (a damaged archive is kCorruption to the library).
 int InputFailure(const Status& status) {
-  PrintError(kCommand, status.message());
-  PrintError(kCommand, "nothing was imported");
+  PrintError(kImportCommand, status.message());
+  PrintError(kImportCommand, "nothing was imported");
   return kExitError;
 }
 
 int LogFailure(const Status& status) {
-  int code = ReportFailure(kCommand, status);
-  PrintError(kCommand, "nothing was imported");
+  int code = ReportFailure(kImportCommand, status);
+  PrintError(kImportCommand, "nothing was imported");
   return code;
 }
 
@@ -85,7 +85,7 @@ Result<ImportPlan> Decide(const ImportCommandOptions& o, const ImportTarget::Sta
                                                "log to keep them", why));
   }
   if (has_offsets) {
-    PrintError(kCommand, fmt::format("note: {}: events are appended with new offsets and timestamps{}", why,
+    PrintError(kImportCommand, fmt::format("note: {}: events are appended with new offsets and timestamps{}", why,
                                      archive ? "; group positions are not imported" : ""));
   }
   return plan;
@@ -177,7 +177,7 @@ static int Import(const ImportCommandOptions& o) {
   HoldImportInterruptions(true);
   if (int signal = ImportInterruption()) return LogFailure(Status::Failed(fmt::format("interrupted by signal {}", signal)));
   auto committed = (*target)->Commit(*groups);
-  if (!committed) return ReportFailure(kCommand, committed.error());
+  if (!committed) return ReportFailure(kImportCommand, committed.error());
   return kExitOk;
 }
 

@@ -16,7 +16,7 @@
 namespace evlog {
 namespace {
 
-constexpr char kCommand[] = "replay";
+constexpr char kReplayCommand[] = "replay";
 
 CLI::Option* AddDurationOption(CLI::App& app, const std::string& name,
                                std::function<void(std::chrono::milliseconds)> set,
@@ -106,7 +106,7 @@ eventlog::Status Open(const ReplayCommandOptions& o, Opened* opened) {
   EVLOG_ASSIGN_OR_RETURN(opened->log, eventlog::Log::Open(o.log_dir, {.create_if_missing = false,
                                                                       .limits = {},
                                                                       .fs = nullptr}));
-  PrintRecoveryNotes(kCommand, *opened->log);
+  PrintRecoveryNotes(kReplayCommand, *opened->log);
   EVLOG_ASSIGN_OR_RETURN(opened->reader, opened->log->NewReader());
   EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, opened->log->Info());
   uint64_t start = o.from ? StartOffset(*o.from, info) : info.first_offset;
@@ -153,10 +153,10 @@ CLI::App* RegisterReplayCommand(CLI::App& parent, ReplayCommandOptions& o) {
 
 int RunReplayCommand(const ReplayCommandOptions& o) {
   auto signals = SignalPipe::Install();
-  if (!signals) return ReportFailure(kCommand, signals.error());
+  if (!signals) return ReportFailure(kReplayCommand, signals.error());
   Opened opened;
   eventlog::Status status = Open(o, &opened);
-  if (!status.ok()) return ReportFailure(kCommand, status);
+  if (!status.ok()) return ReportFailure(kReplayCommand, status);
   Deliverer deliverer(MakeDeliveryOptions(o), **signals);
   ReplaySession session(*opened.reader, deliverer, **signals,
                         {.end_offset = opened.end_offset,

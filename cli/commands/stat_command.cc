@@ -16,17 +16,7 @@
 namespace evlog {
 namespace {
 
-constexpr char kCommand[] = "stat";
-
-std::string Rfc3339(int64_t timestamp_ns) {
-  char text[kRfc3339NanosLength];
-  FormatRfc3339Nanos(timestamp_ns, text);
-  return std::string(text, sizeof text);
-}
-
-uint64_t Lag(const eventlog::GroupInfo& g, const eventlog::LogInfo& info) {
-  return info.next_offset > g.position ? info.next_offset - g.position : 0;
-}
+constexpr char kStatCommand[] = "stat";
 
 void AppendText(const std::string& dir, const std::string& id, const eventlog::LogStats& s,
                 const std::vector<eventlog::GroupInfo>& groups, OutputBuffer& out) {
@@ -36,13 +26,13 @@ void AppendText(const std::string& dir, const std::string& id, const eventlog::L
     out.Append(fmt::format("offsets        none (empty; the next event gets offset {})\n", i.next_offset));
   } else {
     out.Append(fmt::format("offsets        {}..{} ({} events)\n", i.first_offset, i.next_offset - 1, s.event_count));
-    out.Append(fmt::format("time range     {} .. {}\n", Rfc3339(s.first_timestamp_ns), Rfc3339(i.last_timestamp_ns)));
+    out.Append(fmt::format("time range     {} .. {}\n", Rfc3339Nanos(s.first_timestamp_ns), Rfc3339Nanos(i.last_timestamp_ns)));
   }
   out.Append(fmt::format("segments       {} (rolled at {} bytes; events up to {} bytes)\n", i.segment_count,
                          i.segment_bytes, i.max_event_bytes));
   out.Append(fmt::format("bytes on disk  {}\n", s.bytes_on_disk));
   for (const eventlog::GroupInfo& g : groups) {
-    out.Append(fmt::format("group          {}  position {}  lag {}\n", g.name, g.position, Lag(g, i)));
+    out.Append(fmt::format("group          {}  position {}  lag {}\n", g.name, g.position, eventlog::GroupLag(g, i.next_offset)));
   }
 }
 
@@ -55,7 +45,7 @@ void AppendJson(const std::string& dir, const std::string& id, const eventlog::L
                          i.first_offset, i.next_offset, s.event_count));
   if (s.event_count > 0) {
     out.Append(fmt::format(",\"last_offset\":{},\"first_timestamp\":\"{}\",\"last_timestamp\":\"{}\"",
-                           i.next_offset - 1, Rfc3339(s.first_timestamp_ns), Rfc3339(i.last_timestamp_ns)));
+                           i.next_offset - 1, Rfc3339Nanos(s.first_timestamp_ns), Rfc3339Nanos(i.last_timestamp_ns)));
   } else {
     out.Append(",\"last_offset\":null,\"first_timestamp\":null,\"last_timestamp\":null");
   }
@@ -64,7 +54,7 @@ void AppendJson(const std::string& dir, const std::string& id, const eventlog::L
   for (size_t n = 0; n < groups.size(); ++n) {
     out.Append(n == 0 ? "{\"group\":" : ",{\"group\":");
     AppendJsonString(groups[n].name, out);  // names are stored as given; non-UTF-8 bytes are escaped
-    out.Append(fmt::format(",\"position\":{},\"lag\":{}}}", groups[n].position, Lag(groups[n], i)));
+    out.Append(fmt::format(",\"position\":{},\"lag\":{}}}", groups[n].position, eventlog::GroupLag(groups[n], i.next_offset)));
   }
   out.Append("]}\n");
 }
@@ -81,11 +71,11 @@ CLI::App* RegisterStatCommand(CLI::App& parent, StatCommandOptions& o) {
 
 int RunStatCommand(const StatCommandOptions& o) {
   auto log = eventlog::Log::Open(o.log_dir, {});
-  if (!log) return ReportFailure(kCommand, log.error());
+  if (!log) return ReportFailure(kStatCommand, log.error());
   auto stats = (*log)->Stats();
-  if (!stats) return ReportFailure(kCommand, stats.error());
+  if (!stats) return ReportFailure(kStatCommand, stats.error());
   auto groups = eventlog::ConsumerGroups::ListIfPresent(**log);  // stat never creates the store
-  if (!groups) return ReportFailure(kCommand, groups.error());
+  if (!groups) return ReportFailure(kStatCommand, groups.error());
   OutputBuffer out(STDOUT_FILENO);
   if (o.json) {
     AppendJson(o.log_dir, (*log)->log_id(), *stats, *groups, out);

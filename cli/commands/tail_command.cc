@@ -20,7 +20,7 @@
 namespace evlog {
 namespace {
 
-constexpr char kCommand[] = "tail";
+constexpr char kTailCommand[] = "tail";
 constexpr uint64_t kDefaultLines = 10;
 // A follower re-checks between waits whether its reader went away (`tail -f | head`).
 constexpr int kWaitSliceMs = 500;
@@ -175,11 +175,11 @@ eventlog::Result<TailCommandOptions> ResolveGroup(const TailCommandOptions& o, c
 int Finish(OutputBuffer& out, const eventlog::Status& status) {
   // Events printed before an error (say, corruption further on) are valid: deliver them.
   out.Flush();
-  if (!status.ok()) return ReportFailure(kCommand, status);
+  if (!status.ok()) return ReportFailure(kTailCommand, status);
   // The reader went away (`| head`): that is how pipelines end, not an error.
   if (out.error() == EPIPE) return kExitOk;
   if (out.failed()) {
-    PrintError(kCommand, std::string("cannot write to stdout: ") + std::strerror(out.error()));
+    PrintError(kTailCommand, std::string("cannot write to stdout: ") + std::strerror(out.error()));
     return kExitError;
   }
   return kExitOk;
@@ -200,16 +200,16 @@ CLI::App* RegisterTailCommand(CLI::App& parent, TailCommandOptions& o) {
 int RunTailCommand(const TailCommandOptions& o) {
   auto log =
       eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
-  if (!log) return ReportFailure(kCommand, log.error());
-  PrintRecoveryNotes(kCommand, **log);
+  if (!log) return ReportFailure(kTailCommand, log.error());
+  PrintRecoveryNotes(kTailCommand, **log);
   auto reader = (*log)->NewReader();
-  if (!reader) return ReportFailure(kCommand, reader.error());
+  if (!reader) return ReportFailure(kTailCommand, reader.error());
   auto start = ResolveGroup(o, **log);  // before Info: the group is then at most at its end
-  if (!start) return ReportFailure(kCommand, start.error());
+  if (!start) return ReportFailure(kTailCommand, start.error());
   auto info = (*log)->Info();
-  if (!info) return ReportFailure(kCommand, info.error());
+  if (!info) return ReportFailure(kTailCommand, info.error());
   eventlog::Status seek = SeekToStart(*start, *info, **reader);
-  if (!seek.ok()) return ReportFailure(kCommand, seek);
+  if (!seek.ok()) return ReportFailure(kTailCommand, seek);
 
   Limits limits{.end_offset = o.to ? EndOffsetExclusive(*o.to, *info) : UINT64_MAX,
                 .until_ns = o.until_ns,

@@ -15,7 +15,7 @@
 namespace evlog {
 namespace {
 
-constexpr char kCommand[] = "verify";
+constexpr char kVerifyCommand[] = "verify";
 
 const char* KindLabel(eventlog::VerifyProblem::Kind kind) {
   switch (kind) {
@@ -47,11 +47,11 @@ int Repair(eventlog::Log& log, bool force) {
   auto repaired = eventlog::RepairLog(log, force);
   if (!repaired) {
     if (repaired.error().code() == eventlog::StatusCode::kCorruption) {
-      PrintError(kCommand, repaired.error().message() + " (nothing was discarded; --force moves the damaged "
+      PrintError(kVerifyCommand, repaired.error().message() + " (nothing was discarded; --force moves the damaged "
                                                         "segments to quarantine/)");
       return kExitCorruption;
     }
-    return ReportFailure(kCommand, repaired.error());
+    return ReportFailure(kVerifyCommand, repaired.error());
   }
   for (const std::string& action : repaired->actions) fmt::print("repaired: {}\n", action);
   return kExitOk;
@@ -72,9 +72,9 @@ CLI::App* RegisterVerifyCommand(CLI::App& parent, VerifyCommandOptions& o) {
 
 int RunVerifyCommand(const VerifyCommandOptions& o) {
   eventlog::LogOptions log_options;
-  ApplyLockOptions(log_options, o.wait_lock, kCommand);
+  ApplyLockOptions(log_options, o.wait_lock, kVerifyCommand);
   auto log = eventlog::Log::Open(o.log_dir, log_options);
-  if (!log) return ReportFailure(kCommand, log.error());
+  if (!log) return ReportFailure(kVerifyCommand, log.error());
   if (o.repair) {
     int status = Repair(**log, o.force);
     if (status != kExitOk) return status;
@@ -84,7 +84,7 @@ int RunVerifyCommand(const VerifyCommandOptions& o) {
     progress.SetTotal(total);
     progress.Update(done);
   });
-  if (!report) return ReportFailure(kCommand, report.error());
+  if (!report) return ReportFailure(kVerifyCommand, report.error());
   PrintReport(*report);
   std::fflush(stdout);
   return report->corrupt() ? kExitCorruption : kExitOk;

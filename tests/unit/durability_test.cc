@@ -18,8 +18,6 @@ namespace {
 
 using testing::FaultOp;
 
-std::string HeadPath() { return std::string(TestLog::kDir) + "/HEAD"; }
-
 void AppendGarbage(TestLog& t, uint64_t segment, size_t bytes) {
   t.SetContents(t.SegmentPath(segment), t.Contents(t.SegmentPath(segment)) + std::string(bytes, '\x5a'));
 }
@@ -57,12 +55,6 @@ void CheckHistory(const std::vector<std::string>& got, const History& h) {
   }
 }
 
-std::vector<std::string> BatchPayloads(int i) {
-  std::vector<std::string> out;
-  for (int j = 0; j <= i % 3; ++j) out.push_back(fmt::format("b{}.{}:{}", i, j, std::string(300, 'x')));
-  return out;
-}
-
 // A scenario that goes through every write path: appends, rolls (4 KiB segments), a reopen
 // (a new process's recovery), and a HEAD put back to an older copy (what a power loss leaves,
 // since HEAD is never synced) followed by recovery in another process. After a failure, the
@@ -76,12 +68,12 @@ History RunScenario(TestLog& t) {
       t.SetContents(HeadPath(), old_head);
       if (!t.Reopen().ok()) return h;
     }
-    auto r = t.Append(BatchPayloads(i));
+    auto r = t.Append(BatchPayloads(i, 300));
     if (r) {
-      h.acknowledged.push_back(BatchPayloads(i));
+      h.acknowledged.push_back(BatchPayloads(i, 300));
       continue;
     }
-    (r.status().code() == StatusCode::kFailed ? h.unknown : h.failed).push_back(BatchPayloads(i));
+    (r.status().code() == StatusCode::kFailed ? h.unknown : h.failed).push_back(BatchPayloads(i, 300));
     if (!t.Reopen().ok()) return h;
   }
   return h;
@@ -167,11 +159,11 @@ TEST_CASE("AcknowledgedEventsSurviveAPowerLossAfterACrashAtEveryOperationAndMore
     t.fs().CrashAfter(crash_after);
     bool crashed = false;
     for (int i = 0; i < 12 && !crashed; ++i) {
-      auto r = t.Append(BatchPayloads(i));
+      auto r = t.Append(BatchPayloads(i, 300));
       if (r) {
-        h.acknowledged.push_back(BatchPayloads(i));
+        h.acknowledged.push_back(BatchPayloads(i, 300));
       } else {
-        h.unknown.push_back(BatchPayloads(i));  // a crash: the caller never learns the outcome
+        h.unknown.push_back(BatchPayloads(i, 300));  // a crash: the caller never learns the outcome
         crashed = true;
       }
     }
@@ -180,8 +172,8 @@ TEST_CASE("AcknowledgedEventsSurviveAPowerLossAfterACrashAtEveryOperationAndMore
     t.fs().SimulateProcessCrash();  // the machine stays up: unsynced data stays cached
     REQUIRE(t.Reopen().ok());
     for (int i = 12; i < 16; ++i) {
-      REQUIRE(t.Append(BatchPayloads(i)).has_value());
-      h.acknowledged.push_back(BatchPayloads(i));
+      REQUIRE(t.Append(BatchPayloads(i, 300)).has_value());
+      h.acknowledged.push_back(BatchPayloads(i, 300));
     }
     t.fs().SimulatePowerLoss();
     REQUIRE(t.Reopen().ok());

@@ -12,12 +12,6 @@ namespace {
 
 // Batch i holds (i % 3) + 1 events named "b<i>.<j>", each ~200 bytes, so that a 4 KiB
 // segment rolls every few batches.
-std::vector<std::string> BatchPayloads(int i) {
-  std::vector<std::string> out;
-  for (int j = 0; j <= i % 3; ++j) out.push_back(fmt::format("b{}.{}:{}", i, j, std::string(200, 'x')));
-  return out;
-}
-
 struct CrashRun {
   int acknowledged_batches = 0;  // batches whose Append returned OK before the crash
   bool crashed = false;
@@ -27,7 +21,7 @@ CrashRun RunUntilCrash(TestLog& t, int crash_after, int batches) {
   CrashRun run;
   t.fs().CrashAfter(crash_after);
   for (int i = 0; i < batches; ++i) {
-    if (!t.Append(BatchPayloads(i)).has_value()) {
+    if (!t.Append(BatchPayloads(i, 200)).has_value()) {
       run.crashed = true;
       break;
     }
@@ -56,10 +50,10 @@ TEST_CASE("AcknowledgedEventsSurvivePowerLossAtEveryCrashPoint") {
     // Every acknowledged batch is there, in order; the batch in flight is whole or absent.
     std::vector<std::string> expected;
     for (int i = 0; i < run.acknowledged_batches; ++i) {
-      for (const std::string& p : BatchPayloads(i)) expected.push_back(p);
+      for (const std::string& p : BatchPayloads(i, 200)) expected.push_back(p);
     }
     std::vector<std::string> with_in_flight = expected;
-    for (const std::string& p : BatchPayloads(run.acknowledged_batches)) with_in_flight.push_back(p);
+    for (const std::string& p : BatchPayloads(run.acknowledged_batches, 200)) with_in_flight.push_back(p);
     CHECK((got == expected || got == with_in_flight));
     REQUIRE(t.Append({"after-crash"}).has_value());
   }

@@ -46,8 +46,6 @@ std::vector<std::string> CompleteBatchesWithin(const Written& w, uint64_t length
   return out;
 }
 
-std::string HeadPath() { return std::string(TestLog::kDir) + "/HEAD"; }
-
 }  // namespace
 
 TEST_CASE("TruncationAtEveryByteRecoversExactlyTheCompleteBatches") {

@@ -15,8 +15,6 @@
 namespace eventlog::test {
 namespace {
 
-std::string HeadPath() { return std::string(TestLog::kDir) + "/HEAD"; }
-
 // Recomputes the checksum of the frame at `pos` after its header bytes were edited.
 void ResealFrame(std::string* segment, size_t pos) {
   const uint32_t length = GetFixed32(segment->data() + pos);

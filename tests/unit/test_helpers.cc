@@ -1,6 +1,7 @@
 #include "test_helpers.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "format.h"
 #include "frame.h"
@@ -98,9 +99,17 @@ void TestLog::BreakFirstRecordKeepingChecksums() {
   }
   fs_.SetContents(SegmentPath(0), data);
   HeadRecord head;
-  REQUIRE(DecodeHead(Contents(std::string(kDir) + "/HEAD"), id(), &head));
+  REQUIRE(DecodeHead(Contents(HeadPath()), id(), &head));
   head.last_checksum = previous;
-  fs_.SetContents(std::string(kDir) + "/HEAD", EncodeHead(head, id()));
+  fs_.SetContents(HeadPath(), EncodeHead(head, id()));
+}
+
+std::string HeadPath() { return std::string(TestLog::kDir) + "/HEAD"; }
+
+std::vector<std::string> BatchPayloads(int i, size_t filler) {
+  std::vector<std::string> out;
+  for (int j = 0; j <= i % 3; ++j) out.push_back(fmt::format("b{}.{}:{}", i, j, std::string(filler, 'x')));
+  return out;
 }
 
 std::vector<std::string> Numbered(const std::string& prefix, int from, int count) {

@@ -74,6 +74,10 @@ class ForwardingFileSystem : public FileSystem {
 };
 
 std::vector<std::string> Numbered(const std::string& prefix, int from, int count);
+std::string HeadPath();  // of TestLog's log
+// The payloads of batch i of a scripted run: 1 to 3 events ("b<i>.<j>:" and `filler` x's),
+// so that batches of different sizes alternate.
+std::vector<std::string> BatchPayloads(int i, size_t filler);
 Result<std::vector<ReadEvent>> ReadFrom(Reader& reader);
 
 }  // namespace eventlog::test

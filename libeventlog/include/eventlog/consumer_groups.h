@@ -28,6 +28,12 @@ struct GroupInfo {
   int64_t updated_ns = 0;  // when the position last changed (0: never committed)
 };
 
+// How many events the group has still to process. A position is never past the log's next
+// offset when written, but the two are read separately: never a negative lag.
+inline uint64_t GroupLag(const GroupInfo& group, uint64_t log_next_offset) {
+  return log_next_offset > group.position ? log_next_offset - group.position : 0;
+}
+
 class ConsumerGroups {
  public:
   // Opens (creating if missing) the group store of `log`. Clears reader slots left by
