@@ -42,6 +42,7 @@ struct FaultFileSystem::State {
   PowerLossModel model_options;
   PowerLossReport last_power_loss;
   int crash_countdown = -1;  // -1: off
+  size_t torn_crash_bytes = 0;  // of the Write a crash lands on, stored before dying
   bool crashed = false;
 
   static Status Injected(Fault fault) {
@@ -49,9 +50,14 @@ struct FaultFileSystem::State {
                                                     : "injected fault: input/output error");
   }
 
-  // Called at the start of each operation; returns an error if a fault applies. A short-write
-  // fault on a Write is left to the caller through *cut_short.
-  Status Gate(FaultOp op, bool mutating, bool* cut_short = nullptr) {
+  // Called at the start of each operation; returns an error if a fault applies. For a
+  // Write, *write_bytes comes in as its size and goes out as how many of its bytes to store:
+  // all of them, none for a failure, or a prefix for a short write or a torn crash.
+  Status Gate(FaultOp op, bool mutating, size_t* write_bytes = nullptr) {
+    size_t ignored = 0;
+    size_t& store = write_bytes != nullptr ? *write_bytes : ignored;
+    const size_t size = store;
+    store = 0;
     if (crashed) return Status::IOError("simulated crash: the process is dead");
     ++counts[op];
     std::optional<Fault> fault;
@@ -65,6 +71,7 @@ struct FaultFileSystem::State {
       if (model && model->Chance(model_options.writeback)) WriteBackOneFile();
       if (crash_countdown >= 0 && crash_countdown-- == 0) {
         crashed = true;
+        store = std::min(size, torn_crash_bytes);
         return Status::IOError("simulated crash: the process is dead");
       }
       if (fail_mutation && fail_mutation->first-- == 0) {
@@ -72,10 +79,13 @@ struct FaultFileSystem::State {
         fail_mutation.reset();
       }
     }
-    if (!fault) return Status::Ok();
-    if (*fault == Fault::kShortWrite && cut_short != nullptr) {
-      *cut_short = true;
+    if (!fault) {
+      store = size;
       return Status::Ok();
+    }
+    if (*fault == Fault::kShortWrite && write_bytes != nullptr) {
+      store = size / 2;
+      return Status::IOError("injected fault: short write");
     }
     return Injected(*fault);
   }
@@ -122,16 +132,17 @@ class MemFile final : public File {
   Status Write(uint64_t offset, std::string_view data) override {
     std::lock_guard<std::mutex> lock(state_->mu);
     if (!writable_) return Status::IOError("write to a read-only file");
-    bool half = false;
-    EVLOG_RETURN_IF_ERROR(state_->Gate(FaultOp::kWrite, true, &half));
     size_t n = data.size();
-    bool cut = state_->short_write.has_value() || half;
-    if (cut) n = std::min(n, half ? n / 2 : *state_->short_write);
-    state_->short_write.reset();
+    Status status = state_->Gate(FaultOp::kWrite, true, &n);
+    if (status.ok() && state_->short_write) {
+      n = std::min(n, *state_->short_write);
+      status = Status::IOError("injected fault: short write");
+      state_->short_write.reset();
+    }
+    if (n == 0) return status;
     if (node_->data.size() < offset + n) node_->data.resize(offset + n, '\0');
     std::memcpy(node_->data.data() + offset, data.data(), n);
-    if (cut) return Status::IOError("injected fault: short write");
-    return Status::Ok();
+    return status;
   }
 
   Result<size_t> Read(uint64_t offset, std::span<char> out) const override {
@@ -350,9 +361,10 @@ void FaultFileSystem::ShortWriteNext(size_t bytes) {
   state_->short_write = bytes;
 }
 
-void FaultFileSystem::CrashAfter(int mutating_operations) {
+void FaultFileSystem::CrashAfter(int mutating_operations, size_t torn_write_bytes) {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->crash_countdown = mutating_operations;
+  state_->torn_crash_bytes = torn_write_bytes;
 }
 
 int FaultFileSystem::mutating_operations() const {

@@ -14,8 +14,10 @@
 //   FailMutation(k, fault)   the same for the mutating operation of any kind after the next
 //                     k; mutation_kinds() lists the kinds so far, to choose a fitting fault;
 //   ShortWriteNext(n) the next Write stores only its first n bytes, then fails;
-//   CrashAfter(n)     after n more mutating operations, every operation fails, as if the
-//                     process had died there; the test then calls SimulatePowerLoss().
+//   CrashAfter(n, t)  after n more mutating operations, every operation fails, as if the
+//                     process had died there (in the middle of a Write, if it lands on one:
+//                     its first t bytes are stored); the test then calls SimulatePowerLoss()
+//                     or SimulateProcessCrash().
 #pragma once
 
 #include <map>
@@ -69,7 +71,7 @@ class FaultFileSystem final : public FileSystem {
   void FailMutation(int skip, Fault fault = Fault::kIOError);
   std::vector<FaultOp> mutation_kinds() const;  // of every mutating operation so far, in order
   void ShortWriteNext(size_t bytes);
-  void CrashAfter(int mutating_operations);  // a negative count disarms it
+  void CrashAfter(int mutating_operations, size_t torn_write_bytes = 0);  // a negative count disarms it
   bool crashed() const;                      // CrashAfter's moment has come
   void ClearFaults();                        // disarms every knob (a dead process revives)
   int mutating_operations() const;  // count so far, for enumerating crash points

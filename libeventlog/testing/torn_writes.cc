@@ -25,7 +25,8 @@ std::string TornWrites::AfterPowerLoss(std::string_view durable, std::string_vie
   std::string base(durable);
   if (low_water < base.size() && Chance(0.5)) base.resize(low_water);
   // What the process last wrote, over that base: where the live file is shorter than the
-  // base, its truncation did not reach the disk, and the base's bytes stay.
+  // base, its truncation did not reach the disk, and the base's bytes stay. So the target is
+  // never shorter than the base.
   std::string target(live);
   if (target.size() < base.size()) target.append(base, target.size());
 
@@ -52,13 +53,16 @@ std::string TornWrites::AfterPowerLoss(std::string_view durable, std::string_vie
   bool lost_earlier = false;
   for (size_t k = 0; k < changed.size(); ++k) {
     const uint64_t from = changed[k] * kSectorBytes, to = std::min(size, from + kSectorBytes);
+    // Two draws per sector whatever its bytes, so that a seed replays the same fates even
+    // where the data differs from run to run (timestamps).
     const bool zeros = Chance(0.5);
+    std::mt19937_64 noise(rng_());
     for (uint64_t i = from; i < to; ++i) {
       const bool differs = i >= base.size() || base[i] != target[i];
       if (fates[k] == Fate::kKeep) {
-        bytes[i] = i < target.size() ? std::optional<char>(target[i]) : std::nullopt;
+        bytes[i] = target[i];
       } else if (fates[k] == Fate::kGarble && differs) {
-        bytes[i] = zeros ? '\0' : static_cast<char>(rng_());
+        bytes[i] = zeros ? '\0' : static_cast<char>(noise());
       }
     }
     if (fates[k] == Fate::kKeep && lost_earlier) stats->out_of_order = true;
