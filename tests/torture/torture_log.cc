@@ -125,6 +125,18 @@ Status TortureLog::Read(int p, std::optional<uint64_t> from) {
   }
 }
 
+Status TortureLog::ReadFrom(int p, uint64_t from, std::vector<LogEvent>* out) {
+  EVLOG_ASSIGN_OR_RETURN(Log * log, Handle(p));
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, log->NewReader());
+  EVLOG_RETURN_IF_ERROR(reader->SeekToOffset(from));
+  Event e;
+  while (true) {
+    EVLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&e));
+    if (!more) return Status::Ok();
+    out->push_back({e.offset, std::string(e.payload)});
+  }
+}
+
 Status TortureLog::AckGroup(int p, const std::string& group, uint64_t behind) {
   if (newest_read_ <= behind) return Status::Ok();
   const uint64_t offset = newest_read_ - 1 - behind;

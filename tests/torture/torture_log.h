@@ -40,6 +40,7 @@ class TortureLog {
   History& history() { return history_; }
   const History& history() const { return history_; }
   const std::string& dir() const { return dir_; }
+  const std::string& scratch() const { return scratch_; }  // a real directory, removed at the end
   int processes() const { return static_cast<int>(procs_.size()); }
 
   // One batch from process `p` (producer p + 1), recorded with its outcome. A crash of the
@@ -47,6 +48,8 @@ class TortureLog {
   Outcome Append(int p, const BatchSpec& spec);
   // Reads from `from` (the oldest event if nullopt) to the end, recording what was seen.
   Status Read(int p, std::optional<uint64_t> from);
+  // Reads what an exporter reads, without recording it as seen.
+  Status ReadFrom(int p, uint64_t from, std::vector<LogEvent>* out);
   // Acks up to `behind` offsets before the newest one read (a slow consumer's late ack);
   // records the ack and a read-back of the position.
   Status AckGroup(int p, const std::string& group, uint64_t behind = 0);
