@@ -128,6 +128,7 @@ struct History {
 struct LogEvent {
   uint64_t offset = 0;
   std::string payload;
+  bool operator==(const LogEvent&) const = default;
 };
 
 struct Violation {

@@ -30,6 +30,18 @@ std::string MakeScratchDir() {
 
 }  // namespace
 
+Result<std::vector<LogEvent>> ReadEvents(const Log& log, uint64_t from) {
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, log.NewReader());
+  EVLOG_RETURN_IF_ERROR(reader->SeekToOffset(from));
+  std::vector<LogEvent> out;
+  Event e;
+  while (true) {
+    EVLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&e));
+    if (!more) return out;
+    out.push_back({e.offset, std::string(e.payload)});
+  }
+}
+
 TortureLog::TortureLog(testing::FaultFileSystem& fs, LogLimits limits, int processes)
     : fs_(fs), scratch_(MakeScratchDir()), dir_(scratch_ + "/log"), procs_(static_cast<size_t>(processes)) {
   REQUIRE(mkdir(dir_.c_str(), 0755) == 0);
@@ -127,14 +139,8 @@ Status TortureLog::Read(int p, std::optional<uint64_t> from) {
 
 Status TortureLog::ReadFrom(int p, uint64_t from, std::vector<LogEvent>* out) {
   EVLOG_ASSIGN_OR_RETURN(Log * log, Handle(p));
-  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, log->NewReader());
-  EVLOG_RETURN_IF_ERROR(reader->SeekToOffset(from));
-  Event e;
-  while (true) {
-    EVLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&e));
-    if (!more) return Status::Ok();
-    out->push_back({e.offset, std::string(e.payload)});
-  }
+  EVLOG_ASSIGN_OR_RETURN(*out, ReadEvents(*log, from));
+  return Status::Ok();
 }
 
 Status TortureLog::AckGroup(int p, const std::string& group, uint64_t behind) {
@@ -191,14 +197,7 @@ Status TortureLog::Recover(int p) {
 
 Result<std::vector<LogEvent>> TortureLog::ReadAll() {
   EVLOG_ASSIGN_OR_RETURN(Log * log, Handle(0));
-  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, log->NewReader());
-  std::vector<LogEvent> out;
-  Event e;
-  while (true) {
-    EVLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&e));
-    if (!more) return out;
-    out.push_back({e.offset, std::string(e.payload)});
-  }
+  return ReadEvents(*log);
 }
 
 std::vector<Violation> TortureLog::CheckFinal() {

@@ -29,6 +29,9 @@ struct BatchSpec {
   bool sync = true;
 };
 
+// Every event of `log` from offset `from` on (the oldest stored, if older).
+Result<std::vector<LogEvent>> ReadEvents(const Log& log, uint64_t from = 0);
+
 class TortureLog {
  public:
   // Creates the log in a new scratch directory.
