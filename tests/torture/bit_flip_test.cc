@@ -133,7 +133,7 @@ TEST_CASE("RandomFlipsBurstsAndSplicesInCommittedDataAreAllDetectedAndNeverCutAw
   Damager damager(ref, twin, run.seed());
   uint64_t unchanged = 0;
   int printed = 0;
-  for (int trial = 0, trials = run.Cycles(20000, 2'000'000); trial < trials; ++trial) {
+  for (int trial = 0, trials = run.Cycles(12000, 2'000'000); trial < trials; ++trial) {
     const auto kind = static_cast<Damage>(trial % kDamageKinds);
     bool first_frame = false;
     const auto [path, damaged] = damager.Apply(kind, &first_frame);

@@ -170,7 +170,7 @@ TEST_CASE("PowerLossAtRandomOperationsKeepsEveryAcknowledgedEvent") {
   TortureRun run("power_loss_random");
   Tally tally;
   int printed = 0;
-  for (int c = 0, cycles = run.Cycles(150, 20000); c < cycles; ++c) {
+  for (int c = 0, cycles = run.Cycles(400, 20000); c < cycles; ++c) {
     const uint64_t cycle_seed = run.seed() * 1'000'003 + static_cast<uint64_t>(c);
     Cycle cycle(cycle_seed);
     std::vector<Violation> violations = cycle.Run(&tally);

@@ -2,11 +2,13 @@
 // library has (appends of one frame and of many, synced and not, rolls, a read, group acks,
 // a compaction, an import into an existing empty log with its group positions), and at
 // every one of its mutating file operations in turn:
-//   - crashes there, loses power (the deterministic model and a seeded realistic one),
-//     recovers and checks;
+//   - crashes there, loses power (the deterministic model, and the seeded realistic one once,
+//     or with 50 seeds in long mode; a sanitizer build alternates the two), recovers and
+//     checks;
 //   - makes that one operation fail (EIO from a sync, ENOSPC or a short write from a write,
 //     a failed rename, truncate or directory sync), lets the processes go on to the end,
-//     loses power, recovers with a second failure injected into recovery itself, recovers
+//     loses power, recovers with a second failure injected into recovery itself (at a seeded
+//     one of its first 8 operations, or at each of its first 12 in long mode), recovers
 //     again cleanly, and checks.
 // Data lost after a failed sync during recovery, and a renamed segment adopted without a
 // directory sync, were found by review; this is the test that must find such defects.
@@ -185,11 +187,11 @@ const char* Name(FaultOp op) {
 // Recovers after the power loss (with `second_failure`, first through a recovery that fails
 // there) and checks everything; returns the violations, each prefixed with `where`.
 std::vector<Violation> RecoverAndCheck(testing::FaultFileSystem& fs, Scenario& s, std::optional<int> second_failure,
-                                       Fault second_fault, uint64_t* refused) {
+                                       Fault second_fault, uint64_t* refused, uint64_t* failed_recoveries = nullptr) {
   TortureLog& log = s.log();
   if (second_failure) {
     fs.FailMutation(*second_failure, second_fault);
-    (void)log.Recover(0);
+    if (!log.Recover(0).ok()) ++*failed_recoveries;
     fs.ClearFaults();
   }
   Status recovered = log.Recover(1);
@@ -221,10 +223,15 @@ TEST_CASE("PowerLossAtEveryOperationOfTheScenarioKeepsEveryAcknowledgedEvent") {
   const std::vector<FaultOp> ops = ScenarioOperations();
   uint64_t refused = 0;
   int printed = 0;
+  const int models = run.long_mode() ? 50 : 1;  // seeds of the realistic model per operation
+  // A sanitizer build alternates the two models from one operation to the next.
+  const bool alternate = TortureRun::sanitized() && !run.long_mode();
   for (size_t i = 0; i < ops.size(); ++i) {
-    for (bool realistic : {false, true}) {
+    for (int m = -1; m < models; ++m) {
+      const bool realistic = m >= 0;
+      if (alternate && realistic != (i % 2 == 1)) continue;
       testing::FaultFileSystem fs;
-      if (realistic) fs.SetPowerLossModel({.seed = run.seed() + i});
+      if (realistic) fs.SetPowerLossModel({.seed = run.seed() + i * 1000 + static_cast<uint64_t>(m)});
       Scenario s(fs);
       fs.CrashAfter(static_cast<int>(i), i % 3 == 0 ? 100 : 0);
       s.Run(/*stop_at_crash=*/true);
@@ -248,7 +255,7 @@ TEST_CASE("AFailureAtEveryOperationOfTheScenarioThenPowerLossThenAFailingRecover
   const std::vector<FaultOp> ops = ScenarioOperations();
   std::mt19937_64 rng(run.seed());
   const int recovery_points = run.long_mode() ? 12 : 1;  // second failures tried per operation
-  uint64_t refused = 0;
+  uint64_t refused = 0, failed_recoveries = 0;
   int printed = 0;
   for (size_t i = 0; i < ops.size(); ++i) {
     for (int r = 0; r < recovery_points; ++r) {
@@ -261,7 +268,7 @@ TEST_CASE("AFailureAtEveryOperationOfTheScenarioThenPowerLossThenAFailingRecover
       s.Run(/*stop_at_crash=*/false);
       fs.ClearFaults();
       s.log().PowerLoss();
-      auto violations = RecoverAndCheck(fs, s, second, second_fault, &refused);
+      auto violations = RecoverAndCheck(fs, s, second, second_fault, &refused, &failed_recoveries);
       run.AddEvents(s.log().events_appended());
       Report(run, fmt::format("{} fails at operation {}, recovery fails at its operation {}", Name(ops[i]), i, second),
              violations, &printed);
@@ -269,8 +276,10 @@ TEST_CASE("AFailureAtEveryOperationOfTheScenarioThenPowerLossThenAFailingRecover
   }
   run.AddField("operations", ops.size());
   run.AddField("refused", refused);
+  run.AddField("failed_recoveries", failed_recoveries);
   run.Finish();
   CHECK(run.violations() == 0);
+  CHECK(failed_recoveries > 0);
 }
 
 }  // namespace eventlog::torture

@@ -1,5 +1,6 @@
 #include "torture_run.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -33,9 +34,21 @@ TortureRun::TortureRun(std::string name) : name_(std::move(name)), start_(std::c
   std::fflush(stdout);
 }
 
+bool TortureRun::sanitized() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#endif
+#endif
+  return false;
+}
+
 int TortureRun::Cycles(int ci_cycles, int long_cycles) const {
   if (cycles_override_ >= 0) return cycles_override_;
-  return long_mode_ ? long_cycles : ci_cycles;
+  if (long_mode_) return long_cycles;
+  return sanitized() ? std::max(1, ci_cycles / 4) : ci_cycles;
 }
 
 void TortureRun::AddField(const std::string& key, uint64_t value) { fields_ += fmt::format(" {}={}", key, value); }

@@ -3,7 +3,8 @@
 //   - the seed comes from EVLOG_TORTURE_SEED, else from the clock, and is printed first as
 //     `seed=N`; the same seed replays the same run;
 //   - EVLOG_TORTURE_LONG=1 selects the long (release) cycle count instead of the CI one, and
-//     EVLOG_TORTURE_CYCLES=N overrides both;
+//     EVLOG_TORTURE_CYCLES=N overrides both; a sanitizer build, about ten times slower, runs a
+//     quarter of the CI count, so that CI's second pass stays within its budget;
 //   - each test ends by printing one line
 //       TORTURE name=<name> runs=<cycles> events=<events> violations=<n> seconds=<s> seed=<seed>
 //     (some add fields of their own before seed=, as key=value).
@@ -22,7 +23,9 @@ class TortureRun {
 
   uint64_t seed() const { return seed_; }
   bool long_mode() const { return long_mode_; }
-  // The number of cycles to run: the override, else `long_cycles` in long mode, else `ci_cycles`.
+  static bool sanitized();  // built with AddressSanitizer
+  // The number of cycles to run: the override, else `long_cycles` in long mode, else
+  // `ci_cycles` (a quarter of it in a sanitizer build).
   int Cycles(int ci_cycles, int long_cycles) const;
 
   void AddRun() { ++runs_; }

@@ -7,6 +7,8 @@
 // shorter prefix has lost committed data: readers and recovery refuse it, and change nothing.
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include "eventlog/verify.h"
@@ -87,8 +89,9 @@ std::string CheckExactHead(const ReferenceLog& ref, const std::string& prefix, b
 
 TEST_CASE("EveryPrefixOfTheActiveSegmentRecoversExactlyTheBatchesWhollyInsideIt") {
   TortureRun run("truncation_every_byte");
-  const uint64_t segment_bytes = run.long_mode() ? 256 * 1024 : 8192;
-  const ReferenceLog ref = BuildReferenceLog(1, segment_bytes, segment_bytes - 2048);
+  // About 6 KB of active segment in CI, 2.5 KB in a sanitizer build, 62 KB in long mode.
+  const uint64_t segment_bytes = run.long_mode() ? 64 * 1024 : TortureRun::sanitized() ? 4096 : 8192;
+  const ReferenceLog ref = BuildReferenceLog(1, segment_bytes, segment_bytes - (TortureRun::sanitized() ? 2000 : 2048));
   const std::string& active = ref.files.at(ref.active_path);
   int printed = 0;
   auto report = [&](uint64_t length, const char* head, const std::string& problem) {
@@ -97,16 +100,22 @@ TEST_CASE("EveryPrefixOfTheActiveSegmentRecoversExactlyTheBatchesWhollyInsideIt"
     run.AddViolations(1);
     if (printed++ < 20) fmt::print("prefix of {} bytes, {} HEAD: {}\n", length, head, problem);
   };
+  // A sanitizer build, forty times slower, checks each prefix with one of the three HEADs
+  // in turn: every byte is still cut, and the optimised pass checks all three everywhere.
+  const bool rotate = TortureRun::sanitized() && !run.long_mode();
   for (uint64_t length = 0; length <= active.size(); ++length) {
     const std::string prefix = active.substr(0, length);
     const std::vector<LogEvent> expected = ref.EventsBelow(length);
     run.AddEvents(expected.size());
-    for (const auto& [name, head] : {std::pair{"closed-segment", ref.stale_head}, {"rolled", ref.rolled_head}}) {
+    auto chosen = [&](int variant) { return !rotate || length % 3 == static_cast<uint64_t>(variant); };
+    for (const auto& [variant, name, head] :
+         {std::tuple{0, "closed-segment", ref.stale_head}, std::tuple{1, "rolled", ref.rolled_head}}) {
+      if (!chosen(variant)) continue;
       report(length, name,
              length < format::segment::kHeaderSize ? CheckCutHeader(ref, prefix, head)
                                                    : CheckLaggingHead(ref, prefix, head, expected));
     }
-    report(length, "exact", CheckExactHead(ref, prefix, length == active.size()));
+    if (chosen(2)) report(length, "exact", CheckExactHead(ref, prefix, length == active.size()));
   }
   run.AddField("bytes", active.size());
   run.AddField("batches", ref.batches.size());
