@@ -6,7 +6,8 @@ Each cycle runs, against one log with small segments (so that appends roll often
     large enough to span several frames), some of them with --sync none, some with
     --expect-next set to a stale offset (a definite failure), some under the crash shim
     (tests/cli/crash_at_sync.cc), which kills the append just before its N-th fsync,
-    fdatasync or msync: inside the append's critical section, between write and publish;
+    fdatasync or msync, or write to HEAD: inside the append's critical section, between
+    write, sync and publish;
   - tailers: `evlog tail -f --json` from the beginning, each line recorded as seen;
   - a replay consumer: `evlog replay -g replayed -f --batch N`, whose command appends the
     delivered lines to a file, recorded as seen;
@@ -95,7 +96,7 @@ class Run:
         synced, not stale and not under the crash shim: it must be acknowledged."""
         seq = self.seq.get(producer_id, 0)
         self.seq[producer_id] = seq + 1
-        big = rng.random() < 0.1
+        big = rng.random() < 0.2
         count = rng.randint(2, 4) if big else rng.randint(1, 6)
         sizes = [rng.randint(100_000, MAX_EVENT_BYTES) if big else rng.randint(20, 400) for _ in range(count)]
         data = "".join(payload(producer_id, seq, i, count, sizes[i]) + "\n" for i in range(count)).encode()
@@ -107,8 +108,10 @@ class Run:
         env = {}
         if not plain and rng.random() < 0.15:
             # verify_asan_link_order=0: under ASan the shim comes before its runtime.
-            env = {"LD_PRELOAD": SHIM, "EVLOG_CRASH_AT_SYNC": str(rng.randint(1, 3)),
+            env = {"LD_PRELOAD": SHIM, "EVLOG_CRASH_AT_SYNC": str(rng.randint(1, 4)),
                    "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+            if rng.random() < 0.5:
+                env["EVLOG_CRASH_AT_WRITES_TO"] = "HEAD"  # writes to HEAD count too: publishing
         start = self.history.tick()
         p = self.spawn(args, env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         procs.append(p)
