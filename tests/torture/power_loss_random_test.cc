@@ -171,8 +171,7 @@ TEST_CASE("PowerLossAtRandomOperationsKeepsEveryAcknowledgedEvent") {
   Tally tally;
   int printed = 0;
   for (int c = 0, cycles = run.Cycles(400, 20000); c < cycles; ++c) {
-    const uint64_t cycle_seed = run.seed() * 1'000'003 + static_cast<uint64_t>(c);
-    Cycle cycle(cycle_seed);
+    Cycle cycle(run.SubSeed(static_cast<uint64_t>(c)));
     std::vector<Violation> violations = cycle.Run(&tally);
     run.AddRun();
     run.AddEvents(cycle.events());

@@ -231,7 +231,7 @@ TEST_CASE("PowerLossAtEveryOperationOfTheScenarioKeepsEveryAcknowledgedEvent") {
       const bool realistic = m >= 0;
       if (alternate && realistic != (i % 2 == 1)) continue;
       testing::FaultFileSystem fs;
-      if (realistic) fs.SetPowerLossModel({.seed = run.seed() + i * 1000 + static_cast<uint64_t>(m)});
+      if (realistic) fs.SetPowerLossModel({.seed = run.SubSeed(i * 1000 + static_cast<uint64_t>(m))});
       Scenario s(fs);
       fs.CrashAfter(static_cast<int>(i), i % 3 == 0 ? 100 : 0);
       s.Run(/*stop_at_crash=*/true);
@@ -262,7 +262,7 @@ TEST_CASE("AFailureAtEveryOperationOfTheScenarioThenPowerLossThenAFailingRecover
       const int second = run.long_mode() ? r : static_cast<int>(rng() % 8);
       const Fault second_fault = static_cast<Fault>(rng() % 3);
       testing::FaultFileSystem fs;
-      fs.SetPowerLossModel({.seed = run.seed() + i * 31 + static_cast<uint64_t>(r)});
+      fs.SetPowerLossModel({.seed = run.SubSeed(i * 1000 + static_cast<uint64_t>(r))});
       Scenario s(fs);
       fs.FailMutation(static_cast<int>(i), FaultFor(ops[i], i));
       s.Run(/*stop_at_crash=*/false);

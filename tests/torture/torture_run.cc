@@ -34,6 +34,13 @@ TortureRun::TortureRun(std::string name) : name_(std::move(name)), start_(std::c
   std::fflush(stdout);
 }
 
+uint64_t TortureRun::SubSeed(uint64_t index) const {
+  uint64_t z = seed_ * 0x9e3779b97f4a7c15ull + index;  // splitmix64's finaliser
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
 bool TortureRun::sanitized() {
 #if defined(__SANITIZE_ADDRESS__)
   return true;

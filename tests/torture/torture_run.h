@@ -22,6 +22,9 @@ class TortureRun {
   explicit TortureRun(std::string name);
 
   uint64_t seed() const { return seed_; }
+  // A seed for the index-th part of the run (a cycle, say), well mixed from seed(), so that
+  // nearby seeds do not share parts.
+  uint64_t SubSeed(uint64_t index) const;
   bool long_mode() const { return long_mode_; }
   static bool sanitized();  // built with AddressSanitizer
   // The number of cycles to run: the override, else `long_cycles` in long mode, else
