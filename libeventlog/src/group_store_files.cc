@@ -49,7 +49,9 @@ std::optional<MetaPage> ReadMeta(int fd, uint64_t at) {
 }  // namespace
 
 Status CheckLmdbDataFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK: a FIFO planted as data.mdb would otherwise block the open until a writer
+  // came, forever; it is then refused below as not a regular file.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return Status::Ok();  // a new store: LMDB creates it
     return Status::IOError(fmt::format("{}: open: {}", path, std::strerror(errno)));

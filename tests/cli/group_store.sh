@@ -30,4 +30,14 @@ for cmd in "stat LOG" "verify LOG" "groups LOG" "ack LOG -g billing 4" "tail LOG
   assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" \
     "$LOG/groups/data.mdb: the consumer-group store is damaged or truncated" "$cmd names the store"
 done
+
+# A FIFO in place of data.mdb: opening it used to wait for a writer forever. Each command
+# runs under `timeout`, so a regression fails instead of hanging the suite.
+rm "$LOG/groups/data.mdb"
+mkfifo "$LOG/groups/data.mdb"
+for cmd in "stat LOG" "verify LOG" "groups LOG" "ack LOG -g billing 4" "export LOG --format archive"; do
+  args=(${cmd/LOG/$LOG})
+  expect_status 4 timeout 60 "$EVLOG" "${args[@]}" >"$WORK/stdout"
+  assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" "$LOG/groups/data.mdb: not a regular file" "$cmd names the FIFO"
+done
 echo "ok"
