@@ -103,6 +103,10 @@ TEST_CASE("PositionsResolveAgainstTheLog") {
   CHECK(EndOffsetExclusive(*ParsePosition("end"), info) == 20);
   CHECK(EndOffsetExclusive(*ParsePosition("-1"), info) == 20);
   CHECK(EndOffsetExclusive(*ParsePosition("12"), info) == 13);
+  // Found by fuzzing: in a full log (next offset 2^64 - 1), --to -0 wrapped to an empty range.
+  const eventlog::LogInfo full{.first_offset = 7, .next_offset = UINT64_MAX};
+  CHECK(EndOffsetExclusive(*ParsePosition("-0"), full) == UINT64_MAX);
+  CHECK(EndOffsetExclusive(*ParsePosition("-1"), full) == UINT64_MAX);
   CHECK_FALSE(ParsePosition("x"));
   CHECK_FALSE(ParsePosition("-"));
 }
