@@ -38,6 +38,27 @@ mkfifo "$LOG/groups/data.mdb"
 for cmd in "stat LOG" "verify LOG" "groups LOG" "ack LOG -g billing 4" "export LOG --format archive"; do
   args=(${cmd/LOG/$LOG})
   expect_status 4 timeout 60 "$EVLOG" "${args[@]}" >"$WORK/stdout"
-  assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" "$LOG/groups/data.mdb: not a regular file" "$cmd names the FIFO"
+  assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" "$LOG/groups/data.mdb: is a FIFO" "$cmd names the FIFO"
 done
+
+# A link or special file anywhere in the store: LMDB would follow or open it (writing the
+# store's pages through a planted link); every command refuses it, exit 4, naming it.
+rm "$LOG/groups/data.mdb"
+cp -a "$LOG/groups" "$WORK/real-groups"
+for planted in groups-link lock-fifo groups-file data-directory; do
+  rm -rf "$LOG/groups"
+  cp -a "$WORK/real-groups" "$LOG/groups"
+  case $planted in
+    groups-link) rm -rf "$LOG/groups" && ln -s "$WORK/real-groups" "$LOG/groups" && name=groups what="a symbolic link" ;;
+    lock-fifo) rm "$LOG/groups/lock.mdb" && mkfifo "$LOG/groups/lock.mdb" && name=groups/lock.mdb what="a FIFO" ;;
+    groups-file) rm -rf "$LOG/groups" && echo x >"$LOG/groups" && name=groups what="a regular file" ;;
+    data-directory) mkdir "$LOG/groups/data.mdb" && name=groups/data.mdb what="a directory" ;;
+  esac
+  for cmd in "stat LOG" "groups LOG" "ack LOG -g billing 4" "verify LOG"; do
+    args=(${cmd/LOG/$LOG})
+    expect_status 4 timeout 60 "$EVLOG" "${args[@]}" >"$WORK/stdout"
+    assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" "$LOG/$name: is $what" "$cmd with $planted"
+  done
+done
+[[ ! -e $WORK/real-groups/data.mdb ]] || fail "the store was written through the link"
 echo "ok"
