@@ -46,6 +46,11 @@ rm "$L/META"
 expect_status 4 evlog append "$L" <<<"new"
 assert_contains "$(cat "$WORK/stderr")" "META" "missing META named"
 assert_files_equal "$WORK/seg-before" "$L/$seg0" "segment untouched when META is missing"
+# Import too calls it damage (it used to say "not an evlog log", exit 1).
+echo '{"payload":"imported"}' >"$WORK/one.ndjson"
+expect_status 4 evlog import "$L" "$WORK/one.ndjson"
+assert_contains "$(cat "$WORK/stderr")" "META is missing" "import names the missing META"
+assert_files_equal "$WORK/seg-before" "$L/$seg0" "import leaves the segment alone when META is missing"
 
 # A HEAD put back to an older copy (what a power loss leaves, since HEAD is never synced):
 # every reader sees all acknowledged events, and none writes.
