@@ -62,8 +62,12 @@ class Environment {
   }
 };
 
+// LMDB's own findings of damage (and ours: a group value that does not decode returns
+// MDB_CORRUPTED) are corruption, exit 4; the rest are I/O errors.
 Status LmdbError(const std::string& path, const char* what, int rc) {
-  return Status::IOError(fmt::format("{}: {}: {}", path, what, mdb_strerror(rc)));
+  const std::string message = fmt::format("{}: {}: {}", path, what, mdb_strerror(rc));
+  if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID) return Status::Corruption(message);
+  return Status::IOError(message);
 }
 
 Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, const std::string& log_id) {
