@@ -97,6 +97,16 @@ assert_eq "" "$(evlog tail "$L" --from beginning)" "tail of a META-only log"
 echo first | evlog append "$L"
 assert_eq "first" "$(evlog tail "$L")" "first append completes creation"
 
+# HEAD missing (found by hostile_files_torture.py): a follower shows the events and waits
+# for the next append, which recreates HEAD; it used to fail ("watch HEAD: No such file").
+new_log "$L"
+rm "$L/HEAD"
+"$EVLOG" tail -f "$L" --from beginning >"$WORK/follow" &
+BACKGROUND_PIDS+=($!)
+wait_for_file_content "$WORK/follow" "$(printf 'a\nb\nc')" 60
+echo d | evlog append "$L"
+wait_for_file_content "$WORK/follow" "$(printf 'a\nb\nc\nd')" 60
+
 # HEAD damaged and a torn tail: verify without --repair changes nothing; --repair reports
 # every cut it makes.
 new_log "$L"
