@@ -262,7 +262,8 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
            quarantined ? fmt::format("offsets {}..{} are in a damaged segment moved aside by a forced repair",
                                      at.next_offset, base - 1)
                        : fmt::format("segment starts at offset {}, but the previous one ends at {}: a segment is "
-                                     "missing (offsets {}..{})", base, at.next_offset, at.next_offset, base - 1)});
+                                     "missing ({}, offsets {}..{})", base, at.next_offset, missing, at.next_offset,
+                                     base - 1)});
       at.chain_known = false;
       at.next_offset = base;
     }

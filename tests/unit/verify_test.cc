@@ -62,6 +62,7 @@ TEST_CASE("VerifyReportsAMissingSegment") {
   VerifyReport r = Verify(t);
   REQUIRE(r.corrupt());
   CHECK(r.problems[0].message.find("a segment is missing") != std::string::npos);
+  CHECK(r.problems[0].message.find(SegmentFileName((*segments)[1])) != std::string::npos);  // names it
 }
 
 // Found by the hostile-files generator: with the newest segment deleted, verify said only
