@@ -29,15 +29,21 @@ uint64_t StartOffset(const Position& position, const eventlog::LogInfo& info) {
   return position.value;
 }
 
+namespace {
+// The exclusive end after `offset`, saturating: a full log's next offset is 2^64 - 1.
+uint64_t OnePast(uint64_t offset) { return offset == UINT64_MAX ? UINT64_MAX : offset + 1; }
+}  // namespace
+
 uint64_t EndOffsetExclusive(const Position& position, const eventlog::LogInfo& info) {
   switch (position.kind) {
     case Position::Kind::kBeginning: return info.first_offset + 1;
     case Position::Kind::kEnd: return info.next_offset;
     case Position::Kind::kBeforeEnd:
-      return info.next_offset >= position.value ? info.next_offset - position.value + 1 : 0;
+      if (info.next_offset < position.value) return 0;
+      return OnePast(info.next_offset - position.value);
     case Position::Kind::kOffset: break;
   }
-  return position.value == UINT64_MAX ? UINT64_MAX : position.value + 1;
+  return OnePast(position.value);
 }
 
 }  // namespace evlog

@@ -102,6 +102,12 @@ std::optional<int64_t> ParseZone(std::string_view text, size_t* pos) {
 }
 
 std::optional<int64_t> ToNanos(int64_t seconds, int64_t nanos) {
+  // In the second that holds INT64_MIN ns (1677-09-21T00:12:43Z), whole seconds alone do not
+  // fit though the instant does: borrow the second from the fraction first.
+  if (seconds < 0 && nanos > 0) {
+    ++seconds;
+    nanos -= kNanosPerSecond;
+  }
   int64_t result;
   if (__builtin_mul_overflow(seconds, kNanosPerSecond, &result) ||
       __builtin_add_overflow(result, nanos, &result)) {
@@ -132,7 +138,8 @@ std::optional<int64_t> ParseRfc3339(std::string_view text) {
 }
 
 std::optional<int64_t> ParseRelative(std::string_view text, int64_t now_ns) {
-  if (text.size() < 3 || text[0] != '-') return std::nullopt;
+  // A digit must follow: from_chars would take "--30s" as -30, an instant after now.
+  if (text.size() < 3 || text[0] != '-' || !std::isdigit(static_cast<unsigned char>(text[1]))) return std::nullopt;
   int64_t amount = 0;
   auto [end, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), amount);
   if (ec != std::errc() || end == text.data() + 1) return std::nullopt;

@@ -62,8 +62,12 @@ class Environment {
   }
 };
 
+// LMDB's own findings of damage (and ours: a group value that does not decode returns
+// MDB_CORRUPTED) are corruption, exit 4; the rest are I/O errors.
 Status LmdbError(const std::string& path, const char* what, int rc) {
-  return Status::IOError(fmt::format("{}: {}: {}", path, what, mdb_strerror(rc)));
+  const std::string message = fmt::format("{}: {}: {}", path, what, mdb_strerror(rc));
+  if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID) return Status::Corruption(message);
+  return Status::IOError(message);
 }
 
 Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, const std::string& log_id) {
@@ -83,7 +87,7 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
   std::free(canonical);
   if (auto existing = registry[registry_key].lock()) return existing;
 
-  EVLOG_RETURN_IF_ERROR(CheckLmdbDataFile(path + "/data.mdb"));  // before LMDB maps it
+  EVLOG_RETURN_IF_ERROR(CheckGroupStoreFiles(path));  // before LMDB opens and maps it
   struct stat data_stat;
   const bool new_files = stat((path + "/data.mdb").c_str(), &data_stat) != 0;
   auto e = std::make_shared<Environment>();
@@ -464,7 +468,8 @@ Status ConsumerGroups::Delete(std::string_view group) {
 
 Result<std::vector<GroupInfo>> ConsumerGroups::ListIfPresent(const Log& log) {
   struct stat st;
-  if (stat(StorePath(log).c_str(), &st) != 0) {
+  // lstat: a link in place of groups/, dangling or not, is damage for Open() to report.
+  if (lstat(StorePath(log).c_str(), &st) != 0) {
     if (errno == ENOENT) return std::vector<GroupInfo>();
     return Status::IOError(fmt::format("{}: {}", StorePath(log), std::strerror(errno)));
   }

@@ -46,10 +46,31 @@ std::optional<MetaPage> ReadMeta(int fd, uint64_t at) {
                   {GetFixed64(b + kFreeRootAt), GetFixed64(b + kMainRootAt)}};
 }
 
-}  // namespace
+// An entry of the store: absent, or a real directory / regular file as `directory` says.
+Status CheckEntry(const std::string& path, bool directory) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return Status::IOError(fmt::format("{}: {}", path, std::strerror(errno)));
+  }
+  if (directory ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)) return Status::Ok();
+  const char* found = S_ISLNK(st.st_mode)   ? "a symbolic link"
+                      : S_ISFIFO(st.st_mode) ? "a FIFO"
+                      : S_ISDIR(st.st_mode)  ? "a directory"
+                      : S_ISREG(st.st_mode)  ? "a regular file"
+                                             : "a special file";
+  return Status::Corruption(fmt::format(
+      "{}: is {}, not {}; evlog never follows links or opens special files inside a log. Put the real one back "
+      "(or move LOG/groups aside, losing the group positions)",
+      path, found, directory ? "a directory" : "a regular file"));
+}
 
+// Checks that `path` (an LMDB data.mdb, or absent) holds every page its newest meta page
+// declares.
 Status CheckLmdbDataFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK: a FIFO planted as data.mdb would otherwise block the open until a writer
+  // came, forever; it is then refused below as not a regular file.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) return Status::Ok();  // a new store: LMDB creates it
     return Status::IOError(fmt::format("{}: open: {}", path, std::strerror(errno)));
@@ -82,6 +103,15 @@ Status CheckLmdbDataFile(const std::string& path) {
                                meta.page_size, pages));
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckGroupStoreFiles(const std::string& store_dir) {
+  EVLOG_RETURN_IF_ERROR(CheckEntry(store_dir, /*directory=*/true));
+  EVLOG_RETURN_IF_ERROR(CheckEntry(store_dir + "/lock.mdb", /*directory=*/false));
+  EVLOG_RETURN_IF_ERROR(CheckEntry(store_dir + "/data.mdb", /*directory=*/false));
+  return CheckLmdbDataFile(store_dir + "/data.mdb");
 }
 
 Status SyncDirectory(const std::string& path) {

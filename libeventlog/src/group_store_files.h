@@ -8,10 +8,13 @@
 
 namespace eventlog {
 
-// Checks that `data_path` (an LMDB data.mdb, or absent) holds every page its newest meta page
-// declares. LMDB maps the file and would take SIGBUS on a page past its end: a truncated
-// store must be reported as corruption before mdb_env_open, naming the file.
-Status CheckLmdbDataFile(const std::string& data_path);
+// Checks the group store at `store_dir` (LOG/groups) before LMDB opens it, which follows links
+// and opens whatever it finds: the directory, lock.mdb and data.mdb must each be absent or a
+// real directory / regular file, never a symbolic link (a link planted in the log must not
+// redirect the store's writes elsewhere) or a special file. Then data.mdb must hold every page
+// its newest meta page declares: LMDB maps the file and would take SIGBUS on a page past its
+// end. kCorruption naming the file otherwise.
+Status CheckGroupStoreFiles(const std::string& store_dir);
 
 // fsync(2) of a directory, so that the entries created in it survive a power loss.
 Status SyncDirectory(const std::string& path);

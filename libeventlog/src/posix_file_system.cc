@@ -289,6 +289,7 @@ class PosixFs final : public FileSystem {
     if (inotify_add_watch(fd, path.c_str(), IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF) < 0) {
       int err = errno;
       close(fd);
+      if (err == ENOENT) return Status::NotFound(fmt::format("watch {}: no such file", path));
       return ErrnoStatus("watch", path, err);
     }
     return std::unique_ptr<FileWatch>(new InotifyWatch(fd));

@@ -4,6 +4,8 @@
 #include "reader_impl.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -379,7 +381,14 @@ Result<bool> ReaderImpl::Next(Event* event) {
 
 Status ReaderImpl::WaitForAppend(int timeout_ms) {
   if (!watch_) {
-    EVLOG_ASSIGN_OR_RETURN(watch_, log_->fs()->Watch(log_->Path(format::kHeadFileName)));
+    auto watch = log_->fs()->Watch(log_->Path(format::kHeadFileName));
+    if (!watch && watch.error().code() == StatusCode::kNotFound) {
+      // No HEAD to watch: a log whose creation was interrupted, which the next append
+      // completes (format-spec §2). Look again shortly; the caller calls Next() first.
+      std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms < 0 ? 100 : std::min(timeout_ms, 100)));
+      return Status::Ok();
+    }
+    EVLOG_ASSIGN_OR_RETURN(watch_, std::move(watch));
   }
   // Checked after the watch exists, so a commit between the last read and now is not missed.
   EVLOG_ASSIGN_OR_RETURN(HeadRecord head, log_->CommittedHead());

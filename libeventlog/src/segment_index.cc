@@ -52,7 +52,13 @@ std::vector<IndexEntry> ReadIndex(FileSystem* fs, const std::string& dir, uint64
     const char* p = data.data() + at;
     IndexEntry e{base + GetFixed32(p + x::kEntryRelOffsetAt), GetFixed32(p + x::kEntryPositionAt),
                  static_cast<int64_t>(GetFixed64(p + x::kEntryTimeAt))};
-    if (!entries.empty() && (e.offset <= entries.back().offset || e.position <= entries.back().position)) break;
+    // Readers binary-search the entries by offset and by time: an entry out of order in
+    // either would steer the search past the target, and validating the entry it lands on
+    // cannot tell (that entry itself may be intact).
+    if (!entries.empty() && (e.offset <= entries.back().offset || e.position <= entries.back().position ||
+                             e.timestamp < entries.back().timestamp)) {
+      break;
+    }
     entries.push_back(e);
   }
   return entries;

@@ -23,8 +23,9 @@ struct IndexEntry {
 // index interval: deterministic, so a rebuilt index equals the incrementally written one.
 bool FrameNeedsIndexEntry(uint64_t position, uint64_t aligned_length);
 
-// The entries of segment `base`'s index, up to the first one that is out of order; empty if
-// the file is missing or its header does not verify.
+// The entries of segment `base`'s index, up to the first one that is out of order (offsets
+// and positions must increase, timestamps must not decrease); empty if the file is missing or
+// its header does not verify.
 std::vector<IndexEntry> ReadIndex(FileSystem* fs, const std::string& dir, uint64_t base, const LogId& log_id);
 
 // Appends entries at the end of the index (after its last whole entry), creating the file.

@@ -3,6 +3,8 @@
 // the segment implies, and checks the consumer-group positions against the log's end.
 #include "eventlog/verify.h"
 
+#include <algorithm>
+
 #include <optional>
 
 #include <fmt/format.h>
@@ -260,7 +262,8 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
            quarantined ? fmt::format("offsets {}..{} are in a damaged segment moved aside by a forced repair",
                                      at.next_offset, base - 1)
                        : fmt::format("segment starts at offset {}, but the previous one ends at {}: a segment is "
-                                     "missing (offsets {}..{})", base, at.next_offset, at.next_offset, base - 1)});
+                                     "missing ({}, offsets {}..{})", base, at.next_offset, missing, at.next_offset,
+                                     base - 1)});
       at.chain_known = false;
       at.next_offset = base;
     }
@@ -271,9 +274,18 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
     if (end) at = *end;
   }
   if (end_known && at.next_offset != head.next_offset && !report.corrupt()) {
-    report.problems.push_back({Kind::kCorruption, "HEAD", format::head::kNextOffsetAt,
-                               fmt::format("HEAD says the next offset is {}, the segments end at {}",
-                                           head.next_offset, at.next_offset)});
+    // The usual cause is the newest segment deleted: name it, as the other commands do.
+    if (!std::binary_search(segments.begin(), segments.end(), head.segment_base)) {
+      report.problems.push_back({Kind::kCorruption, SegmentFileName(head.segment_base), 0,
+                                 head.next_offset > at.next_offset
+                                     ? fmt::format("missing: HEAD names it as the active segment, so offsets {}..{} "
+                                                   "are lost", at.next_offset, head.next_offset - 1)
+                                     : std::string("missing: HEAD names it as the active segment")});
+    } else {
+      report.problems.push_back({Kind::kCorruption, "HEAD", format::head::kNextOffsetAt,
+                                 fmt::format("HEAD says the next offset is {}, the segments end at {}",
+                                             head.next_offset, at.next_offset)});
+    }
   }
   auto list = ConsumerGroups::ListIfPresent(log);
   if (!list) {

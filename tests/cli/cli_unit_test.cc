@@ -75,6 +75,7 @@ TEST_CASE("ParseTimeForms") {
     CHECK(ParseTime("-500ms", now) == now - kNs / 2);
     CHECK_FALSE(ParseTime("-5", now));
     CHECK_FALSE(ParseTime("-5y", now));
+    CHECK_FALSE(ParseTime("--30s", now));  // found by fuzzing: it meant 30 s after now
   }
 }
 
@@ -84,7 +85,9 @@ TEST_CASE("FormatRfc3339NanosRoundTrips") {
   CHECK(std::string(text, sizeof(text)) == "2026-11-29T10:00:00.123456789Z");
   FormatRfc3339Nanos(-1, text);
   CHECK(std::string(text, sizeof(text)) == "1969-12-31T23:59:59.999999999Z");
-  for (int64_t t : {int64_t{0}, int64_t{951'782'400} * kNs + 7, int64_t{4'102'444'800} * kNs - 1}) {
+  // The extremes too: `tail --json` prints any timestamp a log holds, and import reads it back.
+  for (int64_t t : {int64_t{0}, int64_t{951'782'400} * kNs + 7, int64_t{4'102'444'800} * kNs - 1, INT64_MIN,
+                    INT64_MIN + kNs - 1, INT64_MAX}) {
     FormatRfc3339Nanos(t, text);
     CHECK(ParseTime(std::string_view(text, sizeof(text)), 0) == t);
   }
@@ -100,6 +103,10 @@ TEST_CASE("PositionsResolveAgainstTheLog") {
   CHECK(EndOffsetExclusive(*ParsePosition("end"), info) == 20);
   CHECK(EndOffsetExclusive(*ParsePosition("-1"), info) == 20);
   CHECK(EndOffsetExclusive(*ParsePosition("12"), info) == 13);
+  // Found by fuzzing: in a full log (next offset 2^64 - 1), --to -0 wrapped to an empty range.
+  const eventlog::LogInfo full{.first_offset = 7, .next_offset = UINT64_MAX};
+  CHECK(EndOffsetExclusive(*ParsePosition("-0"), full) == UINT64_MAX);
+  CHECK(EndOffsetExclusive(*ParsePosition("-1"), full) == UINT64_MAX);
   CHECK_FALSE(ParsePosition("x"));
   CHECK_FALSE(ParsePosition("-"));
 }

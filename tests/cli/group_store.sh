@@ -30,4 +30,47 @@ for cmd in "stat LOG" "verify LOG" "groups LOG" "ack LOG -g billing 4" "tail LOG
   assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" \
     "$LOG/groups/data.mdb: the consumer-group store is damaged or truncated" "$cmd names the store"
 done
+
+# Pages of garbage behind intact meta pages: LMDB finds the damage (MDB_CORRUPTED), which is
+# corruption, exit 4, not an I/O error.
+P=$WORK/pages
+echo a | evlog append "$P"
+evlog ack "$P" -g billing 0
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[8192:] = b"x" * (len(d) - 8192); open(sys.argv[1], "wb").write(d)' "$P/groups/data.mdb"
+for cmd in "stat LOG" "groups LOG" "ack LOG -g billing 0" "verify LOG"; do
+  args=(${cmd/LOG/$P})
+  expect_status 4 timeout 60 "$EVLOG" "${args[@]}" >"$WORK/stdout"
+  assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" "$P/groups: initialise: MDB_CORRUPTED" "$cmd reports the damage"
+done
+
+# A FIFO in place of data.mdb: opening it used to wait for a writer forever. Each command
+# runs under `timeout`, so a regression fails instead of hanging the suite.
+rm "$LOG/groups/data.mdb"
+mkfifo "$LOG/groups/data.mdb"
+for cmd in "stat LOG" "verify LOG" "groups LOG" "ack LOG -g billing 4" "export LOG --format archive"; do
+  args=(${cmd/LOG/$LOG})
+  expect_status 4 timeout 60 "$EVLOG" "${args[@]}" >"$WORK/stdout"
+  assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" "$LOG/groups/data.mdb: is a FIFO" "$cmd names the FIFO"
+done
+
+# A link or special file anywhere in the store: LMDB would follow or open it (writing the
+# store's pages through a planted link); every command refuses it, exit 4, naming it.
+rm "$LOG/groups/data.mdb"
+cp -a "$LOG/groups" "$WORK/real-groups"
+for planted in groups-link lock-fifo groups-file data-directory; do
+  rm -rf "$LOG/groups"
+  cp -a "$WORK/real-groups" "$LOG/groups"
+  case $planted in
+    groups-link) rm -rf "$LOG/groups" && ln -s "$WORK/real-groups" "$LOG/groups" && name=groups what="a symbolic link" ;;
+    lock-fifo) rm "$LOG/groups/lock.mdb" && mkfifo "$LOG/groups/lock.mdb" && name=groups/lock.mdb what="a FIFO" ;;
+    groups-file) rm -rf "$LOG/groups" && echo x >"$LOG/groups" && name=groups what="a regular file" ;;
+    data-directory) mkdir "$LOG/groups/data.mdb" && name=groups/data.mdb what="a directory" ;;
+  esac
+  for cmd in "stat LOG" "groups LOG" "ack LOG -g billing 4" "verify LOG"; do
+    args=(${cmd/LOG/$LOG})
+    expect_status 4 timeout 60 "$EVLOG" "${args[@]}" >"$WORK/stdout"
+    assert_contains "$(cat "$WORK/stderr" "$WORK/stdout")" "$LOG/$name: is $what" "$cmd with $planted"
+  done
+done
+[[ ! -e $WORK/real-groups/data.mdb ]] || fail "the store was written through the link"
 echo "ok"

@@ -46,6 +46,11 @@ rm "$L/META"
 expect_status 4 evlog append "$L" <<<"new"
 assert_contains "$(cat "$WORK/stderr")" "META" "missing META named"
 assert_files_equal "$WORK/seg-before" "$L/$seg0" "segment untouched when META is missing"
+# Import too calls it damage (it used to say "not an evlog log", exit 1).
+echo '{"payload":"imported"}' >"$WORK/one.ndjson"
+expect_status 4 evlog import "$L" "$WORK/one.ndjson"
+assert_contains "$(cat "$WORK/stderr")" "META is missing" "import names the missing META"
+assert_files_equal "$WORK/seg-before" "$L/$seg0" "import leaves the segment alone when META is missing"
 
 # A HEAD put back to an older copy (what a power loss leaves, since HEAD is never synced):
 # every reader sees all acknowledged events, and none writes.
@@ -91,6 +96,16 @@ assert_eq "" "$(evlog tail "$L" --from beginning)" "tail of a META-only log"
 [[ ! -e $L/HEAD && ! -e $L/$seg0 ]] || fail "tail created files in a META-only log: $(ls "$L")"
 echo first | evlog append "$L"
 assert_eq "first" "$(evlog tail "$L")" "first append completes creation"
+
+# HEAD missing (found by hostile_files_torture.py): a follower shows the events and waits
+# for the next append, which recreates HEAD; it used to fail ("watch HEAD: No such file").
+new_log "$L"
+rm "$L/HEAD"
+"$EVLOG" tail -f "$L" --from beginning >"$WORK/follow" &
+BACKGROUND_PIDS+=($!)
+wait_for_file_content "$WORK/follow" "$(printf 'a\nb\nc')" 60
+echo d | evlog append "$L"
+wait_for_file_content "$WORK/follow" "$(printf 'a\nb\nc\nd')" 60
 
 # HEAD damaged and a torn tail: verify without --repair changes nothing; --repair reports
 # every cut it makes.

@@ -9,8 +9,9 @@ evlog export "$WORK/src" --format archive -o "$WORK/src.evlog"
 LOG=$WORK/log
 evlog append "$LOG" </dev/null
 touch "$LOG/groups"  # where the group store must be: it cannot be opened
-expect_status 1 evlog import "$LOG" "$WORK/src.evlog"
-assert_contains "$(cat "$WORK/stderr")" "Not a directory; nothing was imported" "import with a broken group store"
+expect_status 4 evlog import "$LOG" "$WORK/src.evlog"
+assert_contains "$(cat "$WORK/stderr")" "groups: is a regular file, not a directory" "import with a broken group store"
+assert_contains "$(cat "$WORK/stderr")" "nothing was imported" "import with a broken group store"
 assert_eq 0 "$(event_count "$LOG")" "events after a failed import"
 
 rm "$LOG/groups"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "coding.h"
 #include "format.h"
 #include "segment.h"
 #include "test_helpers.h"
@@ -116,6 +117,37 @@ TEST_CASE("SeekToTimeFindsTheFirstEventAtOrAfterTheTime") {
     REQUIRE((*reader)->Next(&e).value());
     CHECK(e.timestamp_ns == (*events)[i].timestamp);
     CHECK(e.offset <= (*events)[i].offset);  // equal timestamps: the earliest such event
+  }
+}
+
+// Found by the index fuzz target: an index entry whose timestamp was damaged to an earlier
+// value passed ReadIndex (which checked only offsets and positions), steered the binary
+// search past the target, and the intact entry the search then landed on was trusted: the
+// seek started after events it should have returned. The index is a cache; it must never
+// change an answer.
+TEST_CASE("SeekToTimeIsNotMisledByAnIndexEntryWithAnEarlierTimestamp") {
+  TestLog t({.segment_bytes = 1 << 20});
+  for (uint64_t i = 0; i < 60; ++i) {
+    Batch batch = t.log().NewBatch();
+    REQUIRE(batch.AddAt({.payload = std::string(1000, 'x')}, i, static_cast<int64_t>(i) * 1000).ok());
+    REQUIRE(t.log().Append(batch).has_value());
+  }
+  namespace x = format::index;
+  const std::string path = std::string(TestLog::kDir) + "/" + IndexFileName(0);
+  std::string index = t.Contents(path);
+  const size_t entries = (index.size() - x::kHeaderSize) / x::kEntrySize;
+  REQUIRE(entries >= 8);
+  PutFixed64(index.data() + x::kHeaderSize + entries / 2 * x::kEntrySize + x::kEntryTimeAt,
+             static_cast<uint64_t>(INT64_MIN));
+  t.SetContents(path, index);
+  auto reader = t.log().NewReader();
+  REQUIRE(reader.has_value());
+  for (uint64_t i = 0; i < 60; ++i) {
+    CAPTURE(i);
+    REQUIRE((*reader)->SeekToTime(static_cast<int64_t>(i) * 1000 - 1).ok());
+    Event e;
+    REQUIRE((*reader)->Next(&e).value());
+    CHECK(e.offset == i);
   }
 }
 

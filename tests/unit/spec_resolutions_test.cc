@@ -119,7 +119,7 @@ TEST_CASE("AGapBeforeAFramelessActiveSegmentIsLinkedByHeadsLastChecksum") {
     t.SetContents(kHead, EncodeHead(head, t.id()));
     std::vector<std::string> problems = Problems(t);
     REQUIRE(problems.size() == 1);
-    CHECK(problems[0].find("a segment is missing (offsets 2..2)") != std::string::npos);
+    CHECK(problems[0].find("a segment is missing (00000000000000000002.seg, offsets 2..2)") != std::string::npos);
   }
 }
 

@@ -98,6 +98,7 @@ class FileSystem {
   // access: nullptr if an exclusive holder has it, kNotFound if the file is missing. A reader
   // holds it to know that no writer is between writing frames and publishing them.
   virtual Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) = 0;
+  // kNotFound if `path` does not exist.
   virtual Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) = 0;
 };
 
