@@ -22,7 +22,8 @@ Every random choice comes from one seed: EVLOG_TORTURE_SEED, else the clock; it 
 first. (Which moment a kill lands on depends on timing too: a failing seed replays the same
 choices, not necessarily the same interleaving; the saved history says what happened.)
 Cycles: 100, or EVLOG_TORTURE_CI_CYCLES (ctest sets 25 under the sanitizers);
-EVLOG_TORTURE_LONG=1 means 10,000; EVLOG_TORTURE_CYCLES overrides both.
+EVLOG_TORTURE_LONG=1 means 10,000; EVLOG_TORTURE_CYCLES overrides both. Every 500 cycles
+the run checks its history and starts again on a fresh log (a failed round keeps its files).
 Ends with the suite's summary line:
   TORTURE name=process_crash runs=CYCLES events=N violations=V seconds=S seed=SEED
 
@@ -38,52 +39,26 @@ import sys
 import threading
 import time
 
+from history_recorder import Recorder, payload
+
 EVLOG, CHECK, SHIM, WORK = sys.argv[1:5]
-LOG = os.path.join(WORK, "log")
-HISTORY = os.path.join(WORK, "history.jsonl")
+ROUND_CYCLES = int(os.environ.get("EVLOG_TORTURE_ROUND_CYCLES") or 500)  # cycles on one log (see main)
 SEGMENT_BYTES = 1 << 20  # the large batches roll it every few cycles
 MAX_EVENT_BYTES = 160 * 1024  # a batch of such events spans several frames (at most 256 KiB each)
 
 
-class Recorder:
-    """The run's history: one logical clock, one JSON line per record (history.h)."""
-
-    def __init__(self, path):
-        self.lock = threading.Lock()
-        self.clock = 0
-        self.out = open(path, "w")
-
-    def tick(self):
-        with self.lock:
-            self.clock += 1
-            return self.clock
-
-    def record(self, **fields):
-        with self.lock:
-            self.out.write(json.dumps(fields) + "\n")
-            self.out.flush()
-
-
-def payload(producer, seq, index, count, size):
-    """The payload encoding of history.h: it names its batch, and every filler byte is checked."""
-    out = f"p{producer}s{seq}i{index}n{count}:"
-    k = 0
-    while len(out) < size:
-        out += chr(ord("a") + (7 * producer + 13 * seq + 31 * index + k) % 26)
-        k += 1
-    return out
-
-
 class Run:
-    def __init__(self, seed):
+    def __init__(self, seed, work):
+        self.work = work
+        self.log = os.path.join(work, "log")
         self.rng = random.Random(seed)
-        self.history = Recorder(HISTORY)
+        self.history = Recorder(os.path.join(work, "history.jsonl"))
         self.seq = {}  # producer -> next batch number
         self.acked_offsets = []  # offsets acknowledged to producers, for the acker
         self.acked_lock = threading.Lock()
         self.killed = 0
         self.events_appended = 0
-        self.replay_seen = os.path.join(WORK, "replayed.jsonl")
+        self.replay_seen = os.path.join(self.work, "replayed.jsonl")
 
     # -- processes -----------------------------------------------------------------------
     def spawn(self, args, env_extra=None, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL):
@@ -102,7 +77,7 @@ class Run:
         data = "".join(payload(producer_id, seq, i, count, sizes[i]) + "\n" for i in range(count)).encode()
         sync = plain or rng.random() < 0.8
         stale = not plain and rng.random() < 0.05
-        args = ["append", LOG, "--atomic", "-p"] + ([] if sync else ["--sync", "none"])
+        args = ["append", self.log, "--atomic", "-p"] + ([] if sync else ["--sync", "none"])
         if stale:
             args += ["--expect-next", "0"]  # the log is never empty here: a definite conflict
         env = {}
@@ -152,7 +127,7 @@ class Run:
                 return
             offset = rng.choice(self.acked_offsets[-50:])
         start = self.history.tick()
-        p = self.spawn(["ack", LOG, "-g", "acked", str(offset)])
+        p = self.spawn(["ack", self.log, "-g", "acked", str(offset)])
         procs.append(p)
         p.wait()
         end = self.history.tick()
@@ -176,18 +151,18 @@ class Run:
             threads.append(threading.Thread(target=producer_loop, args=(producer_id, prng)))
         for consumer_id in range(rng.randint(0, 2)):
             # Started here, not in its thread, so that it is in `procs` before the kill below.
-            tail = self.spawn(["tail", LOG, "-f", "--json", "--from", "beginning"], stdout=subprocess.PIPE)
+            tail = self.spawn(["tail", self.log, "-f", "--json", "--from", "beginning"], stdout=subprocess.PIPE)
             procs.append(tail)
             threads.append(threading.Thread(target=self.tailer, args=(number * 10 + consumer_id, tail)))
         if rng.random() < 0.5:
-            replay = self.spawn(["replay", LOG, "-g", "replayed", "-f", "--batch", str(rng.randint(1, 20)), "--",
+            replay = self.spawn(["replay", self.log, "-g", "replayed", "-f", "--batch", str(rng.randint(1, 20)), "--",
                                  "sh", "-c", 'cat >>"$0"', self.replay_seen])
             procs.append(replay)
         if rng.random() < 0.5:
             threads.append(threading.Thread(target=lambda: [self.acker(rng, procs) for _ in range(3)]))
         if rng.random() < 0.3:
             threads.append(threading.Thread(
-                target=lambda: procs.append(self.spawn(["compact", LOG, "--retain-bytes", str(4 * SEGMENT_BYTES)]))))
+                target=lambda: procs.append(self.spawn(["compact", self.log, "--retain-bytes", str(4 * SEGMENT_BYTES)]))))
         for t in threads:
             t.start()
         time.sleep(rng.uniform(0.01, 0.15))
@@ -207,12 +182,12 @@ class Run:
         self.after_cycle(number)
 
     def after_cycle(self, number):
-        verify = subprocess.run([EVLOG, "verify", LOG], capture_output=True, text=True)
+        verify = subprocess.run([EVLOG, "verify", self.log], capture_output=True, text=True)
         if verify.returncode != 0:
             raise SystemExit(f"cycle {number}: evlog verify failed ({verify.returncode}):\n{verify.stdout}"
                              f"{verify.stderr}")
         start = self.history.tick()
-        groups = subprocess.run([EVLOG, "groups", LOG, "--json"], capture_output=True, text=True)
+        groups = subprocess.run([EVLOG, "groups", self.log, "--json"], capture_output=True, text=True)
         end = self.history.tick()
         for line in groups.stdout.splitlines():
             g = json.loads(line)
@@ -233,17 +208,17 @@ class Run:
                         continue
                     self.history.record(t="seen", consumer=999999, offset=event["offset"],
                                         payload=event["payload"], at=self.history.tick())
-        with open(os.path.join(WORK, "final.jsonl"), "w") as out:
-            subprocess.run([EVLOG, "tail", LOG, "--json", "--from", "beginning"], stdout=out, check=True)
-        with open(os.path.join(WORK, "groups.jsonl"), "w") as out:
-            subprocess.run([EVLOG, "groups", LOG, "--json"], stdout=out, check=True)
-        stat = json.loads(subprocess.run([EVLOG, "stat", LOG, "--json"], capture_output=True, text=True,
+        with open(os.path.join(self.work, "final.jsonl"), "w") as out:
+            subprocess.run([EVLOG, "tail", self.log, "--json", "--from", "beginning"], stdout=out, check=True)
+        with open(os.path.join(self.work, "groups.jsonl"), "w") as out:
+            subprocess.run([EVLOG, "groups", self.log, "--json"], stdout=out, check=True)
+        stat = json.loads(subprocess.run([EVLOG, "stat", self.log, "--json"], capture_output=True, text=True,
                                          check=True).stdout)
         # Retention removed whole segments below the log's first offset.
         self.history.record(t="compact", below=stat.get("first_offset", 0))
-        self.history.out.close()
-        check = subprocess.run([CHECK, "--log", os.path.join(WORK, "final.jsonl"), "--groups",
-                                os.path.join(WORK, "groups.jsonl"), HISTORY], capture_output=True, text=True)
+        self.history.close()
+        check = subprocess.run([CHECK, "--log", os.path.join(self.work, "final.jsonl"), "--groups",
+                                os.path.join(self.work, "groups.jsonl"), os.path.join(self.work, "history.jsonl")], capture_output=True, text=True)
         return check
 
 
@@ -258,24 +233,39 @@ def main():
     cycles = int(os.environ.get("EVLOG_TORTURE_CYCLES") or (10000 if long_mode else ci_cycles))
     began = time.monotonic()
     if os.path.exists(WORK):
-        shutil.rmtree(WORK)  # a fresh log every run
-    os.makedirs(WORK)
-    subprocess.run([EVLOG, "append", LOG, "--segment-bytes", str(SEGMENT_BYTES), "--max-event-bytes",
-                    str(MAX_EVENT_BYTES)], input=b"", check=True)
-    run = Run(seed)
-    run.producer(1000, random.Random(seed), [], plain=True)  # the log is never empty: --expect-next 0 conflicts
-    for number in range(cycles):
-        run.cycle(number)
-    check = run.finish()
-    violations = sum(1 for line in check.stdout.splitlines() if line.startswith("VIOLATION"))
-    if check.returncode not in (0, 1):
-        print(check.stdout + check.stderr)
-        raise SystemExit(f"history_check could not run (status {check.returncode})")
-    print(check.stdout, end="")
-    print(f"killed {run.killed} processes in {cycles} cycles")
-    print(f"TORTURE name=process_crash runs={cycles} events={run.events_appended} violations={violations} "
-          f"seconds={time.monotonic() - began:.1f} seed={seed}")
-    return 1 if check.returncode != 0 else 0
+        shutil.rmtree(WORK)  # a fresh start every run
+    rng = random.Random(seed)
+    failed = killed = events = violations = 0
+    # Rounds of at most ROUND_CYCLES cycles, each on a fresh log with its own history, checked
+    # at its end: tailers read their log from the beginning every cycle, so one log for ten
+    # thousand cycles would make the history grow with the square of the cycles.
+    for first in range(0, cycles, ROUND_CYCLES):
+        round_cycles = min(ROUND_CYCLES, cycles - first)
+        work = os.path.join(WORK, f"round-{first // ROUND_CYCLES}")
+        os.makedirs(work)
+        run = Run(rng.getrandbits(64), work)
+        subprocess.run([EVLOG, "append", run.log, "--segment-bytes", str(SEGMENT_BYTES), "--max-event-bytes",
+                        str(MAX_EVENT_BYTES)], input=b"", check=True)
+        run.producer(1000, random.Random(seed), [], plain=True)  # never empty: --expect-next 0 conflicts
+        for number in range(first, first + round_cycles):
+            run.cycle(number)
+        check = run.finish()
+        if check.returncode not in (0, 1):
+            print(check.stdout + check.stderr)
+            raise SystemExit(f"history_check could not run (status {check.returncode}) in {work}")
+        print(check.stdout, end="", flush=True)
+        violations += sum(1 for line in check.stdout.splitlines() if line.startswith("VIOLATION"))
+        killed += run.killed
+        events += run.events_appended
+        if check.returncode != 0:
+            failed += 1
+            print(f"round {first // ROUND_CYCLES} failed: its log and history are kept in {work}")
+        else:
+            shutil.rmtree(work)
+    print(f"killed {killed} processes in {cycles} cycles")
+    print(f"TORTURE name=process_crash runs={cycles} events={events} violations={violations} "
+          f"seconds={time.monotonic() - began:.1f} (about {killed} processes killed) seed={seed}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
