@@ -1,8 +1,8 @@
 # Issue 9, torture test 5: the disk fills up (ENOSPC: injected by a shim everywhere, and a
-# real 1 MiB tmpfs where one can be mounted) or the file-size limit is hit (EFBIG, through
-# `ulimit -f`) during appends, rolls and compaction. Each time the command fails with a clear
-# error naming the cause, nothing is acknowledged, nothing committed is lost, the log
-# verifies, and appending works again once there is room.
+# real 1 MiB tmpfs where one can be mounted), the file-size limit is hit (EFBIG, through
+# `ulimit -f`), or a sync fails (EIO) during appends, rolls, compaction and acks. Each time
+# the command fails with a clear error naming the cause, nothing is acknowledged, nothing
+# committed is lost, the log verifies, and appending works again once there is room.
 source "$(dirname "$0")/lib.sh"
 SHIM=${EVLOG_ENOSPC_SHIM:?set by ctest: the enospc_after shim}
 
@@ -77,16 +77,107 @@ assert_eq 1 "$status" "exit status of an ack on a full disk"
 assert_contains "$(cat "$WORK/stderr")" "No space left on device" "ack names ENOSPC"
 assert_eq 11 "$(evlog groups "$LOG" --json | sed -n 's/.*"position":\([0-9]*\).*/\1/p')" "position after a failed ack"
 
+# EIO from a sync: a disk that reports a write error. The crash shim makes the N-th
+# durability call (fsync, fdatasync, msync) fail instead of killing the process, for each N
+# in turn until the command no longer reaches the N-th call: appends, appends that roll,
+# key compaction and an ack. Every failure is exit 1 naming the error with nothing
+# acknowledged; what was not made durable is not in the log; the next command succeeds.
+SYNC_SHIM=${EVLOG_CRASH_SHIM:?set by ctest: the crash_at_sync shim}
+sync_fails_at() {
+  local n=$1
+  shift
+  EVLOG_CRASH_AT_SYNC=$n EVLOG_SYNC_FAULT=eio LD_PRELOAD=$SYNC_SHIM \
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@"
+}
+# eio_each_sync NAME LOG EXPECTED_FILE INPUT_FILE: appends INPUT_FILE with each sync failing in
+# turn; the first run that gets through is acknowledged and joins EXPECTED_FILE.
+eio_each_sync() {
+  local name=$1 log=$2 expected=$3 input=$4 n status
+  for ((n = 1; n <= 20; n++)); do
+    status=0
+    sync_fails_at "$n" "$EVLOG" append "$log" --atomic -p <"$input" >"$WORK/offsets" 2>"$WORK/stderr" || status=$?
+    if ((status == 0)); then
+      ((n > 1)) || fail "$name got through with its first sync call failing"
+      (($(wc -l <"$WORK/offsets") == $(wc -l <"$input"))) || fail "$name: acknowledged $(cat "$WORK/offsets")"
+      cat "$input" >>"$expected"
+      intact "$log" "$expected"
+      return
+    fi
+    assert_eq 1 "$status" "exit status of $name when sync call $n fails"
+    assert_contains "$(cat "$WORK/stderr")" "Input/output error" "$name names EIO (sync call $n)"
+    assert_eq "" "$(cat "$WORK/offsets")" "offsets acknowledged by $name when sync call $n fails"
+    intact "$log" "$expected"
+  done
+  fail "$name never got through: more than 20 sync calls?"
+}
+LOG4=$WORK/eio
+seq -f 'k%g:kept' 1 300 | awk -F: '{print "k" NR % 10 ":" $0}' >"$WORK/input4"
+evlog append "$LOG4" --segment-bytes 64K -K : <"$WORK/input4"
+evlog tail "$LOG4" --from beginning >"$WORK/expected4"
+for round in 1 2 3; do
+  seq -f "eio $round %g" 1 5 >"$WORK/batch"
+  eio_each_sync "an append (round $round)" "$LOG4" "$WORK/expected4" "$WORK/batch"
+  echo "eio roll $round $big$big" >"$WORK/batch"  # 60 KB: each one rolls the 64 KiB segment
+  eio_each_sync "an append that may roll (round $round)" "$LOG4" "$WORK/expected4" "$WORK/batch"
+done
+(($(ls "$LOG4"/*.seg | wc -l) >= 3)) || fail "the EIO appends should have rolled twice"
+# Key compaction replaces closed segments one at a time, so a failure may come after some
+# were replaced (a failed directory sync after a rename): each failure leaves a log that
+# verifies, holds nothing that was not there before, and keeps the latest event of every key;
+# once compaction gets through, the log reads as a fault-free compaction of a copy does.
+evlog tail "$LOG4" --from beginning --format '%o %k %s\n' >"$WORK/before-compact"
+sort -k2,2 -s "$WORK/before-compact" | awk '{latest[$2] = $0} END {for (k in latest) print latest[k]}' |
+  sort >"$WORK/latest-per-key"
+cp -r "$LOG4" "$WORK/eio-reference"
+evlog compact "$WORK/eio-reference" --keep-latest-per-key >/dev/null
+for ((n = 1; n <= 40; n++)); do
+  status=0
+  sync_fails_at "$n" "$EVLOG" compact "$LOG4" --keep-latest-per-key >/dev/null 2>"$WORK/stderr" || status=$?
+  ((status == 0)) && break
+  assert_eq 1 "$status" "exit status of compaction when sync call $n fails"
+  assert_contains "$(cat "$WORK/stderr")" "Input/output error" "compaction names EIO (sync call $n)"
+  expect_status 0 evlog verify "$LOG4" >/dev/null
+  evlog tail "$LOG4" --from beginning --format '%o %k %s\n' | sort >"$WORK/after-compact"
+  assert_eq "" "$(sort "$WORK/before-compact" | comm -13 - "$WORK/after-compact")" \
+    "events that appeared when compaction failed at sync call $n"
+  assert_eq "" "$(comm -23 "$WORK/latest-per-key" "$WORK/after-compact")" \
+    "latest events of their keys lost when compaction failed at sync call $n"
+done
+((status == 0)) || fail "compaction never got through"
+((n > 1)) || fail "compaction made no sync call: it had nothing to rewrite"
+echo "compaction got through once $((n - 1)) sync calls had failed in turn"
+expect_status 0 evlog verify "$LOG4" >/dev/null
+assert_eq "$(evlog tail "$WORK/eio-reference" --from beginning --format '%o %k %s\n')" \
+  "$(evlog tail "$LOG4" --from beginning --format '%o %k %s\n')" "the log compacted through sync failures"
+# An ack whose commit cannot be synced: refused, the position stays.
+evlog ack "$LOG4" -g g 3
+status=0
+sync_fails_at 1 "$EVLOG" ack "$LOG4" -g g 7 2>"$WORK/stderr" || status=$?
+assert_eq 1 "$status" "exit status of an ack whose sync fails"
+assert_contains "$(cat "$WORK/stderr")" "Input/output error" "ack names EIO"
+assert_eq 4 "$(evlog groups "$LOG4" --json | sed -n 's/.*"position":\([0-9]*\).*/\1/p')" "position after a failed ack"
+evlog ack "$LOG4" -g g 7
+assert_eq 8 "$(evlog groups "$LOG4" --json | sed -n 's/.*"position":\([0-9]*\).*/\1/p')" "position after the next ack"
+
 # EFBIG: the process's file-size limit (in KiB for bash's ulimit -f) below the segment's end.
 LOG2=$WORK/fbig
 seq -f 'small %g' 1 100 >"$WORK/expected2"
 evlog append "$LOG2" <"$WORK/expected2"
+seq -f "too big %g $(printf '%0200d' 0)" 1 100 >"$WORK/too-big"
+status=0
+(ulimit -f 8 && "$EVLOG" append "$LOG2" --atomic -p <"$WORK/too-big" >"$WORK/offsets" 2>"$WORK/stderr") || status=$?
+assert_eq 1 "$status" "exit status of an atomic append over the file-size limit"
+assert_contains "$(cat "$WORK/stderr")" "File too large" "append names EFBIG"
+assert_eq "" "$(cat "$WORK/offsets")" "offsets acknowledged over the file-size limit"
+intact "$LOG2" "$WORK/expected2"
+# Without --atomic, an append commits as stdin arrives: whatever it acknowledged before the
+# limit is in the log, and nothing after it.
 status=0
 (ulimit -f 8 && seq -f "too big %g $(printf '%0200d' 0)" 1 100 | "$EVLOG" append "$LOG2" -p >"$WORK/offsets" 2>"$WORK/stderr") ||
   status=$?
 assert_eq 1 "$status" "exit status of an append over the file-size limit"
 assert_contains "$(cat "$WORK/stderr")" "File too large" "append names EFBIG"
-assert_eq "" "$(cat "$WORK/offsets")" "offsets acknowledged over the file-size limit"
+head -n "$(wc -l <"$WORK/offsets")" "$WORK/too-big" >>"$WORK/expected2"
 intact "$LOG2" "$WORK/expected2"
 seq -f 'later %g' 1 3 | evlog append "$LOG2"
 seq -f 'later %g' 1 3 >>"$WORK/expected2"
