@@ -69,13 +69,23 @@ done
 evlog compact "$LOG" --keep-latest-per-key >/dev/null
 expect_status 0 evlog verify "$LOG" >/dev/null
 
+# ack_refused LOG ERROR RUNNER...: group g acks offset 10, then RUNNER `evlog ack` of offset
+# 20 must fail naming ERROR and leave the position at 11; a plain ack of 20 then works.
+ack_refused() {
+  local log=$1 error=$2 status=0
+  shift 2
+  evlog ack "$log" -g g 10
+  "$@" "$EVLOG" ack "$log" -g g 20 2>"$WORK/stderr" || status=$?
+  assert_eq 1 "$status" "exit status of an ack that fails with '$error'"
+  assert_contains "$(cat "$WORK/stderr")" "$error" "the failed ack names its cause"
+  assert_eq 11 "$(group_position "$log")" "position after an ack that failed with '$error'"
+  evlog ack "$log" -g g 20
+  assert_eq 21 "$(group_position "$log")" "position after the next ack"
+}
+group_position() { evlog groups "$1" --json | sed -n 's/.*"position":\([0-9]*\).*/\1/p'; }
+
 # The group store on a full disk: an ack is refused and the position stays where it was.
-evlog ack "$LOG" -g g 10
-status=0
-full 0 "$EVLOG" ack "$LOG" -g g 20 2>"$WORK/stderr" || status=$?
-assert_eq 1 "$status" "exit status of an ack on a full disk"
-assert_contains "$(cat "$WORK/stderr")" "No space left on device" "ack names ENOSPC"
-assert_eq 11 "$(evlog groups "$LOG" --json | sed -n 's/.*"position":\([0-9]*\).*/\1/p')" "position after a failed ack"
+ack_refused "$LOG" "No space left on device" full 0
 
 # EIO from a sync: a disk that reports a write error. The crash shim makes the N-th
 # durability call (fsync, fdatasync, msync) fail instead of killing the process, for each N
@@ -150,14 +160,7 @@ expect_status 0 evlog verify "$LOG4" >/dev/null
 assert_eq "$(evlog tail "$WORK/eio-reference" --from beginning --format '%o %k %s\n')" \
   "$(evlog tail "$LOG4" --from beginning --format '%o %k %s\n')" "the log compacted through sync failures"
 # An ack whose commit cannot be synced: refused, the position stays.
-evlog ack "$LOG4" -g g 3
-status=0
-sync_fails_at 1 "$EVLOG" ack "$LOG4" -g g 7 2>"$WORK/stderr" || status=$?
-assert_eq 1 "$status" "exit status of an ack whose sync fails"
-assert_contains "$(cat "$WORK/stderr")" "Input/output error" "ack names EIO"
-assert_eq 4 "$(evlog groups "$LOG4" --json | sed -n 's/.*"position":\([0-9]*\).*/\1/p')" "position after a failed ack"
-evlog ack "$LOG4" -g g 7
-assert_eq 8 "$(evlog groups "$LOG4" --json | sed -n 's/.*"position":\([0-9]*\).*/\1/p')" "position after the next ack"
+ack_refused "$LOG4" "Input/output error" sync_fails_at 1
 
 # EFBIG: the process's file-size limit (in KiB for bash's ulimit -f) below the segment's end.
 LOG2=$WORK/fbig
