@@ -56,6 +56,8 @@ LOG = os.path.join(WORK, "log")
 HISTORY = os.path.join(WORK, "history.jsonl")
 SEGMENT_BYTES = 1 << 20
 MAX_EVENT_BYTES = 160 * 1024
+# The limit counts the encoded event (payload, key, headers, lengths): leave room for them.
+MAX_PAYLOAD_BYTES = MAX_EVENT_BYTES - 64
 GROUP = "replayed"
 
 def read_events(path):
@@ -192,7 +194,7 @@ class Soak:
         while self.running():
             big = rng.random() < 0.1
             count = rng.randint(2, 4) if big else rng.randint(1, 6)
-            sizes = [rng.randint(100_000, MAX_EVENT_BYTES) if big else rng.randint(16, 400) for _ in range(count)]
+            sizes = [rng.randint(100_000, MAX_PAYLOAD_BYTES) if big else rng.randint(16, 400) for _ in range(count)]
             data = "".join(payload(producer, seq, i, count, sizes[i]) + "\n" for i in range(count)).encode()
             args = ["append", LOG, "--atomic", "-p"]
             kind = rng.random()

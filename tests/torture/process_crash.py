@@ -45,6 +45,8 @@ EVLOG, CHECK, SHIM, WORK = sys.argv[1:5]
 ROUND_CYCLES = int(os.environ.get("EVLOG_TORTURE_ROUND_CYCLES") or 500)  # cycles on one log (see main)
 SEGMENT_BYTES = 1 << 20  # the large batches roll it every few cycles
 MAX_EVENT_BYTES = 160 * 1024  # a batch of such events spans several frames (at most 256 KiB each)
+# The limit counts the encoded event (payload, key, headers, lengths): leave room for them.
+MAX_PAYLOAD_BYTES = MAX_EVENT_BYTES - 64
 
 
 class Run:
@@ -73,7 +75,7 @@ class Run:
         self.seq[producer_id] = seq + 1
         big = rng.random() < 0.2
         count = rng.randint(2, 4) if big else rng.randint(1, 6)
-        sizes = [rng.randint(100_000, MAX_EVENT_BYTES) if big else rng.randint(20, 400) for _ in range(count)]
+        sizes = [rng.randint(100_000, MAX_PAYLOAD_BYTES) if big else rng.randint(20, 400) for _ in range(count)]
         data = "".join(payload(producer_id, seq, i, count, sizes[i]) + "\n" for i in range(count)).encode()
         sync = plain or rng.random() < 0.8
         stale = not plain and rng.random() < 0.05
@@ -109,6 +111,7 @@ class Run:
         else:
             record.update(outcome="unknown")  # killed, or an error that may leave it open
         self.history.record(**record)
+        self.last_error = err.decode(errors="replace").strip()
         return p.returncode
 
     def tailer(self, consumer_id, p):
@@ -195,7 +198,7 @@ class Run:
         # Appending works again after every kill.
         rc = self.producer(1000, random.Random(number), [], plain=True)
         if rc != 0:
-            raise SystemExit(f"cycle {number}: an append after the kills failed with status {rc}")
+            raise SystemExit(f"cycle {number}: an append after the kills failed with status {rc}: {self.last_error}")
 
     def finish(self):
         # What the replay consumer was handed: seen (the file may end in a line cut by a kill).
