@@ -79,6 +79,8 @@ synchronous_commit = off
 full_page_writes = off
 shared_buffers = 16MB
 logging_collector = off
+# Fixed, so values of type timestamptz print the same on every machine.
+timezone = 'UTC'
 EOF
   "${PG_RUN_AS[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" >"$PG_DIR/server.log" 2>&1 &
   local pid=$!
