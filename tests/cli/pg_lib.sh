@@ -54,6 +54,19 @@ pg_free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# Starts the server on PG_PORT and waits until it accepts connections; fails if that takes
+# over 60 s; returns 1 if the server exits first.
+pg_run_server() {
+  "${PG_RUN_AS[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" >"$PG_DIR/server.log" 2>&1 &
+  local pid=$! i
+  for ((i = 0; i < 1200; i++)); do
+    "$PG_BIN/pg_isready" -q -h "$PG_DIR" -p "$PG_PORT" && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  pg_fail "not accepting connections within 60 s"
+}
+
 pg_start() {
   pg_find_bin
   PG_DIR=$(mktemp -d /tmp/evlog-pg.XXXXXX)
@@ -65,11 +78,9 @@ pg_start() {
   fi
   "${PG_RUN_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U evlog --auth=trust --no-sync \
     -E UTF8 --locale=C >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; fail "initdb failed"; }
-  PG_PORT=$(pg_free_port)
   # fsync off: the tests prove evlog's durability, not the server's, and want speed.
   cat >>"$PG_DIR/data/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
-port = $PG_PORT
 unix_socket_directories = '$PG_DIR'
 wal_level = logical
 max_replication_slots = 10
@@ -82,15 +93,14 @@ logging_collector = off
 # Fixed, so values of type timestamptz print the same on every machine.
 timezone = 'UTC'
 EOF
-  "${PG_RUN_AS[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" >"$PG_DIR/server.log" 2>&1 &
-  local pid=$!
-  local i
-  for ((i = 0; i < 1200; i++)); do
-    "$PG_BIN/pg_isready" -q -h "$PG_DIR" -p "$PG_PORT" && break
-    kill -0 "$pid" 2>/dev/null || pg_fail "the server exited during startup"
-    sleep 0.05
+  # The free port may be taken by another test between our probe and the server's bind:
+  # then a new port, a few times.
+  local attempt
+  for attempt in 1 2 3; do
+    PG_PORT=$(pg_free_port)
+    pg_run_server && break
+    grep -q "could not bind" "$PG_DIR/server.log" && ((attempt < 3)) || pg_fail "the server exited during startup"
   done
-  "$PG_BIN/pg_isready" -q -h "$PG_DIR" -p "$PG_PORT" || pg_fail "not accepting connections within 60 s"
   PG_CONNINFO="host=$PG_DIR port=$PG_PORT user=evlog dbname=postgres"
   PG_TCP_CONNINFO="host=127.0.0.1 port=$PG_PORT user=evlog dbname=postgres"
   export PG_CONNINFO PG_TCP_CONNINFO

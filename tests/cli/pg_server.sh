@@ -12,6 +12,7 @@ assert_eq "logical" "$(pg_sql "SHOW wal_level")" "wal_level"
 assert_eq "10" "$(pg_sql "SHOW max_replication_slots")" "max_replication_slots"
 # Listens nowhere but 127.0.0.1 and its socket.
 assert_eq "127.0.0.1" "$(pg_sql "SHOW listen_addresses")" "listen_addresses"
+assert_eq "$PG_PORT" "$(pg_sql "SHOW port")" "port"
 
 # pg_stop stops the server by its PID and removes its directory.
 pid=$(head -1 "$PG_DIR/data/postmaster.pid")

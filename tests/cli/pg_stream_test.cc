@@ -6,7 +6,11 @@
 #include <doctest/doctest.h>
 #include <libpq-fe.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -169,4 +173,30 @@ TEST_CASE("Committed transactions stream back whole, in commit order, with their
     confirmed = sql.Run("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'evlog_test'");
   }
   CHECK(confirmed == FormatLsn(flushed));
+
+  // A new connection starting at the slot's position (0) resumes after what was reported
+  // flushed: the first transaction it sends is the one committed since, nothing older.
+  connected->reset();
+  const Expected later = Transact(sql, {"INSERT INTO other VALUES ('later')"}, {"c other new later"});
+  std::unique_ptr<ReplicationConnection> resumed;
+  // The old walsender may hold the slot until it notices the closed connection.
+  for (int attempts = 0; attempts < 300 && resumed == nullptr; attempts++) {
+    auto again = ReplicationConnection::Connect(Conninfo());
+    REQUIRE_MESSAGE(again.has_value(), again.status().message());
+    if ((*again)->StartLogical("evlog_test", 0, {"evlog_pub"}).ok()) resumed = std::move(*again);
+    else usleep(100'000);
+  }
+  REQUIRE(resumed != nullptr);
+  LogicalStream resumed_stream(*resumed);
+  std::optional<Transaction> first;
+  for (int waits = 0; waits < 60 && !first; waits++) {
+    auto next = resumed_stream.Next(flushed, 1000);
+    REQUIRE_MESSAGE(next.has_value(), next.status().message());
+    first = std::move(*next);
+  }
+  REQUIRE(first.has_value());
+  CHECK(first->xid == later.xid);
+  CHECK(first->commit_lsn > flushed);
+  REQUIRE(first->changes.size() == 1);
+  CHECK(Describe(first->changes[0]) == later.changes[0]);
 }

@@ -71,7 +71,7 @@ TEST_CASE("Begin, changes and Commit make one transaction with the commit's LSNs
   CHECK(txn.changes[3].truncate_options == PgTruncate::kCascade);
 }
 
-TEST_CASE("A changed relation applies to later rows; earlier rows keep the old definition") {
+TEST_CASE("A changed relation applies to later rows, and earlier rows keep the old definition") {
   TransactionAssembler assembler;
   Feed(assembler, Items(1));
   Feed(assembler, PgBegin{0x10, 1, 1});
