@@ -76,6 +76,40 @@ def main():
     infos = [struct.pack("<QQ", 0, 0), struct.pack("<QQ", 10, 100), struct.pack("<QQ", 2**64 - 2, 2**64 - 1)]
     write("cli_args", [infos[i % len(infos)] + t for i, t in enumerate(texts)])
 
+    write("pgoutput", pgoutput_seeds())
+
+
+def pgoutput_seeds():
+    """CopyData payloads (XLogData around pgoutput messages, keepalives), each after its
+    big-endian uint16 length, as pgoutput_fuzz.cc reads them."""
+    def framed(*payloads):
+        return b"".join(struct.pack(">H", len(p)) + p for p in payloads)
+
+    def xlog(message, lsn=0x1000):
+        return b"w" + struct.pack(">QQq", lsn, lsn + 0x100, 1) + message
+
+    def text(value):
+        return b"t" + struct.pack(">i", len(value)) + value
+
+    relation = (b"R" + struct.pack(">I", 16385) + b"public\0items\0d" + struct.pack(">h", 2)
+                + b"\x01id\0" + struct.pack(">Ii", 23, -1) + b"\x00name\0" + struct.pack(">Ii", 25, -1))
+    begin = b"B" + struct.pack(">QqI", 0x2000, 5, 731)
+    insert = b"I" + struct.pack(">I", 16385) + b"N" + struct.pack(">h", 2) + text(b"1") + b"n"
+    update = (b"U" + struct.pack(">I", 16385) + b"K" + struct.pack(">h", 2) + text(b"1") + b"n"
+              + b"N" + struct.pack(">h", 2) + text(b"2") + b"u")
+    delete = b"D" + struct.pack(">I", 16385) + b"O" + struct.pack(">h", 2) + text(b"2") + text(b"x")
+    truncate = b"T" + struct.pack(">iBI", 1, 2, 16385)
+    commit = b"C" + struct.pack(">BQQq", 0, 0x2000, 0x2030, 5)
+    keepalive = b"k" + struct.pack(">QqB", 0x2030, 6, 1)
+    whole = [xlog(m) for m in (relation, begin, insert, update, delete, truncate, commit)]
+    return [
+        framed(*whole, keepalive),
+        framed(keepalive),
+        framed(xlog(b"Y" + struct.pack(">I", 90001) + b"public\0mood\0"),
+               xlog(b"O" + struct.pack(">Q", 0x10) + b"origin\0")),
+        framed(*whole[:4]),
+    ]
+
 
 if __name__ == "__main__":
     sys.exit(main())
