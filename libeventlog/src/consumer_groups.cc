@@ -25,6 +25,7 @@
 #include "batch_impl.h"
 #include "coding.h"
 #include "group_store_files.h"
+#include "group_store_pages.h"
 
 namespace eventlog {
 namespace {
@@ -70,6 +71,22 @@ Status LmdbError(const std::string& path, const char* what, int rc) {
   return Status::IOError(message);
 }
 
+// Checks data.mdb's trees (group_store_pages.h) before any LMDB call reads a page of them:
+// beginning a read transaction reads only the meta pages, and holding it while the check
+// runs keeps other processes' commits from reusing the pages the check reads.
+Status CheckTreesWhilePinned(const Environment& e) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn);
+  if (rc == MDB_MAP_RESIZED) {
+    mdb_env_set_mapsize(e.env, 0);  // adopt the size another process chose
+    rc = mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn);
+  }
+  if (rc != 0) return LmdbError(e.path, "check", rc);
+  Status status = CheckGroupStorePages(e.path + "/data.mdb");
+  mdb_txn_abort(txn);
+  return status;
+}
+
 Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, const std::string& log_id) {
   static std::mutex registry_mu;
   static std::map<std::string, std::weak_ptr<Environment>> registry;
@@ -106,6 +123,7 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
   if (mdb_env_get_fd(e->env, &data_fd) == 0) fcntl(data_fd, F_SETFD, fcntl(data_fd, F_GETFD) | FD_CLOEXEC);
   int dead = 0;
   mdb_reader_check(e->env, &dead);  // slots of processes killed inside a read transaction
+  EVLOG_RETURN_IF_ERROR(CheckTreesWhilePinned(*e));
 
   MDB_txn* txn = nullptr;
   rc = mdb_txn_begin(e->env, nullptr, 0, &txn);

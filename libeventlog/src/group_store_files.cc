@@ -11,39 +11,17 @@
 
 #include <fmt/format.h>
 
-#include "coding.h"
+#include "lmdb_layout.h"
 
 namespace eventlog {
 namespace {
 
-// LMDB 0.9's on-disk meta page (mdb.c, 64-bit builds): a 16-byte page header, then MDB_meta.
-// Pages 0 and 1 each hold one; the one with the larger txnid is current.
-constexpr uint64_t kPageHeader = 16;
-constexpr uint64_t kMagicAt = kPageHeader + 0;          // u32 mm_magic
-constexpr uint64_t kVersionAt = kPageHeader + 4;        // u32 mm_version
-constexpr uint64_t kPageSizeAt = kPageHeader + 24;      // u32 mm_dbs[FREE_DBI].md_pad = page size
-constexpr uint64_t kFreeRootAt = kPageHeader + 24 + 40;  // pgno_t mm_dbs[FREE_DBI].md_root
-constexpr uint64_t kMainRootAt = kPageHeader + 72 + 40;  // pgno_t mm_dbs[MAIN_DBI].md_root
-constexpr uint64_t kLastPageAt = kPageHeader + 120;     // pgno_t mm_last_pg
-constexpr uint64_t kTxnIdAt = kPageHeader + 128;        // txnid_t mm_txnid
-constexpr uint64_t kMetaEnd = kPageHeader + 136;
-constexpr uint32_t kMagic = 0xBEEFC0DE;
-constexpr uint32_t kDataVersion = 1;
-constexpr uint64_t kNoPage = UINT64_MAX;  // P_INVALID: an empty tree has no root
+namespace layout = lmdb_layout;
 
-struct MetaPage {
-  uint64_t page_size;
-  uint64_t last_page;
-  uint64_t txn_id;
-  uint64_t roots[2];
-};
-
-std::optional<MetaPage> ReadMeta(int fd, uint64_t at) {
-  char b[kMetaEnd];
+std::optional<layout::Meta> ReadMeta(int fd, uint64_t at) {
+  char b[layout::kMetaEnd];
   if (pread(fd, b, sizeof b, static_cast<off_t>(at)) != static_cast<ssize_t>(sizeof b)) return std::nullopt;
-  if (GetFixed32(b + kMagicAt) != kMagic || GetFixed32(b + kVersionAt) != kDataVersion) return std::nullopt;
-  return MetaPage{GetFixed32(b + kPageSizeAt), GetFixed64(b + kLastPageAt), GetFixed64(b + kTxnIdAt),
-                  {GetFixed64(b + kFreeRootAt), GetFixed64(b + kMainRootAt)}};
+  return layout::DecodeMeta(b);
 }
 
 // An entry of the store: absent, or a real directory / regular file as `directory` says.
@@ -76,27 +54,24 @@ Status CheckLmdbDataFile(const std::string& path) {
     return Status::IOError(fmt::format("{}: open: {}", path, std::strerror(errno)));
   }
   struct stat st;
-  std::optional<MetaPage> first, second;
+  std::optional<layout::Meta> first, second;
   const bool statted = fstat(fd, &st) == 0;
   if (statted && st.st_size > 0) {
     first = ReadMeta(fd, 0);
-    if (first && first->page_size >= kMetaEnd && first->page_size <= (1u << 16)) second = ReadMeta(fd, first->page_size);
+    if (first && layout::ValidPageSize(first->page_size)) second = ReadMeta(fd, first->page_size);
   }
   close(fd);
   if (!statted) return Status::IOError(fmt::format("{}: stat: {}", path, std::strerror(errno)));
   if (!S_ISREG(st.st_mode)) return Status::Corruption(path + ": not a regular file");
   if (st.st_size == 0) return Status::Ok();  // created but never initialised: LMDB writes its metas
   auto damaged = [&](const std::string& why) {
-    return Status::Corruption(fmt::format(
-        "{}: the consumer-group store is damaged or truncated ({} bytes: {}); group positions cannot be read. "
-        "Move LOG/groups aside (the positions are then lost; set them again with `evlog groups -g G --reset-to`)",
-        path, st.st_size, why));
+    return GroupStoreDamaged(path, fmt::format("{} bytes: {}", st.st_size, why));
   };
   if (!first || !second || second->page_size != first->page_size) return damaged("its meta pages do not verify");
-  const MetaPage& meta = second->txn_id > first->txn_id ? *second : *first;
+  const layout::Meta& meta = second->txn_id > first->txn_id ? *second : *first;
   const uint64_t pages = static_cast<uint64_t>(st.st_size) / meta.page_size;
-  for (uint64_t root : meta.roots) {
-    if (root != kNoPage && root > meta.last_page) return damaged("a tree root lies past its last page");
+  for (uint64_t root : {meta.free_tree.root, meta.main_tree.root}) {
+    if (root != layout::kNoPage && root > meta.last_page) return damaged("a tree root lies past its last page");
   }
   if (meta.last_page >= pages) {
     return damaged(fmt::format("it declares {} pages of {} bytes, the file holds {}", meta.last_page + 1,
@@ -106,6 +81,13 @@ Status CheckLmdbDataFile(const std::string& path) {
 }
 
 }  // namespace
+
+Status GroupStoreDamaged(const std::string& data_path, std::string_view detail) {
+  return Status::Corruption(fmt::format(
+      "{}: the consumer-group store is damaged or truncated ({}); group positions cannot be read. "
+      "Move LOG/groups aside (the positions are then lost; set them again with `evlog groups -g G --reset-to`)",
+      data_path, detail));
+}
 
 Status CheckGroupStoreFiles(const std::string& store_dir) {
   EVLOG_RETURN_IF_ERROR(CheckEntry(store_dir, /*directory=*/true));

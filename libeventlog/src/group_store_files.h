@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "eventlog/status.h"
 
@@ -15,6 +16,10 @@ namespace eventlog {
 // its newest meta page declares: LMDB maps the file and would take SIGBUS on a page past its
 // end. kCorruption naming the file otherwise.
 Status CheckGroupStoreFiles(const std::string& store_dir);
+
+// kCorruption for a damaged data.mdb at `data_path`: names the file, says what is wrong
+// (`detail`) and what to do about it.
+Status GroupStoreDamaged(const std::string& data_path, std::string_view detail);
 
 // fsync(2) of a directory, so that the entries created in it survive a power loss.
 Status SyncDirectory(const std::string& path);
