@@ -48,6 +48,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 
 from history_recorder import Recorder, payload
 
@@ -366,7 +367,10 @@ class Soak:
             except ProcessLookupError:
                 continue
             time.sleep(rng.uniform(0.005, 0.6))
-            os.kill(pid, signal.SIGCONT)
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                continue  # it had exited just before SIGSTOP (a zombie), and was reaped since
             with self.lock:
                 if kind == "holder":
                     self.lock_holder_stops += 1
@@ -378,21 +382,35 @@ class Soak:
         threads = []
         producers = self.rng.randint(4, 6)
         for producer in range(producers):
-            threads.append(threading.Thread(target=self.streaming_producer,
+            threads.append(threading.Thread(target=self.guarded(self.streaming_producer),
                                             args=(producer, random.Random(self.rng.getrandbits(64)))))
         for producer in range(100, 100 + self.rng.randint(1, 2)):
-            threads.append(threading.Thread(target=self.batch_producer,
+            threads.append(threading.Thread(target=self.guarded(self.batch_producer),
                                             args=(producer, random.Random(self.rng.getrandbits(64)))))
         for consumer in range(1, 1 + self.rng.randint(1, 2)):
-            threads.append(threading.Thread(target=self.tailer, args=(consumer, random.Random(self.rng.getrandbits(64)))))
-        threads.append(threading.Thread(target=self.snapshot_reader, args=(9, random.Random(self.rng.getrandbits(64)))))
+            threads.append(threading.Thread(target=self.guarded(self.tailer),
+                                            args=(consumer, random.Random(self.rng.getrandbits(64)))))
+        threads.append(threading.Thread(target=self.guarded(self.snapshot_reader),
+                                        args=(9, random.Random(self.rng.getrandbits(64)))))
         for target in (self.replay_consumer, self.acker, self.compactor, self.stopper):
-            threads.append(threading.Thread(target=target, args=(random.Random(self.rng.getrandbits(64)),)))
+            threads.append(threading.Thread(target=self.guarded(target),
+                                            args=(random.Random(self.rng.getrandbits(64)),)))
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         return producers
+
+    def guarded(self, target):
+        """A thread's body that reports an exception as an error of the run (and stops it)
+        instead of ending that thread quietly while the others go on."""
+        def body(*args):
+            try:
+                target(*args)
+            except Exception:  # noqa: BLE001 - any failure of the driver fails the run
+                self.error(f"{target.__name__}: {traceback.format_exc()}")
+                self.stop.set()
+        return body
 
     def finish(self):
         """Deliver what the group has left, then check the history and the group's delivery."""
