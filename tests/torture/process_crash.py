@@ -165,7 +165,8 @@ class Run:
             threads.append(threading.Thread(target=lambda: [self.acker(rng, procs) for _ in range(3)]))
         if rng.random() < 0.3:
             threads.append(threading.Thread(
-                target=lambda: procs.append(self.spawn(["compact", self.log, "--retain-bytes", str(4 * SEGMENT_BYTES)]))))
+                target=lambda: procs.append(
+                    self.spawn(["compact", self.log, "--retain-bytes", str(4 * SEGMENT_BYTES)]))))
         for t in threads:
             t.start()
         time.sleep(rng.uniform(0.01, 0.15))
@@ -221,7 +222,8 @@ class Run:
         self.history.record(t="compact", below=stat.get("first_offset", 0))
         self.history.close()
         check = subprocess.run([CHECK, "--log", os.path.join(self.work, "final.jsonl"), "--groups",
-                                os.path.join(self.work, "groups.jsonl"), os.path.join(self.work, "history.jsonl")], capture_output=True, text=True)
+                                os.path.join(self.work, "groups.jsonl"), os.path.join(self.work, "history.jsonl")],
+                               capture_output=True, text=True)
         return check
 
 
