@@ -33,7 +33,8 @@ above, and every process must end with status 0.
 Seed: EVLOG_TORTURE_SEED, else the clock; printed first. (The seed fixes the choices, not
 the interleaving.) Length: EVLOG_SOAK_SECONDS (default 15 s; the CI test sets 8 under the
 sanitizers); EVLOG_TORTURE_LONG=1 runs until 3,000,000 events were acknowledged
-(EVLOG_SOAK_EVENTS overrides). CI paces the producers; the long mode lets them run flat out.
+(EVLOG_SOAK_EVENTS overrides; EVLOG_SOAK_SECONDS bounds it too). SIGTERM or SIGINT ends a run
+early, checked as usual. CI paces the producers; the long mode lets them run flat out.
 Ends with the suite's summary line:
   TORTURE name=concurrency_soak runs=PROCESSES events=N violations=V seconds=S (...) seed=SEED
 
@@ -465,6 +466,9 @@ def main():
     subprocess.run([EVLOG, "append", LOG], input=(payload(99, 0, 0, 1, 20) + "\n").encode(), check=True)
     soak.history.write(f'{{"t":"append","producer":99,"seq":0,"events":1,"outcome":"ack","first":0,'
                        f'"start":{start},"end":{soak.history.tick()}}}\n')
+    # SIGTERM or SIGINT ends the run early, checked as if its time were up.
+    signal.signal(signal.SIGTERM, lambda *_: soak.stop.set())
+    signal.signal(signal.SIGINT, lambda *_: soak.stop.set())
     producers = soak.run()
     check = soak.finish()
     if check.returncode not in (0, 1):
