@@ -156,6 +156,24 @@ last_lsn=$(evlog tail "$LOG" --lines 1 --format '%h' | tr '\t\n' '  ' | grep -o 
 [[ -n "$last_lsn" ]] || fail "no evlog.lsn on the last event"
 assert_eq t "$(pg_sql "SELECT confirmed_flush_lsn > '$last_lsn' FROM pg_replication_slots WHERE slot_name = 's1'")" "slot confirmed past the last commit"
 
+# A transaction larger than one batch of the log (a 64 KiB segment) is refused whole, naming
+# its xid and the remedy; the slot keeps it, and a log with room then takes it as one batch.
+evlog append "$WORK/small" --segment-bytes 64KiB --max-event-bytes 4KiB </dev/null
+expect_status 0 evlog capture postgres "$PG_CONNINFO" "$WORK/small" --slot big --publication s1 --create-slot
+big_xid=$(pg_sql "BEGIN; INSERT INTO items SELECT g, repeat('x', 100), g FROM generate_series(2000001, 2001000) g;
+                  SELECT txid_current(); COMMIT")
+expect_status 1 evlog capture postgres "$PG_CONNINFO" "$WORK/small" --slot big --publication s1
+assert_contains "$(cat "$WORK/stderr")" "transaction $big_xid (commit LSN" "oversized transaction named"
+assert_contains "$(cat "$WORK/stderr")" "Nothing of it was appended" "oversized: nothing appended"
+assert_contains "$(cat "$WORK/stderr")" "--segment-bytes" "oversized: remedy"
+assert_eq 0 "$(event_count "$WORK/small")" "events in the small log"
+expect_status 0 evlog capture postgres "$PG_CONNINFO" "$WORK/roomy" --slot big --publication s1
+assert_contains "$(cat "$WORK/stderr")" "captured 1 transactions (1000 events)" "the refused transaction, into a log with room"
+evlog tail "$WORK/roomy" --from beginning --json >"$WORK/tail_big.json"
+echo "$big_xid" >"$WORK/xid_big"
+$CHECK "$WORK/tail_big.json" "$WORK/xid_big" >/dev/null || fail "the large transaction as one batch"
+expect_status 0 evlog capture postgres "$PG_CONNINFO" "$LOG" --slot big --drop-slot
+
 # A missing slot: a clear error.
 expect_status 1 evlog capture postgres "$PG_CONNINFO" "$LOG" --slot nosuch
 assert_contains "$(cat "$WORK/stderr")" "create it with --create-slot" "missing slot"
