@@ -120,6 +120,8 @@ CLI::App* RegisterCaptureCommand(CLI::App& parent, CaptureCommandOptions& o) {
       ->type_name("TABLE")
       ->allow_extra_args(false);
   postgres->add_flag("-f,--follow", p.follow, "Keep capturing until SIGINT or SIGTERM");
+  postgres->add_flag("--snapshot", p.snapshot,
+                     "With --create-slot on a new slot: first every row of the publication's tables, as 'r' events");
   postgres->final_callback([&o] { o.postgres_selected = true; });
   return capture;
 }

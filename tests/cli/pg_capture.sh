@@ -160,7 +160,7 @@ assert_eq t "$(pg_sql "SELECT confirmed_flush_lsn > '$last_lsn' FROM pg_replicat
 # its xid and the remedy; the slot keeps it, and a log with room then takes it as one batch.
 evlog append "$WORK/small" --segment-bytes 64KiB --max-event-bytes 4KiB </dev/null
 expect_status 0 evlog capture postgres "$PG_CONNINFO" "$WORK/small" --slot big --publication s1 --create-slot
-big_xid=$(pg_sql "BEGIN; INSERT INTO items SELECT g, repeat('x', 100), g FROM generate_series(2000001, 2001000) g;
+big_xid=$(pg_sql "SET synchronous_commit = on; BEGIN; INSERT INTO items SELECT g, repeat('x', 100), g FROM generate_series(2000001, 2001000) g;
                   SELECT txid_current(); COMMIT")
 expect_status 1 evlog capture postgres "$PG_CONNINFO" "$WORK/small" --slot big --publication s1
 assert_contains "$(cat "$WORK/stderr")" "transaction $big_xid (commit LSN" "oversized transaction named"

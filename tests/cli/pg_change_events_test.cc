@@ -189,3 +189,13 @@ TEST_CASE("truncate: one event per table, key, before and after null") {
   CHECK(events[1].payload == R"({"op":"t","table":"shop.orders","key":null,"before":null,"after":null)" + kSource);
   CHECK(events[1].headers == Headers("t", "shop.orders"));
 }
+
+TEST_CASE("snapshot row: op r, before null, source with the consistent point and no xid") {
+  const PgChangeEvent event = SnapshotEvent(*Accounts(), {T("5"), Null(), T("t")}, 0x100000028, 1500, "7301/db");
+  CHECK(event.key == R"(["shop.accounts",5])");
+  CHECK(event.payload ==
+        R"({"op":"r","table":"shop.accounts","key":{"id":5},"before":null,"after":{"id":5,"note":null,"ok":true},"ts_ms":946684800001,"source":{"connector":"postgres","source_id":"7301/db","lsn":"1/28","snapshot":true}})");
+  CHECK(event.headers == std::vector<std::pair<std::string, std::string>>{
+                             {"evlog.op", "r"}, {"evlog.table", "shop.accounts"}, {"evlog.source_id", "7301/db"},
+                             {"evlog.lsn", "1/28"}});
+}

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "capture/postgres/libpq_result.h"
+#include "capture/postgres/replication_connection.h"
 
 namespace evlog::pg {
 
@@ -33,8 +34,8 @@ std::string DescribeConninfo(const std::string& conninfo) {
 Status AdminConnection::Error(std::string_view what) const { return LibpqError(conn_, what); }
 
 Result<std::unique_ptr<AdminConnection>> AdminConnection::Connect(const std::string& conninfo) {
-  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
-  const char* values[] = {conninfo.c_str(), "evlog", nullptr};
+  const char* keys[] = {"dbname", "fallback_application_name", "options", nullptr};
+  const char* values[] = {conninfo.c_str(), "evlog", ReplicationConnection::kSessionOptions, nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Status::IOError("PostgreSQL: connect: out of memory");
   std::unique_ptr<AdminConnection> connection(new AdminConnection(conn));
@@ -89,15 +90,31 @@ Status AdminConnection::CreatePublication(const std::string& publication, const 
         dot == std::string::npos ? std::vector<std::string>{table}
                                  : std::vector<std::string>{table.substr(0, dot), table.substr(dot + 1)};
     for (size_t p = 0; p < parts.size(); ++p) {
-      char* quoted = PQescapeIdentifier(conn_, parts[p].c_str(), parts[p].size());
-      if (quoted == nullptr) return Error("quote a table name");
-      sql += (p > 0 ? "." : "") + std::string(quoted);
-      PQfreemem(quoted);
+      EVLOG_ASSIGN_OR_RETURN(std::string quoted, QuoteIdentifier(parts[p]));
+      sql += (p > 0 ? "." : "") + quoted;
     }
   }
   PgResultPtr result(PQexec(conn_, sql.c_str()));
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) return Error(fmt::format("create publication {}", publication));
   return Status::Ok();
+}
+
+Result<PgResultPtr> AdminConnection::Exec(const std::string& sql, const std::vector<std::string>& params,
+                                          ExecStatusType expected, std::string_view what) {
+  std::vector<const char*> values;
+  for (const std::string& param : params) values.push_back(param.c_str());
+  PgResultPtr result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                  nullptr, nullptr, 0));
+  if (PQresultStatus(result.get()) != expected) return Error(what);
+  return result;
+}
+
+Result<std::string> AdminConnection::QuoteIdentifier(const std::string& name) {
+  char* quoted = PQescapeIdentifier(conn_, name.c_str(), name.size());
+  if (quoted == nullptr) return Error("quote an identifier");
+  std::string out = quoted;
+  PQfreemem(quoted);
+  return out;
 }
 
 }  // namespace evlog::pg

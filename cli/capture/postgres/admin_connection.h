@@ -1,11 +1,13 @@
 // A normal (non-replication) libpq connection for what the replication protocol cannot do:
-// look up and create publications, look up, create and drop slots by SQL.
+// look up and create publications, look up, create and drop slots by SQL, read a snapshot.
+// It uses the replication connection's session options, so values read here print alike.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "capture/postgres/libpq_result.h"
 #include "eventlog/status.h"
 
 typedef struct pg_conn PGconn;
@@ -32,6 +34,12 @@ class AdminConnection {
   eventlog::Result<bool> PublicationExists(const std::string& publication);
   // CREATE PUBLICATION ... FOR TABLE each of `tables` ("table" or "schema.table").
   eventlog::Status CreatePublication(const std::string& publication, const std::vector<std::string>& tables);
+
+  // Runs `sql` with text parameters; kIOError naming `what` unless the result has `expected`.
+  eventlog::Result<PgResultPtr> Exec(const std::string& sql, const std::vector<std::string>& params,
+                                     ExecStatusType expected, std::string_view what);
+  // `name` quoted as an SQL identifier.
+  eventlog::Result<std::string> QuoteIdentifier(const std::string& name);
 
  private:
   explicit AdminConnection(PGconn* conn) : conn_(conn) {}

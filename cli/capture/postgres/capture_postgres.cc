@@ -6,8 +6,10 @@
 #include "capture/postgres/admin_connection.h"
 #include "capture/postgres/logical_stream.h"
 #include "capture/postgres/postgres_relay.h"
+#include "capture/postgres/replication_messages.h"
 #include "capture/postgres/replication_connection.h"
 #include "capture/postgres/resume_position.h"
+#include "capture/postgres/snapshot_reader.h"
 #include "replay/signal_pipe.h"
 #include "term/exit_codes.h"
 #include "term/report.h"
@@ -46,6 +48,14 @@ int CreateSlot(const CapturePostgresOptions& o, AdminConnection& admin) {
   }
   auto exists = admin.SlotExists(o.slot);
   if (!exists) return Fail(exists.error());
+  if (o.snapshot) {
+    // Only a slot being created exports a snapshot: the relay creates it, then reads it.
+    if (!*exists) return kExitOk;
+    PrintError(kCommand, fmt::format("--snapshot needs a new slot, and slot {} exists: its snapshot is gone. "
+                                     "Drop it first (--drop-slot) to start over with a snapshot",
+                                     o.slot));
+    return kExitError;
+  }
   if (!*exists) {
     if (Status s = admin.CreateSlot(o.slot); !s.ok()) return Fail(s);
     PrintError(kCommand, fmt::format("created slot {}: until it is dropped (--drop-slot) the server keeps the WAL "
@@ -76,6 +86,15 @@ Status Relay(const CapturePostgresOptions& o, const SignalPipe& signals, std::op
   ApplyLockOptions(log_options, std::nullopt, kCommand);
   EVLOG_ASSIGN_OR_RETURN(auto log, eventlog::Log::Open(o.log_dir, log_options));
   PrintRecoveryNotes(kCommand, *log);
+  if (o.snapshot) {
+    EVLOG_ASSIGN_OR_RETURN(CreatedSlot created, connection->CreateLogicalSlot(o.slot, /*export_snapshot=*/true));
+    PrintError(kCommand, fmt::format("created slot {}: until it is dropped (--drop-slot) the server keeps the WAL "
+                                     "it has not confirmed",
+                                     o.slot));
+    EVLOG_ASSIGN_OR_RETURN(auto reader, AdminConnection::Connect(o.conninfo));
+    EVLOG_ASSIGN_OR_RETURN(uint64_t rows, AppendSnapshot(*reader, created, PublicationOf(o), source_id, *log));
+    PrintError(kCommand, fmt::format("snapshot: {} rows as of {}", rows, FormatLsn(created.consistent_point)));
+  }
   EVLOG_ASSIGN_OR_RETURN(Lsn in_log, LastCapturedLsn(*log, source_id));
   if (Status s = connection->StartLogical(o.slot, 0, {PublicationOf(o)}); !s.ok()) return ExplainStartError(s, o);
   LogicalStream stream(*connection);
@@ -91,7 +110,9 @@ int RunCapturePostgres(const CapturePostgresOptions& o) {
   if (!IsPublicationName(PublicationOf(o)))
     return Usage(fmt::format("--publication: not a publication name ([A-Za-z0-9_], 1-63): {}", PublicationOf(o)));
   if (!o.tables.empty() && !o.create_slot) return Usage("-t is for --create-slot (it creates the publication)");
-  if (o.drop_slot && (o.create_slot || o.follow)) return Usage("--drop-slot excludes --create-slot and -f");
+  if (o.drop_slot && (o.create_slot || o.follow || o.snapshot))
+    return Usage("--drop-slot excludes --create-slot, --snapshot and -f");
+  if (o.snapshot && !o.create_slot) return Usage("--snapshot needs --create-slot (a slot exports its snapshot when created)");
   const std::string where = DescribeConninfo(o.conninfo);
   if (o.create_slot || o.drop_slot) {
     auto admin = AdminConnection::Connect(o.conninfo);

@@ -16,6 +16,7 @@ struct CapturePostgresOptions {
   bool create_slot = false;
   bool drop_slot = false;
   bool follow = false;
+  bool snapshot = false;  // with --create-slot on a new slot: its rows first, as `r` events
 };
 
 // Returns the exit status (term/exit_codes.h).

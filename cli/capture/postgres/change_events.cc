@@ -75,14 +75,17 @@ PgChangeEvent MakeEvent(const Transaction& txn, char op, const PgRelation& relat
   const int64_t ts_ms = unix_micros / 1000 - (unix_micros % 1000 < 0 ? 1 : 0);
   fmt::format_to(std::back_inserter(p), R"(,"ts_ms":{},"source":{{"connector":"postgres","source_id":)", ts_ms);
   AppendJsonString(source_id, &p);
-  fmt::format_to(std::back_inserter(p), R"(,"xid":{},"lsn":"{}","commit_time":"{}"}}}})", txn.xid, lsn,
-                 PgTimestampToRfc3339(txn.commit_time));
+  // A snapshot row belongs to no transaction: its lsn is the slot's consistent point.
+  if (op == 'r') {
+    fmt::format_to(std::back_inserter(p), R"(,"lsn":"{}","snapshot":true}}}})", lsn);
+  } else {
+    fmt::format_to(std::back_inserter(p), R"(,"xid":{},"lsn":"{}","commit_time":"{}"}}}})", txn.xid, lsn,
+                   PgTimestampToRfc3339(txn.commit_time));
+  }
 
-  event.headers = {{"evlog.op", std::string(1, op)},
-                   {"evlog.table", table},
-                   {"evlog.source_id", std::string(source_id)},
-                   {"evlog.xid", std::to_string(txn.xid)},
-                   {"evlog.lsn", lsn}};
+  event.headers = {{"evlog.op", std::string(1, op)}, {"evlog.table", table}, {"evlog.source_id", std::string(source_id)}};
+  if (op != 'r') event.headers.emplace_back("evlog.xid", std::to_string(txn.xid));
+  event.headers.emplace_back("evlog.lsn", lsn);
   return event;
 }
 
@@ -120,6 +123,14 @@ std::vector<PgChangeEvent> ChangeEvents(const Transaction& txn, const RowChange&
       break;
   }
   return events;
+}
+
+PgChangeEvent SnapshotEvent(const PgRelation& relation, const PgTuple& row, Lsn consistent_point,
+                            PgTimestamp read_time, std::string_view source_id) {
+  Transaction read;
+  read.commit_lsn = consistent_point;
+  read.commit_time = read_time;
+  return MakeEvent(read, 'r', relation, &row, nullptr, Columns::kAll, &row, source_id);
 }
 
 }  // namespace evlog::pg

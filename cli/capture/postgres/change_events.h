@@ -25,4 +25,9 @@ std::string QualifiedName(const PgRelation& relation);
 std::vector<PgChangeEvent> ChangeEvents(const Transaction& transaction, const RowChange& change,
                                         std::string_view source_id);
 
+// §C7.5: one row of a snapshot as an `r` event. `row` holds a value for each column of
+// `relation` (whose key flags say the key); `consistent_point` is the slot's.
+PgChangeEvent SnapshotEvent(const PgRelation& relation, const PgTuple& row, Lsn consistent_point,
+                            PgTimestamp read_time, std::string_view source_id);
+
 }  // namespace evlog::pg
