@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "capture/postgres/capture_postgres.h"
+
 namespace CLI {
 class App;
 }
@@ -20,9 +22,11 @@ struct CaptureCommandOptions {
   std::vector<std::string> tables;
   bool follow = false;
   bool snapshot = false;
+  bool postgres_selected = false;  // `capture postgres`, whose options are these:
+  pg::CapturePostgresOptions postgres;
 };
 
-// Registers `capture` with its `sqlite` subcommand; returns `capture`.
+// Registers `capture` with its `sqlite` and `postgres` subcommands; returns `capture`.
 CLI::App* RegisterCaptureCommand(CLI::App& parent, CaptureCommandOptions& options);
 
 // Returns the exit status (exit_codes.h).

@@ -1,6 +1,5 @@
 #include "capture/postgres/replication_connection.h"
 
-#include <libpq-fe.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "capture/postgres/libpq_result.h"
 #include "capture/postgres/replication_messages.h"
 
 namespace evlog::pg {
@@ -17,11 +17,6 @@ using eventlog::Result;
 using eventlog::Status;
 
 namespace {
-
-struct ResultDeleter {
-  void operator()(PGresult* result) const { PQclear(result); }
-};
-using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
 bool AllOf(std::string_view name, bool upper_ok) {
   if (name.empty() || name.size() > 63) return false;  // NAMEDATALEN - 1
@@ -44,17 +39,19 @@ Status CheckSlotName(const std::string& slot) {
 
 }  // namespace
 
-Status ReplicationConnection::Error(std::string_view what) const {
-  std::string message = PQerrorMessage(conn_);
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  return Status::IOError(fmt::format("PostgreSQL: {}: {}", what, message));
-}
+const char ReplicationConnection::kSessionOptions[] =
+    "-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=3 -c bytea_output=hex";
+
+Status ReplicationConnection::Error(std::string_view what) const { return LibpqError(conn_, what); }
 
 Result<std::unique_ptr<ReplicationConnection>> ReplicationConnection::Connect(const std::string& conninfo) {
   // dbname is expanded as a connection string first; the keywords after it override it, so
   // the caller's string cannot turn replication off.
-  const char* keys[] = {"dbname", "replication", "fallback_application_name", nullptr};
-  const char* values[] = {conninfo.c_str(), "database", "evlog", nullptr};
+  // The session settings fix the text pgoutput sends for the types whose output depends on
+  // them (format-spec/change-events.md §C7.2): timestamptz in UTC and ISO form, floats as
+  // the shortest exact decimal, bytea as hex.
+  const char* keys[] = {"dbname", "replication", "fallback_application_name", "options", nullptr};
+  const char* values[] = {conninfo.c_str(), "database", "evlog", kSessionOptions, nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Status::IOError("PostgreSQL: connect: out of memory");
   std::unique_ptr<ReplicationConnection> connection(new ReplicationConnection(conn));
@@ -65,7 +62,7 @@ Result<std::unique_ptr<ReplicationConnection>> ReplicationConnection::Connect(co
 ReplicationConnection::~ReplicationConnection() { PQfinish(conn_); }
 
 Result<SystemIdentity> ReplicationConnection::IdentifySystem() {
-  ResultPtr result(PQexec(conn_, "IDENTIFY_SYSTEM"));
+  PgResultPtr result(PQexec(conn_, "IDENTIFY_SYSTEM"));
   if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) return Error("IDENTIFY_SYSTEM");
   if (PQntuples(result.get()) != 1 || PQnfields(result.get()) < 4)
     return Status::IOError("PostgreSQL: IDENTIFY_SYSTEM: unexpected result shape");
@@ -81,7 +78,7 @@ Result<CreatedSlot> ReplicationConnection::CreateLogicalSlot(const std::string& 
   EVLOG_RETURN_IF_ERROR(CheckSlotName(slot));
   const std::string command = fmt::format("CREATE_REPLICATION_SLOT {} LOGICAL pgoutput {}", slot,
                                           export_snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT");
-  ResultPtr result(PQexec(conn_, command.c_str()));
+  PgResultPtr result(PQexec(conn_, command.c_str()));
   if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) return Error(fmt::format("create slot {}", slot));
   if (PQntuples(result.get()) != 1 || PQnfields(result.get()) < 4)
     return Status::IOError("PostgreSQL: CREATE_REPLICATION_SLOT: unexpected result shape");
@@ -94,7 +91,7 @@ Result<CreatedSlot> ReplicationConnection::CreateLogicalSlot(const std::string& 
 
 Status ReplicationConnection::DropSlot(const std::string& slot) {
   EVLOG_RETURN_IF_ERROR(CheckSlotName(slot));
-  ResultPtr result(PQexec(conn_, fmt::format("DROP_REPLICATION_SLOT {}", slot).c_str()));
+  PgResultPtr result(PQexec(conn_, fmt::format("DROP_REPLICATION_SLOT {}", slot).c_str()));
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) return Error(fmt::format("drop slot {}", slot));
   return Status::Ok();
 }
@@ -113,7 +110,7 @@ Status ReplicationConnection::StartLogical(const std::string& slot, Lsn start,
   const std::string command =
       fmt::format("START_REPLICATION SLOT {} LOGICAL {} (proto_version '1', publication_names '{}')", slot,
                   FormatLsn(start), names);
-  ResultPtr result(PQexec(conn_, command.c_str()));
+  PgResultPtr result(PQexec(conn_, command.c_str()));
   if (PQresultStatus(result.get()) != PGRES_COPY_BOTH) return Error(fmt::format("start replication on slot {}", slot));
   return Status::Ok();
 }
@@ -130,7 +127,7 @@ Result<std::optional<std::string>> ReplicationConnection::ReadCopyData(int timeo
     }
     if (length == -1) {
       // The server ended the copy; its final result says why.
-      ResultPtr result(PQgetResult(conn_));
+      PgResultPtr result(PQgetResult(conn_));
       if (result != nullptr && PQresultStatus(result.get()) == PGRES_FATAL_ERROR) return Error("replication stream");
       return Status::IOError("PostgreSQL: the server ended the replication stream");
     }

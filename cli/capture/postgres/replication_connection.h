@@ -36,12 +36,14 @@ bool IsPublicationName(std::string_view name);
 
 class ReplicationConnection {
  public:
-  // Connects with `conninfo` (a libpq keyword string or URI) in logical replication mode.
+  // Connects with `conninfo` (a libpq keyword string or URI) in logical replication mode,
+  // with kSessionOptions as its `options` (replacing any the conninfo gives).
   // Errors carry libpq's message, which never includes the password.
   static eventlog::Result<std::unique_ptr<ReplicationConnection>> Connect(const std::string& conninfo);
   ~ReplicationConnection();
   ReplicationConnection(const ReplicationConnection&) = delete;
   ReplicationConnection& operator=(const ReplicationConnection&) = delete;
+  static const char kSessionOptions[];
 
   eventlog::Result<SystemIdentity> IdentifySystem();
   // CREATE_REPLICATION_SLOT name LOGICAL pgoutput; with `export_snapshot`, the snapshot of

@@ -1,0 +1,19 @@
+// §C7.4, on start: the commit LSN of the last transaction of this source the log holds, so
+// that transactions the slot sends again (appended, but killed before the flush report
+// reached the server) are not appended twice.
+#pragma once
+
+#include <string>
+
+#include "capture/postgres/pgoutput.h"
+#include "eventlog/log.h"
+#include "eventlog/status.h"
+
+namespace evlog::pg {
+
+// The evlog.lsn of the last event whose evlog.source_id is `source_id`, 0 if none. Reads
+// backwards from the log's end in growing windows, so a relay that restarts on a log it
+// feeds reads only its tail. kCorruption for such an event whose evlog.lsn is no LSN.
+eventlog::Result<Lsn> LastCapturedLsn(const eventlog::Log& log, const std::string& source_id);
+
+}  // namespace evlog::pg
