@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "capture/postgres/libpq_result.h"
-#include "capture/postgres/replication_connection.h"
 
 namespace evlog::pg {
 
@@ -34,13 +33,10 @@ std::string DescribeConninfo(const std::string& conninfo) {
 Status AdminConnection::Error(std::string_view what) const { return LibpqError(conn_, what); }
 
 Result<std::unique_ptr<AdminConnection>> AdminConnection::Connect(const std::string& conninfo) {
-  const char* keys[] = {"dbname", "fallback_application_name", "options", nullptr};
-  const char* values[] = {conninfo.c_str(), "evlog", ReplicationConnection::kSessionOptions, nullptr};
-  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
-  if (conn == nullptr) return Status::IOError("PostgreSQL: connect: out of memory");
-  std::unique_ptr<AdminConnection> connection(new AdminConnection(conn));
-  if (PQstatus(conn) != CONNECTION_OK) return connection->Error("connect");
-  return connection;
+  Status error;
+  PGconn* conn = ConnectWithSessionOptions(conninfo, /*replication=*/false, &error);
+  if (conn == nullptr) return error;
+  return std::unique_ptr<AdminConnection>(new AdminConnection(conn));
 }
 
 AdminConnection::~AdminConnection() { PQfinish(conn_); }

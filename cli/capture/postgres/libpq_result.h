@@ -20,4 +20,10 @@ using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
 // kIOError "PostgreSQL: WHAT: libpq's message".
 eventlog::Status LibpqError(PGconn* conn, std::string_view what);
 
+// Opens a connection from the caller's CONNINFO with evlog's session settings
+// (ReplicationConnection::kSessionOptions) and, if `replication`, replication=database.
+// CONNINFO is expanded first, so the keywords after it win. On failure the connection is
+// finished and *error says why; the caller owns a returned connection.
+PGconn* ConnectWithSessionOptions(const std::string& conninfo, bool replication, eventlog::Status* error);
+
 }  // namespace evlog::pg

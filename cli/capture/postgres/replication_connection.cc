@@ -50,13 +50,10 @@ Result<std::unique_ptr<ReplicationConnection>> ReplicationConnection::Connect(co
   // The session settings fix the text pgoutput sends for the types whose output depends on
   // them (format-spec/change-events.md §C7.2): timestamptz in UTC and ISO form, floats as
   // the shortest exact decimal, bytea as hex.
-  const char* keys[] = {"dbname", "replication", "fallback_application_name", "options", nullptr};
-  const char* values[] = {conninfo.c_str(), "database", "evlog", kSessionOptions, nullptr};
-  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
-  if (conn == nullptr) return Status::IOError("PostgreSQL: connect: out of memory");
-  std::unique_ptr<ReplicationConnection> connection(new ReplicationConnection(conn));
-  if (PQstatus(conn) != CONNECTION_OK) return connection->Error("connect");
-  return connection;
+  Status error;
+  PGconn* conn = ConnectWithSessionOptions(conninfo, /*replication=*/true, &error);
+  if (conn == nullptr) return error;
+  return std::unique_ptr<ReplicationConnection>(new ReplicationConnection(conn));
 }
 
 ReplicationConnection::~ReplicationConnection() { PQfinish(conn_); }
