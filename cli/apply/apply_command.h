@@ -1,6 +1,6 @@
-// `evlog apply LOG --to sqlite:PATH -g GROUP [-f] [--create-tables]`: applies the change
-// events of LOG (format-spec/change-events.md) to a SQLite database, exactly once: the
-// group's position lives in the target, committed with the rows it covers (§C6).
+// `evlog apply LOG --to TARGET -g GROUP [-f] [--create-tables]`: applies the change events
+// of LOG (format-spec/change-events.md) to a SQLite or PostgreSQL database, exactly once:
+// the group's position lives in the target, committed with the rows it covers (§C6).
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,11 @@ namespace evlog {
 
 struct ApplyCommandOptions {
   std::string log_dir;
-  std::string target_path;  // --to sqlite:PATH, without the scheme
+  enum class TargetKind { kSqlite, kPostgres };
+  TargetKind target_kind = TargetKind::kSqlite;
+  // --to without the scheme: sqlite:PATH gives PATH; postgres:CONNINFO gives CONNINFO, and a
+  // postgres:// or postgresql:// URI is kept whole (libpq reads it as it is).
+  std::string target;
   std::string group;
   bool follow = false;
   bool create_tables = false;

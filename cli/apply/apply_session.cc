@@ -59,14 +59,13 @@ Result<bool> ApplySession::NextRunStart(eventlog::Event* event) {
 // otherwise a second apply of the same group is feeding the target, and one of the two
 // would apply events the other already has.
 Status ApplySession::BeginRun() {
-  EVLOG_RETURN_IF_ERROR(parts_.target.Begin());
-  parts_.applier.ForgetSchema();
+  EVLOG_RETURN_IF_ERROR(parts_.target.Begin(settings_.group));
   EVLOG_ASSIGN_OR_RETURN(std::optional<ApplyPosition> now, parts_.target.ReadPosition(settings_.group));
   const auto offset = [](const std::optional<ApplyPosition>& p) { return p ? std::to_string(p->next_offset) : "none"; };
   if (offset(now) != offset(position_)) {
     return Status::Busy(fmt::format("{}: the position of group {} moved from {} to {} while this apply ran: "
                                         "another apply of that group feeds the target; run one at a time",
-                                        parts_.target.path(), settings_.group, offset(position_), offset(now)));
+                                        parts_.target.name(), settings_.group, offset(position_), offset(now)));
   }
   return Status::Ok();
 }
@@ -87,7 +86,7 @@ Status ApplySession::ApplyRun(eventlog::Event& event) {
       parts_.target.Rollback();
       return {applied.code(), fmt::format("event at offset {}: {}; nothing of offsets {}..{} was applied, {} stays at "
                                           "offset {}",
-                                          last, applied.message(), first, last, parts_.target.path(), next_offset_)};
+                                          last, applied.message(), first, last, parts_.target.name(), next_offset_)};
     }
     if (++count == settings_.run_events) break;
     Result<bool> more = parts_.reader.Next(&event);
@@ -102,7 +101,7 @@ Status ApplySession::ApplyRun(eventlog::Event& event) {
 
 Status ApplySession::ApplyEvent(const eventlog::Event& event) {
   EVLOG_ASSIGN_OR_RETURN(ChangeEvent change, DecodeChangeEnvelope(event.payload));
-  return parts_.applier.Apply(change);
+  return parts_.target.Apply(change);
 }
 
 // The target's commit makes the run and its position durable together; the group's copy in
@@ -119,7 +118,7 @@ Status ApplySession::CommitRun(uint64_t next_offset) {
   next_offset_ = next_offset;
   ++transactions_;
   return parts_.groups.Reset(settings_.group, next_offset).status().WithContext(
-      fmt::format("{} is at offset {}, but group {} of the log could not be set to it", parts_.target.path(),
+      fmt::format("{} is at offset {}, but group {} of the log could not be set to it", parts_.target.name(),
                   next_offset, settings_.group));
 }
 

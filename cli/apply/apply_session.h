@@ -8,8 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "apply/change_applier.h"
-#include "apply/sqlite_target.h"
+#include "apply/apply_target.h"
 #include "eventlog/consumer_groups.h"
 #include "eventlog/reader.h"
 #include "replay/signal_pipe.h"
@@ -23,14 +22,13 @@ inline constexpr uint64_t kMaxRunEvents = 10'000;
 
 // The exit status of `apply` for a failure: 1 (4 for corruption), reported, or 128 + N after
 // termination signal N. Such a signal ends a wait for the target's lock by failing the
-// statement that waited (SqliteTarget::Open): that failure is the signal's doing, so
+// statement that waited (SqliteTarget::Open, PostgresTarget's queries): that failure is the signal's doing, so
 // `apply` ends as a signal ends it, its run rolled back, with nothing to report.
 int ApplyFailureExit(const eventlog::Status& status, const SignalPipe& signals);
 
 struct ApplySessionParts {
   eventlog::Reader& reader;  // positioned at the target's position
-  SqliteTarget& target;
-  ChangeApplier& applier;
+  ApplyTarget& target;
   eventlog::ConsumerGroups& groups;
   const SignalPipe& signals;
 };

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -26,6 +27,10 @@ void AppendBase64(std::string* out, std::string_view bytes) {
 void AppendReal(std::string* out, double v) {
   if (std::isinf(v)) {
     *out += v > 0 ? R"({"$real":"Infinity"})" : R"({"$real":"-Infinity"})";
+    return;
+  }
+  if (std::isnan(v)) {
+    *out += R"({"$real":"NaN"})";  // §C7.2: only PostgreSQL has one
     return;
   }
   const size_t at = out->size();
@@ -60,6 +65,10 @@ Status DecodeValue(std::string_view raw, SqlValue* out) {
     *out = SqlValue::Null();
     return Status::Ok();
   }
+  if (raw == "true" || raw == "false") {
+    *out = SqlValue::Integer(raw == "true" ? 1 : 0);
+    return Status::Ok();
+  }
   if (!raw.empty() && raw.front() == '"') {
     std::string text;
     EVLOG_RETURN_IF_ERROR(DecodeJsonString(raw, 0, &text));
@@ -70,11 +79,20 @@ Status DecodeValue(std::string_view raw, SqlValue* out) {
     int members = 0;
     EVLOG_RETURN_IF_ERROR(ForEachMember(raw, 0, [&](const std::string& name, std::string_view value) {
       if (++members > 1) return Invalid("a typed value has more than one member");
+      if (name == "$unchanged_toast") {
+        if (value != "true") return Invalid("$unchanged_toast is not true");
+        *out = SqlValue::UnchangedToast();
+        return Status::Ok();
+      }
       std::string text;
       if (value.empty() || value.front() != '"') return Invalid("a typed value's member is not a string");
       EVLOG_RETURN_IF_ERROR(DecodeJsonString(value, 0, &text));
       if (name == "$real") {
-        if (text != "Infinity" && text != "-Infinity") return Invalid("$real is neither Infinity nor -Infinity");
+        if (text == "NaN") {
+          *out = SqlValue::Real(std::numeric_limits<double>::quiet_NaN());
+          return Status::Ok();
+        }
+        if (text != "Infinity" && text != "-Infinity") return Invalid("$real is not Infinity, -Infinity or NaN");
         *out = SqlValue::Real(text == "Infinity" ? HUGE_VAL : -HUGE_VAL);
         return Status::Ok();
       }
@@ -136,8 +154,47 @@ bool SqlValue::operator==(const SqlValue& other) const {
     case Type::kReal: return std::memcmp(&real, &other.real, sizeof real) == 0;
     case Type::kText:
     case Type::kBlob: return bytes == other.bytes;
+    case Type::kUnchangedToast: return true;
   }
   return false;
+}
+
+const SqlValue* FindColumn(const SqlRow& row, std::string_view name) {
+  for (const auto& column : row) {
+    if (column.first == name) return &column.second;
+  }
+  return nullptr;
+}
+
+Result<SqlRow> KeyValues(const SqlRow& row, const SqlRow& key, std::string_view what) {
+  SqlRow values;
+  for (const auto& [name, ignored] : key) {
+    const SqlValue* value = FindColumn(row, name);
+    if (value == nullptr) return Status::InvalidArgument(fmt::format("\"{}\" lacks key column {}", what, name));
+    values.emplace_back(name, *value);
+  }
+  return values;
+}
+
+Result<SqlRow> OldKey(const ChangeEvent& change) {
+  if (change.before) return KeyValues(*change.before, change.key, "before");
+  if (change.after) return KeyValues(*change.after, change.key, "after");
+  return change.key;
+}
+
+bool HasUnchangedToast(const SqlRow& row) {
+  for (const auto& column : row) {
+    if (column.second.type == SqlValue::Type::kUnchangedToast) return true;
+  }
+  return false;
+}
+
+SqlRow WithoutUnchangedToast(const SqlRow& row) {
+  SqlRow present;
+  for (const auto& column : row) {
+    if (column.second.type != SqlValue::Type::kUnchangedToast) present.push_back(column);
+  }
+  return present;
 }
 
 void AppendJsonValue(std::string* out, const SqlValue& value) {
@@ -159,6 +216,7 @@ void AppendJsonValue(std::string* out, const SqlValue& value) {
       AppendBase64(out, value.bytes);
       *out += "\"}";
       return;
+    case SqlValue::Type::kUnchangedToast: *out += R"({"$unchanged_toast":true})"; return;
   }
 }
 
@@ -210,13 +268,14 @@ std::vector<eventlog::HeaderView> ChangeHeaders(const ChangeEvent& c, std::strin
 Result<ChangeEvent> DecodeChangeEnvelope(std::string_view payload) {
   ChangeEvent c;
   bool has_op = false, has_table = false, has_key = false, has_before = false, has_after = false;
+  bool has_null_key = false;
   Status s = ForEachMember(payload, 0, [&](const std::string& name, std::string_view raw) {
     std::string text;
     if (name == "op") {
       if (raw.empty() || raw.front() != '"') return Invalid("\"op\" is not a string");
       EVLOG_RETURN_IF_ERROR(DecodeJsonString(raw, 0, &text));
-      if (text.size() != 1 || std::string_view("cudr").find(text[0]) == std::string_view::npos) {
-        return Invalid("\"op\" is not one of c, u, d, r");
+      if (text.size() != 1 || std::string_view("cudrt").find(text[0]) == std::string_view::npos) {
+        return Invalid("\"op\" is not one of c, u, d, r, t");
       }
       c.op = text[0];
       has_op = true;
@@ -225,8 +284,14 @@ Result<ChangeEvent> DecodeChangeEnvelope(std::string_view payload) {
       EVLOG_RETURN_IF_ERROR(DecodeJsonString(raw, 0, &c.table));
       has_table = !c.table.empty();
     } else if (name == "key") {
-      EVLOG_RETURN_IF_ERROR(DecodeRow(raw, &c.key));
-      has_key = !c.key.empty();
+      // null only for 't' (checked below); {} for a PostgreSQL table without a replica identity.
+      if (raw == "null") {
+        c.key.clear();
+        has_null_key = true;
+      } else {
+        EVLOG_RETURN_IF_ERROR(DecodeRow(raw, &c.key));
+      }
+      has_key = true;
     } else if (name == "before") {
       EVLOG_RETURN_IF_ERROR(DecodeOptionalRow(raw, &c.before));
       has_before = true;
@@ -243,6 +308,9 @@ Result<ChangeEvent> DecodeChangeEnvelope(std::string_view payload) {
       return ForEachMember(raw, 0, [&](const std::string& member, std::string_view value) {
         if (member == "source_id" && !value.empty() && value.front() == '"') {
           return DecodeJsonString(value, 0, &c.source_id);
+        }
+        if (member == "connector" && !value.empty() && value.front() == '"') {
+          return DecodeJsonString(value, 0, &c.connector);
         }
         if (member == "outbox_id") {
           SqlValue v;
@@ -262,11 +330,16 @@ Result<ChangeEvent> DecodeChangeEnvelope(std::string_view payload) {
   if (!has_op || !has_table || !has_key || !has_before || !has_after) {
     return Invalid("it lacks one of \"op\", \"table\", \"key\", \"before\", \"after\"");
   }
-  const bool needs_before = c.op == 'u' || c.op == 'd';
-  const bool needs_after = c.op != 'd';
-  if (c.before.has_value() != needs_before || c.after.has_value() != needs_after) {
+  // Which rows each op carries (§C3, §C7.1); PostgreSQL sends no old row on an update
+  // that kept the key, so 'u' may lack "before".
+  const bool before_ok = c.op == 'd' ? c.before.has_value() : c.op == 'u' || !c.before.has_value();
+  const bool after_ok = (c.op == 'd' || c.op == 't') != c.after.has_value();
+  if (!before_ok || !after_ok) {
     return Invalid(fmt::format("op \"{}\" with {} before and {} after", c.op, c.before ? "a" : "no",
                                c.after ? "an" : "no"));
+  }
+  if (has_null_key != (c.op == 't')) {
+    return Invalid(c.op == 't' ? "op \"t\" with a key" : fmt::format("op \"{}\" without a key", c.op));
   }
   return c;
 }

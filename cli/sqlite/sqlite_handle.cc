@@ -58,6 +58,8 @@ Status SqliteStatement::BindValue(int index, const SqlValue& value) {
     case SqlValue::Type::kBlob:
       rc = sqlite3_bind_blob64(s, index, value.bytes.data(), value.bytes.size(), SQLITE_STATIC);
       break;
+    case SqlValue::Type::kUnchangedToast:
+      return Status::InvalidArgument(fmt::format("{}: no value to bind at {} (an unchanged TOASTed column)", db_path_, index));
   }
   return rc == SQLITE_OK ? Status::Ok() : BindError(index);
 }
@@ -178,6 +180,8 @@ Status SqliteDb::Error(std::string_view what) const {
 }
 
 bool SqliteDb::InTransaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+
+int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_.get()); }
 
 namespace {
 

@@ -76,6 +76,8 @@ class SqliteDb {
   eventlog::Status Error(std::string_view what) const;
   // True between BEGIN and its COMMIT or ROLLBACK.
   bool InTransaction() const;
+  // Rows the last INSERT, UPDATE or DELETE changed.
+  int64_t Changes() const;
 
   const std::string& path() const { return path_; }
 

@@ -59,12 +59,15 @@ expect_status 1 evlog apply "$LOG" --to "sqlite:$DB2" -g g
 assert_contains "$(cat "$WORK/stderr")" "was fed by group g from another log (log id " "another log"
 assert_eq 4 "$(position "$DB2" g)" "position of the other log untouched"
 
-# A missing target is created only with --create-tables; a target that is not sqlite: is a
-# usage error.
+# A missing target is created only with --create-tables; a target that is neither sqlite:
+# nor postgres, and --create-tables with postgres, are usage errors.
 expect_status 1 evlog apply "$LOG" --to "sqlite:$WORK/missing.db" -g g
 assert_contains "$(cat "$WORK/stderr")" "$WORK/missing.db: no such database (No such file or directory); create it, or run with --create-tables" "missing target"
 [[ ! -e $WORK/missing.db ]] || fail "a missing target was created without --create-tables"
-expect_status 2 evlog apply "$LOG" --to "postgres:x" -g g
+expect_status 2 evlog apply "$LOG" --to "mysql:x" -g g
+assert_contains "$(cat "$WORK/stderr")" "expected sqlite:PATH, postgres://" "unknown target kind"
+expect_status 2 evlog apply "$LOG" --to "postgres:dbname=x" -g g --create-tables
+assert_contains "$(cat "$WORK/stderr")" "--create-tables works with sqlite: targets only" "--create-tables with postgres"
 expect_status 2 evlog apply "$LOG" --to "sqlite:$DB"
 
 # A corrupt log: exit status 4, the run rolled back.

@@ -117,7 +117,12 @@ TEST_CASE("WhatIsNotAChangeEnvelopeIsRefusedSayingWhy") {
       R"({"op":"c","table":"t","key":{"id":1},"before":null,"after":null})",
       R"({"op":"d","table":"t","key":{"id":1},"before":null,"after":null})",
       R"({"op":"c","table":"t","key":{"id":99999999999999999999},"before":null,"after":{"id":1}})",
-      R"({"op":"c","table":"t","key":{"id":1},"before":null,"after":{"id":{"$real":"NaN"}}})",
+      R"({"op":"c","table":"t","key":{"id":1},"before":null,"after":{"id":{"$real":"nan"}}})",
+      R"({"op":"c","table":"t","key":{"id":1},"before":null,"after":{"id":{"$unchanged_toast":false}}})",
+      R"({"op":"t","table":"t","key":{},"before":null,"after":null})",
+      R"({"op":"c","table":"t","key":null,"before":null,"after":{"id":1}})",
+      R"({"op":"t","table":"t","key":null,"before":null,"after":{"id":1}})",
+      R"({"op":"c","table":"t","key":{"id":1},"before":{"id":1},"after":{"id":1}})",
       R"({"op":"c","table":"t","key":{"id":1},"before":null,"after":{"id":{"$blob_base64":"!"}}})",
       R"({"op":"c","table":"t","key":{"id":1},"before":null,"after":{"id":[1]}})",
       R"({"op":"c","table":"t","key":{"id":1},"key":{"id":2},"before":null,"after":{"id":1}})",
@@ -129,6 +134,47 @@ TEST_CASE("WhatIsNotAChangeEnvelopeIsRefusedSayingWhy") {
     CHECK(decoded.error().code() == eventlog::StatusCode::kInvalidArgument);
     CHECK(decoded.error().message().starts_with("not a change event"));
   }
+}
+
+// §C7: PostgreSQL's envelopes decode to the same ChangeEvent, with its extra forms mapped.
+TEST_CASE("PostgresEnvelopesDecode") {
+  auto u = DecodeChangeEnvelope(
+      R"({"op":"u","table":"public.t","key":{"id":1},"before":null,"after":{"id":1,"ok":true,"no":false,)"
+      R"("x":{"$real":"NaN"},"big":{"$unchanged_toast":true},"n":"1.50"},"ts_ms":5,)"
+      R"("source":{"connector":"postgres","source_id":"7/db","xid":9,"lsn":"0/1"}})");
+  REQUIRE(u.has_value());
+  CHECK(u->op == 'u');
+  CHECK(u->connector == "postgres");
+  CHECK_FALSE(u->before.has_value());
+  const SqlRow& after = *u->after;
+  REQUIRE(after.size() == 6);
+  CHECK(after[1].second == SqlValue::Integer(1));
+  CHECK(after[2].second == SqlValue::Integer(0));
+  CHECK(after[3].second.type == SqlValue::Type::kReal);
+  CHECK(std::isnan(after[3].second.real));
+  CHECK(after[4].second.type == SqlValue::Type::kUnchangedToast);
+  CHECK(after[5].second == SqlValue::Text("1.50"));
+  CHECK(HasUnchangedToast(after));
+  CHECK(WithoutUnchangedToast(after).size() == 5);
+  auto old_key = OldKey(*u);
+  REQUIRE(old_key.has_value());
+  CHECK(*old_key == SqlRow{{"id", SqlValue::Integer(1)}});
+
+  auto t = DecodeChangeEnvelope(R"({"op":"t","table":"public.t","key":null,"before":null,"after":null})");
+  REQUIRE(t.has_value());
+  CHECK(t->op == 't');
+  CHECK(t->key.empty());
+  CHECK(t->connector == "sqlite");  // the default when source says nothing
+
+  auto keyless = DecodeChangeEnvelope(R"({"op":"c","table":"public.t","key":{},"before":null,"after":{"v":1}})");
+  REQUIRE(keyless.has_value());
+  CHECK(keyless->key.empty());
+
+  // What a PostgreSQL reader encodes reads back the same: NaN and the mark included.
+  std::string json;
+  AppendJsonValue(&json, SqlValue::Real(std::nan("")));
+  AppendJsonValue(&json, SqlValue::UnchangedToast());
+  CHECK(json == R"({"$real":"NaN"}{"$unchanged_toast":true})");
 }
 
 }  // namespace evlog

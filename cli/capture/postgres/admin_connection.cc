@@ -3,38 +3,19 @@
 
 #include <fmt/format.h>
 
-#include "capture/postgres/libpq_result.h"
+#include "capture/postgres/replication_connection.h"
+#include "postgres/libpq_connection.h"
 
 namespace evlog::pg {
 
 using eventlog::Result;
 using eventlog::Status;
 
-std::string DescribeConninfo(const std::string& conninfo) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
-  if (options == nullptr) {
-    PQfreemem(error);
-    return "(unparsable conninfo)";
-  }
-  std::string host, port, dbname;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    const std::string_view keyword = o->keyword;
-    const std::string value = o->val != nullptr ? o->val : "";
-    if (keyword == "host" || (keyword == "hostaddr" && host.empty())) host = value;
-    if (keyword == "port") port = value;
-    if (keyword == "dbname") dbname = value;
-  }
-  PQconninfoFree(options);
-  return fmt::format("host {} port {} dbname {}", host.empty() ? "(default)" : host,
-                     port.empty() ? "(default)" : port, dbname.empty() ? "(default)" : dbname);
-}
-
 Status AdminConnection::Error(std::string_view what) const { return LibpqError(conn_, what); }
 
 Result<std::unique_ptr<AdminConnection>> AdminConnection::Connect(const std::string& conninfo) {
   Status error;
-  PGconn* conn = ConnectWithSessionOptions(conninfo, /*replication=*/false, &error);
+  PGconn* conn = ConnectWithSessionOptions(conninfo, ReplicationConnection::kSessionOptions, /*replication=*/false, &error);
   if (conn == nullptr) return error;
   return std::unique_ptr<AdminConnection>(new AdminConnection(conn));
 }

@@ -7,16 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "capture/postgres/libpq_result.h"
+#include "postgres/libpq_connection.h"
 #include "eventlog/status.h"
 
 typedef struct pg_conn PGconn;
 
 namespace evlog::pg {
-
-// "host H port P dbname D" from a conninfo, for messages: never the password (a conninfo
-// may hold one). Values the conninfo leaves out are libpq's defaults.
-std::string DescribeConninfo(const std::string& conninfo);
 
 class AdminConnection {
  public:

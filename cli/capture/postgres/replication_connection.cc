@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "capture/postgres/libpq_result.h"
+#include "postgres/libpq_connection.h"
 #include "capture/postgres/replication_messages.h"
 
 namespace evlog::pg {
@@ -51,7 +51,7 @@ Result<std::unique_ptr<ReplicationConnection>> ReplicationConnection::Connect(co
   // them (format-spec/change-events.md §C7.2): timestamptz in UTC and ISO form, floats as
   // the shortest exact decimal, bytea as hex.
   Status error;
-  PGconn* conn = ConnectWithSessionOptions(conninfo, /*replication=*/true, &error);
+  PGconn* conn = ConnectWithSessionOptions(conninfo, kSessionOptions, /*replication=*/true, &error);
   if (conn == nullptr) return error;
   return std::unique_ptr<ReplicationConnection>(new ReplicationConnection(conn));
 }

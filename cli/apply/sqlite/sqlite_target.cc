@@ -1,4 +1,4 @@
-#include "apply/sqlite_target.h"
+#include "apply/sqlite/sqlite_target.h"
 
 #include <fmt/format.h>
 
@@ -22,14 +22,14 @@ constexpr char kWritePosition[] =
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteTarget>> SqliteTarget::Open(const std::string& path, bool create,
+Result<std::unique_ptr<SqliteTarget>> SqliteTarget::Open(const std::string& path, bool create_tables,
                                                          const SignalPipe& signals) {
-  EVLOG_ASSIGN_OR_RETURN(SqliteDb db, create ? SqliteDb::OpenOrCreate(path)
-                                             : SqliteDb::Open(path, "create it, or run with --create-tables"));
+  EVLOG_ASSIGN_OR_RETURN(SqliteDb db, create_tables ? SqliteDb::OpenOrCreate(path)
+                                                    : SqliteDb::Open(path, "create it, or run with --create-tables"));
   // Only a termination signal gives up a wait, failing the statement with SQLITE_BUSY.
   db.SetBusyWait([&signals] { return signals.termination() == 0; },
                  [path] { PrintError(kCommand, fmt::format("waiting for {}: another connection holds its lock", path)); });
-  std::unique_ptr<SqliteTarget> target(new SqliteTarget(std::move(db)));
+  std::unique_ptr<SqliteTarget> target(new SqliteTarget(std::move(db), create_tables));
   EVLOG_RETURN_IF_ERROR(target->db_.Exec(kCreatePositionTable));
   EVLOG_RETURN_IF_ERROR(target->PrepareStatements());
   return target;
@@ -52,7 +52,12 @@ Result<std::optional<ApplyPosition>> SqliteTarget::ReadPosition(std::string_view
   return position;
 }
 
-Status SqliteTarget::Begin() { return db_.Exec("BEGIN IMMEDIATE"); }
+// The applier forgets what it learnt of the tables: the schema may have changed since the
+// last run (a migration, a rolled-back run that created a table).
+Status SqliteTarget::Begin(std::string_view /*group*/) {
+  applier_.ForgetSchema();
+  return db_.Exec("BEGIN IMMEDIATE");
+}
 
 Status SqliteTarget::WritePosition(std::string_view group, const ApplyPosition& position) {
   EVLOG_RETURN_IF_ERROR(write_position_.BindText(1, group));

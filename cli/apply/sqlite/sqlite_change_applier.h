@@ -1,8 +1,9 @@
-// Turns one change event into row changes of the target (format-spec/change-events.md §C6),
-// inside the transaction the caller holds: `c` and `r` upsert by key, `u` upserts `after`
-// (deleting the old row first when the key changed), `d` deletes by key. Values are bound
-// with their own storage class and bytes, so the target holds exactly what the source held
-// wherever its columns' affinity allows.
+// Turns one change event into row changes of a SQLite target (format-spec/change-events.md
+// §C6), inside the transaction the caller holds: `c` and `r` upsert by key, `u` upserts
+// `after` (deleting the old row first when the key changed), `d` deletes by key, `t`
+// deletes every row. Values are bound with their own storage class and bytes, so the
+// target holds exactly what the source held wherever its columns' affinity allows.
+// Changes from PostgreSQL (§C7) are applied too, as §C6.1 says.
 #pragma once
 
 #include <string>
@@ -15,11 +16,11 @@
 
 namespace evlog {
 
-class ChangeApplier {
+class SqliteChangeApplier {
  public:
   // With `create_tables`, a table missing from the target is created from the first change
   // that names it; without, a missing table is an error.
-  ChangeApplier(SqliteDb& db, bool create_tables) : db_(db), create_tables_(create_tables) {}
+  SqliteChangeApplier(SqliteDb& db, bool create_tables) : db_(db), create_tables_(create_tables) {}
 
   // Applies `change`. Errors say what is missing or what the target refused; the caller
   // adds the event's offset and rolls the transaction back.
@@ -30,11 +31,15 @@ class ChangeApplier {
   void ForgetSchema() { columns_.clear(); }
 
  private:
-  eventlog::Status CheckColumns(const ChangeEvent& change);
+  eventlog::Result<std::string> TargetTable(const ChangeEvent& change);
+  eventlog::Status CheckColumns(const std::string& table, const ChangeEvent& change);
   eventlog::Result<const std::unordered_set<std::string>*> Columns(const std::string& table);
-  eventlog::Status CreateTable(const ChangeEvent& change);
+  eventlog::Status CreateTable(const std::string& table, const ChangeEvent& change);
   eventlog::Result<SqliteStatement*> Statement(const std::string& sql);
+  eventlog::Status ApplyUpdate(const std::string& table, const ChangeEvent& change);
+  eventlog::Status Insert(const std::string& table, const SqlRow& row);
   eventlog::Status Upsert(const std::string& table, const SqlRow& key, const SqlRow& row);
+  eventlog::Status UpdateInPlace(const std::string& table, const SqlRow& old_key, const SqlRow& row);
   eventlog::Status Delete(const std::string& table, const SqlRow& key);
 
   SqliteDb& db_;
