@@ -54,8 +54,14 @@ int HandleParseError(CLI::App& app, const CLI::ParseError& error, int argc, char
     return evlog::kExitUsage;
   }
   const std::string& command = parsed.back()->get_name();
+  // The help to point at is the innermost subcommand's: `evlog capture postgres --help`.
+  std::string path = command;
+  for (CLI::App* sub = parsed.back(); !sub->get_subcommands().empty();) {
+    sub = sub->get_subcommands().back();
+    path += " " + sub->get_name();
+  }
   evlog::PrintError(command, error.what());
-  evlog::PrintError(command, "run 'evlog " + command + " --help' for usage");
+  evlog::PrintError(command, "run 'evlog " + path + " --help' for usage");
   return evlog::kExitUsage;
 }
 

@@ -15,6 +15,11 @@ expect_status 2 evlog append
 expect_status 2 evlog tail
 expect_status 2 evlog append --sync sometimes "$LOG"
 assert_contains "$(cat "$WORK/stderr")" "evlog: append:" "usage error names the subcommand"
+# The hint names the innermost subcommand, whose --help has the missing options.
+expect_status 2 evlog capture postgres
+assert_contains "$(cat "$WORK/stderr")" "evlog: capture: run 'evlog capture postgres --help' for usage" "nested subcommand's help"
+expect_status 2 evlog apply
+assert_contains "$(cat "$WORK/stderr")" "evlog: apply: run 'evlog apply --help' for usage" "subcommand's help"
 expect_status 2 evlog append --segment-bytes 12Q "$LOG"
 expect_status 2 evlog append --raw --json "$LOG"
 expect_status 2 evlog append -0 --raw "$LOG"
