@@ -6,7 +6,7 @@
 # and SIGKILLs, the position in the target, two applies of one group at once, SIGTERM during
 # a lock wait, refusals that apply nothing. Then SQLite -> log -> PostgreSQL and
 # PostgreSQL -> log -> SQLite for the types the two have in common. EVLOG_PG_APPLY_SEED
-# replays the kill moments.
+# replays the kill moments; EVLOG_PG_APPLY_TRANSACTIONS (600) sizes the workload they cut.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pg_lib.sh"
 source "$(dirname "$0")/capture_lib.sh"
@@ -14,6 +14,7 @@ source "$(dirname "$0")/capture_lib.sh"
 SEED=${EVLOG_PG_APPLY_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 echo "seed $SEED (replay with EVLOG_PG_APPLY_SEED=$SEED)"
 RANDOM=$SEED
+TRANSACTIONS=${EVLOG_PG_APPLY_TRANSACTIONS:-600}
 
 pg_start
 pg_sql "CREATE DATABASE dst"
@@ -123,7 +124,7 @@ assert_contains "$(cat "$WORK/stderr")" "0 events applied" "second run"
 # insert applied twice would conflict or, in keyless, leave a row too many).
 {
   echo "SET synchronous_commit = on;"
-  for ((i = 1; i <= 600; i++)); do
+  for ((i = 1; i <= TRANSACTIONS; i++)); do
     echo "BEGIN; INSERT INTO items VALUES ($((i + 2000)), 'k$i', $i); INSERT INTO keyless VALUES ($i);"
     echo "UPDATE items SET qty = qty + 1 WHERE id = $((i % 40 + 2)); UPDATE big SET v = v + 1 WHERE id = $((i % 4 + 1));"
     ((i % 50 == 0)) && echo "DELETE FROM items WHERE id = $((i + 1990));"
