@@ -15,14 +15,15 @@ def commit_to_log_ms(evlog, log, relay_cmd, commit, ids, settle=0.0):
     subprocess.run([evlog, "append", log], input=b"", check=True)  # so that tail can follow at once
     relay = subprocess.Popen(relay_cmd, stderr=subprocess.DEVNULL)
     reader = subprocess.Popen([evlog, "tail", log, "-f", "--from", "beginning", "--json"], stdout=subprocess.PIPE)
-    arrived = {}
+    wanted, arrived = set(ids), {}
 
     def read():
         for line in reader.stdout:
             key = json.loads(json.loads(line)["payload"])["key"]["id"]
-            arrived[key] = time.monotonic()
-            if len(arrived) == len(ids):
-                return
+            if key in wanted:
+                arrived[key] = time.monotonic()
+                if len(arrived) == len(wanted):
+                    return
 
     thread = threading.Thread(target=read)
     thread.start()

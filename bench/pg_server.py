@@ -108,6 +108,10 @@ class Server:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
 
+    def log_tail(self, chars=4000):
+        with open(os.path.join(self.dir, "server.log"), errors="replace") as f:
+            return f.read()[-chars:]
+
     def tool(self, name):
         return os.path.join(self.bin, name)
 
