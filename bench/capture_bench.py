@@ -14,14 +14,14 @@ Phases, each timed with a monotonic clock around the command:
 Prints one table and the ratios; exits non-zero only if a command fails or a count is wrong.
 """
 import argparse
-import json
 import os
 import sqlite3
 import statistics
 import subprocess
 import sys
-import threading
 import time
+
+from follow_latency import commit_to_log_ms
 
 SCHEMA = "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price REAL, qty INTEGER, note TEXT)"
 
@@ -79,35 +79,13 @@ def latency(evlog, work, commits):
     con.execute(SCHEMA)
     con.close()
     subprocess.run([evlog, "capture", "sqlite", db, "--install", "-t", "items"], check=True)
-    subprocess.run([evlog, "append", log], input=b"", check=True)  # so that tail can follow at once
-    relay = subprocess.Popen([evlog, "capture", "sqlite", db, log, "-f"], stderr=subprocess.DEVNULL)
-    reader = subprocess.Popen([evlog, "tail", log, "-f", "--from", "beginning", "--json"], stdout=subprocess.PIPE)
-    arrived = {}
-
-    def read():
-        for line in reader.stdout:
-            key = json.loads(json.loads(line)["payload"])["key"]["id"]
-            arrived[key] = time.monotonic()
-            if len(arrived) == commits:
-                return
-
-    thread = threading.Thread(target=read)
-    thread.start()
-    committed = {}
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("PRAGMA synchronous=NORMAL")
-    for i in range(1, commits + 1):
+
+    def commit(i):
         con.execute("INSERT INTO items VALUES (?, 'x', 1.0, 1, 'y')", (i,))  # autocommit: one transaction
-        committed[i] = time.monotonic()
-        time.sleep(0.005)
-    thread.join(timeout=30)
-    relay.terminate()
-    reader.terminate()
-    relay.wait()
-    reader.wait()
-    if len(arrived) != commits:
-        sys.exit(f"bench: latency: {len(arrived)} of {commits} changes arrived")
-    ms = sorted((arrived[i] - committed[i]) * 1000 for i in committed)
+
+    ms = commit_to_log_ms(evlog, log, [evlog, "capture", "sqlite", db, log, "-f"], commit, range(1, commits + 1))
     return statistics.median(ms), ms[int(len(ms) * 0.99) - 1]
 
 

@@ -11,6 +11,10 @@ using eventlog::Status;
 
 namespace {
 
+// How long a stopping relay waits for the server to end the stream: the server answers at
+// once unless it is busy sending a large transaction, which it finishes first.
+constexpr int kEndWaitMs = 10000;
+
 PgTimestamp NowPgMicros() {
   const auto since_unix = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::system_clock::now().time_since_epoch());
@@ -32,6 +36,11 @@ Status LogicalStream::SendStatus(Lsn flushed, bool reply_requested) {
   reported_flushed_ = flushed;
   last_status_ = std::chrono::steady_clock::now();
   return Status::Ok();
+}
+
+Status LogicalStream::ReportFlushedAndEnd(Lsn flushed) {
+  EVLOG_RETURN_IF_ERROR(SendStatus(flushed, false));
+  return connection_.EndCopy(kEndWaitMs);
 }
 
 Result<std::optional<Transaction>> LogicalStream::Handle(const std::string& copy_data, Lsn flushed) {

@@ -25,9 +25,10 @@ class LogicalStream {
   // will not send it again. Errors: kIOError from the connection, kCorruption from the bytes.
   eventlog::Result<std::optional<Transaction>> Next(Lsn flushed, int timeout_ms);
 
-  // Reports `flushed` to the server now (Next reports it too, but only when it next runs):
-  // for a caller about to stop.
-  eventlog::Status ReportFlushed(Lsn flushed) { return SendStatus(flushed, false); }
+  // For a caller about to stop: reports `flushed` to the server now (Next reports it too,
+  // but only when it next runs) and ends the stream so that the server takes that report.
+  // No call may follow.
+  eventlog::Status ReportFlushedAndEnd(Lsn flushed);
 
   // The server's end of WAL as of its last message: the stream has caught up when the
   // caller has consumed everything before it.

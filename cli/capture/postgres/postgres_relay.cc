@@ -65,7 +65,7 @@ Status PostgresRelay::Run(Lsn caught_up_at, bool follow) {
     }
     flushed_ = transaction->end_lsn;  // only now: the batch is durable
   }
-  return flushed_ == 0 ? Status::Ok() : stream_.ReportFlushed(flushed_);
+  return flushed_ == 0 ? Status::Ok() : stream_.ReportFlushedAndEnd(flushed_);
 }
 
 std::string PostgresRelay::Summary() const {

@@ -144,4 +144,29 @@ Status ReplicationConnection::SendCopyData(std::string_view payload) {
   return Status::Ok();
 }
 
+Status ReplicationConnection::EndCopy(int timeout_ms) {
+  if (PQputCopyEnd(conn_, nullptr) != 1 || PQflush(conn_) != 0) return Error("end replication stream");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    char* buffer = nullptr;
+    const int length = PQgetCopyData(conn_, &buffer, /*async=*/1);
+    if (length > 0) {
+      PQfreemem(buffer);
+      continue;
+    }
+    if (length == -1) break;  // the server's CopyDone
+    if (length == -2) return Error("end replication stream");
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return Status::Ok();  // closing then is what happened before this existed
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    if (poll(&fd, 1, static_cast<int>(left.count())) < 0 && errno != EINTR)
+      return Status::IOError(fmt::format("PostgreSQL: poll: errno {}", errno));
+    if (PQconsumeInput(conn_) == 0) return Error("end replication stream");
+  }
+  while (PgResultPtr result{PQgetResult(conn_)}) {
+    if (PQresultStatus(result.get()) == PGRES_FATAL_ERROR) return Error("end replication stream");
+  }
+  return Status::Ok();
+}
+
 }  // namespace evlog::pg

@@ -58,6 +58,14 @@ class ReplicationConnection {
   // none came in time. kIOError when the connection fails or the server ends the stream.
   eventlog::Result<std::optional<std::string>> ReadCopyData(int timeout_ms);
   eventlog::Status SendCopyData(std::string_view payload);
+  // Ends the stream as the protocol asks: CopyDone, then the server's own CopyDone and
+  // command result (what the server still sends meanwhile is dropped). The server reads
+  // every message sent before the CopyDone first, so a final standby status is taken;
+  // closing the connection instead can lose it (the walsender, still writing, fails on the
+  // closed socket and exits before reading it). After `timeout_ms` it gives up waiting and
+  // returns Ok: the server may then miss the last status, and a later run receives those
+  // transactions again and skips them by the log's LSN (§C7).
+  eventlog::Status EndCopy(int timeout_ms);
 
  private:
   explicit ReplicationConnection(PGconn* conn) : conn_(conn) {}
