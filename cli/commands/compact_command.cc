@@ -25,14 +25,6 @@ namespace {
 
 constexpr char kCompactCommand[] = "compact";
 
-CLI::Validator RetentionDurationValidator() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        return ParseRetentionDuration(text) ? "" : "'" + text + "' is not a duration (examples: 7d, 12h, 30m, 90s)";
-      },
-      "", "duration");
-}
-
 // "512 bytes", "4.0 KiB", "3.1 MiB", "2.0 GiB".
 std::string FormatBytes(uint64_t bytes) {
   if (bytes < 1024) return fmt::format("{} bytes", bytes);
@@ -132,10 +124,10 @@ CLI::App* RegisterCompactCommand(CLI::App& parent, CompactCommandOptions& o) {
       ->type_name("SIZE")
       ->check(SizeValidator());
   app->add_option_function<std::string>(
-         "--retain-age", [&o](const std::string& s) { o.retain_age = ParseRetentionDuration(s); },
+         "--retain-age", [&o](const std::string& s) { o.retain_age = ParseDuration(s); },
          "Remove a segment once its newest event is older than DUR (7d, 12h, 30m, 90s)")
       ->type_name("DUR")
-      ->check(RetentionDurationValidator());
+      ->check(DurationValidator());
   app->add_option_function<std::string>(
          "--before", [&o](const std::string& s) { o.before = ParsePosition(s); },
          "Remove a segment if all its events lie before POS (an offset, beginning, end, or -N)")
@@ -146,10 +138,10 @@ CLI::App* RegisterCompactCommand(CLI::App& parent, CompactCommandOptions& o) {
   app->add_flag("--keep-latest-per-key", o.keep_latest_per_key,
                 "Rewrite closed segments to keep only the newest event of each key (and every unkeyed event)");
   app->add_option_function<std::string>(
-         "--tombstone-retention", [&o](const std::string& s) { o.tombstone_retention = ParseRetentionDuration(s); },
+         "--tombstone-retention", [&o](const std::string& s) { o.tombstone_retention = ParseDuration(s); },
          "With --keep-latest-per-key: remove a tombstone (keyed, empty payload) once older than DUR (default 24h)")
       ->type_name("DUR")
-      ->check(RetentionDurationValidator());
+      ->check(DurationValidator());
   app->add_flag("-n,--dry-run", o.dry_run, "Print what would be removed; change nothing");
   AddWaitLockOption(*app, o.wait_lock);
   return app;

@@ -13,6 +13,7 @@
 #include "eventlog/log.h"
 #include "term/exit_codes.h"
 #include "args/group_options.h"
+#include "args/number_option.h"
 #include "codec/output_buffer.h"
 #include "term/report.h"
 #include "codec/time_parse.h"
@@ -26,10 +27,9 @@ constexpr uint64_t kDefaultLines = 10;
 constexpr int kWaitSliceMs = 500;
 
 void AddRangeOptions(CLI::App& app, TailCommandOptions& o) {
-  app.add_option_function<uint64_t>(
-         "-n,--lines", [&o](const uint64_t& n) { o.lines = n; },
-         "Print the last N events of the range (default 10 when neither --from nor --since is "
-         "given)")
+  AddWholeNumberOption(app, "-n,--lines", [&o](uint64_t n) { o.lines = n; },
+                       "Print the last N events of the range (default 10 when neither --from nor --since is "
+                       "given)")
       ->type_name("N");
   auto* from =
       app.add_option_function<std::string>(
@@ -42,8 +42,7 @@ void AddRangeOptions(CLI::App& app, TailCommandOptions& o) {
          "Stop after POS (inclusive; end means the last event)")
       ->type_name("POS")
       ->check(PositionValidator());
-  app.add_option_function<uint64_t>(
-         "-c,--count", [&o](const uint64_t& n) { o.count = n; }, "Stop after N events")
+  AddWholeNumberOption(app, "-c,--count", [&o](uint64_t n) { o.count = n; }, "Stop after N events")
       ->type_name("N");
   auto* since =
       app.add_option_function<std::string>(
