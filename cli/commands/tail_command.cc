@@ -159,13 +159,12 @@ eventlog::Status PrintEvents(eventlog::Reader& reader, const EventPrinter& print
   return eventlog::Status::Ok();
 }
 
-// The options with -g replaced by --from at the group's committed position. The group
-// store is closed again before any event is read: a follower holds no LMDB resources.
+// The options with -g replaced by --from at the group's committed position. Reading it
+// creates nothing and needs no write access; a follower holds no LMDB resources.
 eventlog::Result<TailCommandOptions> ResolveGroup(const TailCommandOptions& o, const eventlog::Log& log) {
   TailCommandOptions resolved = o;
   if (!o.group) return resolved;
-  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<eventlog::ConsumerGroups> groups, eventlog::ConsumerGroups::Open(log));
-  EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, groups->Get(*o.group));
+  EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, eventlog::ConsumerGroups::GetIfPresent(log, *o.group));
   resolved.from = Position{Position::Kind::kOffset, group.position};
   resolved.group.reset();
   return resolved;
