@@ -104,12 +104,23 @@ eventlog::Result<uint64_t> ResolveTarget(const ResetTarget& target, const eventl
   return reader->position();
 }
 
+// "no group named 'typo' (the groups are: billing, search); ..." for a reset without --create.
+eventlog::Status NoSuchGroup(const std::string& name, const std::vector<eventlog::GroupInfo>& groups) {
+  std::string names;
+  for (const eventlog::GroupInfo& g : groups) names += (names.empty() ? "" : ", ") + g.name;
+  return eventlog::Status::NotFound(fmt::format(
+      "no group named '{}' ({}); nothing changed. Add --create to create it", name,
+      names.empty() ? std::string("the log has no groups yet") : "the groups are: " + names));
+}
+
 // Prints the plan (current and new position); moves the group only with --execute. The plan
 // is read as `groups` lists, so a dry run works on a log its user may only read.
 int Reset(const GroupsCommandOptions& o, const eventlog::Log& log) {
   auto all = eventlog::ConsumerGroups::ListIfPresent(log);
   if (!all) return ReportFailure(kGroupsCommand, all.error());
   auto found = std::find_if(all->begin(), all->end(), [&](const auto& g) { return g.name == *o.group; });
+  // A dry run refuses a new group as the real run would.
+  if (found == all->end() && !o.create) return ReportFailure(kGroupsCommand, NoSuchGroup(*o.group, *all));
   auto info = log.Info();
   if (!info) return ReportFailure(kGroupsCommand, info.error());
   const uint64_t current = found != all->end() ? found->position : info->first_offset;  // a new group's start
@@ -124,8 +135,12 @@ int Reset(const GroupsCommandOptions& o, const eventlog::Log& log) {
   if (o.execute) {
     auto groups = eventlog::ConsumerGroups::Open(log);
     if (!groups) return ReportFailure(kGroupsCommand, groups.error());
-    auto reset = (*groups)->Reset(*o.group, *target);
-    if (!reset) return ReportFailure(kGroupsCommand, reset.error());
+    auto reset = (*groups)->Reset(*o.group, *target, o.create);
+    if (!reset) {
+      // Deleted by another process since the plan was read.
+      const bool gone = reset.error().code() == eventlog::StatusCode::kNotFound;
+      return ReportFailure(kGroupsCommand, gone ? NoSuchGroup(*o.group, {}) : reset.error());
+    }
     target = reset->position;
   }
   OutputBuffer out(STDOUT_FILENO);
@@ -157,6 +172,8 @@ CLI::App* RegisterGroupsCommand(CLI::App& parent, GroupsCommandOptions& o) {
                     ->check(ResetTargetValidator())
                     ->needs(group);
   app->add_flag("--execute", o.execute, "Apply --reset-to (it may move the position backwards)")->needs(reset);
+  app->add_flag("--create", o.create, "With --reset-to: create GROUP if it does not exist (else an error)")
+      ->needs(reset);
   auto* remove = app->add_flag("--delete", o.remove, "Delete the group")->needs(group);
   json->excludes(reset)->excludes(remove);
   reset->excludes(remove);

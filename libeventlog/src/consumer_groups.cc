@@ -456,7 +456,7 @@ Result<GroupInfo> ConsumerGroups::Ack(std::string_view group, uint64_t offset) {
   return g;
 }
 
-Result<GroupInfo> ConsumerGroups::Reset(std::string_view group, uint64_t position) {
+Result<GroupInfo> ConsumerGroups::Reset(std::string_view group, uint64_t position, bool create) {
   EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
   EVLOG_ASSIGN_OR_RETURN(LogInfo info, impl_->log_.Info());
   if (position > info.next_offset) {
@@ -464,11 +464,13 @@ Result<GroupInfo> ConsumerGroups::Reset(std::string_view group, uint64_t positio
         fmt::format("cannot reset to {}: past the log's end (next offset {})", position, info.next_offset));
   }
   GroupInfo g;
+  bool exists = false;
   EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
-    bool exists;
     int rc = impl_->ReadGroup(txn, group, info.first_offset, &g, &exists);
-    return rc != 0 ? rc : impl_->WriteGroup(txn, &g, position);
+    if (rc != 0 || (!exists && !create)) return rc;  // nothing written: the abort changes nothing
+    return impl_->WriteGroup(txn, &g, position);
   }));
+  if (!exists && !create) return Status::NotFound(fmt::format("no group named '{}'", group));
   return g;
 }
 

@@ -51,8 +51,9 @@ class ConsumerGroups {
   Result<GroupInfo> Ack(std::string_view group, uint64_t offset);
 
   // Sets the position to `position` (may move backwards: that is its purpose).
-  // kInvalidArgument if it is beyond the log's next offset.
-  Result<GroupInfo> Reset(std::string_view group, uint64_t position);
+  // kInvalidArgument if it is beyond the log's next offset. A group that does not exist is
+  // created with `create`, and is kNotFound without it (a mistyped name, nothing changed).
+  Result<GroupInfo> Reset(std::string_view group, uint64_t position, bool create = true);
 
   // Sets each group's position, all in one transaction: every one or none (import).
   // kInvalidArgument, nothing set, for a bad name or a position beyond the next offset.
