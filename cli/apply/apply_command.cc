@@ -8,6 +8,7 @@
 #include "apply/postgres/postgres_target.h"
 #include "apply/sqlite/sqlite_target.h"
 #include "args/group_options.h"
+#include "args/number_option.h"
 #include "eventlog/log.h"
 #include "term/exit_codes.h"
 #include "term/report.h"
@@ -134,9 +135,10 @@ CLI::App* RegisterApplyCommand(CLI::App& parent, ApplyCommandOptions& o) {
   app->add_flag("--create-tables", o.create_tables,
                 "sqlite: only: create the database and any missing table from the first event that names it (no "
                 "declared types; primary key from the event's key)");
-  app->add_option("--batch", o.batch, "Apply up to N events per transaction of the target (default and most 10000)")
-      ->type_name("N")
-      ->check(CLI::Range(uint64_t{1}, kMaxRunEvents).description(""));
+  AddWholeNumberOption(*app, "--batch", [&o](uint64_t n) { o.batch = n; },
+                       "Apply up to N events per transaction of the target (default and most 10000)", 1,
+                       kMaxRunEvents)
+      ->type_name("N");
   app->footer(
       "See evlog-apply(1).\n"
       "Exit status: 0 everything up to the log's end applied, 1 error (an event the target refuses: nothing of "

@@ -56,7 +56,7 @@ CLI::Validator FormatValidator() {
 CLI::Validator DurationValidator() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
-        return ParseDuration(text) ? "" : "'" + text + "' is not a duration (examples: 250ms, 2s, 5m, 1h)";
+        return ParseDuration(text) ? "" : "'" + text + "' is not a duration: a whole number and a unit (ms, s, m, h, d), e.g. 250ms, 2s, 5m, 1h, 7d";
       },
       "", "duration");
 }

@@ -11,6 +11,6 @@ CLI::Validator TimeValidator();      // time_parse.h: RFC 3339, dates, Unix time
 CLI::Validator PositionValidator();  // position.h: offset, beginning, end, -N
 CLI::Validator HeaderValidator();    // NAME=VALUE with a non-empty NAME
 CLI::Validator FormatValidator();    // format_string.h: a --format template
-CLI::Validator DurationValidator();  // duration_parse.h: 250ms, 2s, 5m, 1h
+CLI::Validator DurationValidator();  // duration_parse.h: 250ms, 2s, 5m, 1h, 7d
 
 }  // namespace evlog

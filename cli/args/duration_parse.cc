@@ -13,7 +13,7 @@ struct Unit {
   int64_t millis;
 };
 // Largest first: FormatDuration uses the first unit that divides the value exactly.
-constexpr Unit kUnits[] = {{"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}};
+constexpr Unit kUnits[] = {{"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1'000}, {"ms", 1}};
 
 }  // namespace
 
@@ -29,14 +29,6 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     return std::chrono::milliseconds(static_cast<int64_t>(*number) * unit.millis);
   }
   return std::nullopt;
-}
-
-std::optional<std::chrono::milliseconds> ParseRetentionDuration(std::string_view text) {
-  constexpr int64_t kDayMillis = 86'400'000;
-  if (text.empty() || text.back() != 'd') return ParseDuration(text);
-  std::optional<uint64_t> days = ParseUnsigned(text.substr(0, text.size() - 1));
-  if (!days || *days > static_cast<uint64_t>(kMaxDuration.count() / kDayMillis)) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<int64_t>(*days) * kDayMillis);
 }
 
 std::string FormatDuration(std::chrono::milliseconds duration) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "codec/base64.h"
 #include "codec/time_parse.h"
@@ -111,29 +112,58 @@ void AppendBytesField(std::string_view name, std::string_view bytes, OutputBuffe
   }
 }
 
-bool HasDuplicateNames(std::span<const eventlog::HeaderView> headers) {
-  if (headers.size() < 2) return false;
-  // Reused across events so that the check allocates nothing in the steady state.
-  static thread_local std::vector<std::string_view> names;
-  names.clear();
-  for (const auto& h : headers) names.push_back(h.name);
-  std::sort(names.begin(), names.end());
-  return std::adjacent_find(names.begin(), names.end()) != names.end();
+// For each header, the index of the header whose value the object shows under its name:
+// the last one of that name for its first occurrence, kNotShown for the later ones.
+// Returns whether any name repeats. Reused across events: no allocation in the steady state.
+constexpr size_t kNotShown = SIZE_MAX;
+bool ShownValues(std::span<const eventlog::HeaderView> headers, std::vector<size_t>* shown) {
+  shown->assign(headers.size(), kNotShown);
+  static thread_local std::vector<size_t> by_name;
+  by_name.resize(headers.size());
+  for (size_t i = 0; i < headers.size(); ++i) by_name[i] = i;
+  std::stable_sort(by_name.begin(), by_name.end(),
+                   [&](size_t a, size_t b) { return headers[a].name < headers[b].name; });
+  bool repeats = false;
+  for (size_t first = 0; first < by_name.size();) {
+    size_t end = first + 1;
+    while (end < by_name.size() && headers[by_name[end]].name == headers[by_name[first]].name) ++end;
+    (*shown)[by_name[first]] = by_name[end - 1];
+    repeats |= end - first > 1;
+    first = end;
+  }
+  return repeats;
 }
 
+// "headers" is always an object of strings, so that `.headers.name` works whatever the
+// event holds; a repeated name shows its last value (as Kafka's lastHeader()). Then every
+// header, in order, in "headers_all" (kcat's flat array) when the object cannot hold them all.
 void AppendHeaders(std::span<const eventlog::HeaderView> headers, OutputBuffer& out) {
   bool base64 = !std::all_of(headers.begin(), headers.end(), [](const auto& h) {
     return IsValidUtf8(h.name) && IsValidUtf8(h.value);
   });
-  bool as_array = HasDuplicateNames(headers);
-  out.Append(as_array ? ",\"headers\":[" : ",\"headers\":{");
+  static thread_local std::vector<size_t> shown;
+  const bool repeats = ShownValues(headers, &shown);
+  out.Append(",\"headers\":{");
+  bool first = true;
   for (size_t i = 0; i < headers.size(); ++i) {
-    if (i > 0) out.Append(',');
+    if (shown[i] == kNotShown) continue;
+    if (!first) out.Append(',');
+    first = false;
     AppendString(headers[i].name, base64, out);
-    out.Append(as_array ? ',' : ':');
-    AppendString(headers[i].value, base64, out);
+    out.Append(':');
+    AppendString(headers[shown[i]].value, base64, out);
   }
-  out.Append(as_array ? ']' : '}');
+  out.Append('}');
+  if (repeats) {
+    out.Append(",\"headers_all\":[");
+    for (size_t i = 0; i < headers.size(); ++i) {
+      if (i > 0) out.Append(',');
+      AppendString(headers[i].name, base64, out);
+      out.Append(',');
+      AppendString(headers[i].value, base64, out);
+    }
+    out.Append(']');
+  }
   if (base64) out.Append(",\"headers_encoding\":\"base64\"");
 }
 

@@ -7,9 +7,12 @@
 // JSON strings must be UTF-8, events are bytes. A key or payload that is not valid UTF-8 is
 // written in base64 and marked by "key_encoding":"base64" / "payload_encoding":"base64";
 // if any header name or value is not, every header name and value is base64 and marked by
-// "headers_encoding":"base64". Headers are an object in append order; when a name repeats,
-// they are written as kcat's array ["name","value",...] instead, which keeps every one.
+// "headers_encoding":"base64". "headers" is always an object of strings, in append order of
+// first occurrence; a name that repeats shows its last value there, and every header, in
+// order, then follows as "headers_all":["name","value",...] (kcat's flat array).
 //
+// Reading accepts "headers" as an object or as kcat's flat array (which earlier versions of
+// evlog wrote for repeated names); "headers_all", when present, is the complete list and wins.
 // Reading also accepts kcat's -J envelope: "headers" as that array, and the fields "topic",
 // "partition", "offset", "tstype", "ts", "broker" ignored. Offsets and timestamps in input
 // are ignored: the log assigns new ones.

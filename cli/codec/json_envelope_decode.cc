@@ -14,8 +14,7 @@ using eventlog::Status;
 
 // The members DecodeEnvelope reads, as their original text; empty when absent.
 struct Members {
-  std::string_view key, key_encoding, headers, headers_encoding, payload, payload_encoding;
-  size_t headers_at = 0;  // column of `headers` in the line
+  std::string_view key, key_encoding, headers, headers_all, headers_encoding, payload, payload_encoding;
 };
 
 // The value of a "<field>_encoding" member: true for "base64", false when absent or null.
@@ -44,15 +43,14 @@ Status ReadBytes(std::string_view raw, size_t at, bool base64, const char* what,
   return Status::Ok();
 }
 
-Status ReadHeaders(const Members& m, std::string_view line, DecodedEnvelope* out) {
+// Reads `raw`, a "headers" or "headers_all" member, into out->headers.
+Status ReadHeaderList(std::string_view raw, std::string_view line, bool base64, DecodedEnvelope* out) {
   out->headers.clear();
-  if (m.headers.empty() || m.headers == "null") return Status::Ok();
-  bool base64;
-  EVLOG_RETURN_IF_ERROR(ReadEncoding(m.headers_encoding, "headers_encoding", &base64));
-  auto at = [&](std::string_view raw) { return static_cast<size_t>(raw.data() - line.data()); };
-  if (m.headers[0] == '{') {
+  if (raw.empty() || raw == "null") return Status::Ok();
+  auto at = [&](std::string_view r) { return static_cast<size_t>(r.data() - line.data()); };
+  if (raw[0] == '{') {
     // A name given twice is refused by ForEachMember: the array form is how to repeat one.
-    return ForEachMember(m.headers, m.headers_at, [&](const std::string& name, std::string_view value) {
+    return ForEachMember(raw, at(raw), [&](const std::string& name, std::string_view value) {
       auto& [n, v] = out->headers.emplace_back();
       if (!base64) {
         n = name;
@@ -62,25 +60,37 @@ Status ReadHeaders(const Members& m, std::string_view line, DecodedEnvelope* out
       return ReadBytes(value, at(value), base64, "a header value", &v);
     });
   }
-  if (m.headers[0] != '[') {
+  if (raw[0] != '[') {
     return Status::InvalidArgument("headers must be an object or an array of alternating names and values");
   }
   // kcat -J: ["name1", "value1", "name2", "value2", ...]
   std::string_view pending;
   bool have_name = false;
-  EVLOG_RETURN_IF_ERROR(ForEachElement(m.headers, m.headers_at, [&](std::string_view raw) {
+  EVLOG_RETURN_IF_ERROR(ForEachElement(raw, at(raw), [&](std::string_view element) {
     have_name = !have_name;
     if (have_name) {
-      pending = raw;
+      pending = element;
       return Status::Ok();
     }
     auto& [n, v] = out->headers.emplace_back();
     if (pending == "null") return Status::InvalidArgument("a header name must be a string, not null");
     EVLOG_RETURN_IF_ERROR(ReadBytes(pending, at(pending), base64, "a header name", &n));
-    return ReadBytes(raw, at(raw), base64, "a header value", &v);
+    return ReadBytes(element, at(element), base64, "a header value", &v);
   }));
   if (have_name) return Status::InvalidArgument("headers must be an object or an array of alternating names and values");
   return Status::Ok();
+}
+
+// "headers_all", when given, holds every header; "headers" must then still be well formed.
+Status ReadHeaders(const Members& m, std::string_view line, DecodedEnvelope* out) {
+  bool base64;
+  EVLOG_RETURN_IF_ERROR(ReadEncoding(m.headers_encoding, "headers_encoding", &base64));
+  EVLOG_RETURN_IF_ERROR(ReadHeaderList(m.headers, line, base64, out));
+  if (m.headers_all.empty() || m.headers_all == "null") return Status::Ok();
+  if (m.headers_all[0] != '[') {
+    return Status::InvalidArgument("headers_all must be an array of alternating names and values");
+  }
+  return ReadHeaderList(m.headers_all, line, base64, out);
 }
 
 Status ReadPayload(const Members& m, std::string_view line, DecodedEnvelope* out) {
@@ -108,13 +118,13 @@ Status DecodeEnvelope(std::string_view json, DecodedEnvelope* out) {
   Members m;
   const std::pair<const char*, std::string_view Members::*> kRead[] = {
       {"key", &Members::key},         {"key_encoding", &Members::key_encoding},
-      {"headers", &Members::headers}, {"headers_encoding", &Members::headers_encoding},
+      {"headers", &Members::headers}, {"headers_all", &Members::headers_all},
+      {"headers_encoding", &Members::headers_encoding},
       {"payload", &Members::payload}, {"payload_encoding", &Members::payload_encoding}};
   EVLOG_RETURN_IF_ERROR(ForEachMember(json, 0, [&](const std::string& name, std::string_view raw) {
     for (const auto& [field, member] : kRead) {
       if (name == field) {
         m.*member = raw;
-        if (member == &Members::headers) m.headers_at = static_cast<size_t>(raw.data() - json.data());
         // An encoding is read only beside its field, but must be valid JSON regardless.
         const bool encoding = name.ends_with("_encoding");
         return encoding ? ValidateJson(raw, static_cast<size_t>(raw.data() - json.data())) : Status::Ok();

@@ -12,6 +12,7 @@
 #include "term/exit_codes.h"
 #include "args/group_options.h"
 #include "term/report.h"
+#include "args/number_option.h"
 #include "args/size_parse.h"
 
 namespace evlog {
@@ -99,10 +100,9 @@ CLI::App* RegisterAckCommand(CLI::App& parent, AckCommandOptions& o) {
   CLI::App* app = parent.add_subcommand(
       "ack", "Mark every event up to and including OFFSET as processed by a consumer group");
   app->add_option("LOG", o.log_dir, "The log directory")->required();
-  app->add_option_function<uint64_t>(
-         "OFFSET", [&o](const uint64_t& offset) { o.offset = offset; },
-         "The last processed offset; without it, offsets are read from stdin, one per line, "
-         "and each is committed (durably) before the next line is read")
+  AddWholeNumberOption(*app, "OFFSET", [&o](uint64_t offset) { o.offset = offset; },
+                       "The last processed offset; without it, offsets are read from stdin, one per line, "
+                       "and each is committed (durably) before the next line is read")
       ->type_name("OFFSET");
   app->add_option("-g,--group", o.group, "The consumer group (created on first ack)")
       ->type_name("GROUP")

@@ -12,6 +12,7 @@
 #include "term/exit_codes.h"
 #include "args/lock_options.h"
 #include "term/report.h"
+#include "args/number_option.h"
 #include "args/size_parse.h"
 
 namespace evlog {
@@ -53,10 +54,9 @@ void AddCommitOptions(CLI::App& app, AppendCommandOptions& o) {
   app.add_flag("--atomic", o.atomic,
                "All of stdin is one atomic batch: appended only if stdin ends cleanly and every "
                "record is valid, otherwise nothing is");
-  app.add_option_function<uint64_t>(
-         "--expect-next", [&o](const uint64_t& n) { o.expect_next = n; },
-         "Append only if the log's next offset is N, else append nothing and exit 3; implies "
-         "--atomic (the whole input is one batch)")
+  AddWholeNumberOption(app, "--expect-next", [&o](uint64_t n) { o.expect_next = n; },
+                       "Append only if the log's next offset is N, else append nothing and exit 3; implies "
+                       "--atomic (the whole input is one batch)")
       ->type_name("N");
   app.add_option("--sync", o.sync,
                  "always: commit and sync every event; batch: commit in batches, synced; none: "

@@ -14,6 +14,7 @@
 #include "eventlog/log.h"
 #include "term/exit_codes.h"
 #include "args/lock_options.h"
+#include "term/byte_size.h"
 #include "term/progress.h"
 #include "codec/output_buffer.h"
 #include "term/report.h"
@@ -24,27 +25,6 @@ namespace evlog {
 namespace {
 
 constexpr char kCompactCommand[] = "compact";
-
-CLI::Validator RetentionDurationValidator() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        return ParseRetentionDuration(text) ? "" : "'" + text + "' is not a duration (examples: 7d, 12h, 30m, 90s)";
-      },
-      "", "duration");
-}
-
-// "512 bytes", "4.0 KiB", "3.1 MiB", "2.0 GiB".
-std::string FormatBytes(uint64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} bytes", bytes);
-  constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes) / 1024;
-  size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-    value /= 1024;
-    ++unit;
-  }
-  return fmt::format("{:.1f} {}", value, kUnits[unit]);
-}
 
 std::string SegmentName(uint64_t base) { return fmt::format("{:020}.seg", base); }
 
@@ -57,7 +37,7 @@ void AppendPlannedSegment(const eventlog::CompactedSegment& s, OutputBuffer& out
   char newest[kRfc3339NanosLength];
   FormatRfc3339Nanos(s.last_timestamp_ns, newest);
   out.Append(fmt::format("would remove {}: {}, {} events, {}, newest {}\n", SegmentName(s.base_offset),
-                         Offsets(s.base_offset, s.end_offset), s.events, FormatBytes(s.bytes),
+                         Offsets(s.base_offset, s.end_offset), s.events, FormatByteSize(s.bytes),
                          std::string_view(newest, sizeof newest)));
 }
 
@@ -75,26 +55,26 @@ void AppendReport(const eventlog::CompactionReport& r, OutputBuffer& out) {
     out.Append(fmt::format("{} {} segment{} ({}): {} events, {}; the log {} at offset {}\n", verb, r.removed.size(),
                            r.removed.size() == 1 ? "" : "s",
                            Offsets(r.removed.front().base_offset, r.removed.back().end_offset), r.events_removed,
-                           FormatBytes(r.bytes_removed), r.dry_run ? "would start" : "now starts", r.first_offset));
+                           FormatByteSize(r.bytes_removed), r.dry_run ? "would start" : "now starts", r.first_offset));
   }
   if (r.kept) out.Append(fmt::format("kept {}: {}\n", SegmentName(r.kept->base_offset), r.kept->reason));
 }
 
 //   would rewrite 00000000000000004096.seg: remove 12 events (1 tombstone), 1.2 KiB
-//   compacted 3 segments: removed 40 events (2 tombstones), 5120 bytes reclaimed
+//   compacted 3 segments: removed 40 events (2 tombstones), 5 KiB reclaimed
 //   kept 1 expired tombstone: group 'billing' is at offset 4100
 void AppendKeyReport(const eventlog::KeyCompactionReport& r, bool dry_run, OutputBuffer& out) {
   if (dry_run) {
     for (const eventlog::RewrittenSegment& s : r.segments) {
       out.Append(fmt::format("would {} {}: remove {} events ({} tombstones), {}\n", s.deleted ? "delete" : "rewrite",
                              SegmentName(s.base_offset), s.events_removed, s.tombstones_removed,
-                             FormatBytes(s.bytes_before - std::min(s.bytes_before, s.bytes_after))));
+                             FormatByteSize(s.bytes_before - std::min(s.bytes_before, s.bytes_after))));
     }
   }
-  out.Append(fmt::format("{} {} segment{}: {} {} events ({} tombstones), {} bytes {}\n",
+  out.Append(fmt::format("{} {} segment{}: {} {} events ({} tombstones), {} {}\n",
                          dry_run ? "would compact" : "compacted", r.segments.size(), r.segments.size() == 1 ? "" : "s",
                          dry_run ? "would remove" : "removed", r.events_removed, r.tombstones_removed,
-                         r.bytes_reclaimed, dry_run ? "to reclaim" : "reclaimed"));
+                         FormatByteSize(r.bytes_reclaimed), dry_run ? "to reclaim" : "reclaimed"));
   if (r.tombstones_kept_for_groups > 0) {
     out.Append(fmt::format("kept {} expired tombstone{}: {}\n", r.tombstones_kept_for_groups,
                            r.tombstones_kept_for_groups == 1 ? "" : "s", r.tombstones_kept_reason));
@@ -132,10 +112,10 @@ CLI::App* RegisterCompactCommand(CLI::App& parent, CompactCommandOptions& o) {
       ->type_name("SIZE")
       ->check(SizeValidator());
   app->add_option_function<std::string>(
-         "--retain-age", [&o](const std::string& s) { o.retain_age = ParseRetentionDuration(s); },
+         "--retain-age", [&o](const std::string& s) { o.retain_age = ParseDuration(s); },
          "Remove a segment once its newest event is older than DUR (7d, 12h, 30m, 90s)")
       ->type_name("DUR")
-      ->check(RetentionDurationValidator());
+      ->check(DurationValidator());
   app->add_option_function<std::string>(
          "--before", [&o](const std::string& s) { o.before = ParsePosition(s); },
          "Remove a segment if all its events lie before POS (an offset, beginning, end, or -N)")
@@ -146,10 +126,10 @@ CLI::App* RegisterCompactCommand(CLI::App& parent, CompactCommandOptions& o) {
   app->add_flag("--keep-latest-per-key", o.keep_latest_per_key,
                 "Rewrite closed segments to keep only the newest event of each key (and every unkeyed event)");
   app->add_option_function<std::string>(
-         "--tombstone-retention", [&o](const std::string& s) { o.tombstone_retention = ParseRetentionDuration(s); },
+         "--tombstone-retention", [&o](const std::string& s) { o.tombstone_retention = ParseDuration(s); },
          "With --keep-latest-per-key: remove a tombstone (keyed, empty payload) once older than DUR (default 24h)")
       ->type_name("DUR")
-      ->check(RetentionDurationValidator());
+      ->check(DurationValidator());
   app->add_flag("-n,--dry-run", o.dry_run, "Print what would be removed; change nothing");
   AddWaitLockOption(*app, o.wait_lock);
   return app;

@@ -70,8 +70,9 @@ int Finish(OutputBuffer& out) {
   return kExitOk;
 }
 
-int List(const GroupsCommandOptions& o, eventlog::ConsumerGroups& groups, const eventlog::Log& log) {
-  auto all = groups.List();
+// Reads without creating or writing anything: works on a log its user may only read.
+int List(const GroupsCommandOptions& o, const eventlog::Log& log) {
+  auto all = eventlog::ConsumerGroups::ListIfPresent(log);
   if (!all) return ReportFailure(kGroupsCommand, all.error());
   // Read after the positions: every position acked so far is then at most next_offset.
   auto info = log.Info();
@@ -103,12 +104,26 @@ eventlog::Result<uint64_t> ResolveTarget(const ResetTarget& target, const eventl
   return reader->position();
 }
 
-// Prints the plan (current and new position); moves the group only with --execute.
-int Reset(const GroupsCommandOptions& o, eventlog::ConsumerGroups& groups, const eventlog::Log& log) {
-  auto current = groups.Get(*o.group);
-  if (!current) return ReportFailure(kGroupsCommand, current.error());
+// "no group named 'typo' (the groups are: billing, search); ..." for a reset without --create.
+eventlog::Status NoSuchGroup(const std::string& name, const std::vector<eventlog::GroupInfo>& groups) {
+  std::string names;
+  for (const eventlog::GroupInfo& g : groups) names += (names.empty() ? "" : ", ") + g.name;
+  return eventlog::Status::NotFound(fmt::format(
+      "no group named '{}' ({}); nothing changed. Add --create to create it", name,
+      names.empty() ? std::string("the log has no groups yet") : "the groups are: " + names));
+}
+
+// Prints the plan (current and new position); moves the group only with --execute. The plan
+// is read as `groups` lists, so a dry run works on a log its user may only read.
+int Reset(const GroupsCommandOptions& o, const eventlog::Log& log) {
+  auto all = eventlog::ConsumerGroups::ListIfPresent(log);
+  if (!all) return ReportFailure(kGroupsCommand, all.error());
+  auto found = std::find_if(all->begin(), all->end(), [&](const auto& g) { return g.name == *o.group; });
+  // A dry run refuses a new group as the real run would.
+  if (found == all->end() && !o.create) return ReportFailure(kGroupsCommand, NoSuchGroup(*o.group, *all));
   auto info = log.Info();
   if (!info) return ReportFailure(kGroupsCommand, info.error());
+  const uint64_t current = found != all->end() ? found->position : info->first_offset;  // a new group's start
   auto target = ResolveTarget(*o.reset_to, log, *info);
   if (!target) return ReportFailure(kGroupsCommand, target.error());
   // The same check Reset makes, so that a dry run fails where the real run would.
@@ -118,12 +133,18 @@ int Reset(const GroupsCommandOptions& o, eventlog::ConsumerGroups& groups, const
                                        info->next_offset)));
   }
   if (o.execute) {
-    auto reset = groups.Reset(*o.group, *target);
-    if (!reset) return ReportFailure(kGroupsCommand, reset.error());
+    auto groups = eventlog::ConsumerGroups::Open(log);
+    if (!groups) return ReportFailure(kGroupsCommand, groups.error());
+    auto reset = (*groups)->Reset(*o.group, *target, o.create);
+    if (!reset) {
+      // Deleted by another process since the plan was read.
+      const bool gone = reset.error().code() == eventlog::StatusCode::kNotFound;
+      return ReportFailure(kGroupsCommand, gone ? NoSuchGroup(*o.group, {}) : reset.error());
+    }
     target = reset->position;
   }
   OutputBuffer out(STDOUT_FILENO);
-  AppendTable({{"GROUP", "CURRENT", "NEW"}, {*o.group, std::to_string(current->position), std::to_string(*target)}},
+  AppendTable({{"GROUP", "CURRENT", "NEW"}, {*o.group, std::to_string(current), std::to_string(*target)}},
               out);
   int status = Finish(out);
   if (!o.execute) PrintError(kGroupsCommand, "dry run: nothing changed; add --execute to move the position");
@@ -151,6 +172,8 @@ CLI::App* RegisterGroupsCommand(CLI::App& parent, GroupsCommandOptions& o) {
                     ->check(ResetTargetValidator())
                     ->needs(group);
   app->add_flag("--execute", o.execute, "Apply --reset-to (it may move the position backwards)")->needs(reset);
+  app->add_flag("--create", o.create, "With --reset-to: create GROUP if it does not exist (else an error)")
+      ->needs(reset);
   auto* remove = app->add_flag("--delete", o.remove, "Delete the group")->needs(group);
   json->excludes(reset)->excludes(remove);
   reset->excludes(remove);
@@ -162,14 +185,12 @@ int RunGroupsCommand(const GroupsCommandOptions& o) {
       eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
   if (!log) return ReportFailure(kGroupsCommand, log.error());
   PrintRecoveryNotes(kGroupsCommand, **log);
+  if (o.reset_to) return Reset(o, **log);
+  if (!o.remove) return List(o, **log);
   auto groups = eventlog::ConsumerGroups::Open(**log);
   if (!groups) return ReportFailure(kGroupsCommand, groups.error());
-  if (o.remove) {
-    eventlog::Status deleted = (*groups)->Delete(*o.group);
-    return deleted.ok() ? kExitOk : ReportFailure(kGroupsCommand, deleted);
-  }
-  if (o.reset_to) return Reset(o, **groups, **log);
-  return List(o, **groups, **log);
+  eventlog::Status deleted = (*groups)->Delete(*o.group);
+  return deleted.ok() ? kExitOk : ReportFailure(kGroupsCommand, deleted);
 }
 
 }  // namespace evlog

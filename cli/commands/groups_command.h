@@ -1,5 +1,6 @@
 // `evlog groups LOG`: lists consumer groups with their positions and lag; with -g, resets
-// (--reset-to, a dry run unless --execute) or deletes (--delete) one group.
+// (--reset-to, a dry run unless --execute; a new group only with --create) or deletes
+// (--delete) one group.
 #pragma once
 
 #include <optional>
@@ -19,6 +20,7 @@ struct GroupsCommandOptions {
   bool json = false;
   std::optional<ResetTarget> reset_to;
   bool execute = false;
+  bool create = false;  // --create: --reset-to may create a group that does not exist
   bool remove = false;  // --delete
 };
 

@@ -10,6 +10,7 @@
 #include "eventlog/log.h"
 #include "term/exit_codes.h"
 #include "args/group_options.h"
+#include "args/number_option.h"
 #include "replay/replay_session.h"
 #include "term/report.h"
 
@@ -70,21 +71,19 @@ void AddDeliveryOptions(CLI::App& app, ReplayCommandOptions& o) {
                     "20% jitter (default 500ms)");
   AddDurationOption(app, "--backoff-max", [&o](auto d) { o.backoff_max = d; },
                     "Never wait more than DUR (plus jitter) between attempts (default 30s)");
-  app.add_option("--max-attempts", o.max_attempts,
-                 "Run CMD at most N times per event (default 5)")
-      ->type_name("N")
-      ->check(CLI::Range(1, 1'000'000).description(""));
+  AddWholeNumberOption(app, "--max-attempts", [&o](uint64_t n) { o.max_attempts = static_cast<int>(n); },
+                       "Run CMD at most N times per event (default 5)", 1, 1'000'000)
+      ->type_name("N");
   app.add_option_function<std::string>(
          "--dead-letter", [&o](const std::string& dir) { o.dead_letter = dir; },
          "Append an event CMD rejected (exit 65) or failed on every attempt to DLLOG (created "
          "if missing), ack it and go on; without it, replay stops with exit status 5")
       ->type_name("DLLOG");
-  app.add_option_function<uint64_t>(
-         "--batch", [&o](const uint64_t& n) { o.batch = n; },
-         "Hand up to N available events to one CMD run, as `tail --json` lines on stdin; "
-         "EVLOG_OFFSET is the first offset, EVLOG_COUNT the number of events")
-      ->type_name("N")
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000}).description(""));
+  AddWholeNumberOption(app, "--batch", [&o](uint64_t n) { o.batch = n; },
+                       "Hand up to N available events to one CMD run, as `tail --json` lines on stdin; "
+                       "EVLOG_OFFSET is the first offset, EVLOG_COUNT the number of events",
+                       1, 1'000'000)
+      ->type_name("N");
 }
 
 std::string AbsolutePath(const std::string& dir) {

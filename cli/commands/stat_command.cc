@@ -7,6 +7,7 @@
 
 #include "eventlog/consumer_groups.h"
 #include "eventlog/log.h"
+#include "term/byte_size.h"
 #include "term/exit_codes.h"
 #include "codec/json_envelope.h"
 #include "codec/output_buffer.h"
@@ -28,9 +29,9 @@ void AppendText(const std::string& dir, const std::string& id, const eventlog::L
     out.Append(fmt::format("offsets        {}..{} ({} events)\n", i.first_offset, i.next_offset - 1, s.event_count));
     out.Append(fmt::format("time range     {} .. {}\n", Rfc3339Nanos(s.first_timestamp_ns), Rfc3339Nanos(i.last_timestamp_ns)));
   }
-  out.Append(fmt::format("segments       {} (rolled at {} bytes; events up to {} bytes)\n", i.segment_count,
-                         i.segment_bytes, i.max_event_bytes));
-  out.Append(fmt::format("bytes on disk  {}\n", s.bytes_on_disk));
+  out.Append(fmt::format("segments       {} (rolled at {}; events up to {})\n", i.segment_count,
+                         FormatByteSize(i.segment_bytes), FormatByteSize(i.max_event_bytes)));
+  out.Append(fmt::format("bytes on disk  {}\n", FormatByteSize(s.bytes_on_disk)));
   for (const eventlog::GroupInfo& g : groups) {
     out.Append(fmt::format("group          {}  position {}  lag {}\n", g.name, g.position, eventlog::GroupLag(g, i.next_offset)));
   }

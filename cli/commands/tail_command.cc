@@ -13,6 +13,7 @@
 #include "eventlog/log.h"
 #include "term/exit_codes.h"
 #include "args/group_options.h"
+#include "args/number_option.h"
 #include "codec/output_buffer.h"
 #include "term/report.h"
 #include "codec/time_parse.h"
@@ -26,10 +27,9 @@ constexpr uint64_t kDefaultLines = 10;
 constexpr int kWaitSliceMs = 500;
 
 void AddRangeOptions(CLI::App& app, TailCommandOptions& o) {
-  app.add_option_function<uint64_t>(
-         "-n,--lines", [&o](const uint64_t& n) { o.lines = n; },
-         "Print the last N events of the range (default 10 when neither --from nor --since is "
-         "given)")
+  AddWholeNumberOption(app, "-n,--lines", [&o](uint64_t n) { o.lines = n; },
+                       "Print the last N events of the range (default 10 when neither --from nor --since is "
+                       "given)")
       ->type_name("N");
   auto* from =
       app.add_option_function<std::string>(
@@ -42,8 +42,7 @@ void AddRangeOptions(CLI::App& app, TailCommandOptions& o) {
          "Stop after POS (inclusive; end means the last event)")
       ->type_name("POS")
       ->check(PositionValidator());
-  app.add_option_function<uint64_t>(
-         "-c,--count", [&o](const uint64_t& n) { o.count = n; }, "Stop after N events")
+  AddWholeNumberOption(app, "-c,--count", [&o](uint64_t n) { o.count = n; }, "Stop after N events")
       ->type_name("N");
   auto* since =
       app.add_option_function<std::string>(
@@ -160,13 +159,12 @@ eventlog::Status PrintEvents(eventlog::Reader& reader, const EventPrinter& print
   return eventlog::Status::Ok();
 }
 
-// The options with -g replaced by --from at the group's committed position. The group
-// store is closed again before any event is read: a follower holds no LMDB resources.
+// The options with -g replaced by --from at the group's committed position. Reading it
+// creates nothing and needs no write access; a follower holds no LMDB resources.
 eventlog::Result<TailCommandOptions> ResolveGroup(const TailCommandOptions& o, const eventlog::Log& log) {
   TailCommandOptions resolved = o;
   if (!o.group) return resolved;
-  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<eventlog::ConsumerGroups> groups, eventlog::ConsumerGroups::Open(log));
-  EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, groups->Get(*o.group));
+  EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, eventlog::ConsumerGroups::GetIfPresent(log, *o.group));
   resolved.from = Position{Position::Kind::kOffset, group.position};
   resolved.group.reset();
   return resolved;

@@ -9,6 +9,7 @@
 #include "eventlog/verify.h"
 #include "term/exit_codes.h"
 #include "args/lock_options.h"
+#include "term/byte_size.h"
 #include "term/progress.h"
 #include "term/report.h"
 
@@ -29,8 +30,9 @@ const char* KindLabel(eventlog::VerifyProblem::Kind kind) {
 
 // What was checked, then one line per problem: "KIND FILE at byte N: message".
 void PrintReport(const eventlog::VerifyReport& r) {
-  fmt::print("checked META, HEAD, {} segment{} ({} frames, {} events, {} bytes) with their indexes, {} group{}\n",
-             r.segments, r.segments == 1 ? "" : "s", r.frames, r.events, r.bytes, r.groups, r.groups == 1 ? "" : "s");
+  fmt::print("checked META, HEAD, {} segment{} ({} frames, {} events, {}) with their indexes, {} group{}\n",
+             r.segments, r.segments == 1 ? "" : "s", r.frames, r.events, FormatByteSize(r.bytes), r.groups,
+             r.groups == 1 ? "" : "s");
   for (const eventlog::VerifyProblem& p : r.problems) {
     fmt::print("{}: {} at byte {}: {}\n", KindLabel(p.kind), p.file, p.position, p.message);
   }

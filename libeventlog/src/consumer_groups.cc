@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -212,6 +213,68 @@ bool DecodePending(std::string_view v, PendingPositions* p) {
   return v.empty() && p->batch.first_offset < p->batch.end_offset;
 }
 
+// Whether `log` holds the batch a pending record describes: the record's positions then
+// apply (format-spec §11.1).
+Result<bool> PendingBatchIsInLog(const Log& log, const PendingPositions& pending, const LogInfo& info) {
+  if (info.next_offset < pending.batch.end_offset) return false;
+  EVLOG_ASSIGN_OR_RETURN(uint64_t digest, DigestLogRange(log, pending.batch.first_offset, pending.batch.end_offset));
+  return digest == pending.batch.digest;
+}
+
+Result<GroupInfo> DecodeGroup(std::string_view name, std::string_view value, const std::string& path) {
+  if (value.size() != kValueSize || GetFixed32(value.data()) != kValueVersion) {
+    return GroupStoreDamaged(path + "/data.mdb", fmt::format("the value of group '{}' does not decode", name));
+  }
+  return GroupInfo{std::string(name), GetFixed64(value.data() + 4), static_cast<int64_t>(GetFixed64(value.data() + 12))};
+}
+
+// Whether this process may write every file of the store at `path` that exists: LMDB opens
+// its lock file and data file read-write even for read transactions.
+bool StoreWritable(const std::string& path) {
+  for (const std::string& file : {path + "/lock.mdb", path + "/data.mdb"}) {
+    if (access(file.c_str(), F_OK) == 0 && access(file.c_str(), W_OK) != 0) return false;
+  }
+  return access(path.c_str(), W_OK) == 0;
+}
+
+// The groups of the store at `path` for a process that may not write it: read from the
+// files without LMDB (ReadGroupStoreRecords). A pending record is settled in memory only,
+// as SettlePending would settle it; the next writer settles it on disk.
+Result<std::vector<GroupInfo>> ListWithoutWriting(const Log& log, const std::string& path) {
+  EVLOG_RETURN_IF_ERROR(CheckGroupStoreFiles(path));
+  const std::string data_path = path + "/data.mdb";
+  struct stat st;
+  if (stat(data_path.c_str(), &st) != 0 || st.st_size == 0) return std::vector<GroupInfo>();  // never initialised
+  EVLOG_ASSIGN_OR_RETURN(std::vector<GroupStoreRecord> records, ReadGroupStoreRecords(data_path));
+  std::map<std::string, GroupInfo> groups;
+  std::optional<std::string> pending_bytes;
+  for (const GroupStoreRecord& r : records) {
+    if (r.database == "groups") {
+      EVLOG_ASSIGN_OR_RETURN(groups[r.key], DecodeGroup(r.key, r.value, path));
+    } else if (r.database == "meta" && r.key == "log_id" && r.value != log.log_id()) {
+      return Status::Corruption(path + ": the consumer groups belong to a different log (log id differs from META)");
+    } else if (r.database == "meta" && r.key == kPendingKey) {
+      pending_bytes = r.value;
+    }
+  }
+  if (pending_bytes) {
+    PendingPositions pending;
+    if (!DecodePending(*pending_bytes, &pending)) {
+      return Status::Corruption(data_path + ": the pending group positions record is damaged");
+    }
+    EVLOG_ASSIGN_OR_RETURN(LogInfo info, log.Info());
+    EVLOG_ASSIGN_OR_RETURN(bool committed, PendingBatchIsInLog(log, pending, info));
+    for (const GroupInfo& g : committed ? pending.groups : std::vector<GroupInfo>()) {
+      GroupInfo& shown = groups[g.name];
+      shown.name = g.name;
+      shown.position = std::min(g.position, info.next_offset);
+    }
+  }
+  std::vector<GroupInfo> list;
+  for (auto& [name, group] : groups) list.push_back(std::move(group));
+  return list;
+}
+
 }  // namespace
 
 class ConsumerGroups::Impl {
@@ -323,11 +386,7 @@ class ConsumerGroups::Impl {
       return Status::Corruption(env_->path + "/data.mdb: the pending group positions record is damaged");
     }
     EVLOG_ASSIGN_OR_RETURN(LogInfo info, log_.Info());
-    bool committed = false;
-    if (info.next_offset >= pending.batch.end_offset) {
-      EVLOG_ASSIGN_OR_RETURN(uint64_t digest, DigestLogRange(log_, pending.batch.first_offset, pending.batch.end_offset));
-      committed = digest == pending.batch.digest;
-    }
+    EVLOG_ASSIGN_OR_RETURN(bool committed, PendingBatchIsInLog(log_, pending, info));
     return Transact(true, [&](MDB_txn* txn) {
       std::string now;
       bool still = false;
@@ -397,7 +456,7 @@ Result<GroupInfo> ConsumerGroups::Ack(std::string_view group, uint64_t offset) {
   return g;
 }
 
-Result<GroupInfo> ConsumerGroups::Reset(std::string_view group, uint64_t position) {
+Result<GroupInfo> ConsumerGroups::Reset(std::string_view group, uint64_t position, bool create) {
   EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
   EVLOG_ASSIGN_OR_RETURN(LogInfo info, impl_->log_.Info());
   if (position > info.next_offset) {
@@ -405,11 +464,13 @@ Result<GroupInfo> ConsumerGroups::Reset(std::string_view group, uint64_t positio
         fmt::format("cannot reset to {}: past the log's end (next offset {})", position, info.next_offset));
   }
   GroupInfo g;
+  bool exists = false;
   EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
-    bool exists;
     int rc = impl_->ReadGroup(txn, group, info.first_offset, &g, &exists);
-    return rc != 0 ? rc : impl_->WriteGroup(txn, &g, position);
+    if (rc != 0 || (!exists && !create)) return rc;  // nothing written: the abort changes nothing
+    return impl_->WriteGroup(txn, &g, position);
   }));
+  if (!exists && !create) return Status::NotFound(fmt::format("no group named '{}'", group));
   return g;
 }
 
@@ -491,8 +552,19 @@ Result<std::vector<GroupInfo>> ConsumerGroups::ListIfPresent(const Log& log) {
     if (errno == ENOENT) return std::vector<GroupInfo>();
     return Status::IOError(fmt::format("{}: {}", StorePath(log), std::strerror(errno)));
   }
+  if (!StoreWritable(StorePath(log))) return ListWithoutWriting(log, StorePath(log));
   EVLOG_ASSIGN_OR_RETURN(auto groups, Open(log));
   return groups->List();
+}
+
+Result<GroupInfo> ConsumerGroups::GetIfPresent(const Log& log, std::string_view group) {
+  EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
+  EVLOG_ASSIGN_OR_RETURN(std::vector<GroupInfo> groups, ListIfPresent(log));
+  for (GroupInfo& g : groups) {
+    if (g.name == group) return std::move(g);
+  }
+  EVLOG_ASSIGN_OR_RETURN(LogInfo info, log.Info());
+  return GroupInfo{std::string(group), info.first_offset, 0};
 }
 
 Result<std::vector<GroupInfo>> ConsumerGroups::List() {

@@ -53,8 +53,15 @@ std::string Printable(std::string_view bytes) {
 
 class TreeWalker {
  public:
-  TreeWalker(int fd, const std::string& path, uint64_t page_size, uint64_t last_page)
-      : fd_(fd), path_(path), page_size_(page_size), last_page_(last_page), reached_(last_page + 1, false) {}
+  // With `records`, every record of the named databases is also copied there.
+  TreeWalker(int fd, const std::string& path, uint64_t page_size, uint64_t last_page,
+             std::vector<GroupStoreRecord>* records = nullptr)
+      : fd_(fd),
+        path_(path),
+        page_size_(page_size),
+        last_page_(last_page),
+        reached_(last_page + 1, false),
+        records_(records) {}
 
   // Checks the tree `record` describes, and for the main tree every named database in it.
   // `from` says where the record was found, for messages.
@@ -186,7 +193,8 @@ class TreeWalker {
                                                  "named database", index, node.flags, node.lo_hi));
       }
       const layout::Tree record = layout::DecodeTree(data);
-      const std::string name = fmt::format("'{}' tree", Printable(std::string_view(key, node.key_size)));
+      database_ = std::string(key, node.key_size);  // named databases hold no trees: no nesting
+      const std::string name = fmt::format("'{}' tree", Printable(database_));
       if (record.flags != 0) {
         return Damaged(number, tree, fmt::format("the {} has flags {:#x}; evlog's named databases have none", name,
                                                  record.flags));
@@ -199,11 +207,13 @@ class TreeWalker {
                                                (node.flags & layout::kDuplicates) != 0 ? " (no MDB_DUPSORT)" : ""));
     }
     std::vector<char> overflow;
+    const bool collect = records_ != nullptr && tree.kind == TreeKind::kNamed;
     if ((node.flags & layout::kBigData) != 0) {
       EVLOG_RETURN_IF_ERROR(CheckOverflow(GetFixed64(data), node.lo_hi, number, tree,
-                                          tree.kind == TreeKind::kFreeList ? &overflow : nullptr));
+                                          tree.kind == TreeKind::kFreeList || collect ? &overflow : nullptr));
       data = overflow.data() + layout::kPageHeaderSize;
     }
+    if (collect) records_->push_back({database_, std::string(key, node.key_size), std::string(data, node.lo_hi)});
     if (tree.kind != TreeKind::kFreeList) return Status::Ok();
     return CheckFreeListRecord(node.key_size, std::string_view(data, node.lo_hi), number, index, tree);
   }
@@ -259,6 +269,8 @@ class TreeWalker {
   uint64_t page_size_;
   uint64_t last_page_;
   std::vector<bool> reached_;
+  std::vector<GroupStoreRecord>* records_;
+  std::string database_;  // the named database being walked
 };
 
 enum class MetaRead { kSteady, kChanging, kInvalid };
@@ -296,31 +308,66 @@ Result<layout::Meta> ReadNewestMeta(int fd, const std::string& path) {
   return Status::Busy(path + ": the group store's meta pages kept changing while being read");
 }
 
+// Walks the trees of the snapshot `meta` names, copying the named databases' records to
+// `records` if it is not null.
+Status WalkSnapshot(int fd, const std::string& data_path, const layout::Meta& meta,
+                    std::vector<GroupStoreRecord>* records) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return Status::IOError(fmt::format("{}: stat: {}", data_path, std::strerror(errno)));
+  const uint64_t pages = static_cast<uint64_t>(st.st_size) / meta.page_size;
+  if (meta.last_page < layout::kMetaPages - 1 || meta.last_page >= pages) {
+    return GroupStoreDamaged(data_path, fmt::format("its meta page declares {} pages, the file holds {}",
+                                                    meta.last_page + 1, pages));
+  }
+  const uint64_t meta_page = meta.txn_id % 2;
+  if (meta.main_tree.flags != 0) {
+    return GroupStoreDamaged(data_path, fmt::format("page {}: the main tree's flags are {:#x}; evlog's store sets "
+                                                    "none", meta_page, meta.main_tree.flags));
+  }
+  TreeWalker walker(fd, data_path, meta.page_size, meta.last_page, records);
+  EVLOG_RETURN_IF_ERROR(walker.Walk(meta.free_tree, "free-list tree", TreeKind::kFreeList, meta_page));
+  return walker.Walk(meta.main_tree, "main tree", TreeKind::kMain, meta_page);
+}
+
+Result<int> OpenDataFile(const std::string& data_path) {
+  const int fd = open(data_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return Status::IOError(fmt::format("{}: open: {}", data_path, std::strerror(errno)));
+  return fd;
+}
+
 }  // namespace
 
 Status CheckGroupStorePages(const std::string& data_path) {
-  const int fd = open(data_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return Status::IOError(fmt::format("{}: open: {}", data_path, std::strerror(errno)));
+  EVLOG_ASSIGN_OR_RETURN(const int fd, OpenDataFile(data_path));
   Status status = [&]() -> Status {
     EVLOG_ASSIGN_OR_RETURN(const layout::Meta meta, ReadNewestMeta(fd, data_path));
-    struct stat st;
-    if (fstat(fd, &st) != 0) return Status::IOError(fmt::format("{}: stat: {}", data_path, std::strerror(errno)));
-    const uint64_t pages = static_cast<uint64_t>(st.st_size) / meta.page_size;
-    if (meta.last_page < layout::kMetaPages - 1 || meta.last_page >= pages) {
-      return GroupStoreDamaged(data_path, fmt::format("its meta page declares {} pages, the file holds {}",
-                                                      meta.last_page + 1, pages));
-    }
-    const uint64_t meta_page = meta.txn_id % 2;
-    if (meta.main_tree.flags != 0) {
-      return GroupStoreDamaged(data_path, fmt::format("page {}: the main tree's flags are {:#x}; evlog's store sets "
-                                                      "none", meta_page, meta.main_tree.flags));
-    }
-    TreeWalker walker(fd, data_path, meta.page_size, meta.last_page);
-    EVLOG_RETURN_IF_ERROR(walker.Walk(meta.free_tree, "free-list tree", TreeKind::kFreeList, meta_page));
-    return walker.Walk(meta.main_tree, "main tree", TreeKind::kMain, meta_page);
+    return WalkSnapshot(fd, data_path, meta, nullptr);
   }();
   close(fd);
   return status;
+}
+
+// No page of the newest snapshot S is written until a commit after it has ended: commit S+1
+// writes only pages that S does not reach (taken from the free list, which S does not
+// reach, or past S's last page) and the other meta page; only from commit S+2 on may the
+// pages S+1 freed, which S reaches, be reused. So a walk of S that ends while S is still the
+// newest read nothing but S's own bytes; otherwise it is repeated on the new snapshot.
+Result<std::vector<GroupStoreRecord>> ReadGroupStoreRecords(const std::string& data_path) {
+  EVLOG_ASSIGN_OR_RETURN(const int fd, OpenDataFile(data_path));
+  Result<std::vector<GroupStoreRecord>> result = [&]() -> Result<std::vector<GroupStoreRecord>> {
+    for (int attempt = 0; attempt < kMetaReadAttempts; ++attempt) {
+      EVLOG_ASSIGN_OR_RETURN(const layout::Meta before, ReadNewestMeta(fd, data_path));
+      std::vector<GroupStoreRecord> records;
+      Status walked = WalkSnapshot(fd, data_path, before, &records);
+      EVLOG_ASSIGN_OR_RETURN(const layout::Meta after, ReadNewestMeta(fd, data_path));
+      if (after.txn_id != before.txn_id) continue;  // a commit ended meanwhile: what was read may be mixed
+      if (!walked.ok()) return walked;
+      return records;
+    }
+    return Status::Busy(data_path + ": the group store kept changing while being read");
+  }();
+  close(fd);
+  return result;
 }
 
 }  // namespace eventlog

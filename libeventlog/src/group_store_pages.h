@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "eventlog/status.h"
 
@@ -19,5 +20,19 @@ namespace eventlog {
 // page and what is wrong with it; kIOError if the file cannot be read; kBusy if the meta
 // pages kept changing under the reads.
 Status CheckGroupStorePages(const std::string& data_path);
+
+// One record of a named database: its database's name, its key and its value.
+struct GroupStoreRecord {
+  std::string database;
+  std::string key;
+  std::string value;
+};
+
+// Every record of the named databases of `data_path`'s newest snapshot, read with pread and
+// checked as CheckGroupStorePages checks, without LMDB and so without writing its lock file:
+// for readers that may not write the store. Commits by other processes are neither blocked
+// nor disturbed; a snapshot that a commit may have changed while it was read is read again.
+// Errors as CheckGroupStorePages; kBusy if commits never left a snapshot alone long enough.
+Result<std::vector<GroupStoreRecord>> ReadGroupStoreRecords(const std::string& data_path);
 
 }  // namespace eventlog

@@ -130,6 +130,9 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
   SegmentHeader header;
   auto file = OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly, &header);
   if (!file) {
+    // A file the system will not let us read (EACCES, EIO) says nothing about its bytes:
+    // that is an error for the caller, not damage for --repair --force to set aside.
+    if (file.error().code() == StatusCode::kIOError) return file.error();
     report->problems.push_back({Kind::kCorruption, name, 0, file.error().message()});
     return std::optional<ScanPosition>();
   }
@@ -289,6 +292,7 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
   }
   auto list = ConsumerGroups::ListIfPresent(log);
   if (!list) {
+    if (list.error().code() != StatusCode::kCorruption) return list.error();  // unreadable, not damaged
     report.problems.push_back({Kind::kCorruption, "groups", 0, list.error().message()});
     return report;
   }

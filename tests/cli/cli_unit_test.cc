@@ -166,6 +166,20 @@ TEST_CASE("EventJsonRoundTripsThroughTheDecoder") {
   CHECK(decoded.headers[1].first == "h\xff");
 }
 
+TEST_CASE("RepeatedHeaderNamesKeepHeadersAnObject") {
+  std::vector<eventlog::HeaderView> headers = {{"a", "1"}, {"b", "2"}, {"a", "3"}};
+  eventlog::Event event{.offset = 0, .timestamp_ns = 0, .key = std::nullopt, .headers = headers, .payload = "p"};
+  std::string json = Capture([&](OutputBuffer& out) { AppendEventJson(event, out); });
+  CHECK(json.find(R"("headers":{"a":"3","b":"2"},"headers_all":["a","1","b","2","a","3"],"payload")") !=
+        std::string::npos);
+  DecodedEnvelope decoded;
+  REQUIRE(DecodeEnvelope(json, &decoded).ok());
+  REQUIRE(decoded.headers.size() == 3);
+  CHECK(decoded.headers[2] == std::pair<std::string, std::string>("a", "3"));
+  CHECK_FALSE(DecodeEnvelope(R"({"headers":{},"headers_all":{"a":"1"}})", &decoded).ok());
+  CHECK_FALSE(DecodeEnvelope(R"({"headers":5,"headers_all":["a","1"]})", &decoded).ok());
+}
+
 TEST_CASE("DecodeKcatEnvelope") {
   DecodedEnvelope decoded;
   REQUIRE(DecodeEnvelope(R"({"topic":"t","partition":0,"offset":9,"tstype":"create","ts":1,)"

@@ -40,7 +40,8 @@ assert_contains "$out" "would compact " "--dry-run totals"
 
 ((ACTIVE > 0)) && [[ -n $(ls "$LOG"/*.seg | sed -n 4p) ]] || fail "expected at least 4 segments"
 out=$(evlog compact "$LOG" --keep-latest-per-key)
-[[ $out =~ ^compacted\ [0-9]+\ segments:\ removed\ [0-9]+\ events\ \(0\ tombstones\),\ [0-9]+\ bytes\ reclaimed$ ]] ||
+# Sizes as every command prints them: "21.2 KiB (21,704 bytes)", "5 KiB", "512 bytes".
+[[ $out =~ ^compacted\ [0-9]+\ segments:\ removed\ [0-9]+\ events\ \(0\ tombstones\),\ ([0-9.]+\ [KMG]iB(\ \([0-9,]+\ bytes\))?|[0-9]+\ bytes)\ reclaimed$ ]] ||
   fail "report: got [$out]"
 AFTER=$(show)
 assert_eq "$(expected "$BEFORE")" "$AFTER" "survivors at their offsets"

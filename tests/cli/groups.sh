@@ -57,8 +57,8 @@ for execute in "" --execute; do
   assert_contains "$(cat "$WORK/stderr")" "cannot reset to 16: past the log's end (next offset 15)" "reset past the end"
 done
 assert_eq 15 "$(position billing)" "a refused reset changes nothing"
-evlog groups "$LOG" -g newcomer --reset-to 7 --execute >/dev/null
-assert_eq 7 "$(position newcomer)" "reset creates a group"
+evlog groups "$LOG" -g newcomer --reset-to 7 --create --execute >/dev/null
+assert_eq 7 "$(position newcomer)" "reset --create creates a group"
 
 # @TIME: the first event at or after TIME. Events 15..19 are appended well after 0..14.
 sleep 0.05
@@ -80,7 +80,7 @@ seq 0 199 | sed 's/$/-padding-padding-padding-padding/' | evlog append "$SEGS" -
 for offset in 0 1 57 100 163 199; do
   stamp=$(evlog tail "$SEGS" --from $offset -c 1 --json | sed -n 's/.*"timestamp":"\([^"]*\)".*/\1/p')
   first=$(evlog tail "$SEGS" --since "$stamp" -c 1 --format '%o')
-  evlog groups "$SEGS" -g t --reset-to "@$stamp" --execute >/dev/null
+  evlog groups "$SEGS" -g t --reset-to "@$stamp" --create --execute >/dev/null
   assert_eq "$first" "$(evlog groups "$SEGS" -g t --json | sed -n 's/.*"position":\([0-9]*\).*/\1/p')" \
     "@TIME of event $offset across segments"
 done

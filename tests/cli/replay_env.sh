@@ -58,7 +58,7 @@ expect_status 2 evlog replay "$LOG"
 expect_status 2 evlog replay "$LOG" --timeout 5 -- true
 assert_contains "$(cat "$WORK/stderr")" "is not a duration" "bad duration message"
 expect_status 2 evlog replay "$LOG" --timeout 0s -- true
-expect_status 2 evlog replay "$LOG" --backoff 1d -- true
+expect_status 2 evlog replay "$LOG" --backoff 1w -- true
 expect_status 2 evlog replay "$LOG" --backoff-max -1s -- true
 expect_status 2 evlog replay "$LOG" --max-attempts 0 -- true
 expect_status 2 evlog replay "$LOG" --batch 0 -- true

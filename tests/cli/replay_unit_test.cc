@@ -28,7 +28,7 @@ TEST_CASE("ParseDurationNeedsAUnit") {
   CHECK_FALSE(ParseDuration("s"));
   CHECK_FALSE(ParseDuration("-1s"));
   CHECK_FALSE(ParseDuration("1.5s"));
-  CHECK_FALSE(ParseDuration("1d"));
+  CHECK(ParseDuration("7d") == milliseconds(7 * 86'400'000));
   CHECK_FALSE(ParseDuration("2 s"));
   CHECK_FALSE(ParseDuration("99999999999999999999h"));
   CHECK_FALSE(ParseDuration("876001h"));  // above kMaxDuration
@@ -39,6 +39,7 @@ TEST_CASE("FormatDurationUsesTheLargestExactUnit") {
   CHECK(FormatDuration(milliseconds(2000)) == "2s");
   CHECK(FormatDuration(milliseconds(90'000)) == "90s");
   CHECK(FormatDuration(milliseconds(3'600'000)) == "1h");
+  CHECK(FormatDuration(milliseconds(86'400'000)) == "1d");
   CHECK(FormatDuration(milliseconds(0)) == "0ms");
 }
 

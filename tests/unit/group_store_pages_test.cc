@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -133,6 +134,41 @@ TEST_CASE("AnUndamagedStoreWithThreeLevelsOfBranchPagesOpens") {
   CHECK(pages.Named("groups").depth == 3);
   CHECK(store.OpenGroups().ok());
   CHECK(CheckGroupStorePages(store.data_path()).ok());
+}
+
+TEST_CASE("ReadingWithoutLmdbGivesWhatLmdbGives") {
+  Store store(600);
+  auto log = Log::Open(store.dir(), {});
+  REQUIRE(log.has_value());
+  auto groups = ConsumerGroups::Open(**log);
+  REQUIRE(groups.has_value());
+  auto listed = (*groups)->List();
+  REQUIRE(listed.has_value());
+  auto records = ReadGroupStoreRecords(store.data_path());
+  REQUIRE_MESSAGE(records.has_value(), records.status().message());
+  std::vector<GroupStoreRecord> group_records;
+  for (const GroupStoreRecord& r : *records) {
+    if (r.database == "groups") group_records.push_back(r);
+  }
+  REQUIRE(group_records.size() == listed->size());
+  for (size_t i = 0; i < listed->size(); ++i) {
+    CHECK(group_records[i].key == (*listed)[i].name);
+    CHECK(GetFixed64(group_records[i].value.data() + 4) == (*listed)[i].position);
+  }
+  CHECK(std::any_of(records->begin(), records->end(), [&](const GroupStoreRecord& r) {
+    return r.database == "meta" && r.key == "log_id" && r.value == (*log)->log_id();
+  }));
+}
+
+TEST_CASE("ReadingWithoutLmdbFindsTheSameDamage") {
+  Store store(600);
+  Pages pages(store.Image());
+  const uint64_t leaf = pages.Child(pages.Child(pages.Named("groups").root, 1), 1);
+  PutFixed64(pages.Page(leaf) + layout::kPageNumberAt, leaf + 1);
+  store.Write(pages.image);
+  auto records = ReadGroupStoreRecords(store.data_path());
+  REQUIRE_FALSE(records.has_value());
+  CheckNamesThePage(records.error(), store, leaf);
 }
 
 TEST_CASE("AValueOnOverflowPagesIsFollowedAndChecked") {

@@ -51,8 +51,9 @@ class ConsumerGroups {
   Result<GroupInfo> Ack(std::string_view group, uint64_t offset);
 
   // Sets the position to `position` (may move backwards: that is its purpose).
-  // kInvalidArgument if it is beyond the log's next offset.
-  Result<GroupInfo> Reset(std::string_view group, uint64_t position);
+  // kInvalidArgument if it is beyond the log's next offset. A group that does not exist is
+  // created with `create`, and is kNotFound without it (a mistyped name, nothing changed).
+  Result<GroupInfo> Reset(std::string_view group, uint64_t position, bool create = true);
 
   // Sets each group's position, all in one transaction: every one or none (import).
   // kInvalidArgument, nothing set, for a bad name or a position beyond the next offset.
@@ -74,9 +75,15 @@ class ConsumerGroups {
   // All groups that have a committed position, sorted by name.
   Result<std::vector<GroupInfo>> List();
 
-  // The groups of `log` for commands that must not change it (stat, export, verify): an
-  // empty list when no group was ever used, without creating the store as Open() would.
+  // The groups of `log` for commands that must not change it (stat, export, verify, groups,
+  // tail -g): an empty list when no group was ever used, without creating the store as
+  // Open() would. Works on a log its user may only read: the store's files are then read
+  // directly, without LMDB's lock file, and without blocking or disturbing writers.
   static Result<std::vector<GroupInfo>> ListIfPresent(const Log& log);
+
+  // One group's position as Get() gives it, read as ListIfPresent() reads: a group never
+  // committed to is at the log's first offset.
+  static Result<GroupInfo> GetIfPresent(const Log& log, std::string_view group);
 
   class Impl;
 
