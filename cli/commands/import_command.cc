@@ -11,8 +11,8 @@
 
 #include "args/cli_validators.h"
 #include "term/exit_codes.h"
+#include "term/interruption.h"
 #include "term/progress.h"
-#include "codec/import_scratch.h"
 #include "codec/import_source.h"
 #include "codec/import_target.h"
 #include "term/report.h"
@@ -97,7 +97,7 @@ Status CopyEvents(ImportSource& source, ImportTarget& target, ImportEvent& event
   uint64_t number = 0;
   Progress progress("import", "events", 0);
   while (have_event) {
-    if (int signal = ImportInterruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
+    if (int signal = Interruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     ++number;
     progress.Update(number);
     if (preserve && !event.offset) {
@@ -174,17 +174,17 @@ static int Import(const ImportCommandOptions& o) {
   if (!groups) return InputFailure(groups.error());
   if (o.no_groups || !plan->preserve) groups->clear();
   // From here the import completes: a signal now would only cut it between its two stores.
-  HoldImportInterruptions(true);
-  if (int signal = ImportInterruption()) return LogFailure(Status::Failed(fmt::format("interrupted by signal {}", signal)));
+  HoldInterruptions(true);
+  if (int signal = Interruption()) return LogFailure(Status::Failed(fmt::format("interrupted by signal {}", signal)));
   auto committed = (*target)->Commit(*groups);
   if (!committed) return ReportFailure(kImportCommand, committed.error());
   return kExitOk;
 }
 
 int RunImportCommand(const ImportCommandOptions& o) {
-  CatchImportInterruptions();
+  CatchInterruptions();
   const int code = Import(o);  // the target, and any temporary directory, are gone on return
-  if (code != kExitOk && ImportInterruption()) ReraiseImportInterruption();
+  if (code != kExitOk && Interruption()) ReraiseInterruption();
   return code;
 }
 
