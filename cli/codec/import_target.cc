@@ -48,6 +48,7 @@ class NewLogTarget final : public ImportTarget {
   }
 
   const State& state() const override { return state_; }
+  Result<uint64_t> CountStoredEvents() const override { return 0; }
 
   Status Begin(bool preserve, uint64_t first_offset, const eventlog::LogLimits& limits) override {
     EVLOG_ASSIGN_OR_RETURN(ScratchDir scratch, ScratchDir::Create(dir_));
@@ -134,6 +135,10 @@ class ExistingLogTarget final : public ImportTarget {
   }
 
   const State& state() const override { return state_; }
+  Result<uint64_t> CountStoredEvents() const override {
+    EVLOG_ASSIGN_OR_RETURN(eventlog::LogStats stats, log_->Stats());
+    return stats.event_count;
+  }
 
   Status Begin(bool preserve, uint64_t, const eventlog::LogLimits&) override {
     batch_ = std::make_unique<eventlog::Batch>(log_->NewBatch());

@@ -136,6 +136,9 @@ CLI::App* RegisterImportCommand(CLI::App& parent, ImportCommandOptions& o) {
   app->add_option_function<std::string>(
       "FILE", [&o](const std::string& path) { o.input = path; }, "The input (default: stdin)");
   app->add_flag("--no-groups", o.no_groups, "Do not import the consumer-group positions of an archive");
+  app->add_flag("--append", o.append,
+                "Import into a log that already holds events, after them (with new offsets and timestamps); "
+                "without it such a log is refused, so that a re-run import does not copy everything twice");
   app->add_flag("--preserve-offsets", o.preserve_offsets,
                 "Fail, importing nothing, unless offsets and timestamps can be kept (a new or empty log)");
   for (auto [name, target] : {std::pair{"--segment-bytes", &o.segment_bytes}, {"--max-event-bytes", &o.max_event_bytes}}) {
@@ -152,6 +155,16 @@ static int Import(const ImportCommandOptions& o) {
   auto target = ImportTarget::Open(o.log_dir);
   if (!target) return LogFailure(target.error());
   const ImportTarget::State& state = (*target)->state();
+  if (!state.empty && !o.append) {
+    auto stored = (*target)->CountStoredEvents();
+    if (!stored) return LogFailure(stored.error());
+    if (*stored > 0) {
+      return LogFailure(Status::InvalidArgument(fmt::format(
+          "{} already holds {} event{}: importing into it would add every input event after them, twice over if "
+          "this import ran before. Pass --append to do that, or import into a new log",
+          o.log_dir, *stored, *stored == 1 ? "" : "s")));
+    }
+  }
   // A JSON line may spell each byte in up to 6 (\u00XX), plus the envelope around it.
   const uint64_t max_event = state.max_event_bytes ? state.max_event_bytes
                              : o.max_event_bytes  ? *o.max_event_bytes
