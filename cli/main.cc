@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGXFSZ, SIG_IGN);
 
-  CLI::App app{"evlog: a local, reliable, append-only event log"};
+  // Named here, or CLI11 takes argv[0] and usage lines show the binary's full path.
+  CLI::App app{"evlog: a local, reliable, append-only event log", "evlog"};
   app.set_version_flag("--version", fmt::format("evlog {} (log format {})", EVLOG_VERSION, eventlog::kLogFormatVersion),
                        "Print the version and exit");
   app.require_subcommand(1);

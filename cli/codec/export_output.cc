@@ -1,6 +1,7 @@
 #include "codec/export_output.h"
 
 #include "term/file_util.h"
+#include "term/interruption.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -54,6 +55,8 @@ Status ExportOutput::Commit() {
   }
   if (path_.empty()) return Status::Ok();
   if (fsync(fd_) != 0) return ErrnoStatus("cannot fsync " + temp_path_);
+  // The fsync of a large file takes a while: a Ctrl-C during it still means "no FILE".
+  if (int signal = Interruption()) return Status::Failed("interrupted by signal " + std::to_string(signal));
   if (rename(temp_path_.c_str(), path_.c_str()) != 0) return ErrnoStatus("cannot rename " + temp_path_ + " to " + path_);
   temp_path_.clear();
   return SyncDirectory(ParentDirectory(path_));

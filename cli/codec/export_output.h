@@ -1,7 +1,8 @@
 // Where `evlog export` writes: standard output, or FILE replaced atomically. A FILE is
 // written to a temporary sibling (FILE.tmp-XXXXXX, so that rename(2) stays within one file
 // system), fsynced, renamed over FILE and its directory fsynced: FILE is either the old
-// file or the complete new one, even across a crash, and a failed export leaves no trace.
+// file or the complete new one, even across a crash, and a failed or interrupted (SIGINT,
+// SIGTERM: term/interruption.h) export leaves no trace.
 #pragma once
 
 #include <memory>

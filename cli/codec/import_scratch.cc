@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <ctime>
 #include <filesystem>
 
@@ -23,11 +22,6 @@ using eventlog::Status;
 // A leftover this recent may belong to an importer between mkdtemp and flock.
 constexpr time_t kStaleAfterSeconds = 10;
 
-volatile sig_atomic_t interruption = 0;
-
-void OnInterruption(int signal) {
-  if (interruption == 0) interruption = signal;
-}
 
 std::string BaseName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
@@ -88,33 +82,6 @@ ScratchDir::~ScratchDir() {
   std::error_code ignored;
   if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
   if (lock_fd_ >= 0) close(lock_fd_);
-}
-
-void CatchImportInterruptions() {
-  struct sigaction action {};
-  action.sa_handler = OnInterruption;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: a blocked read returns EINTR
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
-int ImportInterruption() { return interruption; }
-
-void HoldImportInterruptions(bool hold) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
-}
-
-void ReraiseImportInterruption() {
-  const int signal = interruption;
-  std::signal(signal, SIG_DFL);
-  HoldImportInterruptions(false);
-  raise(signal);
-  _exit(128 + signal);
 }
 
 }  // namespace evlog

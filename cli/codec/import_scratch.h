@@ -4,7 +4,7 @@
 //   - It gets the mode a plain mkdir would give (0755 less the umask), like any log,
 //     rather than mkdtemp's 0700, since it is renamed to LOG at the end.
 //   - The importer holds an flock on it for its whole life. SIGINT and SIGTERM are caught
-//     (ImportInterruption) so that the import stops and removes it; SIGKILL cannot be,
+//     (term/interruption.h) so that the import stops and removes it; SIGKILL cannot be,
 //     so each import first removes every LOG.import-* that no live importer holds and that
 //     has not changed for a few seconds, with a note saying so.
 #pragma once
@@ -32,16 +32,5 @@ class ScratchDir {
   std::string path_;
   int lock_fd_ = -1;
 };
-
-// Catches SIGINT and SIGTERM for the rest of the process, without SA_RESTART, so that a
-// read of the input blocked on a stalled producer returns (EINTR) and the import can stop.
-void CatchImportInterruptions();
-// The SIGINT or SIGTERM received since, or 0.
-int ImportInterruption();
-// Blocks (true) or unblocks (false) SIGINT and SIGTERM: around the final commit, which
-// must not be cut between its two stores.
-void HoldImportInterruptions(bool hold);
-// Dies of the signal received, as if it had not been caught: exit status 128 + N.
-[[noreturn]] void ReraiseImportInterruption();
 
 }  // namespace evlog

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "codec/event_builder.h"
-#include "codec/import_scratch.h"
+#include "term/interruption.h"
 #include "codec/json_scan.h"
 #include "codec/time_parse.h"
 
@@ -39,7 +39,7 @@ class PeekedInput {
       ssize_t got = ::read(fd_, out, n);
       if (got >= 0) return static_cast<size_t>(got);
       if (errno != EINTR) return Status::IOError(std::string("cannot read the input: ") + std::strerror(errno));
-      if (int signal = ImportInterruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
+      if (int signal = Interruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     }
   }
 

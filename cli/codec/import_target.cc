@@ -48,6 +48,7 @@ class NewLogTarget final : public ImportTarget {
   }
 
   const State& state() const override { return state_; }
+  Result<uint64_t> CountStoredEvents() const override { return 0; }
 
   Status Begin(bool preserve, uint64_t first_offset, const eventlog::LogLimits& limits) override {
     EVLOG_ASSIGN_OR_RETURN(ScratchDir scratch, ScratchDir::Create(dir_));
@@ -134,6 +135,10 @@ class ExistingLogTarget final : public ImportTarget {
   }
 
   const State& state() const override { return state_; }
+  Result<uint64_t> CountStoredEvents() const override {
+    EVLOG_ASSIGN_OR_RETURN(eventlog::LogStats stats, log_->Stats());
+    return stats.event_count;
+  }
 
   Status Begin(bool preserve, uint64_t, const eventlog::LogLimits&) override {
     batch_ = std::make_unique<eventlog::Batch>(log_->NewBatch());
@@ -188,12 +193,9 @@ Result<std::unique_ptr<ImportTarget>> ImportTarget::Open(const std::string& log_
     return std::unique_ptr<ImportTarget>(new NewLogTarget(dir, true));
   }
   if (!S_ISDIR(st.st_mode) || access((dir + "/META").c_str(), F_OK) != 0) {
-    // Segments or HEAD without META: a log whose META was lost is damage (exit 4), not a
-    // foreign directory; Log::Open tells the two apart and names what it found.
-    if (S_ISDIR(st.st_mode)) {
-      auto log = eventlog::Log::Open(dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
-      if (!log && log.error().code() == eventlog::StatusCode::kCorruption) return log.error();
-    }
+    // The library tells a log whose META was lost (damage, exit 4) from a directory that is
+    // not a log, and names what it holds, in the words every command that creates logs uses.
+    if (S_ISDIR(st.st_mode)) EVLOG_RETURN_IF_ERROR(eventlog::Log::CheckCreatable(dir));
     return Status::InvalidArgument(dir + " exists and is not an evlog log (no META file) nor an empty directory");
   }
   EVLOG_ASSIGN_OR_RETURN(auto log, eventlog::Log::Open(dir, {.create_if_missing = false, .limits = {}, .fs = nullptr}));

@@ -35,6 +35,8 @@ class ImportTarget {
   virtual ~ImportTarget() = default;  // an uncommitted import leaves nothing behind
 
   virtual const State& state() const = 0;
+  // The events the log stores now (0 for a new one); reads every segment of an existing log.
+  virtual eventlog::Result<uint64_t> CountStoredEvents() const = 0;
 
   // preserve: events are added with their own offsets and timestamps (Batch::AddAt).
   // `first_offset` and `limits` are used only when a new log is created.

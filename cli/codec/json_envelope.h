@@ -15,7 +15,8 @@
 // evlog wrote for repeated names); "headers_all", when present, is the complete list and wins.
 // Reading also accepts kcat's -J envelope: "headers" as that array, and the fields "topic",
 // "partition", "offset", "tstype", "ts", "broker" ignored. Offsets and timestamps in input
-// are ignored: the log assigns new ones.
+// are ignored: the log assigns new ones. "payload" is required ("payload":null and "" are an
+// empty payload): an object without it is not an envelope.
 #pragma once
 
 #include <string>

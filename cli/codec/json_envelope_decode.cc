@@ -93,10 +93,14 @@ Status ReadHeaders(const Members& m, std::string_view line, DecodedEnvelope* out
   return ReadHeaderList(m.headers_all, line, base64, out);
 }
 
+// An object without "payload" is refused rather than read as an empty event: to key
+// compaction an empty keyed event is a tombstone, which deletes its key, so it is stored
+// only when spelt out ("payload":null, or the "" that tail --json writes for one).
 Status ReadPayload(const Members& m, std::string_view line, DecodedEnvelope* out) {
   if (m.payload.empty()) {
-    out->payload.clear();
-    return Status::Ok();
+    return Status::InvalidArgument(
+        "not an event envelope: it has no \"payload\" member (an event without a payload, such as a tombstone, is "
+        "written \"payload\":null)");
   }
   const size_t at = static_cast<size_t>(m.payload.data() - line.data());
   bool base64;

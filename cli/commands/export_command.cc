@@ -1,6 +1,8 @@
 #include "commands/export_command.h"
 
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include "eventlog/salvage.h"
 #include "codec/export_output.h"
 #include "term/exit_codes.h"
+#include "term/interruption.h"
 #include "term/progress.h"
 #include "codec/json_envelope.h"
 #include "term/report.h"
@@ -88,6 +91,7 @@ Status ForEachEvent(eventlog::Reader& reader, const ExportRange& range, Fn&& fn)
   Progress progress("export", "events", range.end > range.from ? range.end - range.from : 0);
   eventlog::Event event;
   while (true) {
+    if (int signal = Interruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     EVLOG_ASSIGN_OR_RETURN(bool more, reader.Next(&event));
     if (!more || event.offset >= range.end) return Status::Ok();
     EVLOG_RETURN_IF_ERROR(fn(event));
@@ -152,6 +156,7 @@ Status Export(const ExportCommandOptions& o, const eventlog::Log& log, ExportOut
 int Salvage(const eventlog::Log& log, ExportOutput& output) {
   OutputBuffer& out = output.out();
   auto report = eventlog::SalvageLog(log, [&](const eventlog::Event& event, bool verified) {
+    if (int signal = Interruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     AppendEventJson(event, out, verified ? "" : ",\"unverified\":true");
     out.Append('\n');
     return out.failed() ? Status::IOError(std::string("write failed: ") + std::strerror(out.error())) : Status::Ok();
@@ -197,7 +202,7 @@ CLI::App* RegisterExportCommand(CLI::App& parent, ExportCommandOptions& o) {
   return app;
 }
 
-int RunExportCommand(const ExportCommandOptions& o) {
+static int OpenAndExport(const ExportCommandOptions& o) {
   auto log = eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
   if (!log) return ReportFailure(kExportCommand, log.error());
   PrintRecoveryNotes(kExportCommand, **log);
@@ -209,6 +214,20 @@ int RunExportCommand(const ExportCommandOptions& o) {
   // `export | head`: the reader went away, as at the end of any pipeline.
   if ((*output)->to_stdout() && (*output)->out().error() == EPIPE && o.format == "ndjson") return kExitOk;
   return ReportFailure(kExportCommand, status);
+}
+
+int RunExportCommand(const ExportCommandOptions& o) {
+  const bool to_stdout = !o.output || *o.output == "-";
+  // As gzip does: binary on a terminal is never what was meant, and can upset the terminal.
+  if (to_stdout && o.format == "archive" && !o.salvage && isatty(STDOUT_FILENO)) {
+    PrintError(kExportCommand, "refusing to write an archive to a terminal; use -o FILE or redirect");
+    return kExitUsage;
+  }
+  // A FILE is written to a temporary sibling, which an interrupted export must remove.
+  if (!to_stdout) CatchInterruptions();
+  const int code = OpenAndExport(o);  // the output, and its temporary file, are gone on return
+  if (code != kExitOk && Interruption()) ReraiseInterruption();
+  return code;
 }
 
 }  // namespace evlog

@@ -11,8 +11,8 @@
 
 #include "args/cli_validators.h"
 #include "term/exit_codes.h"
+#include "term/interruption.h"
 #include "term/progress.h"
-#include "codec/import_scratch.h"
 #include "codec/import_source.h"
 #include "codec/import_target.h"
 #include "term/report.h"
@@ -97,7 +97,7 @@ Status CopyEvents(ImportSource& source, ImportTarget& target, ImportEvent& event
   uint64_t number = 0;
   Progress progress("import", "events", 0);
   while (have_event) {
-    if (int signal = ImportInterruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
+    if (int signal = Interruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     ++number;
     progress.Update(number);
     if (preserve && !event.offset) {
@@ -136,6 +136,9 @@ CLI::App* RegisterImportCommand(CLI::App& parent, ImportCommandOptions& o) {
   app->add_option_function<std::string>(
       "FILE", [&o](const std::string& path) { o.input = path; }, "The input (default: stdin)");
   app->add_flag("--no-groups", o.no_groups, "Do not import the consumer-group positions of an archive");
+  app->add_flag("--append", o.append,
+                "Import into a log that already holds events, after them (with new offsets and timestamps); "
+                "without it such a log is refused, so that a re-run import does not copy everything twice");
   app->add_flag("--preserve-offsets", o.preserve_offsets,
                 "Fail, importing nothing, unless offsets and timestamps can be kept (a new or empty log)");
   for (auto [name, target] : {std::pair{"--segment-bytes", &o.segment_bytes}, {"--max-event-bytes", &o.max_event_bytes}}) {
@@ -152,6 +155,16 @@ static int Import(const ImportCommandOptions& o) {
   auto target = ImportTarget::Open(o.log_dir);
   if (!target) return LogFailure(target.error());
   const ImportTarget::State& state = (*target)->state();
+  if (!state.empty && !o.append) {
+    auto stored = (*target)->CountStoredEvents();
+    if (!stored) return LogFailure(stored.error());
+    if (*stored > 0) {
+      return LogFailure(Status::InvalidArgument(fmt::format(
+          "{} already holds {} event{}: importing into it would add every input event after them, twice over if "
+          "this import ran before. Pass --append to do that, or import into a new log",
+          o.log_dir, *stored, *stored == 1 ? "" : "s")));
+    }
+  }
   // A JSON line may spell each byte in up to 6 (\u00XX), plus the envelope around it.
   const uint64_t max_event = state.max_event_bytes ? state.max_event_bytes
                              : o.max_event_bytes  ? *o.max_event_bytes
@@ -174,17 +187,17 @@ static int Import(const ImportCommandOptions& o) {
   if (!groups) return InputFailure(groups.error());
   if (o.no_groups || !plan->preserve) groups->clear();
   // From here the import completes: a signal now would only cut it between its two stores.
-  HoldImportInterruptions(true);
-  if (int signal = ImportInterruption()) return LogFailure(Status::Failed(fmt::format("interrupted by signal {}", signal)));
+  HoldInterruptions(true);
+  if (int signal = Interruption()) return LogFailure(Status::Failed(fmt::format("interrupted by signal {}", signal)));
   auto committed = (*target)->Commit(*groups);
   if (!committed) return ReportFailure(kImportCommand, committed.error());
   return kExitOk;
 }
 
 int RunImportCommand(const ImportCommandOptions& o) {
-  CatchImportInterruptions();
+  CatchInterruptions();
   const int code = Import(o);  // the target, and any temporary directory, are gone on return
-  if (code != kExitOk && ImportInterruption()) ReraiseImportInterruption();
+  if (code != kExitOk && Interruption()) ReraiseInterruption();
   return code;
 }
 

@@ -1,6 +1,7 @@
 // `evlog import LOG [FILE]`: reads an archive or JSON envelopes (from FILE or stdin) into
 // LOG, all or nothing. Into a new or empty log, offsets, timestamps and (from an archive)
-// consumer-group positions are kept; into a log that holds events, the events are appended
+// consumer-group positions are kept. A log that holds events is refused unless --append (a
+// re-run migration script would import everything twice); with it the events are appended
 // with new offsets and timestamps.
 #pragma once
 
@@ -19,6 +20,7 @@ struct ImportCommandOptions {
   std::optional<std::string> input;  // FILE; stdin if absent or "-"
   bool no_groups = false;
   bool preserve_offsets = false;  // fail rather than assign new offsets
+  bool append = false;            // import into a log that already holds events
   std::optional<uint64_t> segment_bytes;    // for a new log
   std::optional<uint64_t> max_event_bytes;  // for a new log
 };

@@ -1,4 +1,5 @@
 // Opening and creating a log (format-spec §2, §3), and the group-commit front of Append.
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -63,11 +64,17 @@ std::string ParentDir(const std::string& dir) {
 }
 
 // A log is created only in a directory holding nothing but what an interrupted creation
-// leaves (LOCK, temporary files). A directory with segments or HEAD but no META is a log
-// whose META was lost: creating one there would replace its first segment and every event
-// in it. Anything else is not a log, and evlog does not write into it.
+// leaves before META is in place (LOCK, temporary files): recovery completes such a log,
+// so it counts as empty. A directory with segments or HEAD but no META is a log whose META
+// was lost: creating one there would replace its first segment and every event in it.
+// Anything else is not a log (a typo such as `.`), and evlog writes nothing into it. A
+// missing directory is fine. Only reads: callers run it before writing anything (LOCK
+// included) and again under the lock, where a concurrent creator may have got in between.
 Status CheckEmptyForCreation(FileSystem* fs, const std::string& dir) {
+  EVLOG_ASSIGN_OR_RETURN(bool dir_exists, fs->Exists(dir));
+  if (!dir_exists) return Status::Ok();
   EVLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, fs->ListDir(dir));
+  std::sort(names.begin(), names.end());  // the same name in every message
   std::string found;
   for (const std::string& name : names) {
     uint64_t base;
@@ -81,9 +88,9 @@ Status CheckEmptyForCreation(FileSystem* fs, const std::string& dir) {
   }
   if (!found.empty()) {
     return Status::InvalidArgument(fmt::format(
-        "{}: is not empty (it holds {}) and is not an evlog log: a new log is created only in a missing or empty "
-        "directory",
-        dir, found));
+        "{} exists and is not an evlog log (it holds {} {}, e.g. '{}'); nothing was written into it. Create logs in "
+        "a new or empty directory",
+        dir, names.size(), names.size() == 1 ? "entry" : "entries", found));
   }
   return Status::Ok();
 }
@@ -179,6 +186,12 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions&
       return Status::NotFound(dir_exists ? fmt::format("{}: not an evlog log (no META file)", dir)
                                          : fmt::format("{}: no such log", dir));
     }
+    Status creatable = CheckEmptyForCreation(fs, dir);
+    if (!creatable.ok()) {
+      // Another process may have created the log since META was looked for.
+      EVLOG_ASSIGN_OR_RETURN(bool created_meanwhile, fs->Exists(dir + "/" + std::string(format::kMetaFileName)));
+      if (!created_meanwhile) return creatable;
+    }
     EVLOG_RETURN_IF_ERROR(CreateLog(fs, dir, options.limits, options.first_offset));
   }
   EVLOG_ASSIGN_OR_RETURN(LogMeta meta, ReadMeta(fs, dir));
@@ -193,6 +206,12 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions&
   // reading, and readers never write (format-spec §8.6). The first append recreates it.
   auto impl = std::make_unique<Impl>(fs, dir, meta, std::move(head), options);
   return std::unique_ptr<Log>(new Log(std::move(impl)));
+}
+
+Status Log::CheckCreatable(const std::string& dir, FileSystem* fs) {
+  if (!fs) fs = PosixFileSystem();
+  EVLOG_RETURN_IF_ERROR(CheckNoLogWithoutMeta(fs, dir));  // as Open says it
+  return CheckEmptyForCreation(fs, dir);
 }
 
 Log::Log(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -198,9 +198,24 @@ TEST_CASE("DecodeRejectsBadEnvelopes") {
   CHECK(status.code() == eventlog::StatusCode::kInvalidArgument);
   CHECK(status.message().find("invalid JSON") != std::string::npos);
   CHECK_FALSE(DecodeEnvelope("[1]", &decoded).ok());
-  CHECK_FALSE(DecodeEnvelope(R"({"key":5})", &decoded).ok());
+  CHECK_FALSE(DecodeEnvelope(R"({"key":5,"payload":""})", &decoded).ok());
   CHECK_FALSE(DecodeEnvelope(R"({"payload":"*","payload_encoding":"base64"})", &decoded).ok());
-  CHECK_FALSE(DecodeEnvelope(R"({"headers":["odd"]})", &decoded).ok());
+  CHECK_FALSE(DecodeEnvelope(R"({"headers":["odd"],"payload":""})", &decoded).ok());
+}
+
+TEST_CASE("DecodeRequiresAPayloadAndReadsNullAsAnEmptyOne") {
+  DecodedEnvelope decoded;
+  for (const char* not_envelope : {R"({})", R"({"key":"k"})", R"({"name":"x","value":1})"}) {
+    CAPTURE(not_envelope);
+    auto status = DecodeEnvelope(not_envelope, &decoded);
+    CHECK(status.code() == eventlog::StatusCode::kInvalidArgument);
+    CHECK(status.message().find("no \"payload\" member") != std::string::npos);
+  }
+  decoded.payload = "left over";
+  REQUIRE(DecodeEnvelope(R"({"key":"k","payload":null})", &decoded).ok());
+  CHECK(decoded.payload.empty());
+  REQUIRE(DecodeEnvelope(R"({"key":"k","payload":""})", &decoded).ok());
+  CHECK(decoded.payload.empty());
 }
 
 TEST_CASE("DecodeKeepsAStructuredPayloadByteForByte") {

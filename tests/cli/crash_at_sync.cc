@@ -6,6 +6,10 @@
 // With $EVLOG_SYNC_FAULT=eio, that call fails with EIO instead (and syncs nothing): a disk
 // that reports a write error, for the tests of what a failed fsync leaves behind.
 //
+// With $EVLOG_CRASH_SIGNAL=N, the process sends itself signal N instead and then makes the
+// call: a Ctrl-C or `kill` arriving at that exact step, for the tests of what a command
+// that catches the signal leaves behind.
+//
 // With $EVLOG_CRASH_AT_WRITES_TO=SUFFIX, a pwrite to a file whose name ends with SUFFIX
 // counts as such a call too: the moment after one store committed and before the other was
 // touched (LMDB commits with a write to an O_DSYNC descriptor, not a sync call, so a kill
@@ -39,7 +43,15 @@ bool Proceed() {
     const char* mode = std::getenv("EVLOG_SYNC_FAULT");
     return mode != nullptr && std::strcmp(mode, "eio") == 0;
   }();
+  static const int signal_instead = [] {
+    const char* n = std::getenv("EVLOG_CRASH_SIGNAL");
+    return n != nullptr ? std::atoi(n) : 0;
+  }();
   if (crash_at <= 0 || ++calls != crash_at) return true;
+  if (signal_instead > 0) {
+    kill(getpid(), signal_instead);
+    return true;
+  }
   if (!fail_instead) kill(getpid(), SIGKILL);
   errno = EIO;
   return false;

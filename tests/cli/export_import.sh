@@ -74,10 +74,11 @@ evlog import "$WORK/empty_log" "$WORK/a1.arc"
 assert_files_equal "$WORK/src.ndjson" <(evlog export "$WORK/empty_log") "import into an empty log"
 assert_eq "$(positions "$SRC")" "$(positions "$WORK/empty_log")" "empty log: group positions"
 
-# Into a non-empty log: appended with new offsets, said on stderr; groups untouched.
+# Into a non-empty log, with --append: appended with new offsets, said on stderr; groups
+# untouched (without --append it is refused: import_refuses_non_empty.sh).
 DST=$WORK/dst
 printf 'x\ny\n' | evlog append "$DST"
-expect_status 0 evlog import "$DST" "$WORK/a1.arc"
+expect_status 0 evlog import --append "$DST" "$WORK/a1.arc"
 assert_contains "$(cat "$WORK/stderr")" "new offsets" "non-empty log note"
 assert_eq 25 "$(count "$DST")" "non-empty log: events appended"
 assert_eq "2 3" "$(evlog tail "$DST" --from 2 -c 2 --format '%o ' | xargs)" "non-empty log: new offsets"
@@ -86,7 +87,7 @@ assert_eq "$(evlog tail "$SRC" --from beginning --format '%k|%h|%s\0' | od -An -
 assert_eq "" "$(evlog groups "$DST" --json)" "non-empty log: no groups imported"
 
 # --preserve-offsets refuses where offsets cannot be kept, and imports nothing.
-expect_status 1 evlog import --preserve-offsets "$DST" "$WORK/a1.arc"
+expect_status 1 evlog import --append --preserve-offsets "$DST" "$WORK/a1.arc"
 assert_contains "$(cat "$WORK/stderr")" "offsets cannot be preserved" "--preserve-offsets message"
 assert_eq 25 "$(count "$DST")" "--preserve-offsets imported nothing"
 printf '{"payload":"no offset"}\n' >"$WORK/plain.ndjson"

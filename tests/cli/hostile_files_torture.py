@@ -358,7 +358,7 @@ def run_commands(r, rng, variant_dir, target, label, small_archive):
                           ["--retain-bytes", "4096", "--ignore-groups"]])
     for args, stdin in ((["verify", "LOG", "--repair"], None), (["compact", "LOG"] + compact, None),
                         (["append", "LOG"], b"new-1\nnew-2\n"), (["ack", "LOG", "40", "-g", "billing"], None),
-                        (["import", "LOG", small_archive], None)):
+                        (["import", "--append", "LOG", small_archive], None)):
         shutil.rmtree(fresh, ignore_errors=True)
         copy_tree(variant_dir, fresh, skip=("fresh",))
         fixed = [os.path.join(fresh, "log") if a == "LOG" else a for a in args]

@@ -38,7 +38,7 @@ for input in altered.arc truncated.arc truncated_header.arc version.arc trailer.
   [[ ! -e $WORK/new ]] || fail "$input: a new log was created"
   compgen -G "$WORK/new.import-*" >/dev/null && fail "$input: a temporary directory was left behind"
   # The same from stdin into an existing log: nothing changes.
-  expect_status 1 evlog import "$DST" <"$WORK/$input"
+  expect_status 1 evlog import --append "$DST" <"$WORK/$input"
   assert_eq "$before" "$(evlog export "$DST"; evlog groups "$DST" --json | sed 's/,"lag".*//')" "$input: existing log"
 done
 # Offsets going backwards cannot be preserved (appended to a non-empty log, they are ignored).
@@ -69,7 +69,7 @@ assert_eq "$(evlog export "$WORK/many")" "$(evlog export "$WORK/many_copy")" "ma
 # Into an existing log everything is one batch, which must fit one of its segments.
 SMALL=$WORK/small
 echo x | evlog append --segment-bytes 4096 "$SMALL"
-expect_status 1 evlog import "$SMALL" "$WORK/many.arc"
+expect_status 1 evlog import --append "$SMALL" "$WORK/many.arc"
 assert_contains "$(cat "$WORK/stderr")" "one atomic batch" "batch limit message"
 assert_eq 1 "$(count "$SMALL")" "batch too large: nothing imported"
 

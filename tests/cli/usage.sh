@@ -7,6 +7,11 @@ evlog --help | grep -q append || fail "--help does not list append"
 evlog append --help | grep -q -- --expect-next || fail "append --help lacks --expect-next"
 evlog append --help | grep -A3 -- --expect-next | grep -q -- --atomic || fail "--expect-next help must say it implies --atomic"
 evlog tail --help | grep -q -- --follow || fail "tail --help lacks --follow"
+# Usage lines name the command as it is typed, not the binary's path (issue 11).
+assert_eq "Usage: evlog [OPTIONS] SUBCOMMAND" "$(evlog --help | grep '^Usage:')" "usage line of evlog"
+assert_eq "Usage: evlog append [OPTIONS] LOG" "$(evlog append --help | grep '^Usage:')" "usage line of append"
+assert_eq "Usage: evlog capture postgres [OPTIONS] CONNINFO LOG" "$(evlog capture postgres --help | grep "^Usage:")" \
+  "usage line of a nested subcommand"
 
 LOG=$WORK/log
 expect_status 2 evlog

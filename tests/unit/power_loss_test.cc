@@ -98,4 +98,19 @@ TEST_CASE("CrashDuringLogCreationLeavesADirectoryThatCreatesCleanlyLater") {
   }
 }
 
+TEST_CASE("CreationRefusesADirectoryThatIsNotALogAndWritesNothingIntoIt") {
+  testing::FaultFileSystem fs;
+  REQUIRE(fs.CreateDir("/etc").ok());
+  auto planted = fs.Open("/etc/hosts", OpenMode::kCreateExclusive);
+  REQUIRE(planted.has_value());
+  REQUIRE((*planted)->Write(0, "127.0.0.1 localhost\n").ok());
+  auto log = Log::Open("/etc", {.create_if_missing = true, .fs = &fs});
+  REQUIRE_FALSE(log.has_value());
+  CHECK(log.status().code() == StatusCode::kInvalidArgument);
+  CHECK(log.status().message().find("it holds 1 entry, e.g. 'hosts'") != std::string::npos);
+  auto names = fs.ListDir("/etc");
+  REQUIRE(names.has_value());
+  CHECK(*names == std::vector<std::string>{"hosts"});
+}
+
 }  // namespace eventlog::test

@@ -93,7 +93,15 @@ class Log {
   // Opens (or, with create_if_missing, creates) the log at `dir`. Opening validates the
   // log's metadata and its committed end; if a previous process died, the torn tail is cut
   // back (see recovery_notes()). Corruption of committed data fails with kCorruption.
+  // A log is created only in a missing or empty directory (or one holding what an
+  // interrupted creation left): any other directory without META is kInvalidArgument naming
+  // what it holds, and nothing is written into it; one holding segments or HEAD but no META
+  // is a log whose META was lost, kCorruption.
   static Result<std::unique_ptr<Log>> Open(const std::string& dir, const LogOptions& options);
+  // Whether Open with create_if_missing may create a log at `dir`, a directory without META:
+  // OK if it is missing or empty, else the error Open would return. Writes nothing. For tools
+  // that build a log elsewhere and rename it to `dir`.
+  static Status CheckCreatable(const std::string& dir, FileSystem* fs = nullptr);
   ~Log();
   Log(const Log&) = delete;
   Log& operator=(const Log&) = delete;
