@@ -63,7 +63,7 @@ while ((kills < KILLS || restarts < ${#RESTART_MODES[@]})) || kill -0 "$workload
     status=0
     wait "$relay" 2>/dev/null || status=$?
     ((status != 0 && status != 137)) || relay_failed "the relay exited with $status after the server's $mode shutdown"
-    echo "server restarted ($mode shutdown, $((SECONDS - started)) s) at transaction $(progress); the relay stopped with status $status"
+    echo "$SECONDS s: server restarted ($mode shutdown, $((SECONDS - started)) s) at transaction $(progress); the relay stopped with status $status"
     continue
   fi
   kill -KILL "$relay" 2>/dev/null || true
@@ -73,17 +73,17 @@ while ((kills < KILLS || restarts < ${#RESTART_MODES[@]})) || kill -0 "$workload
   ((++kills))
 done
 wait "$workload" || fail "workload: $(cat "$WORK/workload.err")"
-cat "$WORK/workload.out"
-echo "relay killed $kills times, server restarted $restarts times; events before the final run: $(event_count "$LOG")"
+echo "$SECONDS s: $(cat "$WORK/workload.out")"
+echo "$SECONDS s: relay killed $kills times, server restarted $restarts times; events before the final run: $(event_count "$LOG")"
 reconnects=$(sed -n 's/.* \([0-9]*\) reconnects.*/\1/p' "$WORK/workload.out")
 ((reconnects >= ${#RESTART_MODES[@]})) || fail "the workload lost its connection $reconnects times: a restart missed it"
 
 wait_until 60 "slot proof released" slot_released
 expect_status 0 evlog capture postgres "$PG_CONNINFO" "$LOG" --slot proof
-echo "final run: $(cat "$WORK/stderr")"
+echo "$SECONDS s: final run: $(cat "$WORK/stderr")"
 
 evlog tail "$LOG" --from beginning --json >"$WORK/tail.json"
 pg_sql "SELECT seq, xid FROM proof_commits ORDER BY seq" | tr '|' ' ' >"$WORK/committed"
 python3 "$HERE/pg_proof_check.py" "$LOG" "$WORK/tail.json" "$WORK/committed" "$WORK/rolled_back" "$PG_CONNINFO" ||
   fail "log check (seed $SEED)"
-echo PASS
+echo "$SECONDS s: PASS"

@@ -305,7 +305,7 @@ class Session:
 
 
 def run(conninfo, transactions, seed, restarts, outdir):
-    rng = random.Random(seed)
+    started, rng = time.monotonic(), random.Random(seed)
     workload, session = Workload(rng), Session(conninfo)
     rolled_back_file = open(os.path.join(outdir, "rolled_back"), "w")
     committed = rolled = in_flight_committed = in_flight_retried = 0
@@ -341,7 +341,8 @@ def run(conninfo, transactions, seed, restarts, outdir):
                 f.write(f"{seq + 1}\n")
             os.rename(os.path.join(outdir, "progress.tmp"), os.path.join(outdir, "progress"))
     rolled_back_file.close()
-    print(f"workload: {committed} committed, {rolled} rolled back, {session.reconnects} reconnects; "
+    print(f"workload: {committed} committed, {rolled} rolled back in {time.monotonic() - started:.0f} s, "
+          f"{session.reconnects} reconnects; "
           f"in flight at a lost connection: {in_flight_committed} had committed, {in_flight_retried} had not (sent again)")
 
 
