@@ -34,7 +34,7 @@ LOG=$WORK/log
 python3 "$HERE/pg_proof_workload.py" schema "$PG_CONNINFO" || fail "schema"
 expect_status 0 evlog capture postgres "$PG_CONNINFO" "$LOG" --slot proof --create-slot -t accounts -t blobs -t pairs
 
-python3 "$HERE/pg_proof_workload.py" run "$PG_CONNINFO" "$TRANSACTIONS" "$SEED" "${#RESTART_MODES[@]}" "$WORK" \
+python3 "$HERE/pg_proof_workload.py" run "$PG_CONNINFO" "$TRANSACTIONS" "$SEED" "${#RESTART_MODES[@]}" "$KILLS" "$WORK" \
   >"$WORK/workload.out" 2>"$WORK/workload.err" &
 workload=$!
 BACKGROUND_PIDS+=("$workload")
@@ -43,17 +43,29 @@ slot_released() {
   [[ $("$PG_BIN/psql" -X -At -d "$PG_CONNINFO" -c "SELECT active FROM pg_replication_slots WHERE slot_name = 'proof'" 2>/dev/null) == f ]]
 }
 progress() { cat "$WORK/progress" 2>/dev/null || echo 0; }
+log_bytes() { stat -c %s "$LOG"/*.seg 2>/dev/null | awk '{ n += $1 } END { print n + 0 }'; }
 relay_failed() { fail "$1; the relay's last messages: $(tail -5 "$WORK/relay.err")"; }
 
-# The server goes down when the workload has settled k/(R+1) of its transactions, k = 1..R
-# (R restarts), with a relay streaming; the workload slows down there until it has lost its
-# connection (pg_proof_workload.py), so each restart lands in its stream of commits.
-kills=0 restarts=0
+# Each relay is killed at a random moment 0-200 ms after its first append, so that the kills
+# land among its appends (a blind delay would, under the sanitizers, kill most relays before
+# they got going); once the workload has finished and a relay appends nothing for 1 s, it
+# has caught up and is killed idle. The server goes down instead when the workload has
+# settled k/(R+1) of its transactions, k = 1..R (R restarts); the workload slows down there
+# until it has lost its connection, and it keeps pace with the kills (pg_proof_workload.py),
+# so that the kills and restarts land in its stream of commits.
+kills=0 kills_appending=0 restarts=0
 while ((kills < KILLS || restarts < ${#RESTART_MODES[@]})) || kill -0 "$workload" 2>/dev/null; do
   wait_until 60 "slot proof released" slot_released
+  before=$(log_bytes)
   "$EVLOG" capture postgres "$PG_CONNINFO" "$LOG" --slot proof -f 2>>"$WORK/relay.err" &
   relay=$!
-  sleep "0.$((RANDOM % 40 + 10))"
+  for ((i = 0; i < 1200; i++)); do
+    (($(log_bytes) > before)) || ! kill -0 "$relay" 2>/dev/null && break
+    ((i >= 20)) && ! kill -0 "$workload" 2>/dev/null && break
+    sleep 0.05
+  done
+  (($(log_bytes) > before)) && appending=1 || appending=0
+  sleep "$(printf '0.%03d' $((RANDOM % 200)))"
   if ((restarts < ${#RESTART_MODES[@]} && $(progress) >= TRANSACTIONS * (restarts + 1) / (${#RESTART_MODES[@]} + 1))); then
     mode=${RESTART_MODES[restarts]} started=$SECONDS
     pg_restart "$mode"
@@ -71,10 +83,14 @@ while ((kills < KILLS || restarts < ${#RESTART_MODES[@]})) || kill -0 "$workload
   wait "$relay" 2>/dev/null || status=$?
   ((status == 137)) || relay_failed "the relay exited by itself with status $status"
   ((++kills))
+  kills_appending=$((kills_appending + appending))
+  echo "$kills" >"$WORK/kills.tmp" && mv "$WORK/kills.tmp" "$WORK/kills"
 done
 wait "$workload" || fail "workload: $(cat "$WORK/workload.err")"
 echo "$SECONDS s: $(cat "$WORK/workload.out")"
-echo "$SECONDS s: relay killed $kills times, server restarted $restarts times; events before the final run: $(event_count "$LOG")"
+echo "$SECONDS s: relay killed $kills times ($kills_appending among its appends), server restarted $restarts times;" \
+  "events before the final run: $(event_count "$LOG")"
+((kills_appending >= KILLS / 4)) || fail "only $kills_appending kills landed among the relay's appends"
 reconnects=$(sed -n 's/.* \([0-9]*\) reconnects.*/\1/p' "$WORK/workload.out")
 ((reconnects >= ${#RESTART_MODES[@]})) || fail "the workload lost its connection $reconnects times: a restart missed it"
 

@@ -3,7 +3,7 @@
 transactions to three published tables, every tenth rolled back, and survives server restarts.
 
 Usage: pg_proof_workload.py schema CONNINFO
-       pg_proof_workload.py run CONNINFO TRANSACTIONS SEED RESTARTS OUTDIR
+       pg_proof_workload.py run CONNINFO TRANSACTIONS SEED RESTARTS KILLS OUTDIR
 
 Each transaction is numbered (its seq) and sent as one query string. A committed one writes
 (seq, txid_current()) into proof_commits, a table no publication holds, so the server itself
@@ -15,6 +15,9 @@ one row of a published table, so each committed one must appear in the log.
 The test restarts the server RESTARTS times, the k-th once `progress` reaches
 TRANSACTIONS * k / (RESTARTS + 1). Past that point the workload slows down until it has lost
 its connection k times, so that it cannot finish before a restart it is meant to live through.
+Likewise it keeps pace with the relay's KILLS kills, which the test counts in OUTDIR/kills:
+it slows down while it is more than TRANSACTIONS / KILLS transactions ahead of them, so that
+the kills are spread over its commits.
 
 OUTDIR receives `progress` (the number of transactions settled, for the test's restart
 schedule) and `rolled_back` (the xids of the rolled-back ones, which must not appear).
@@ -304,7 +307,14 @@ class Session:
         self.connect()
 
 
-def run(conninfo, transactions, seed, restarts, outdir):
+def kills_done(outdir):
+    try:
+        return int(open(os.path.join(outdir, "kills")).read())
+    except (OSError, ValueError):
+        return 0
+
+
+def run(conninfo, transactions, seed, restarts, kills, outdir):
     started, rng = time.monotonic(), random.Random(seed)
     workload, session = Workload(rng), Session(conninfo)
     rolled_back_file = open(os.path.join(outdir, "rolled_back"), "w")
@@ -312,8 +322,8 @@ def run(conninfo, transactions, seed, restarts, outdir):
     for seq in range(transactions):
         sql, ops, rolled_back = workload.transaction(seq)
         due = sum(1 for k in range(1, restarts + 1) if seq >= transactions * k // (restarts + 1))
-        if session.reconnects < due:
-            time.sleep(0.005)
+        if session.reconnects < due or seq * kills > transactions * (kills_done(outdir) + 1):
+            time.sleep(0.02)
         while True:
             try:
                 results = session.conn.run(sql)
@@ -350,7 +360,7 @@ def main():
     if sys.argv[1] == "schema":
         Connection(sys.argv[2]).run(SCHEMA)
     elif sys.argv[1] == "run":
-        run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
+        run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7])
     else:
         sys.exit(__doc__)
 
