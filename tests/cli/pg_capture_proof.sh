@@ -9,7 +9,8 @@
 # them, not the workload's guess), each as one batch, in commit order, none twice; replaying
 # its events gives exactly the rows the tables hold.
 #
-# EVLOG_PG_PROOF_SEED replays a run (the workload's transactions and the kill moments).
+# EVLOG_PG_PROOF_SEED replays a run: the workload's transactions exactly, and the kills'
+# random delays (where they land still depends on timing).
 # Size: EVLOG_PG_PROOF_TRANSACTIONS, else 20,000 in long mode (EVLOG_TORTURE_LONG=1), else
 # EVLOG_PG_PROOF_CI_TRANSACTIONS (2,000; CMake sets 1,000 under the sanitizers): the relay
 # syncs once per transaction, so the full size takes minutes. Every size has at least
@@ -102,4 +103,6 @@ evlog tail "$LOG" --from beginning --json >"$WORK/tail.json"
 pg_sql "SELECT seq, xid FROM proof_commits ORDER BY seq" | tr '|' ' ' >"$WORK/committed"
 python3 "$HERE/pg_proof_check.py" "$LOG" "$WORK/tail.json" "$WORK/committed" "$WORK/rolled_back" "$PG_CONNINFO" ||
   fail "log check (seed $SEED)"
+# The apply half of the proof goes here: apply the log into a second database (killed and
+# restarted too) and compare pg_dump_ordered (pg_lib.sh) of both, without proof_commits.
 echo "$SECONDS s: PASS"
