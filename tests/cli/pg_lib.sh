@@ -57,7 +57,7 @@ pg_free_port() {
 # Starts the server on PG_PORT and waits until it accepts connections; fails if that takes
 # over 60 s; returns 1 if the server exits first.
 pg_run_server() {
-  "${PG_RUN_AS[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" >"$PG_DIR/server.log" 2>&1 &
+  "${PG_RUN_AS[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" >>"$PG_DIR/server.log" 2>&1 &
   local pid=$! i
   for ((i = 0; i < 1200; i++)); do
     "$PG_BIN/pg_isready" -q -h "$PG_DIR" -p "$PG_PORT" && return 0
@@ -104,6 +104,58 @@ EOF
   PG_CONNINFO="host=$PG_DIR port=$PG_PORT user=evlog dbname=postgres"
   PG_TCP_CONNINFO="host=127.0.0.1 port=$PG_PORT user=evlog dbname=postgres"
   export PG_CONNINFO PG_TCP_CONNINFO
+}
+
+# pg_restart fast|immediate: stops the server by its PID in that shutdown mode and starts it
+# again on the same data directory and port. `immediate` is a crash as far as the data is
+# concerned: the next start recovers from the WAL, and the slots' positions are the ones of
+# the last checkpoint. A fast shutdown first lets each logical walsender send all the WAL
+# it has not decoded yet and waits for its client to confirm it: a relay far behind delays
+# it, and one that never confirms would make it hang, which fails here after 300 s.
+pg_restart() {
+  local signal pid i
+  case $1 in
+    fast) signal=INT ;;
+    immediate) signal=QUIT ;;
+    *) fail "pg_restart: fast or immediate, not [$1]" ;;
+  esac
+  pid=$(head -1 "$PG_DIR/data/postmaster.pid")
+  kill -"$signal" "$pid"
+  for ((i = 0; i < 6000; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -0 "$pid" 2>/dev/null && pg_fail "$1 shutdown did not finish within 300 s"
+  echo "--- restart after $1 shutdown ---" >>"$PG_DIR/server.log"
+  pg_run_server || pg_fail "the server did not start again after a $1 shutdown (port $PG_PORT taken?)"
+}
+
+# pg_dump_ordered CONNINFO [PG_DUMP_OPTION...]: the rows of a database as `pg_dump
+# --data-only` writes them, each table's COPY lines sorted, without comments, blank lines
+# and session settings: two databases holding the same rows in any physical order give the
+# same text. PG_DUMP_OPTIONs select tables, e.g. -T proof_commits.
+pg_dump_ordered() {
+  local conninfo=$1
+  shift
+  "$PG_BIN/pg_dump" --data-only --no-owner --no-privileges -d "$conninfo" "$@" >"$WORK/pg_dump.out" ||
+    fail "pg_dump of $conninfo failed"
+  python3 -c '
+import sys
+rows = None
+for line in open(sys.argv[1], encoding="utf-8", newline="\n"):
+    if rows is not None:
+        if line == "\\.\n":
+            sys.stdout.write("".join(sorted(rows)) + line)
+            rows = None
+        else:
+            rows.append(line)
+    elif line.startswith("COPY "):
+        sys.stdout.write(line)
+        rows = []
+    elif not (line.startswith(("--", "SET ", "SELECT pg_catalog.set_config", "\\restrict ", "\\unrestrict "))
+              or line == "\n"):
+        sys.stdout.write(line)
+' "$WORK/pg_dump.out"
 }
 
 # pg_sql SQL: runs SQL over the socket, prints rows unaligned without headers, fails on error.

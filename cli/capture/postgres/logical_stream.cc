@@ -26,10 +26,11 @@ PgTimestamp NowPgMicros() {
 Status LogicalStream::SendStatus(Lsn flushed, bool reply_requested) {
   StandbyStatus status;
   // Written covers what was received even if not yet consumed; flushed and applied are only
-  // what the caller made durable.
-  status.written = std::max(received_, flushed);
-  status.flushed = flushed;
-  status.applied = flushed;
+  // what the caller made durable, or WAL that held nothing for it.
+  const Lsn consumed = std::max(flushed, idle_end_);
+  status.written = std::max(received_, consumed);
+  status.flushed = consumed;
+  status.applied = consumed;
   status.client_time = NowPgMicros();
   status.reply_requested = reply_requested;
   EVLOG_RETURN_IF_ERROR(connection_.SendCopyData(EncodeStandbyStatus(status)));
@@ -47,6 +48,13 @@ Result<std::optional<Transaction>> LogicalStream::Handle(const std::string& copy
   EVLOG_ASSIGN_OR_RETURN(ServerCopyData message, DecodeServerCopyData(copy_data));
   if (auto* keepalive = std::get_if<PrimaryKeepalive>(&message)) {
     server_wal_end_ = std::max(server_wal_end_, keepalive->wal_end);
+    // The server sends each transaction whole before any later WAL position, so with none
+    // open here and every one returned flushed, all WAL before wal_end is consumed: the rest
+    // held no change to publish (rollbacks, other tables, checkpoints). Confirming it is
+    // what lets a fast shutdown finish: each walsender waits until its client confirms all
+    // it sent, and otherwise a relay whose last transaction is not the end of the WAL keeps
+    // the server from stopping. A transaction committing later is still sent after a restart.
+    if (!assembler_.in_transaction() && flushed >= returned_end_) idle_end_ = std::max(idle_end_, keepalive->wal_end);
     if (keepalive->reply_requested) EVLOG_RETURN_IF_ERROR(SendStatus(flushed, false));
     return std::optional<Transaction>();
   }
@@ -55,7 +63,10 @@ Result<std::optional<Transaction>> LogicalStream::Handle(const std::string& copy
   received_ = std::max(received_, data.wal_start);
   EVLOG_ASSIGN_OR_RETURN(PgoutputMessage decoded, DecodePgoutput(data.payload));
   EVLOG_ASSIGN_OR_RETURN(std::optional<Transaction> done, assembler_.Add(std::move(decoded)));
-  if (done) received_ = std::max(received_, done->end_lsn);
+  if (done) {
+    received_ = std::max(received_, done->end_lsn);
+    returned_end_ = done->end_lsn;
+  }
   return done;
 }
 

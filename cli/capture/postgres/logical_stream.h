@@ -22,7 +22,9 @@ class LogicalStream {
   // `flushed` is the end LSN of the last transaction the caller has made durable (0 if none):
   // it is reported to the server whenever it moves, when a keepalive asks, and every
   // kStatusInterval. Never report a transaction as flushed before it is durable: the server
-  // will not send it again. Errors: kIOError from the connection, kCorruption from the bytes.
+  // will not send it again. Once every transaction returned is flushed, the WAL position of a
+  // keepalive that arrives between transactions is reported too (see Handle).
+  // Errors: kIOError from the connection, kCorruption from the bytes.
   eventlog::Result<std::optional<Transaction>> Next(Lsn flushed, int timeout_ms);
 
   // For a caller about to stop: reports `flushed` to the server now (Next reports it too,
@@ -46,6 +48,8 @@ class LogicalStream {
   Lsn received_ = 0;  // the end of the WAL we have been sent: reported as written
   Lsn server_wal_end_ = 0;
   Lsn reported_flushed_ = 0;
+  Lsn returned_end_ = 0;  // end LSN of the last transaction Next returned
+  Lsn idle_end_ = 0;      // how far the server had sent when nothing was left unflushed
   std::chrono::steady_clock::time_point last_status_{};
 };
 
