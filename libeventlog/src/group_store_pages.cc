@@ -209,8 +209,11 @@ class TreeWalker {
     std::vector<char> overflow;
     const bool collect = records_ != nullptr && tree.kind == TreeKind::kNamed;
     if ((node.flags & layout::kBigData) != 0) {
-      EVLOG_RETURN_IF_ERROR(CheckOverflow(GetFixed64(data), node.lo_hi, number, tree,
-                                          tree.kind == TreeKind::kFreeList || collect ? &overflow : nullptr));
+      const bool read_value = tree.kind == TreeKind::kFreeList || collect;
+      EVLOG_RETURN_IF_ERROR(CheckOverflow(GetFixed64(data), node.lo_hi, number, tree, read_value ? &overflow : nullptr));
+      // Only a value that was read has bytes to point at: an empty vector's data() may be
+      // null, and null plus an offset is undefined behaviour (clang's UBSan stops on it).
+      if (!read_value) return Status::Ok();
       data = overflow.data() + layout::kPageHeaderSize;
     }
     if (collect) records_->push_back({database_, std::string(key, node.key_size), std::string(data, node.lo_hi)});
