@@ -103,6 +103,38 @@ evlog tail "$LOG" --from beginning --json >"$WORK/tail.json"
 pg_sql "SELECT seq, xid FROM proof_commits ORDER BY seq" | tr '|' ' ' >"$WORK/committed"
 python3 "$HERE/pg_proof_check.py" "$LOG" "$WORK/tail.json" "$WORK/committed" "$WORK/rolled_back" "$PG_CONNINFO" ||
   fail "log check (seed $SEED)"
-# The apply half of the proof goes here: apply the log into a second database (killed and
-# restarted too) and compare pg_dump_ordered (pg_lib.sh) of both, without proof_commits.
+
+# The apply half: the log into a second database of the same schema, `apply -f` SIGKILLed at
+# random moments and the server restarted once under it (apply then stops with an error and
+# is started again); a final run without -f. Then the two databases' rows are equal.
+pg_sql "CREATE DATABASE replica" >/dev/null
+REPLICA="host=$PG_DIR port=$PG_PORT user=evlog dbname=replica"
+python3 "$HERE/pg_proof_workload.py" schema "$REPLICA" || fail "replica schema"
+APPLY_KILLS=${EVLOG_PG_PROOF_APPLY_KILLS:-10}
+apply_kills=0 apply_restarted=0
+for ((k = 0; k < APPLY_KILLS; k++)); do
+  "$EVLOG" apply "$LOG" --to "postgres:$REPLICA" -g replica -f --batch 20 2>>"$WORK/apply.err" &
+  applier=$!
+  sleep "0.$(printf '%03d' $((100 + RANDOM % 300)))"
+  if ((k == APPLY_KILLS / 2)); then
+    pg_restart fast
+    apply_restarted=1
+    wait_until 60 "apply stopping after the server's restart" bash -c "! kill -0 $applier 2>/dev/null"
+    status=0
+    wait "$applier" 2>/dev/null || status=$?
+    ((status == 1)) || fail "apply exited with $status after the server's restart: $(tail -3 "$WORK/apply.err")"
+    continue
+  fi
+  kill -KILL "$applier" 2>/dev/null && apply_kills=$((apply_kills + 1))
+  wait "$applier" 2>/dev/null || true
+done
+expect_status 0 evlog apply "$LOG" --to "postgres:$REPLICA" -g replica
+echo "$SECONDS s: apply killed $apply_kills times, the server restarted under it once; final run: $(cat "$WORK/stderr")"
+((apply_kills >= APPLY_KILLS / 2)) || fail "only $apply_kills applies were still running when killed"
+pg_dump_ordered "$PG_CONNINFO" -T proof_commits >"$WORK/source.dump"
+pg_dump_ordered "$REPLICA" -T proof_commits -T _evlog_apply >"$WORK/replica.dump"
+grep -q '^COPY public.accounts' "$WORK/source.dump" || fail "the source's dump has no accounts"
+cmp -s "$WORK/source.dump" "$WORK/replica.dump" ||
+  fail "the replica differs from the source (seed $SEED): $(diff "$WORK/source.dump" "$WORK/replica.dump" | cut -c1-200 | head -10)"
+assert_eq "$(event_count "$LOG")" "$("$PG_BIN/psql" -X -At -d "$REPLICA" -c "SELECT next_offset FROM _evlog_apply WHERE grp = 'replica'")" "the replica's position"
 echo "$SECONDS s: PASS"

@@ -56,11 +56,14 @@ void AppendParams(const SqlRow& row, std::vector<TextParam>* params) {
 
 // `key` as a condition: `=` for a value, so that an index finds the row (IS NOT DISTINCT
 // FROM would not use one), and IS NULL for a NULL (a replica identity of REPLICA IDENTITY
-// FULL may hold NULLs). Parameters from $first on, for the non-NULL values in order.
+// FULL may hold NULLs). A column the server did not send (an unchanged TOASTed value in
+// a FULL identity's old row) is left out: the others still name the row. Parameters from
+// $first on, for the non-NULL values in order.
 std::string KeyCondition(const SqlRow& key, size_t first, std::vector<TextParam>* params) {
   std::string where;
   size_t next = first;
   for (const auto& [name, value] : key) {
+    if (value.type == SqlValue::Type::kUnchangedToast) continue;
     where += where.empty() ? "" : " AND ";
     if (value.type == SqlValue::Type::kNull) {
       where += Quote(name) + " IS NULL";
@@ -69,7 +72,7 @@ std::string KeyCondition(const SqlRow& key, size_t first, std::vector<TextParam>
       params->push_back(ValueAsText(value));
     }
   }
-  return where;
+  return where.empty() ? "false" : where;
 }
 
 }  // namespace
@@ -101,7 +104,7 @@ Status PostgresChangeApplier::Apply(const ChangeEvent& change) {
         "op \"{}\" on table {} has an empty key (its source table has no replica identity): no row to find", change.op,
         change.table));
   }
-  if (HasUnchangedToast(change.key) || (change.op != 'u' && change.after && HasUnchangedToast(*change.after))) {
+  if (change.op != 'u' && change.after && HasUnchangedToast(*change.after)) {
     return Status::InvalidArgument("an unchanged TOASTed column outside an update's \"after\"");
   }
   switch (change.op) {
