@@ -26,7 +26,7 @@ for signal in 2 15; do
 done
 
 # A full disk: the error is reported and the temporary file removed.
-EVLOG_ENOSPC_DIR=$WORK/out EVLOG_ENOSPC_AFTER=1000 LD_PRELOAD=$ENOSPC_SHIM \
+EVLOG_ENOSPC_DIR=$WORK/out EVLOG_ENOSPC_AFTER=1000 LD_PRELOAD=$ENOSPC_SHIM ASAN_OPTIONS=verify_asan_link_order=0 \
   expect_status 1 "$EVLOG" export "$WORK/log" -o "$WORK/out/file"
 assert_contains "$(cat "$WORK/stderr")" "No space left on device" "ENOSPC named"
 no_output_left "export on a full disk"
