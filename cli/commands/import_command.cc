@@ -143,7 +143,7 @@ CLI::App* RegisterImportCommand(CLI::App& parent, ImportCommandOptions& o) {
                 "Fail, importing nothing, unless offsets and timestamps can be kept (a new or empty log)");
   for (auto [name, target] : {std::pair{"--segment-bytes", &o.segment_bytes}, {"--max-event-bytes", &o.max_event_bytes}}) {
     app->add_option_function<std::string>(
-           name, [target](const std::string& text) { *target = ParseSize(text); },
+           name, [target = target](const std::string& text) { *target = ParseSize(text); },
            "For a new log (default: the archive's source log's, else as for append)")
         ->type_name("SIZE")
         ->check(SizeValidator());
