@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "capture/table_schema.h"
+#include "codec/sql_quote.h"
 
 namespace evlog {
 

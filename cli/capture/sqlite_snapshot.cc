@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "codec/sql_quote.h"
+
 namespace evlog {
 
 using eventlog::Result;

@@ -183,23 +183,4 @@ bool SqliteDb::InTransaction() const { return sqlite3_get_autocommit(db_.get()) 
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_.get()); }
 
-namespace {
-
-// `text` between two `mark`s, each `mark` inside doubled: SQL's one escape for both kinds.
-std::string Quote(std::string_view text, char mark) {
-  std::string out(1, mark);
-  for (char c : text) {
-    if (c == mark) out.push_back(mark);
-    out.push_back(c);
-  }
-  out.push_back(mark);
-  return out;
-}
-
-}  // namespace
-
-std::string QuoteIdentifier(std::string_view name) { return Quote(name, '"'); }
-
-std::string QuoteLiteral(std::string_view text) { return Quote(text, '\''); }
-
 }  // namespace evlog

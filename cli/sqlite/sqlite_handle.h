@@ -99,8 +99,4 @@ class SqliteDb {
   std::unique_ptr<BusyWait> busy_;
 };
 
-// SQL text for an identifier ("name", quotes doubled: any string) and a string literal ('text').
-std::string QuoteIdentifier(std::string_view name);
-std::string QuoteLiteral(std::string_view text);
-
 }  // namespace evlog

@@ -145,6 +145,11 @@ Status CheckNoLogWithoutMeta(FileSystem* fs, const std::string& dir) {
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(fs, dir));
   EVLOG_ASSIGN_OR_RETURN(bool head, fs->Exists(dir + "/" + std::string(format::kHeadFileName)));
   if (segments.empty() && !head) return Status::Ok();
+  // A concurrent creator writes META first, then the segment and HEAD (CreateLog): what was
+  // listed here after the caller found no META may be its log, complete by now. Only files
+  // that are still without a META are a lost log's.
+  EVLOG_ASSIGN_OR_RETURN(bool meta_now, fs->Exists(dir + "/" + std::string(format::kMetaFileName)));
+  if (meta_now) return Status::Ok();
   return Status::Corruption(fmt::format(
       "{}: META is missing, but the directory holds {}: the log's identity and limits are lost. Nothing was "
       "changed; restore META from a backup of this log", dir, segments.empty() ? std::string("HEAD") : SegmentFileName(segments.front())));
@@ -178,20 +183,26 @@ Result<uint64_t> CountStoredEvents(Log::Impl& log) {
 
 Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions& options) {
   FileSystem* fs = options.fs ? options.fs : PosixFileSystem();
-  EVLOG_ASSIGN_OR_RETURN(bool exists, fs->Exists(dir + "/" + std::string(format::kMetaFileName)));
+  // META is the log's publication point (CreateLog renames it into place first): each check
+  // below that finds no log looks for it again, as another process may be creating this log.
+  auto meta_exists = [&] { return fs->Exists(dir + "/" + std::string(format::kMetaFileName)); };
+  EVLOG_ASSIGN_OR_RETURN(bool exists, meta_exists());
   if (!exists) {
     EVLOG_RETURN_IF_ERROR(CheckNoLogWithoutMeta(fs, dir));
-    if (!options.create_if_missing) {
-      EVLOG_ASSIGN_OR_RETURN(bool dir_exists, fs->Exists(dir));
-      return Status::NotFound(dir_exists ? fmt::format("{}: not an evlog log (no META file)", dir)
-                                         : fmt::format("{}: no such log", dir));
-    }
+    EVLOG_ASSIGN_OR_RETURN(exists, meta_exists());
+  }
+  if (!exists && !options.create_if_missing) {
+    EVLOG_ASSIGN_OR_RETURN(bool dir_exists, fs->Exists(dir));
+    return Status::NotFound(dir_exists ? fmt::format("{}: not an evlog log (no META file)", dir)
+                                       : fmt::format("{}: no such log", dir));
+  }
+  if (!exists) {
     Status creatable = CheckEmptyForCreation(fs, dir);
     if (!creatable.ok()) {
-      // Another process may have created the log since META was looked for.
-      EVLOG_ASSIGN_OR_RETURN(bool created_meanwhile, fs->Exists(dir + "/" + std::string(format::kMetaFileName)));
+      EVLOG_ASSIGN_OR_RETURN(bool created_meanwhile, meta_exists());
       if (!created_meanwhile) return creatable;
     }
+    // Under the lock, CreateLog finds META if another creator got there first, and just returns.
     EVLOG_RETURN_IF_ERROR(CreateLog(fs, dir, options.limits, options.first_offset));
   }
   EVLOG_ASSIGN_OR_RETURN(LogMeta meta, ReadMeta(fs, dir));

@@ -30,14 +30,20 @@ assert_eq 143 "$status" "exit status of -f after SIGTERM"
 assert_contains "$(cat "$WORK/follow.err")" "relayed 3 changes (offsets 25000..25002)" "summary of -f"
 assert_eq 0 "$(outbox_rows "$DB")" "outbox after -f stopped"
 
-# A writer holding the database's lock (rollback journal: readers wait too) for 2 s.
+# A writer holding the database's lock (rollback journal: readers wait too) until the relay
+# has said that it waits. Ordered by what each side shows, not by sleeps: on a loaded machine
+# a sanitized relay can take longer to start than any fixed pause.
 LOCKED=$WORK/locked.db
 app "$LOCKED" "CREATE TABLE t (id INTEGER PRIMARY KEY, v)"
 evlog capture sqlite "$LOCKED" --install -t t 2>/dev/null
-{ echo "BEGIN EXCLUSIVE; INSERT INTO t VALUES (1, 'slow');"; sleep 2; echo "COMMIT;"; } | app "$LOCKED" &
+{
+  echo "BEGIN EXCLUSIVE; INSERT INTO t VALUES (1, 'slow');"
+  wait_until 120 "the relay reports its wait" grep -q "waiting for DB" "$WORK/locked.err"
+  echo "COMMIT;"
+} | app "$LOCKED" &
 BACKGROUND_PIDS+=($!)
-sleep 0.3
-evlog capture sqlite "$LOCKED" "$WORK/locked-log" 2>"$WORK/stderr"
-assert_contains "$(cat "$WORK/stderr")" "waiting for DB: $LOCKED is locked by another connection" "long writer"
-assert_contains "$(cat "$WORK/stderr")" "relayed 1 changes" "relayed once the writer committed"
+wait_until 60 "the writer holds the lock" test -e "$LOCKED-journal"
+evlog capture sqlite "$LOCKED" "$WORK/locked-log" 2>"$WORK/locked.err"
+assert_contains "$(cat "$WORK/locked.err")" "waiting for DB: $LOCKED is locked by another connection" "long writer"
+assert_contains "$(cat "$WORK/locked.err")" "relayed 1 changes" "relayed once the writer committed"
 echo PASS

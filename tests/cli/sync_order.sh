@@ -28,9 +28,17 @@ assert_eq "$(printf '0\n1')" "$(cat "$WORK/offsets")" "offsets printed"
 assert_eq "" "$(unsynced_acks "$WORK/t1")" "default append: $(cat "$WORK/t1")"
 
 # Streaming input that pauses commits more than once: each commit is synced before its offsets.
-{ echo c; sleep 0.3; echo d; sleep 0.3; echo e; } | traced_append "$WORK/t2" -p
+# Each line is sent once the previous one's offset is out, so that the input is three commits
+# however slowly the (sanitized, loaded) process starts.
+{
+  echo c
+  wait_until 120 "offset 2 printed" grep -qx 2 "$WORK/offsets"
+  echo d
+  wait_until 120 "offset 3 printed" grep -qx 3 "$WORK/offsets"
+  echo e
+} | traced_append "$WORK/t2" -p
 assert_eq "$(printf '2\n3\n4')" "$(cat "$WORK/offsets")" "streamed offsets"
-[[ $(grep -c '^stdout$' "$WORK/t2") -ge 2 ]] || fail "the paused input was one commit: $(cat "$WORK/t2")"
+[[ $(grep -c '^stdout$' "$WORK/t2") -eq 3 ]] || fail "the paused input was not three commits: $(cat "$WORK/t2")"
 assert_eq "" "$(unsynced_acks "$WORK/t2")" "streaming append: $(cat "$WORK/t2")"
 
 printf 'f\ng\n' | traced_append "$WORK/t3" -p --sync always

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <functional>
 #include <thread>
 
 #include "coding.h"
@@ -258,6 +259,46 @@ TEST_CASE("SeekToTimePastTheEndPositionsAtTheEndAndWaitsForNewerEvents") {
   REQUIRE((*reader)->Next(&e).value());
   CHECK(e.offset == 3);
   CHECK(e.payload == "d");
+}
+
+// Runs a one-shot hook right after the next look for META that finds none: another process
+// creating the log at that instant, between the opener's checks.
+class CreationRaceFileSystem final : public ForwardingFileSystem {
+ public:
+  using ForwardingFileSystem::ForwardingFileSystem;
+  void AfterMetaFoundMissing(std::function<void()> hook) { hook_ = std::move(hook); }
+
+  Result<bool> Exists(const std::string& path) override {
+    auto exists = fs_.Exists(path);
+    if (hook_ && path.ends_with("/META") && exists.has_value() && !*exists) std::exchange(hook_, nullptr)();
+    return exists;
+  }
+
+ private:
+  std::function<void()> hook_;
+};
+
+TEST_CASE("OpeningWhileAnotherProcessCreatesTheLogOpensItsLog") {
+  // The other process's log starts at offset 7 and holds one event, so the opener's view
+  // tells its log from one the opener would have created itself.
+  for (bool create_if_missing : {false, true}) {
+    CAPTURE(create_if_missing);
+    testing::FaultFileSystem fs;
+    CreationRaceFileSystem racing(fs);
+    racing.AfterMetaFoundMissing([&] {
+      auto other = Log::Open("/raced", {.create_if_missing = true, .first_offset = 7, .fs = &fs});
+      REQUIRE_MESSAGE(other.has_value(), other.status().message());
+      Batch batch = (*other)->NewBatch();
+      REQUIRE(batch.Add({.payload = "theirs"}).ok());
+      REQUIRE((*other)->Append(batch).has_value());
+    });
+    auto opened = Log::Open("/raced", {.create_if_missing = create_if_missing, .fs = &racing});
+    REQUIRE_MESSAGE(opened.has_value(), opened.status().message());
+    auto info = (*opened)->Info();
+    REQUIRE(info.has_value());
+    CHECK(info->first_offset == 7);
+    CHECK(info->next_offset == 8);
+  }
 }
 
 }  // namespace eventlog::test

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "codec/sql_quote.h"
+
 namespace evlog::pg {
 namespace {
 
@@ -29,18 +31,9 @@ constexpr char kUniqueKeys[] =
     "WHERE i.indrelid = $1::oid AND i.indisunique AND i.indimmediate AND i.indisvalid "
     "AND i.indpred IS NULL AND i.indexprs IS NULL ORDER BY 1";
 
-std::string Quote(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
-
 std::string ColumnList(const SqlRow& row) {
   std::string out;
-  for (const auto& [name, ignored] : row) out += (out.empty() ? "" : ", ") + Quote(name);
+  for (const auto& [name, ignored] : row) out += (out.empty() ? "" : ", ") + QuoteIdentifier(name);
   return out;
 }
 
@@ -66,9 +59,9 @@ std::string KeyCondition(const SqlRow& key, size_t first, std::vector<TextParam>
     if (value.type == SqlValue::Type::kUnchangedToast) continue;
     where += where.empty() ? "" : " AND ";
     if (value.type == SqlValue::Type::kNull) {
-      where += Quote(name) + " IS NULL";
+      where += QuoteIdentifier(name) + " IS NULL";
     } else {
-      where += fmt::format("{} = ${}", Quote(name), next++);
+      where += fmt::format("{} = ${}", QuoteIdentifier(name), next++);
       params->push_back(ValueAsText(value));
     }
   }
@@ -160,7 +153,7 @@ Status PostgresChangeApplier::Upsert(const Table& table, const SqlRow& key, cons
     std::string updates;
     for (const auto& [name, ignored] : row) {
       if (FindColumn(key, name) != nullptr) continue;
-      updates += fmt::format("{}{} = EXCLUDED.{}", updates.empty() ? "" : ", ", Quote(name), Quote(name));
+      updates += fmt::format("{}{} = EXCLUDED.{}", updates.empty() ? "" : ", ", QuoteIdentifier(name), QuoteIdentifier(name));
     }
     return Run(fmt::format("{} ON CONFLICT ({}) DO {}", insert, ColumnList(key),
                            updates.empty() ? "NOTHING" : "UPDATE SET " + updates),
@@ -177,7 +170,7 @@ Result<int64_t> PostgresChangeApplier::Update(const Table& table, const SqlRow& 
   std::vector<TextParam> params;
   AppendParams(row, &params);
   std::string sets;
-  for (size_t i = 0; i < row.size(); ++i) sets += fmt::format("{}{} = ${}", i ? ", " : "", Quote(row[i].first), i + 1);
+  for (size_t i = 0; i < row.size(); ++i) sets += fmt::format("{}{} = ${}", i ? ", " : "", QuoteIdentifier(row[i].first), i + 1);
   const std::string where = KeyCondition(key, row.size() + 1, &params);
   return Run(fmt::format("UPDATE {} SET {} WHERE {}", table.sql_name, sets, where), params);
 }

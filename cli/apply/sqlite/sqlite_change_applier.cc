@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "codec/sql_quote.h"
+
 namespace evlog {
 namespace {
 
