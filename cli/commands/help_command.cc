@@ -73,6 +73,24 @@ void SuggestName(std::string_view command, const std::string& typed, const std::
   fmt::print(stderr, "evlog: {}did you mean '{}'?\n", command.empty() ? "" : std::string(command) + ": ", *closest);
 }
 
+// The innermost subcommand parsed ("capture postgres"), and where its arguments start.
+struct ParsedPath {
+  CLI::App* innermost;
+  size_t after;      // index in args of the first word after its name
+  std::string path;  // empty for the root
+};
+
+ParsedPath InnermostParsed(CLI::App& root, const std::vector<std::string>& args) {
+  ParsedPath parsed{&root, FirstWord(args), ""};
+  for (std::vector<CLI::App*> subs = root.get_subcommands(); !subs.empty(); subs = parsed.innermost->get_subcommands()) {
+    parsed.innermost = subs.back();
+    parsed.path += (parsed.path.empty() ? "" : " ") + parsed.innermost->get_name();
+    auto name = std::find(args.begin() + static_cast<std::ptrdiff_t>(parsed.after), args.end(), parsed.innermost->get_name());
+    if (name != args.end()) parsed.after = static_cast<size_t>(name - args.begin()) + 1;
+  }
+  return parsed;
+}
+
 }  // namespace
 
 void RegisterHelpCommand(CLI::App& root) {
@@ -110,26 +128,9 @@ std::vector<std::string> RewriteHelpRequest(CLI::App& root, std::vector<std::str
 
 int HandleParseError(CLI::App& root, const CLI::ParseError& error, const std::vector<std::string>& args) {
   if (error.get_exit_code() == 0) return root.exit(error);
-  // The innermost subcommand parsed, and where its arguments start in `args`.
-  CLI::App* innermost = &root;
-  size_t after = FirstWord(args);
-  std::string path;
-  while (true) {
-    std::vector<CLI::App*> parsed = innermost->get_subcommands();
-    if (parsed.empty()) break;
-    innermost = parsed.back();
-    path += (path.empty() ? "" : " ") + innermost->get_name();
-    for (size_t i = after; i < args.size(); ++i) {
-      if (args[i] == innermost->get_name()) {
-        after = i + 1;
-        break;
-      }
-    }
-  }
-  // Messages are headed by the top-level subcommand, as every other message of it is.
-  const std::string command = path.substr(0, path.find(' '));
-  std::optional<std::string> unknown_sub = UnknownSubcommand(*innermost, args, after);
-  if (innermost == &root) {
+  const ParsedPath parsed = InnermostParsed(root, args);
+  std::optional<std::string> unknown_sub = UnknownSubcommand(*parsed.innermost, args, parsed.after);
+  if (parsed.innermost == &root) {
     // CLI11 calls a misspelt subcommand "A subcommand is required"; name it instead.
     std::string what = unknown_sub ? fmt::format("unknown subcommand '{}'", *unknown_sub) : error.what();
     fmt::print(stderr, "evlog: {}\n", what);
@@ -137,17 +138,19 @@ int HandleParseError(CLI::App& root, const CLI::ParseError& error, const std::ve
     fmt::print(stderr, "evlog: run 'evlog --help' for usage\n");
     return kExitUsage;
   }
+  // Messages are headed by the top-level subcommand, as every other message of it is.
+  const std::string command = parsed.path.substr(0, parsed.path.find(' '));
   if (unknown_sub) {
     PrintError(command, fmt::format("unknown subcommand '{}'", *unknown_sub));
-    SuggestName(command, *unknown_sub, SubcommandNames(*innermost));
+    SuggestName(command, *unknown_sub, SubcommandNames(*parsed.innermost));
   } else {
     PrintError(command, error.what());
-    if (std::optional<std::string> option = UnknownOption(*innermost, args, after)) {
-      SuggestName(command, *option, OptionNames(innermost));
+    if (std::optional<std::string> option = UnknownOption(*parsed.innermost, args, parsed.after)) {
+      SuggestName(command, *option, OptionNames(parsed.innermost));
     }
   }
   // The help to point at is the innermost subcommand's: `evlog capture postgres --help`.
-  PrintError(command, "run 'evlog " + path + " --help' for usage");
+  PrintError(command, "run 'evlog " + parsed.path + " --help' for usage");
   return kExitUsage;
 }
 
