@@ -17,8 +17,11 @@
 #include "commands/append_command.h"
 #include "commands/compact_command.h"
 #include "commands/export_command.h"
+#include "commands/examples.h"
 #include "commands/groups_command.h"
+#include "commands/help_command.h"
 #include "commands/import_command.h"
+#include "commands/ls_command.h"
 #include "commands/replay_command.h"
 #include "commands/stat_command.h"
 #include "commands/tail_command.h"
@@ -41,28 +44,11 @@ void ReserveStandardFds() {
   }
 }
 
-// CLI11 would exit with 100+ on a usage error; evlog promises 2. Help and --version
-// arrive here as "errors" with exit code 0 and are printed to stdout as usual.
-int HandleParseError(CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
-  if (error.get_exit_code() == 0) return app.exit(error);
-  std::vector<CLI::App*> parsed = app.get_subcommands();
-  if (parsed.empty()) {
-    // CLI11 calls a misspelt subcommand "A subcommand is required"; name it instead.
-    bool unknown = argc > 1 && argv[1][0] != '-';
-    std::string what = unknown ? fmt::format("unknown subcommand '{}'", argv[1]) : error.what();
-    fmt::print(stderr, "evlog: {}\nevlog: run 'evlog --help' for usage\n", what);
-    return evlog::kExitUsage;
-  }
-  const std::string& command = parsed.back()->get_name();
-  // The help to point at is the innermost subcommand's: `evlog capture postgres --help`.
-  std::string path = command;
-  for (CLI::App* sub = parsed.back(); !sub->get_subcommands().empty();) {
-    sub = sub->get_subcommands().back();
-    path += " " + sub->get_name();
-  }
-  evlog::PrintError(command, error.what());
-  evlog::PrintError(command, "run 'evlog " + path + " --help' for usage");
-  return evlog::kExitUsage;
+// The command line as strings, with `evlog help X` turned into `evlog X --help`.
+std::vector<std::string> Arguments(CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  if (args.empty()) args.push_back("evlog");
+  return evlog::RewriteHelpRequest(app, std::move(args));
 }
 
 }  // namespace
@@ -79,6 +65,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", fmt::format("evlog {} (log format {})", EVLOG_VERSION, eventlog::kLogFormatVersion),
                        "Print the version and exit");
   app.require_subcommand(1);
+  bool quiet = false;
+  app.add_flag("-q,--quiet", quiet,
+               "No notes on stderr (repairs made, summaries, lock waits, dry-run reminders) and no progress "
+               "lines; errors and warnings still appear");
+  // -q may also follow the subcommand: `evlog tail -q LOG`.
+  app.fallthrough();
   app.footer(
       "Exit status: 0 success, 1 error, 2 usage error, 3 --expect-next conflict (nothing "
       "appended), 4 corruption found while reading, 5 replay could not deliver an event.");
@@ -106,12 +98,22 @@ int main(int argc, char** argv) {
   CLI::App* capture = evlog::RegisterCaptureCommand(app, capture_options);
   evlog::ApplyCommandOptions apply_options;
   CLI::App* apply = evlog::RegisterApplyCommand(app, apply_options);
+  evlog::LsCommandOptions ls_options;
+  CLI::App* ls = evlog::RegisterLsCommand(app, ls_options);
+  evlog::RegisterHelpCommand(app);
+  evlog::AddExamples(app);
+  // After the subcommands, which inherit the footer above (CLI11 copies it to each).
+  app.footer(app.get_footer() +
+             "\n'evlog help SUBCOMMAND' (or 'evlog SUBCOMMAND --help') describes one subcommand, with examples.");
 
+  std::vector<std::string> args = Arguments(app, argc, argv);
   try {
-    app.parse(argc, argv);
+    // CLI11 takes the arguments last first, without the program name.
+    app.parse(std::vector<std::string>(args.rbegin(), args.rend() - 1));
   } catch (const CLI::ParseError& error) {
-    return HandleParseError(app, error, argc, argv);
+    return evlog::HandleParseError(app, error, args);
   }
+  evlog::SetQuiet(quiet);
   if (append->parsed()) return evlog::RunAppendCommand(append_options);
   if (ack->parsed()) return evlog::RunAckCommand(ack_options);
   if (compact->parsed()) return evlog::RunCompactCommand(compact_options);
@@ -123,5 +125,6 @@ int main(int argc, char** argv) {
   if (stat->parsed()) return evlog::RunStatCommand(stat_options);
   if (capture->parsed()) return evlog::RunCaptureCommand(capture_options);
   if (apply->parsed()) return evlog::RunApplyCommand(apply_options);
+  if (ls->parsed()) return evlog::RunLsCommand(ls_options);
   return evlog::RunTailCommand(tail_options);
 }

@@ -125,7 +125,7 @@ Status ApplySession::CommitRun(uint64_t next_offset) {
 int ApplySession::Finish(int status) {
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started_;
   progress_.Clear();
-  PrintError(kCommand, fmt::format("{} event{} applied in {} transaction{} in {:.2f}s; group {} is at offset {}",
+  PrintNote(kCommand, fmt::format("{} event{} applied in {} transaction{} in {:.2f}s; group {} is at offset {}",
                                    applied_, applied_ == 1 ? "" : "s", transactions_, transactions_ == 1 ? "" : "s",
                                    elapsed.count(), settings_.group, next_offset_));
   return status;

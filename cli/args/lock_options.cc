@@ -23,7 +23,7 @@ void ApplyLockOptions(eventlog::LogOptions& options, std::optional<std::chrono::
                       std::string_view command) {
   options.lock_timeout = wait_lock;
   options.on_lock_wait = [command = std::string(command)](const std::string& message) {
-    PrintError(command, message);
+    PrintNote(command, message);
   };
 }
 

@@ -32,7 +32,7 @@ Result<SqliteDb> OpenSource(const std::string& path, const SignalPipe* signals) 
   EVLOG_ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path, "create it with the application first"));
   db.SetBusyWait([signals] { return signals == nullptr || signals->termination() == 0; },
                  [path] {
-                   PrintError(kCommand, fmt::format("waiting for DB: {} is locked by another connection "
+                   PrintNote(kCommand, fmt::format("waiting for DB: {} is locked by another connection "
                                                     "(a long write transaction?)",
                                                     path));
                  });
@@ -48,7 +48,7 @@ int RunInstall(const CaptureCommandOptions& o) {
     PrintError(kCommand, "nothing was changed");
     return ExitCodeFor(done.error());
   }
-  for (const std::string& line : *done) PrintError(kCommand, line);
+  for (const std::string& line : *done) PrintNote(kCommand, line);
   return kExitOk;
 }
 
@@ -85,7 +85,7 @@ int RunRelay(const CaptureCommandOptions& o) {
   PrintRecoveryNotes(kCommand, **log);
   RelaySession session;
   Status status = Relay(o, *db, **log, **signals, session);
-  if (session.relay) PrintError(kCommand, session.relay->Summary());
+  if (session.relay) PrintNote(kCommand, session.relay->Summary());
   if (const int signal = (*signals)->termination()) return 128 + signal;
   if (status.ok()) return kExitOk;
   PrintError(kCommand, status.message());

@@ -38,7 +38,7 @@ void RemoveIfStale(const std::string& path) {
   if (stale) {
     std::error_code error;
     std::filesystem::remove_all(path, error);
-    PrintError("import", error ? fmt::format("note: cannot remove {}, left by an import that was killed: {}", path,
+    PrintNote("import", error ? fmt::format("note: cannot remove {}, left by an import that was killed: {}", path,
                                              error.message())
                                : fmt::format("note: removed {}, left by an import that was killed", path));
   }

@@ -123,7 +123,7 @@ void WarnIgnoredLimits(const AppendCommandOptions& o, const eventlog::LogInfo& i
 // Prints the notes not printed yet; returns how many have been printed in all.
 size_t PrintNewRecoveryNotes(const eventlog::Log& log, size_t already_printed) {
   std::vector<std::string> notes = log.recovery_notes();
-  for (size_t i = already_printed; i < notes.size(); ++i) PrintError(kAppendCommand, "note: " + notes[i]);
+  for (size_t i = already_printed; i < notes.size(); ++i) PrintNote(kAppendCommand, "note: " + notes[i]);
   return std::max(already_printed, notes.size());
 }
 

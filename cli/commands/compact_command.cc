@@ -169,7 +169,7 @@ int RunCompactCommand(const CompactCommandOptions& o) {
     PrintError(kCompactCommand, std::string("cannot write to stdout: ") + std::strerror(out.error()));
     return kExitError;
   }
-  if (o.dry_run) PrintError(kCompactCommand, "dry run: nothing changed");
+  if (o.dry_run) PrintNote(kCompactCommand, "dry run: nothing changed");
   return kExitOk;
 }
 

@@ -17,29 +17,13 @@
 #include "codec/json_envelope.h"
 #include "codec/output_buffer.h"
 #include "term/report.h"
+#include "term/table.h"
 #include "codec/time_parse.h"
 
 namespace evlog {
 namespace {
 
 constexpr char kGroupsCommand[] = "groups";
-
-using Row = std::vector<std::string>;
-
-
-// Left-aligned columns two spaces apart; rows[0] is the header. Nothing for no data rows.
-void AppendTable(const std::vector<Row>& rows, OutputBuffer& out) {
-  if (rows.size() < 2) return;
-  std::vector<size_t> widths(rows[0].size(), 0);
-  for (const Row& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const Row& row : rows) {
-    for (size_t i = 0; i + 1 < row.size(); ++i) out.Append(fmt::format("{:<{}}  ", row[i], widths[i]));
-    out.Append(row.back());
-    out.Append('\n');
-  }
-}
 
 // {"group":"billing","position":42,"lag":3,"updated":"2026-11-29T21:33:54.123456789Z"}
 // A name that is not UTF-8 is written in base64 and marked, as tail --json does for keys.
@@ -82,7 +66,7 @@ int List(const GroupsCommandOptions& o, const eventlog::Log& log) {
     if (all->empty()) return ReportFailure(kGroupsCommand, eventlog::Status::NotFound("no group named '" + *o.group + "'"));
   }
   OutputBuffer out(STDOUT_FILENO);
-  std::vector<Row> rows{{"GROUP", "POSITION", "LAG", "UPDATED"}};
+  std::vector<TableRow> rows{{"GROUP", "POSITION", "LAG", "UPDATED"}};
   for (const eventlog::GroupInfo& g : *all) {
     if (o.json) {
       AppendGroupJson(g, eventlog::GroupLag(g, info->next_offset), out);
@@ -147,7 +131,7 @@ int Reset(const GroupsCommandOptions& o, const eventlog::Log& log) {
   AppendTable({{"GROUP", "CURRENT", "NEW"}, {*o.group, std::to_string(current), std::to_string(*target)}},
               out);
   int status = Finish(out);
-  if (!o.execute) PrintError(kGroupsCommand, "dry run: nothing changed; add --execute to move the position");
+  if (!o.execute) PrintNote(kGroupsCommand, "dry run: nothing changed; add --execute to move the position");
   return status;
 }
 

@@ -85,7 +85,7 @@ Result<ImportPlan> Decide(const ImportCommandOptions& o, const ImportTarget::Sta
                                                "log to keep them", why));
   }
   if (has_offsets) {
-    PrintError(kImportCommand, fmt::format("note: {}: events are appended with new offsets and timestamps{}", why,
+    PrintNote(kImportCommand, fmt::format("note: {}: events are appended with new offsets and timestamps{}", why,
                                      archive ? "; group positions are not imported" : ""));
   }
   return plan;

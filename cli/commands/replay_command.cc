@@ -144,7 +144,9 @@ CLI::App* RegisterReplayCommand(CLI::App& parent, ReplayCommandOptions& o) {
   app->footer(
       "CMD gets EVLOG_OFFSET, EVLOG_KEY, EVLOG_TIMESTAMP, EVLOG_HEADER_<NAME>, EVLOG_ATTEMPT, "
       "EVLOG_LOG and EVLOG_GROUP in its environment; exit 65 means reject the event (not "
-      "retried). See evlog-replay(1).\n"
+      "retried). <NAME> is the header name upper-cased, with every character other than A-Z, 0-9 "
+      "and _ replaced by _: header content-type arrives as EVLOG_HEADER_CONTENT_TYPE. See "
+      "evlog-replay(1).\n"
       "Exit status: 0 every event in range delivered or dead-lettered, 1 error, 2 usage error, 4 "
       "corruption, 5 an event could not be delivered (no --dead-letter), 128+N ended by signal N.");
   return app;

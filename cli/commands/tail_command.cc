@@ -9,6 +9,7 @@
 
 #include "args/cli_validators.h"
 #include "codec/event_printer.h"
+#include "commands/tail_wait.h"
 #include "eventlog/consumer_groups.h"
 #include "eventlog/log.h"
 #include "term/exit_codes.h"
@@ -192,10 +193,15 @@ CLI::App* RegisterTailCommand(CLI::App& parent, TailCommandOptions& o) {
   AddRangeOptions(*app, o);
   AddGroupOption(*app, o);
   AddOutputOptions(*app, o);
+  AddWaitOption(*app, o);
   return app;
 }
 
-int RunTailCommand(const TailCommandOptions& o) {
+int RunTailCommand(const TailCommandOptions& options) {
+  TailCommandOptions o = options;
+  if (o.wait) {
+    if (std::optional<int> failed = WaitForLog(o)) return *failed;
+  }
   auto log =
       eventlog::Log::Open(o.log_dir, {.create_if_missing = false, .limits = {}, .fs = nullptr});
   if (!log) return ReportFailure(kTailCommand, log.error());

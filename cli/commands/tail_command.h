@@ -21,6 +21,7 @@ struct TailCommandOptions {
   std::optional<Position> to;     // inclusive
   std::optional<uint64_t> count;  // stop after this many events
   bool follow = false;
+  bool wait = false;  // --wait: a log not created yet is waited for (tail_wait.h)
   std::optional<int64_t> since_ns;
   std::optional<int64_t> until_ns;  // inclusive
   bool json = false;

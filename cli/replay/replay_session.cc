@@ -92,7 +92,7 @@ eventlog::Status ReplaySession::Ack() {
 int ReplaySession::Finish(int status) const {
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started_;
   progress_.Clear();
-  PrintError(kCommand, fmt::format("{} delivered, {} retried, {} dead-lettered in {:.2f}s",
+  PrintNote(kCommand, fmt::format("{} delivered, {} retried, {} dead-lettered in {:.2f}s",
                                    delivered_, deliverer_.retried(), dead_lettered_,
                                    elapsed.count()));
   return status;

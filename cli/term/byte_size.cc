@@ -18,10 +18,14 @@ std::string GroupThousands(uint64_t n) {
   return out;
 }
 
-}  // namespace
+// The value in the largest unit that leaves at least 1, and whether it is exact.
+struct Scaled {
+  std::string text;
+  bool exact;
+};
 
-std::string FormatByteSize(uint64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} byte{}", bytes, bytes == 1 ? "" : "s");
+Scaled Scale(uint64_t bytes) {
+  if (bytes < 1024) return {fmt::format("{} byte{}", bytes, bytes == 1 ? "" : "s"), true};
   constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   size_t unit = 0;
   uint64_t divisor = 1024;
@@ -29,9 +33,18 @@ std::string FormatByteSize(uint64_t bytes) {
     divisor *= 1024;
     ++unit;
   }
-  if (bytes % divisor == 0) return fmt::format("{} {}", bytes / divisor, kUnits[unit]);
-  return fmt::format("{:.1f} {} ({} bytes)", static_cast<double>(bytes) / static_cast<double>(divisor), kUnits[unit],
-                     GroupThousands(bytes));
+  if (bytes % divisor == 0) return {fmt::format("{} {}", bytes / divisor, kUnits[unit]), true};
+  return {fmt::format("{:.1f} {}", static_cast<double>(bytes) / static_cast<double>(divisor), kUnits[unit]), false};
 }
+
+}  // namespace
+
+std::string FormatByteSize(uint64_t bytes) {
+  Scaled scaled = Scale(bytes);
+  if (scaled.exact) return scaled.text;
+  return fmt::format("{} ({} bytes)", scaled.text, GroupThousands(bytes));
+}
+
+std::string FormatByteSizeShort(uint64_t bytes) { return Scale(bytes).text; }
 
 }  // namespace evlog

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "term/report.h"
+
 namespace evlog {
 
 namespace {
@@ -22,7 +24,7 @@ Progress::Progress(std::string label, std::string unit, uint64_t total)
     : label_(std::move(label)),
       unit_(std::move(unit)),
       total_(total),
-      enabled_(isatty(STDERR_FILENO) == 1),
+      enabled_(isatty(STDERR_FILENO) == 1 && !Quiet()),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 

@@ -1,6 +1,6 @@
 // A progress line for long-running commands (export, import, verify, compact, replay):
 // "\r<label>  45%  1.2M/2.7M events  350k/s  ETA 4s" on stderr, redrawn at most ten times a
-// second, only when stderr is a terminal (nothing at all in pipes, files and CI logs).
+// second, only when stderr is a terminal (nothing at all in pipes, files and CI logs) and not -q.
 #pragma once
 
 #include <chrono>

@@ -8,13 +8,26 @@
 #include "term/exit_codes.h"
 
 namespace evlog {
+namespace {
+
+bool quiet = false;
+
+}  // namespace
 
 void PrintError(std::string_view command, std::string_view message) {
   fmt::print(stderr, "evlog: {}: {}\n", command, message);
 }
 
+void SetQuiet(bool value) { quiet = value; }
+
+bool Quiet() { return quiet; }
+
+void PrintNote(std::string_view command, std::string_view message) {
+  if (!quiet) PrintError(command, message);
+}
+
 void PrintRecoveryNotes(std::string_view command, const eventlog::Log& log) {
-  for (const std::string& note : log.recovery_notes()) PrintError(command, "note: " + note);
+  for (const std::string& note : log.recovery_notes()) PrintNote(command, "note: " + note);
 }
 
 int ExitCodeFor(const eventlog::Status& status) {

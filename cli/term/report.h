@@ -11,6 +11,15 @@ namespace evlog {
 
 void PrintError(std::string_view command, std::string_view message);
 
+// -q/--quiet: notes are dropped and progress lines are not drawn. A note is a message that
+// only informs, about a run that does what was asked: repairs made on opening ("note: ..."),
+// summaries (replay, apply, capture), "waiting for a lock" lines and dry-run reminders.
+// Errors and warnings (an option that had no effect) are never silenced.
+void SetQuiet(bool quiet);
+bool Quiet();
+// Prints "evlog: COMMAND: message" as PrintError does, unless quiet.
+void PrintNote(std::string_view command, std::string_view message);
+
 // The exit status for a failed library call (exit_codes.h).
 int ExitCodeFor(const eventlog::Status& status);
 

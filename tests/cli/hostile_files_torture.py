@@ -8,7 +8,7 @@ link (dangling, to itself, to a device, to a valid copy), a FIFO or a directory.
 one of META, HEAD, LOCK, a segment (first, middle, newest), an index, a file of the group
 store or the group store itself, or the archive that `import` reads. Every command then runs
 on a fresh copy of the variant:
-  tail, tail --from beginning, tail -f (stopped after the others), verify, verify --repair, stat,
+  tail, tail --from beginning, tail -f (stopped after the others), verify, verify --repair, stat, ls,
   export (ndjson and archive), compact, append, ack, groups, import (of the variant's
   archive into a new log, and of the reference archive into the variant).
 Each must end by itself (no hang: killed after 30 s), without a signal or a sanitizer report,
@@ -350,7 +350,8 @@ def run_commands(r, rng, variant_dir, target, label, small_archive):
     before = snapshot(log)
     follower = r.start(label, target, ["tail", "-f", log], follow=True)
     for args in (["tail", log, "-n", "5"], ["tail", log, "--from", "beginning"], ["verify", log], ["stat", log],
-                 ["export", log], ["export", log, "--format", "archive"], ["groups", log]):
+                 ["export", log], ["export", log, "--format", "archive"], ["groups", log], ["ls", log],
+                 ["ls", variant_dir, "--json"]):
         r.run(label, target, args)
     # Writers each get a fresh copy.
     fresh = os.path.join(variant_dir, "fresh")

@@ -22,6 +22,13 @@ expect_status 5 evlog replay "$LOG" -g failing --max-attempts 2 --backoff 1ms --
 evlog replay "$LOG" -g dead --max-attempts 1 --backoff 1ms --dead-letter "$WORK/dead" -- sh -c 'exit 3' 2>/dev/null
 evlog stat "$LOG" >/dev/null
 evlog stat "$LOG" --json >/dev/null
+evlog ls "$WORK" >/dev/null
+evlog ls "$WORK" --json >/dev/null
+evlog help tail >/dev/null
+expect_status 2 evlog tial "$LOG"
+expect_status 2 evlog -q tail --folow "$LOG"
+mkdir "$WORK/not-a-log" && touch "$WORK/not-a-log/file"
+expect_status 1 evlog tail -f --wait "$WORK/not-a-log"
 evlog verify "$LOG" >/dev/null
 evlog verify --repair "$LOG" >/dev/null
 evlog export "$LOG" --format archive -o "$WORK/archive" 2>/dev/null

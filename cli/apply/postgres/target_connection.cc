@@ -99,7 +99,7 @@ Result<PgResultPtr> TargetConnection::Await(std::string_view what) {
       return Status::IOError(fmt::format("{}: {}: poll: {}", name_, what, std::strerror(errno)));
     }
     if (ready == 0) {
-      PrintError(kCommand, fmt::format("waiting for PostgreSQL ({}): a statement has taken over a second; "
+      PrintNote(kCommand, fmt::format("waiting for PostgreSQL ({}): a statement has taken over a second; "
                                        "another transaction may hold a lock it needs",
                                        name_));
       reported_wait_ = true;

@@ -28,7 +28,7 @@ Result<std::unique_ptr<SqliteTarget>> SqliteTarget::Open(const std::string& path
                                                     : SqliteDb::Open(path, "create it, or run with --create-tables"));
   // Only a termination signal gives up a wait, failing the statement with SQLITE_BUSY.
   db.SetBusyWait([&signals] { return signals.termination() == 0; },
-                 [path] { PrintError(kCommand, fmt::format("waiting for {}: another connection holds its lock", path)); });
+                 [path] { PrintNote(kCommand, fmt::format("waiting for {}: another connection holds its lock", path)); });
   std::unique_ptr<SqliteTarget> target(new SqliteTarget(std::move(db), create_tables));
   EVLOG_RETURN_IF_ERROR(target->db_.Exec(kCreatePositionTable));
   EVLOG_RETURN_IF_ERROR(target->PrepareStatements());

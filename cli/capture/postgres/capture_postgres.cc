@@ -43,7 +43,7 @@ int CreateSlot(const CapturePostgresOptions& o, AdminConnection& admin) {
     if (!exists) return Fail(exists.error());
     if (!*exists) {
       if (Status s = admin.CreatePublication(publication, o.tables); !s.ok()) return Fail(s);
-      PrintError(kCommand, fmt::format("created publication {}", publication));
+      PrintNote(kCommand, fmt::format("created publication {}", publication));
     }
   }
   auto exists = admin.SlotExists(o.slot);
@@ -93,7 +93,7 @@ Status Relay(const CapturePostgresOptions& o, const SignalPipe& signals, std::op
                                      o.slot));
     EVLOG_ASSIGN_OR_RETURN(auto reader, AdminConnection::Connect(o.conninfo));
     EVLOG_ASSIGN_OR_RETURN(uint64_t rows, AppendSnapshot(*reader, created, PublicationOf(o), source_id, *log));
-    PrintError(kCommand, fmt::format("snapshot: {} rows as of {}", rows, FormatLsn(created.consistent_point)));
+    PrintNote(kCommand, fmt::format("snapshot: {} rows as of {}", rows, FormatLsn(created.consistent_point)));
   }
   EVLOG_ASSIGN_OR_RETURN(Lsn in_log, LastCapturedLsn(*log, source_id));
   if (Status s = connection->StartLogical(o.slot, 0, {PublicationOf(o)}); !s.ok()) return ExplainStartError(s, o);
@@ -119,7 +119,7 @@ int RunCapturePostgres(const CapturePostgresOptions& o) {
     if (!admin) return Fail(admin.error(), fmt::format("could not connect to {}", where));
     if (o.drop_slot) {
       if (Status s = (*admin)->DropSlot(o.slot); !s.ok()) return Fail(s);
-      PrintError(kCommand, fmt::format("dropped slot {} on {}", o.slot, where));
+      PrintNote(kCommand, fmt::format("dropped slot {} on {}", o.slot, where));
       return kExitOk;
     }
     if (int code = CreateSlot(o, **admin); code != kExitOk) return code;
@@ -128,7 +128,7 @@ int RunCapturePostgres(const CapturePostgresOptions& o) {
   if (!signals) return ReportFailure(kCommand, signals.error());
   std::optional<PostgresRelay> relay;
   Status status = Relay(o, **signals, relay);
-  if (relay) PrintError(kCommand, fmt::format("{} from {} slot {}", relay->Summary(), where, o.slot));
+  if (relay) PrintNote(kCommand, fmt::format("{} from {} slot {}", relay->Summary(), where, o.slot));
   if (status.ok()) return kExitOk;
   return Fail(status, fmt::format("source: {} slot {}", where, o.slot));
 }
