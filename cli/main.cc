@@ -16,6 +16,7 @@
 #include "commands/ack_command.h"
 #include "commands/append_command.h"
 #include "commands/compact_command.h"
+#include "commands/completion_command.h"
 #include "commands/export_command.h"
 #include "commands/groups_command.h"
 #include "commands/import_command.h"
@@ -106,6 +107,8 @@ int main(int argc, char** argv) {
   CLI::App* capture = evlog::RegisterCaptureCommand(app, capture_options);
   evlog::ApplyCommandOptions apply_options;
   CLI::App* apply = evlog::RegisterApplyCommand(app, apply_options);
+  evlog::CompletionCommandOptions completion_options;
+  CLI::App* completion = evlog::RegisterCompletionCommand(app, completion_options);
 
   try {
     app.parse(argc, argv);
@@ -123,5 +126,6 @@ int main(int argc, char** argv) {
   if (stat->parsed()) return evlog::RunStatCommand(stat_options);
   if (capture->parsed()) return evlog::RunCaptureCommand(capture_options);
   if (apply->parsed()) return evlog::RunApplyCommand(apply_options);
+  if (completion->parsed()) return evlog::RunCompletionCommand(app, completion_options);
   return evlog::RunTailCommand(tail_options);
 }
