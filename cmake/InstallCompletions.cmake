@@ -2,9 +2,15 @@
 # scripts with the evlog just built and puts them where Debian's shells look for the
 # completions that packages ship. file(INSTALL) honours DESTDIR and records the files in
 # install_manifest.txt.
+# zsh searches vendor-completions under /usr only (packages), site-functions under /usr/local.
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(evlog_zsh_directory zsh/vendor-completions)
+else()
+  set(evlog_zsh_directory zsh/site-functions)
+endif()
 set(evlog_completion_targets
   "bash:bash-completion/completions:evlog"
-  "zsh:zsh/vendor-completions:_evlog"
+  "zsh:${evlog_zsh_directory}:_evlog"
   "fish:fish/vendor_completions.d:evlog.fish")
 # A directory of this run's own: ctest may run two installs of one build tree at once.
 string(RANDOM LENGTH 12 evlog_completions_run)

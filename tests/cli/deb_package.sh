@@ -49,7 +49,7 @@ assert_eq "$(evlog --version)" "$("$root/usr/bin/evlog" --version)" "unpacked ev
 echo '{"payload":"x"}' | "$root/usr/bin/evlog" append --json "$WORK/log"
 assert_eq "x" "$("$root/usr/bin/evlog" tail "$WORK/log" --from beginning)" "unpacked evlog round trip"
 assert_eq "$root/usr/share/man/man1/evlog-append.1" "$(man -M "$root/usr/share/man" -w evlog-append)" "man -w"
-check_completions "$root/usr/share"
+check_completions "$root/usr/share" vendor-completions
 
 echo "== libeventlog-dev.deb: a program builds against it"
 assert_eq "libeventlog-dev" "$(field "$dev_deb" Package)" "Package"

@@ -58,11 +58,12 @@ assert_completes_all() {
     fail "--help parsed into too little: $expected"
 }
 
-# check_completions SHARE_DIR: the three scripts are where Debian's shells look, parse, and
-# complete what they should.
+# check_completions SHARE_DIR ZSH_DIR: the three scripts are where Debian's shells look,
+# parse, and complete what they should. ZSH_DIR: vendor-completions for a package,
+# site-functions for a local install.
 check_completions() {
   local bash_script=$1/bash-completion/completions/evlog
-  local zsh_script=$1/zsh/vendor-completions/_evlog
+  local zsh_script=$1/zsh/$2/_evlog
   local fish_script=$1/fish/vendor_completions.d/evlog.fish
   bash -n "$bash_script" || fail "bash -n $bash_script"
   zsh -n "$zsh_script" || fail "zsh -n $zsh_script"

@@ -26,7 +26,7 @@ for page in "$SOURCE"/man/*.1; do
 done
 
 echo "== completion scripts"
-check_completions "$PREFIX/share"
+check_completions "$PREFIX/share" site-functions
 assert_completes_all "$PREFIX/share/bash-completion/completions/evlog"
 
 echo "== development files: nothing private installed"
