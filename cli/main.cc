@@ -16,6 +16,7 @@
 #include "commands/ack_command.h"
 #include "commands/append_command.h"
 #include "commands/compact_command.h"
+#include "commands/completion_command.h"
 #include "commands/export_command.h"
 #include "commands/examples.h"
 #include "commands/groups_command.h"
@@ -101,6 +102,8 @@ int main(int argc, char** argv) {
   evlog::LsCommandOptions ls_options;
   CLI::App* ls = evlog::RegisterLsCommand(app, ls_options);
   evlog::RegisterHelpCommand(app);
+  evlog::CompletionCommandOptions completion_options;
+  CLI::App* completion = evlog::RegisterCompletionCommand(app, completion_options);
   evlog::AddExamples(app);
   // After the subcommands, which inherit the footer above (CLI11 copies it to each).
   app.footer(app.get_footer() +
@@ -126,5 +129,6 @@ int main(int argc, char** argv) {
   if (capture->parsed()) return evlog::RunCaptureCommand(capture_options);
   if (apply->parsed()) return evlog::RunApplyCommand(apply_options);
   if (ls->parsed()) return evlog::RunLsCommand(ls_options);
+  if (completion->parsed()) return evlog::RunCompletionCommand(app, completion_options);
   return evlog::RunTailCommand(tail_options);
 }
