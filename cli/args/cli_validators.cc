@@ -21,7 +21,8 @@ CLI::Validator TimeValidator() {
       [](std::string& text) -> std::string {
         if (ParseTime(text, NowNanos())) return "";
         return "'" + text +
-               "' is not a time (examples: 2026-11-29T10:00:00Z, 2026-11-29, 1764410400, -10m)";
+               "' is not a time (examples: '2026-11-29 10:00' (local time), 2026-11-29T10:00:00Z, "
+               "2026-11-29, today, yesterday, -10m, '2h ago', 1764410400)";
       },
       "", "time");
 }

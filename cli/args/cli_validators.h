@@ -7,7 +7,7 @@
 namespace evlog {
 
 CLI::Validator SizeValidator();      // size_parse.h: 4096, 64K, 16M
-CLI::Validator TimeValidator();      // time_parse.h: RFC 3339, dates, Unix time, -10m
+CLI::Validator TimeValidator();      // time_parse.h: dates and times (local or zoned), today, -10m, Unix time
 CLI::Validator PositionValidator();  // position.h: offset, beginning, end, -N
 CLI::Validator HeaderValidator();    // NAME=VALUE with a non-empty NAME
 CLI::Validator FormatValidator();    // format_string.h: a --format template

@@ -15,14 +15,14 @@ namespace evlog {
 class EventPrinter {
  public:
   // `format` must compile (it was validated on the command line).
-  static EventPrinter Make(bool json, const std::optional<std::string>& format,
-                           bool null_terminated) {
+  static EventPrinter Make(bool json, const std::optional<std::string>& format, bool null_terminated,
+                           TimeZoneChoice zone = TimeZoneChoice::kLocal) {
     EventPrinter printer;
     if (json) {
       printer.mode_ = Mode::kJson;
     } else if (format) {
       printer.mode_ = Mode::kFormat;
-      printer.format_ = std::move(FormatString::Compile(*format)).value();
+      printer.format_ = std::move(FormatString::Compile(*format, zone)).value();
     }
     printer.terminator_ = null_terminated ? '\0' : '\n';
     return printer;

@@ -38,8 +38,9 @@ void FormatString::AddLiteral(char c) {
   tokens_.back().literal += c;
 }
 
-eventlog::Result<FormatString> FormatString::Compile(std::string_view text) {
+eventlog::Result<FormatString> FormatString::Compile(std::string_view text, TimeZoneChoice zone) {
   FormatString format;
+  format.zone_ = zone;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c != '%' && c != '\\') {
@@ -64,10 +65,11 @@ eventlog::Result<FormatString> FormatString::Compile(std::string_view text) {
       case 's': format.tokens_.push_back({Field::kPayload, {}}); break;
       case 'S': format.tokens_.push_back({Field::kPayloadSize, {}}); break;
       case 'T': format.tokens_.push_back({Field::kTimeMs, {}}); break;
+      case 't': format.tokens_.push_back({Field::kTime, {}}); break;
       case 'h': format.tokens_.push_back({Field::kHeaders, {}}); break;
       default:
         return eventlog::Status::InvalidArgument(std::string("unknown token %") + next +
-                                                 " (known: %o %k %s %S %T %h %%)");
+                                                 " (known: %o %k %s %S %T %t %h %%)");
     }
   }
   return format;
@@ -84,6 +86,11 @@ void FormatString::Append(const eventlog::Event& event, OutputBuffer& out) const
       case Field::kPayload: out.Append(event.payload); break;
       case Field::kPayloadSize: out.AppendDecimal(uint64_t{event.payload.size()}); break;
       case Field::kTimeMs: out.AppendDecimal(FloorMillis(event.timestamp_ns)); break;
+      case Field::kTime: {
+        char text[kReadableTimeMaxLength];
+        out.Append(std::string_view(text, FormatReadableTime(event.timestamp_ns, zone_, text)));
+        break;
+      }
       case Field::kHeaders: AppendHeaderList(event.headers, out); break;
     }
   }

@@ -191,10 +191,7 @@ Status ReadEnvelopePosition(std::string_view json, std::optional<uint64_t>* offs
   // RFC 3339 only (2026-11-29T21:33:54.123456789Z): not the relative forms of --since.
   std::string text;
   if (t[0] == '"' && t.size() <= 64) EVLOG_RETURN_IF_ERROR(DecodeJsonString(t, static_cast<size_t>(t.data() - json.data()), &text));
-  std::optional<int64_t> ns;
-  if (text.size() >= 20 && text[4] == '-' && (text[10] == 'T' || text[10] == 't' || text[10] == ' ')) {
-    ns = ParseTime(text, 0);
-  }
+  std::optional<int64_t> ns = ParseRfc3339(text);
   if (!ns) {
     return Status::InvalidArgument(fmt::format("timestamp must be an RFC 3339 time, not {}",
                                                t.size() <= 40 ? std::string(t) : std::string(JsonKind(t))));

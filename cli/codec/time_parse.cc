@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "args/duration_parse.h"
+
 namespace evlog {
 namespace {
 
@@ -65,16 +67,17 @@ bool Expect(std::string_view text, size_t* pos, std::string_view choices) {
   return true;
 }
 
-// Seconds since midnight from "HH:MM:SS", and nanoseconds from an optional ".fraction"
-// (digits past the ninth are dropped, which truncates toward the earlier instant).
+// Seconds since midnight from "HH:MM", "HH:MM:SS" or "HH:MM:SS.fraction" (digits past the
+// ninth are dropped, which truncates toward the earlier instant).
 std::optional<int64_t> ParseClock(std::string_view text, size_t* pos, int64_t* nanos) {
   auto h = Digits(text, pos, 2);
   if (!h || !Expect(text, pos, ":")) return std::nullopt;
   auto m = Digits(text, pos, 2);
-  if (!m || !Expect(text, pos, ":")) return std::nullopt;
-  auto s = Digits(text, pos, 2);
-  if (!s || *h > 23 || *m > 59 || *s > 60) return std::nullopt;  // 60: a leap second
+  if (!m || *h > 23 || *m > 59) return std::nullopt;
   *nanos = 0;
+  if (!Expect(text, pos, ":")) return int64_t{*h} * 3600 + *m * 60;
+  auto s = Digits(text, pos, 2);
+  if (!s || *s > 60) return std::nullopt;  // 60: a leap second
   if (*pos < text.size() && text[*pos] == '.') {
     size_t start = ++*pos;
     int64_t scale = kNanosPerSecond;
@@ -116,7 +119,39 @@ std::optional<int64_t> ToNanos(int64_t seconds, int64_t nanos) {
   return result;
 }
 
-std::optional<int64_t> ParseRfc3339(std::string_view text) {
+// The Unix time of a wall-clock reading in the zone TZ names (the C library's rules, as
+// journalctl uses them). In a gap of a daylight-saving change mktime moves the reading
+// forward; in an overlap it picks one of the two instants.
+std::optional<int64_t> LocalToUnix(int64_t year, unsigned month, unsigned day, int64_t second_of_day) {
+  if (year < 1 || year > 9999) return std::nullopt;
+  tm fields{};
+  fields.tm_year = static_cast<int>(year - 1900);
+  fields.tm_mon = static_cast<int>(month) - 1;
+  fields.tm_mday = static_cast<int>(day);
+  fields.tm_hour = static_cast<int>(second_of_day / 3600);
+  fields.tm_min = static_cast<int>(second_of_day / 60 % 60);
+  fields.tm_sec = static_cast<int>(second_of_day % 60);
+  fields.tm_isdst = -1;  // the zone's rules decide
+  // -1 is also 1969-12-31T23:59:59 UTC: tm_wday, left alone on failure, tells them apart.
+  fields.tm_wday = -1;
+  time_t t = mktime(&fields);
+  if (t == -1 && fields.tm_wday == -1) return std::nullopt;
+  return int64_t{t};
+}
+
+struct DateTime {
+  int64_t year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  int64_t second_of_day = 0;
+  int64_t nanos = 0;
+  bool has_seconds = false;
+  std::optional<int64_t> zone;  // seconds east of UTC; none: local time
+};
+
+// "YYYY-MM-DD" optionally followed by 'T', 't' or ' ', a clock and a zone.
+std::optional<DateTime> ParseDateTime(std::string_view text) {
+  DateTime dt;
   size_t pos = 0;
   auto year = Digits(text, &pos, 4);
   if (!year || !Expect(text, &pos, "-")) return std::nullopt;
@@ -126,39 +161,61 @@ std::optional<int64_t> ParseRfc3339(std::string_view text) {
   if (!day || *month < 1 || *month > 12 || *day < 1 || *day > DaysInMonth(*year, *month)) {
     return std::nullopt;
   }
-  int64_t seconds = DaysFromCivil(*year, *month, *day) * kSecondsPerDay;
-  if (pos == text.size()) return ToNanos(seconds, 0);
-  int64_t nanos = 0;
+  dt.year = *year;
+  dt.month = *month;
+  dt.day = *day;
+  if (pos == text.size()) return dt;
   if (!Expect(text, &pos, "Tt ")) return std::nullopt;
-  auto clock = ParseClock(text, &pos, &nanos);
+  const size_t clock_start = pos;
+  auto clock = ParseClock(text, &pos, &dt.nanos);
   if (!clock) return std::nullopt;
-  auto zone = ParseZone(text, &pos);
-  if (!zone || pos != text.size()) return std::nullopt;
-  return ToNanos(seconds + *clock - *zone, nanos);
+  dt.second_of_day = *clock;
+  dt.has_seconds = pos - clock_start >= 8;  // "HH:MM:SS", not "HH:MM"
+  if (pos == text.size()) return dt;
+  dt.zone = ParseZone(text, &pos);
+  if (!dt.zone || pos != text.size()) return std::nullopt;
+  return dt;
 }
 
+std::optional<int64_t> DateTimeToNanos(const DateTime& dt) {
+  if (!dt.zone) {
+    auto seconds = LocalToUnix(dt.year, dt.month, dt.day, dt.second_of_day);
+    if (!seconds) return std::nullopt;
+    return ToNanos(*seconds, dt.nanos);
+  }
+  int64_t seconds = DaysFromCivil(dt.year, dt.month, dt.day) * kSecondsPerDay + dt.second_of_day;
+  return ToNanos(seconds - *dt.zone, dt.nanos);
+}
+
+// Local midnight `days_back` days before the day `now_ns` falls on (today: 0).
+std::optional<int64_t> LocalMidnight(int64_t now_ns, int days_back) {
+  time_t now = static_cast<time_t>(now_ns / kNanosPerSecond - (now_ns % kNanosPerSecond < 0));
+  tm local{};
+  if (!localtime_r(&now, &local)) return std::nullopt;
+  // mktime normalises a day of the month below 1 into the previous month.
+  local.tm_mday -= days_back;
+  local.tm_hour = local.tm_min = local.tm_sec = 0;
+  local.tm_isdst = -1;
+  local.tm_wday = -1;
+  time_t t = mktime(&local);
+  if (t == -1 && local.tm_wday == -1) return std::nullopt;
+  return ToNanos(t, 0);
+}
+
+// "-DURATION" or "DURATION ago", in the duration syntax of every other option (duration_parse.h).
 std::optional<int64_t> ParseRelative(std::string_view text, int64_t now_ns) {
-  // A digit must follow: from_chars would take "--30s" as -30, an instant after now.
-  if (text.size() < 3 || text[0] != '-' || !std::isdigit(static_cast<unsigned char>(text[1]))) return std::nullopt;
-  int64_t amount = 0;
-  auto [end, ec] = std::from_chars(text.data() + 1, text.data() + text.size(), amount);
-  if (ec != std::errc() || end == text.data() + 1) return std::nullopt;
-  std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
-  int64_t unit_ns;
-  if (unit == "ms")
-    unit_ns = 1'000'000;
-  else if (unit == "s")
-    unit_ns = kNanosPerSecond;
-  else if (unit == "m")
-    unit_ns = 60 * kNanosPerSecond;
-  else if (unit == "h")
-    unit_ns = 3600 * kNanosPerSecond;
-  else if (unit == "d")
-    unit_ns = kSecondsPerDay * kNanosPerSecond;
-  else
+  constexpr std::string_view kAgo = " ago";
+  if (text.starts_with('-')) {
+    text.remove_prefix(1);
+  } else if (text.ends_with(kAgo)) {
+    text.remove_suffix(kAgo.size());
+  } else {
     return std::nullopt;
+  }
+  auto duration = ParseDuration(text);
+  if (!duration) return std::nullopt;
   int64_t delta;
-  if (__builtin_mul_overflow(amount, unit_ns, &delta) ||
+  if (__builtin_mul_overflow(int64_t{duration->count()}, int64_t{1'000'000}, &delta) ||
       __builtin_sub_overflow(now_ns, delta, &delta)) {
     return std::nullopt;
   }
@@ -180,9 +237,20 @@ std::optional<int64_t> ParseEpoch(std::string_view text) {
 
 std::optional<int64_t> ParseTime(std::string_view text, int64_t now_ns) {
   if (text == "now") return now_ns;
-  if (text.size() >= 10 && text[4] == '-') return ParseRfc3339(text);
-  if (!text.empty() && text[0] == '-') return ParseRelative(text, now_ns);
+  if (text == "today") return LocalMidnight(now_ns, 0);
+  if (text == "yesterday") return LocalMidnight(now_ns, 1);
+  if (text.size() >= 10 && text[4] == '-') {
+    auto dt = ParseDateTime(text);
+    return dt ? DateTimeToNanos(*dt) : std::nullopt;
+  }
+  if (auto relative = ParseRelative(text, now_ns)) return relative;
   return ParseEpoch(text);
+}
+
+std::optional<int64_t> ParseRfc3339(std::string_view text) {
+  auto dt = ParseDateTime(text);
+  if (!dt || !dt->has_seconds || !dt->zone) return std::nullopt;
+  return DateTimeToNanos(*dt);
 }
 
 int64_t NowNanos() {
@@ -191,14 +259,29 @@ int64_t NowNanos() {
   return int64_t{ts.tv_sec} * kNanosPerSecond + ts.tv_nsec;
 }
 
-void FormatRfc3339Nanos(int64_t timestamp_ns, char out[kRfc3339NanosLength]) {
-  // Floor division, so instants before 1970 still get a fraction in [0, 1).
+namespace {
+
+struct SplitTime {
+  int64_t seconds;  // floor division, so instants before 1970 still get a fraction in [0, 1)
+  int64_t nanos;
+};
+
+SplitTime Split(int64_t timestamp_ns) {
   int64_t seconds = timestamp_ns / kNanosPerSecond;
   int64_t nanos = timestamp_ns % kNanosPerSecond;
   if (nanos < 0) {
     nanos += kNanosPerSecond;
     --seconds;
   }
+  return {seconds, nanos};
+}
+
+void PutDigits(char* out, int64_t value, size_t width) {
+  for (size_t i = width; i-- > 0; value /= 10) out[i] = static_cast<char>('0' + value % 10);
+}
+
+// "YYYY-MM-DDTHH:MM:SS" (19 bytes) for a UTC second.
+void PutUtcDateClock(char* out, int64_t seconds) {
   int64_t days = seconds / kSecondsPerDay;
   int64_t second_of_day = seconds % kSecondsPerDay;
   if (second_of_day < 0) {
@@ -206,22 +289,26 @@ void FormatRfc3339Nanos(int64_t timestamp_ns, char out[kRfc3339NanosLength]) {
     --days;
   }
   CivilDate date = CivilFromDays(days);
-  auto put = [&out](size_t at, int64_t value, size_t width) {
-    for (size_t i = width; i-- > 0; value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
-  };
-  put(0, date.year, 4);
+  PutDigits(out, date.year, 4);
   out[4] = '-';
-  put(5, date.month, 2);
+  PutDigits(out + 5, date.month, 2);
   out[7] = '-';
-  put(8, date.day, 2);
+  PutDigits(out + 8, date.day, 2);
   out[10] = 'T';
-  put(11, second_of_day / 3600, 2);
+  PutDigits(out + 11, second_of_day / 3600, 2);
   out[13] = ':';
-  put(14, second_of_day / 60 % 60, 2);
+  PutDigits(out + 14, second_of_day / 60 % 60, 2);
   out[16] = ':';
-  put(17, second_of_day % 60, 2);
+  PutDigits(out + 17, second_of_day % 60, 2);
+}
+
+}  // namespace
+
+void FormatRfc3339Nanos(int64_t timestamp_ns, char out[kRfc3339NanosLength]) {
+  SplitTime t = Split(timestamp_ns);
+  PutUtcDateClock(out, t.seconds);
   out[19] = '.';
-  put(20, nanos, 9);
+  PutDigits(out + 20, t.nanos, 9);
   out[29] = 'Z';
 }
 
@@ -229,6 +316,29 @@ std::string Rfc3339Nanos(int64_t timestamp_ns) {
   char text[kRfc3339NanosLength];
   FormatRfc3339Nanos(timestamp_ns, text);
   return std::string(text, sizeof text);
+}
+
+size_t FormatReadableTime(int64_t timestamp_ns, TimeZoneChoice zone, char out[kReadableTimeMaxLength]) {
+  SplitTime t = Split(timestamp_ns);
+  int64_t offset = 0;
+  if (zone == TimeZoneChoice::kLocal) {
+    time_t seconds = static_cast<time_t>(t.seconds);
+    tm local{};
+    if (localtime_r(&seconds, &local)) offset = local.tm_gmtoff;
+  }
+  PutUtcDateClock(out, t.seconds + offset);
+  out[19] = '.';
+  PutDigits(out + 20, t.nanos / 1'000'000, 3);
+  if (zone == TimeZoneChoice::kUtc) {
+    out[23] = 'Z';
+    return 24;
+  }
+  out[23] = offset < 0 ? '-' : '+';
+  int64_t minutes = (offset < 0 ? -offset : offset) / 60;
+  PutDigits(out + 24, minutes / 60, 2);
+  out[26] = ':';
+  PutDigits(out + 27, minutes % 60, 2);
+  return kReadableTimeMaxLength;
 }
 
 }  // namespace evlog

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "args/cli_validators.h"
+#include "args/filter_options.h"
 #include "eventlog/archive.h"
 #include "eventlog/consumer_groups.h"
 #include "eventlog/log.h"
@@ -99,8 +100,10 @@ Status ForEachEvent(eventlog::Reader& reader, const ExportRange& range, Fn&& fn)
   }
 }
 
-Status WriteNdjson(eventlog::Reader& reader, const ExportRange& range, OutputBuffer& out) {
+Status WriteNdjson(eventlog::Reader& reader, const ExportRange& range, const std::optional<EventFilter>& filter,
+                   OutputBuffer& out) {
   return ForEachEvent(reader, range, [&](const eventlog::Event& event) {
+    if (filter && !filter->Matches(event)) return Status::Ok();
     AppendEventJson(event, out);
     out.Append('\n');
     return out.failed() ? Status::IOError(std::string("write failed: ") + std::strerror(out.error())) : Status::Ok();
@@ -146,7 +149,16 @@ Status Export(const ExportCommandOptions& o, const eventlog::Log& log, ExportOut
   if (o.format == "archive") {
     EVLOG_RETURN_IF_ERROR(WriteArchive(log, info, groups, *reader, range, output.out()));
   } else {
-    EVLOG_RETURN_IF_ERROR(WriteNdjson(*reader, range, output.out()));
+    std::optional<EventFilter> filter;
+    if (!o.filter.empty()) filter = std::move(EventFilter::Compile(o.filter)).value();  // validated by the options
+    EVLOG_RETURN_IF_ERROR(WriteNdjson(*reader, range, filter, output.out()));
+    // A search abandoned at the regex limits leaves the export incomplete: no file is committed.
+    if (filter && filter->undecided() > 0) {
+      return Status::Failed(fmt::format("--grep gave up on {} event{} (the first at offset {}) at the regex's "
+                                        "backtracking limits: simplify the pattern",
+                                        filter->undecided(), filter->undecided() == 1 ? "" : "s",
+                                        filter->first_undecided_offset()));
+    }
   }
   return output.Commit();
 }
@@ -185,6 +197,7 @@ CLI::App* RegisterExportCommand(CLI::App& parent, ExportCommandOptions& o) {
       "export", "Write events to stdout or a file: JSON envelopes, or an archive for `evlog import`");
   app->add_option("LOG", o.log_dir, "The log directory")->required();
   AddRangeOptions(*app, o);
+  AddFilterOptions(*app, o.filter);
   app->add_option("--format", o.format,
                   "ndjson: one JSON envelope per line, as tail --json; archive: a checksummed binary "
                   "copy with offsets, timestamps and consumer-group positions")
@@ -198,7 +211,7 @@ CLI::App* RegisterExportCommand(CLI::App& parent, ExportCommandOptions& o) {
   app->add_flag("--salvage", o.salvage,
                 "From a damaged log, every event that still decodes, as JSON lines; events from damaged batches "
                 "carry \"unverified\":true (exit 4 if there were any)")
-      ->excludes("--from", "--to", "--since", "--until", "--format");
+      ->excludes("--from", "--to", "--since", "--until", "--format", "--key", "--header", "--grep");
   return app;
 }
 
@@ -217,6 +230,13 @@ static int OpenAndExport(const ExportCommandOptions& o) {
 }
 
 int RunExportCommand(const ExportCommandOptions& o) {
+  // An archive is a log's copy, offset for offset, and import rebuilds the log from it: a
+  // filtered subset would need holes in the offsets, which no log has.
+  if (o.format == "archive" && !o.filter.empty()) {
+    PrintError(kExportCommand, "--key, --header and --grep select events for --format ndjson only: an archive "
+                               "copies every event of the range, so that import rebuilds the same offsets");
+    return kExitUsage;
+  }
   const bool to_stdout = !o.output || *o.output == "-";
   // As gzip does: binary on a terminal is never what was meant, and can upset the terminal.
   if (to_stdout && o.format == "archive" && !o.salvage && isatty(STDOUT_FILENO)) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "args/position.h"
+#include "codec/event_filter.h"
 
 namespace CLI {
 class App;
@@ -24,6 +25,8 @@ struct ExportCommandOptions {
   std::string format = "ndjson";    // or "archive"
   std::optional<std::string> output;  // -o FILE; stdout if absent or "-"
   bool salvage = false;  // every decodable event of a damaged log, the unverified ones marked
+  // ndjson only: an archive restores a log offset for offset, which a subset cannot.
+  EventFilterOptions filter;
 };
 
 CLI::App* RegisterExportCommand(CLI::App& parent, ExportCommandOptions& options);

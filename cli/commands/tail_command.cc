@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "args/cli_validators.h"
+#include "args/filter_options.h"
 #include "codec/event_printer.h"
 #include "commands/tail_wait.h"
 #include "eventlog/consumer_groups.h"
@@ -30,7 +32,7 @@ constexpr int kWaitSliceMs = 500;
 void AddRangeOptions(CLI::App& app, TailCommandOptions& o) {
   AddWholeNumberOption(app, "-n,--lines", [&o](uint64_t n) { o.lines = n; },
                        "Print the last N events of the range (default 10 when neither --from nor --since is "
-                       "given)")
+                       "given); with filters, the last N that match")
       ->type_name("N");
   auto* from =
       app.add_option_function<std::string>(
@@ -43,13 +45,15 @@ void AddRangeOptions(CLI::App& app, TailCommandOptions& o) {
          "Stop after POS (inclusive; end means the last event)")
       ->type_name("POS")
       ->check(PositionValidator());
-  AddWholeNumberOption(app, "-c,--count", [&o](uint64_t n) { o.count = n; }, "Stop after N events")
+  AddWholeNumberOption(app, "-c,--count", [&o](uint64_t n) { o.count = n; },
+                       "Stop after N events (with filters, N that match)")
       ->type_name("N");
   auto* since =
       app.add_option_function<std::string>(
              "--since", [&o](const std::string& s) { o.since_ns = ParseTime(s, NowNanos()); },
-             "Start at the first event at or after TIME: RFC 3339, YYYY-MM-DD, Unix seconds or "
-             "milliseconds, or relative (-30s, -10m, -2h, -1d, -500ms)")
+             "Start at the first event at or after TIME: 2026-12-01, '2026-12-01 07:00[:00]' (local "
+             "time unless a zone follows: Z, +01:00), today, yesterday, now, -2h or '2h ago', Unix "
+             "seconds or milliseconds")
           ->type_name("TIME")
           ->check(TimeValidator());
   app.add_option_function<std::string>(
@@ -81,9 +85,15 @@ void AddOutputOptions(CLI::App& app, TailCommandOptions& o) {
       app.add_option_function<std::string>(
              "--format", [&o](const std::string& s) { o.format = s; },
              "Print FMT per event: %o offset, %k key, %s payload, %S payload size, "
-             "%T timestamp (ms), %h headers, %%, and \\n \\t \\r \\0 \\\\; no separator is added")
+             "%T timestamp (ms), %t time (local, RFC 3339), %h headers, %%, and \\n \\t \\r \\0 \\\\; "
+             "no separator is added")
           ->type_name("FMT")
           ->check(FormatValidator());
+  auto* utc = app.add_flag_function(
+      "--utc", [&o](int64_t) { o.zone = TimeZoneChoice::kUtc; }, "%t in UTC (JSON timestamps always are)");
+  auto* local = app.add_flag_function(
+      "--local", [&o](int64_t) { o.zone = TimeZoneChoice::kLocal; }, "%t in the zone TZ names (the default)");
+  utc->excludes(local);
   auto* null =
       app.add_flag("-0,--null", o.null_terminated, "End each payload with NUL instead of newline");
   json->excludes(format)->excludes(null);
@@ -101,19 +111,36 @@ eventlog::Result<uint64_t> OffsetAtTime(eventlog::Reader& reader, int64_t timest
   return found ? std::min(event.offset, end) : end;
 }
 
+// Matching events in [reader's position, end).
+eventlog::Result<uint64_t> CountMatches(eventlog::Reader& reader, const EventFilter& filter, uint64_t end) {
+  uint64_t matches = 0;
+  eventlog::Event event;
+  while (true) {
+    EVLOG_ASSIGN_OR_RETURN(bool more, reader.Next(&event));
+    if (!more || event.offset >= end) return matches;
+    if (filter.Matches(event)) ++matches;
+  }
+}
+
 // Positions the reader at the first event to print. -n counts back from the end of the
-// range: --to, --until, or the committed end.
-eventlog::Status SeekToStart(const TailCommandOptions& o, const eventlog::LogInfo& info,
-                             eventlog::Reader& reader) {
+// range: --to, --until, or the committed end. With a filter, the last N matching events
+// can lie anywhere in the range: they are counted in a first pass, and the result is how
+// many matching events printing must pass over first.
+eventlog::Result<uint64_t> SeekToStart(const TailCommandOptions& o, const eventlog::LogInfo& info,
+                                       const std::optional<EventFilter>& filter, eventlog::Reader& reader) {
   std::optional<uint64_t> lines = o.lines;
   if (!o.from && !o.since_ns && !lines) lines = kDefaultLines;
   // --since alone: the reader stays where SeekToTime put it.
-  if (o.since_ns && !lines) return reader.SeekToTime(*o.since_ns);
+  if (o.since_ns && !lines) {
+    EVLOG_RETURN_IF_ERROR(reader.SeekToTime(*o.since_ns));
+    return 0;
+  }
   uint64_t start = 0;
   if (o.from) start = StartOffset(*o.from, info);
   if (o.since_ns) {
     EVLOG_ASSIGN_OR_RETURN(start, OffsetAtTime(reader, *o.since_ns, info.next_offset));
   }
+  uint64_t skip = 0;
   if (lines) {
     uint64_t end = info.next_offset;
     if (o.to) end = std::min(end, EndOffsetExclusive(*o.to, info));
@@ -121,9 +148,16 @@ eventlog::Status SeekToStart(const TailCommandOptions& o, const eventlog::LogInf
       EVLOG_ASSIGN_OR_RETURN(uint64_t after, OffsetAtTime(reader, *o.until_ns + 1, end));
       end = std::min(end, after);
     }
-    start = std::max(start, end > *lines ? end - *lines : 0);
+    if (filter) {
+      EVLOG_RETURN_IF_ERROR(reader.SeekToOffset(start));
+      EVLOG_ASSIGN_OR_RETURN(uint64_t matches, CountMatches(reader, *filter, end));
+      skip = matches > *lines ? matches - *lines : 0;
+    } else {
+      start = std::max(start, end > *lines ? end - *lines : 0);
+    }
   }
-  return reader.SeekToOffset(start);
+  EVLOG_RETURN_IF_ERROR(reader.SeekToOffset(start));
+  return skip;
 }
 
 struct Limits {
@@ -131,12 +165,14 @@ struct Limits {
   std::optional<int64_t> until_ns;
   std::optional<uint64_t> count;
   bool follow = false;
+  uint64_t skip = 0;  // matching events to pass over before printing
 };
 
 // Prints events until a limit is reached or, without follow, the committed end.
-eventlog::Status PrintEvents(eventlog::Reader& reader, const EventPrinter& printer,
-                             const Limits& limits, OutputBuffer& out) {
+eventlog::Status PrintEvents(eventlog::Reader& reader, const std::optional<EventFilter>& filter,
+                             const EventPrinter& printer, const Limits& limits, OutputBuffer& out) {
   uint64_t printed = 0;
+  uint64_t skip = limits.skip;
   eventlog::Event event;
   while (!limits.count || printed < *limits.count) {
     auto more = reader.Next(&event);
@@ -153,6 +189,11 @@ eventlog::Status PrintEvents(eventlog::Reader& reader, const EventPrinter& print
     }
     if (event.offset >= limits.end_offset) break;
     if (limits.until_ns && event.timestamp_ns > *limits.until_ns) break;
+    if (filter && !filter->Matches(event)) continue;
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
     printer.Print(event, out);
     if (out.failed()) break;
     ++printed;
@@ -169,6 +210,15 @@ eventlog::Result<TailCommandOptions> ResolveGroup(const TailCommandOptions& o, c
   resolved.from = Position{Position::Kind::kOffset, group.position};
   resolved.group.reset();
   return resolved;
+}
+
+// A --grep search that hit the regex limits neither matched nor failed to match: the
+// output may lack events, which an audit must not take in silence.
+int ReportUndecided(uint64_t undecided, uint64_t first_offset) {
+  PrintError(kTailCommand, fmt::format("--grep gave up on {} event{} (the first at offset {}) at the regex's "
+                                       "backtracking limits; they were not printed: simplify the pattern",
+                                       undecided, undecided == 1 ? "" : "s", first_offset));
+  return kExitError;
 }
 
 int Finish(OutputBuffer& out, const eventlog::Status& status) {
@@ -194,6 +244,7 @@ CLI::App* RegisterTailCommand(CLI::App& parent, TailCommandOptions& o) {
   AddGroupOption(*app, o);
   AddOutputOptions(*app, o);
   AddWaitOption(*app, o);
+  AddFilterOptions(*app, o.filter);
   return app;
 }
 
@@ -212,16 +263,25 @@ int RunTailCommand(const TailCommandOptions& options) {
   if (!start) return ReportFailure(kTailCommand, start.error());
   auto info = (*log)->Info();
   if (!info) return ReportFailure(kTailCommand, info.error());
-  eventlog::Status seek = SeekToStart(*start, *info, **reader);
-  if (!seek.ok()) return ReportFailure(kTailCommand, seek);
+  std::optional<EventFilter> filter;
+  if (!o.filter.empty()) filter = std::move(EventFilter::Compile(o.filter)).value();  // validated by the options
+  auto skip = SeekToStart(*start, *info, filter, **reader);
+  if (!skip) return ReportFailure(kTailCommand, skip.error());
+  // The counting pass of -n met the same undecided events the printing pass will.
+  const uint64_t undecided_before = filter ? filter->undecided() : 0;
 
   Limits limits{.end_offset = o.to ? EndOffsetExclusive(*o.to, *info) : UINT64_MAX,
                 .until_ns = o.until_ns,
                 .count = o.count,
-                .follow = o.follow};
-  EventPrinter printer = EventPrinter::Make(o.json, o.format, o.null_terminated);
+                .follow = o.follow,
+                .skip = *skip};
+  EventPrinter printer = EventPrinter::Make(o.json, o.format, o.null_terminated, o.zone);
   OutputBuffer out(STDOUT_FILENO);
-  return Finish(out, PrintEvents(**reader, printer, limits, out));
+  const int code = Finish(out, PrintEvents(**reader, filter, printer, limits, out));
+  if (code == kExitOk && filter && filter->undecided() > undecided_before) {
+    return ReportUndecided(filter->undecided() - undecided_before, filter->first_undecided_offset());
+  }
+  return code;
 }
 
 }  // namespace evlog

@@ -49,50 +49,6 @@ TEST_CASE("ParseSizeAcceptsBinarySuffixes") {
   CHECK_FALSE(ParseSize("99999999999999999999G"));
 }
 
-TEST_CASE("ParseTimeForms") {
-  const int64_t now = 1'800'000'000 * kNs;
-  SUBCASE("rfc3339") {
-    CHECK(ParseTime("2026-11-29T10:00:00Z", now) == 1'795'946'400 * kNs);
-    CHECK(ParseTime("2026-11-29T12:00:00.5+02:00", now) == 1'795'946'400 * kNs + kNs / 2);
-    CHECK(ParseTime("2026-11-29t10:00:00.123456789123z", now) == 1'795'946'400 * kNs + 123456789);
-    CHECK(ParseTime("1970-01-01T00:00:00Z", now) == 0);
-    CHECK_FALSE(ParseTime("2026-02-30T00:00:00Z", now));
-    CHECK_FALSE(ParseTime("2026-11-29T10:00:00", now));  // a zone is required
-    CHECK_FALSE(ParseTime("2026-11-29T25:00:00Z", now));
-  }
-  SUBCASE("date") { CHECK(ParseTime("2026-11-29", now) == 1'795'910'400 * kNs); }
-  SUBCASE("epoch") {
-    CHECK(ParseTime("1795946400", now) == 1'795'946'400 * kNs);
-    CHECK(ParseTime("1795946400123", now) == 1'795'946'400 * kNs + 123'000'000);
-    CHECK(ParseTime("4102444800", now) == 4'102'444'800 * kNs);
-    CHECK_FALSE(ParseTime("99999999999", now));  // past 2262: beyond int64 nanoseconds
-  }
-  SUBCASE("relative") {
-    CHECK(ParseTime("-30s", now) == now - 30 * kNs);
-    CHECK(ParseTime("-10m", now) == now - 600 * kNs);
-    CHECK(ParseTime("-2h", now) == now - 7200 * kNs);
-    CHECK(ParseTime("-1d", now) == now - 86400 * kNs);
-    CHECK(ParseTime("-500ms", now) == now - kNs / 2);
-    CHECK_FALSE(ParseTime("-5", now));
-    CHECK_FALSE(ParseTime("-5y", now));
-    CHECK_FALSE(ParseTime("--30s", now));  // found by fuzzing: it meant 30 s after now
-  }
-}
-
-TEST_CASE("FormatRfc3339NanosRoundTrips") {
-  char text[kRfc3339NanosLength];
-  FormatRfc3339Nanos(1'795'946'400 * kNs + 123456789, text);
-  CHECK(std::string(text, sizeof(text)) == "2026-11-29T10:00:00.123456789Z");
-  FormatRfc3339Nanos(-1, text);
-  CHECK(std::string(text, sizeof(text)) == "1969-12-31T23:59:59.999999999Z");
-  // The extremes too: `tail --json` prints any timestamp a log holds, and import reads it back.
-  for (int64_t t : {int64_t{0}, int64_t{951'782'400} * kNs + 7, int64_t{4'102'444'800} * kNs - 1, INT64_MIN,
-                    INT64_MIN + kNs - 1, INT64_MAX}) {
-    FormatRfc3339Nanos(t, text);
-    CHECK(ParseTime(std::string_view(text, sizeof(text)), 0) == t);
-  }
-}
-
 TEST_CASE("PositionsResolveAgainstTheLog") {
   eventlog::LogInfo info{.first_offset = 5, .next_offset = 20};
   CHECK(StartOffset(*ParsePosition("beginning"), info) == 5);
