@@ -96,7 +96,7 @@ expect_status 2 evlog groups "$LOG" -g billing --execute
 expect_status 2 evlog groups "$LOG" -g billing --reset-to 3 --delete
 expect_status 2 evlog groups "$LOG" -g billing --reset-to 3 --json
 expect_status 2 evlog groups "$LOG" -g billing --reset-to soon
-expect_status 2 evlog groups "$LOG" -g billing --reset-to @yesterday
+expect_status 2 evlog groups "$LOG" -g billing --reset-to @someday
 expect_status 2 evlog groups "$LOG" -g ''
 assert_eq 15 "$(position billing)" "usage errors change nothing"
 expect_status 1 evlog groups "$WORK/missing"

@@ -89,8 +89,11 @@ assert_eq "aaaa aa " "$("$EVLOG" tail "$HOSTILE" --from beginning --grep '(a+)+$
 expect_status 1 evlog export "$HOSTILE" --grep '(a+)+$' -o "$WORK/hostile.json"
 [[ ! -e "$WORK/hostile.json" ]] || fail "an export with undecided events committed its file"
 
-# -f: a follower prints only matching events as they arrive.
-"$EVLOG" tail "$LOG" -f --from end --key 'new-*' --format '%k\n' >"$WORK/follow" &
+# -f: a follower prints only matching events as they arrive. It starts at the log's end as
+# an offset: `--from end` would race the append below (a follower that starts late would
+# place its end after the new events and wait forever).
+next=$(($("$EVLOG" tail "$LOG" -n 1 --format '%o') + 1))
+"$EVLOG" tail "$LOG" -f --from "$next" --key 'new-*' --format '%k\n' >"$WORK/follow" &
 BACKGROUND_PIDS+=($!)
 printf 'old:x\nnew-1:y\nother:z\nnew-2:w\n' | evlog append -K : "$LOG"
 wait_for_file_content "$WORK/follow" "$(printf 'new-1\nnew-2')" 30
