@@ -38,6 +38,18 @@ if grep -hE '#include [<"](lmdb|xxhash|fmt/|CLI/)' "$PREFIX"/include/eventlog/*.
   fail "an installed header includes a dependency's header"
 fi
 
+echo "== the installed CMake package is what a fresh configure exports"
+# A build tree configured more than once keeps cache entries that a first configure lacks
+# (GNUInstallDirs' paths, once defined after the target that used them, left the installed
+# target without include directories, which only a clean clone showed): compare with a
+# first configure of the same sources.
+cmake -S "$SOURCE" -B "$WORK/fresh" -DEVLOG_BUILD_TESTS=OFF >"$WORK/fresh.log" 2>&1 ||
+  fail "a fresh configure of the sources: $(cat "$WORK/fresh.log")"
+fresh_targets=$(find "$WORK/fresh/libeventlog/CMakeFiles/Export" -name eventlogTargets.cmake)
+assert_files_equal "$fresh_targets" "$PREFIX/lib/cmake/eventlog/eventlogTargets.cmake" "the installed eventlogTargets.cmake"
+grep -q 'INTERFACE_INCLUDE_DIRECTORIES "${_IMPORT_PREFIX}/include"' "$fresh_targets" ||
+  fail "the exported target does not name the installed headers: $(grep INTERFACE_ "$fresh_targets")"
+
 echo "== a new CMake project finds the library and builds examples/"
 cxx=${EVLOG_INSTALL_TEST_CXX:-c++}
 ldflags=${EVLOG_INSTALL_TEST_LDFLAGS:-}
