@@ -76,3 +76,15 @@ wait_until() {
   done
   fail "$what: not within $seconds s"
 }
+
+# stop_server PID SIGNAL: sends SIGNAL (the server's clean shutdown), waits up to 30 s for
+# the process to go, then SIGKILLs it: a server that hangs on shutdown must not outlive its test.
+stop_server() {
+  local pid=$1 i
+  kill -"$2" "$pid" 2>/dev/null || true
+  for ((i = 0; i < 600; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}

@@ -43,13 +43,7 @@ nats_server_info() {
 
 nats_server_stop() {
   [[ -n "$NATS_PID" ]] || return 0
-  kill -TERM "$NATS_PID" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 600; i++)); do
-    kill -0 "$NATS_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill -KILL "$NATS_PID" 2>/dev/null || true
+  stop_server "$NATS_PID" TERM
   wait "$NATS_PID" 2>/dev/null || true
   NATS_PID=
 }

@@ -23,13 +23,7 @@ pg_stop() {
   local pid
   pid=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null || true)
   if [[ "$pid" =~ ^[0-9]+$ ]]; then
-    kill -INT "$pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 600; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill -KILL "$pid" 2>/dev/null || true
+    stop_server "$pid" INT
   fi
   rm -rf "$PG_DIR"
   PG_DIR=
