@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "apply/apply_command.h"
+#include "bridge/bridge_command.h"
 #include "capture/capture_command.h"
 #include "commands/ack_command.h"
 #include "commands/append_command.h"
@@ -99,6 +100,8 @@ int main(int argc, char** argv) {
   CLI::App* capture = evlog::RegisterCaptureCommand(app, capture_options);
   evlog::ApplyCommandOptions apply_options;
   CLI::App* apply = evlog::RegisterApplyCommand(app, apply_options);
+  evlog::BridgeCommandOptions bridge_options;
+  CLI::App* bridge = evlog::RegisterBridgeCommand(app, bridge_options);
   evlog::LsCommandOptions ls_options;
   CLI::App* ls = evlog::RegisterLsCommand(app, ls_options);
   evlog::RegisterHelpCommand(app);
@@ -128,6 +131,7 @@ int main(int argc, char** argv) {
   if (stat->parsed()) return evlog::RunStatCommand(stat_options);
   if (capture->parsed()) return evlog::RunCaptureCommand(capture_options);
   if (apply->parsed()) return evlog::RunApplyCommand(apply_options);
+  if (bridge->parsed()) return evlog::RunBridgeCommand(bridge_options);
   if (ls->parsed()) return evlog::RunLsCommand(ls_options);
   if (completion->parsed()) return evlog::RunCompletionCommand(app, completion_options);
   return evlog::RunTailCommand(tail_options);

@@ -21,11 +21,7 @@ using eventlog::Status;
 
 constexpr char kCommand[] = "capture";
 
-int Usage(std::string_view message) {
-  PrintError(kCommand, message);
-  PrintError(kCommand, "run 'evlog capture sqlite --help' for usage");
-  return kExitUsage;
-}
+int Usage(std::string_view message) { return ReportUsageError(kCommand, message, "capture sqlite"); }
 
 // The source database, its lock waits reported and given up only for a SIGINT/SIGTERM.
 Result<SqliteDb> OpenSource(const std::string& path, const SignalPipe* signals) {

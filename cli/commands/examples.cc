@@ -52,6 +52,10 @@ const std::vector<Examples>& AllExamples() {
       {{"apply"},
        {"evlog apply changes --to sqlite:replica.db -g replica --create-tables",
         "evlog apply changes --to postgres://app@replica/shop -g replica -f"}},
+      {{"bridge"},
+       {"evlog bridge events --to kafka://localhost:9092/orders -g kafka-relay -f",
+        "evlog bridge events --to nats://localhost:4222/orders.events -g nats-relay",
+        "evlog bridge orders-copy --from kafka://localhost:9092/orders -g evlog-copy"}},
       {{"help"}, {"evlog help tail", "evlog help capture postgres"}},
   };
   return all;

@@ -44,4 +44,10 @@ int ReportFailure(std::string_view command, const eventlog::Status& status) {
   return ExitCodeFor(status);
 }
 
+int ReportUsageError(std::string_view command, std::string_view message, std::string_view subcommand) {
+  PrintError(command, message);
+  PrintError(command, fmt::format("run 'evlog {} --help' for usage", subcommand));
+  return kExitUsage;
+}
+
 }  // namespace evlog

@@ -29,4 +29,8 @@ void PrintRecoveryNotes(std::string_view command, const eventlog::Log& log);
 // Prints the status's message and returns its exit status.
 int ReportFailure(std::string_view command, const eventlog::Status& status);
 
+// A bad command line: prints `message` and where to read about the usage of `subcommand`
+// (its path, "capture postgres"), and returns kExitUsage.
+int ReportUsageError(std::string_view command, std::string_view message, std::string_view subcommand);
+
 }  // namespace evlog

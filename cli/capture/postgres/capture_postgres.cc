@@ -21,11 +21,7 @@ using eventlog::Status;
 
 constexpr char kCommand[] = "capture";
 
-int Usage(std::string_view message) {
-  PrintError(kCommand, message);
-  PrintError(kCommand, "run 'evlog capture postgres --help' for usage");
-  return kExitUsage;
-}
+int Usage(std::string_view message) { return ReportUsageError(kCommand, message, "capture postgres"); }
 
 int Fail(const Status& status, std::string_view hint = {}) {
   PrintError(kCommand, status.message());

@@ -1,0 +1,144 @@
+#include "bridge/bridge_command.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "args/group_options.h"
+#include "args/lock_options.h"
+#include "bridge/endpoint.h"
+#include "bridge/inbound_pump.h"
+#include "bridge/kafka/kafka_bridge.h"
+#include "bridge/nats/nats_bridge.h"
+#include "bridge/outbound_pump.h"
+#include "eventlog/consumer_groups.h"
+#include "replay/signal_pipe.h"
+#include "term/exit_codes.h"
+#include "term/report.h"
+
+namespace evlog {
+namespace {
+
+using eventlog::Result;
+using eventlog::Status;
+
+constexpr char kCommand[] = "bridge";
+
+int Usage(std::string_view message) { return ReportUsageError(kCommand, message, "bridge"); }
+
+// The exit status once the pump stopped: a signal's 128 + N wins, as for replay.
+int Finish(const Status& status, const SignalPipe& signals, const std::string& summary) {
+  PrintNote(kCommand, summary);
+  if (!status.ok()) {
+    PrintError(kCommand, status.message());
+    return ExitCodeFor(status);
+  }
+  if (const int signal = signals.termination()) return 128 + signal;
+  return kExitOk;
+}
+
+int RunTo(const BridgeCommandOptions& o, const Endpoint& endpoint, const SignalPipe& signals) {
+  eventlog::LogOptions log_options;
+  ApplyLockOptions(log_options, std::nullopt, kCommand);
+  auto log = eventlog::Log::Open(o.log_dir, log_options);
+  if (!log) return ReportFailure(kCommand, log.error());
+  PrintRecoveryNotes(kCommand, **log);
+  auto groups = eventlog::ConsumerGroups::Open(**log);
+  if (!groups) return ReportFailure(kCommand, groups.error());
+  auto sink = endpoint.engine == BridgeEngine::kKafka ? OpenKafkaSink(endpoint, o.kafka, (*log)->log_id(), signals)
+                                                      : OpenNatsSink(endpoint, o.nats, (*log)->log_id(), signals);
+  if (!sink) return ReportFailure(kCommand, sink.error());
+  OutboundPump pump(**log, **groups, **sink, signals,
+                    {.group = o.group, .follow = o.follow, .remote = endpoint.text});
+  Status status = pump.Run();
+  return Finish(status, signals, pump.Summary());
+}
+
+int RunFrom(const BridgeCommandOptions& o, const Endpoint& endpoint, const SignalPipe& signals) {
+  eventlog::LogOptions log_options{.create_if_missing = true};
+  ApplyLockOptions(log_options, std::nullopt, kCommand);
+  auto log = eventlog::Log::Open(o.log_dir, log_options);
+  if (!log) return ReportFailure(kCommand, log.error());
+  PrintRecoveryNotes(kCommand, **log);
+  auto source = endpoint.engine == BridgeEngine::kKafka
+                    ? OpenKafkaSource(endpoint, o.kafka, o.group, o.follow, signals)
+                    : OpenNatsSource(endpoint, o.nats, o.group, o.follow, signals);
+  if (!source) return ReportFailure(kCommand, source.error());
+  InboundPump pump(**log, **source, signals, {.follow = o.follow, .remote = endpoint.text});
+  Status status = pump.Run();
+  return Finish(status, signals, pump.Summary());
+}
+
+// Options that only one engine or one direction reads are refused elsewhere, so that a
+// mistyped command never runs with an option silently ignored.
+std::optional<std::string> MisplacedOption(const BridgeCommandOptions& o, const Endpoint& endpoint) {
+  const bool kafka = endpoint.engine == BridgeEngine::kKafka;
+  const NatsOptions& n = o.nats;
+  const bool nats_options = n.creds_file || n.user || n.password_file || n.token_file || n.tls || n.tls_ca ||
+                            n.tls_cert || n.tls_key;
+  if (kafka && nats_options) return "the --nats-* and --tls* options are for nats:// endpoints";
+  if (!kafka && !o.kafka.properties.empty()) return "-X passes librdkafka properties: only for kafka:// endpoints";
+  if (!kafka && o.kafka.partition) return "--partition is only for kafka:// endpoints";
+  if (o.from && o.kafka.partition) return "--partition chooses where --to writes; --from reads every partition";
+  if (n.user.has_value() != n.password_file.has_value()) return "--nats-user and --nats-password-file go together";
+  if (n.tls_cert.has_value() != n.tls_key.has_value()) return "--tls-cert and --tls-key go together";
+  return std::nullopt;
+}
+
+}  // namespace
+
+CLI::App* RegisterBridgeCommand(CLI::App& parent, BridgeCommandOptions& o) {
+  CLI::App* app = parent.add_subcommand(
+      "bridge", "Relay a log to Kafka or NATS JetStream (--to), or a topic or stream into a log (--from)");
+  app->add_option("LOG", o.log_dir, "The log: read with --to, appended to with --from (created if missing)")
+      ->required();
+  CLI::Option* to = app->add_option(
+      "--to", o.to,
+      "Relay LOG's events, from GROUP's position, to kafka://HOST:PORT[,HOST:PORT]/TOPIC or "
+      "nats://HOST:PORT[,HOST:PORT]/SUBJECT; GROUP is acked only as far as the remote has confirmed, in order");
+  CLI::Option* from = app->add_option(
+      "--from", o.from,
+      "Relay kafka://HOST:PORT/TOPIC or nats://HOST:PORT/STREAM into LOG; the remote position (GROUP) is "
+      "committed only once the events are durable in LOG");
+  to->excludes(from);
+  app->add_option("-g,--group", o.group,
+                  "With --to: LOG's consumer group recording what was relayed; with --from: the Kafka consumer "
+                  "group or JetStream durable consumer")
+      ->required()
+      ->check(GroupNameValidator());
+  app->add_flag("-f,--follow", o.follow, "Keep relaying new events until SIGINT or SIGTERM (default: stop when caught up)");
+  app->add_option("--partition", o.kafka.partition,
+                  "Kafka, --to: produce every event to this partition (default: by key, murmur2 as Kafka's own "
+                  "clients; events without a key spread over the partitions)")
+      ->check(CLI::Range(0, INT32_MAX));
+  app->add_option("-X", o.kafka.properties,
+                  "Kafka: a librdkafka configuration property, KEY=VALUE (repeatable), e.g. "
+                  "-X security.protocol=ssl -X ssl.ca.location=ca.pem; values are never printed")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  NatsOptions& n = o.nats;
+  app->add_option("--nats-creds", n.creds_file, "NATS: a credentials file (user JWT and NKey seed)")
+      ->check(CLI::ExistingFile);
+  app->add_option("--nats-user", n.user, "NATS: a user name, with --nats-password-file");
+  app->add_option("--nats-password-file", n.password_file, "NATS: a file holding the password of --nats-user")
+      ->check(CLI::ExistingFile);
+  app->add_option("--nats-token-file", n.token_file, "NATS: a file holding an authentication token")
+      ->check(CLI::ExistingFile);
+  app->add_flag("--tls", n.tls, "NATS: require TLS (implied by --tls-ca, --tls-cert)");
+  app->add_option("--tls-ca", n.tls_ca, "NATS: CA certificates to verify the server with (PEM)")
+      ->check(CLI::ExistingFile);
+  app->add_option("--tls-cert", n.tls_cert, "NATS: client certificate (PEM), with --tls-key")->check(CLI::ExistingFile);
+  app->add_option("--tls-key", n.tls_key, "NATS: client private key (PEM), with --tls-cert")->check(CLI::ExistingFile);
+  return app;
+}
+
+int RunBridgeCommand(const BridgeCommandOptions& o) {
+  if (!o.to && !o.from) return Usage("say where to relay: --to URL (LOG to the remote) or --from URL (into LOG)");
+  auto endpoint = ParseEndpoint(o.to ? *o.to : *o.from);
+  if (!endpoint) return Usage(endpoint.error().message());
+  if (auto misplaced = MisplacedOption(o, *endpoint)) return Usage(*misplaced);
+  auto signals = SignalPipe::Install();
+  if (!signals) return ReportFailure(kCommand, signals.error());
+  return o.to ? RunTo(o, *endpoint, **signals) : RunFrom(o, *endpoint, **signals);
+}
+
+}  // namespace evlog

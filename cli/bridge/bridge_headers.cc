@@ -1,0 +1,27 @@
+#include "bridge/bridge_headers.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace evlog {
+
+BridgeHeaderValues::BridgeHeaderValues(uint64_t offset, int64_t timestamp_ns) {
+  offset_size_ = std::to_chars(offset_, offset_ + sizeof offset_, offset).ptr - offset_;
+  timestamp_size_ = std::to_chars(timestamp_, timestamp_ + sizeof timestamp_, timestamp_ns).ptr - timestamp_;
+}
+
+bool IsBridgeHeader(std::string_view name) {
+  return name == kLogIdHeader || name == kOffsetHeader || name == kTimestampHeader;
+}
+
+std::optional<int64_t> ParseBridgeTimestamp(std::string_view value) {
+  int64_t parsed = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+  if (ec != std::errc() || end != value.data() + value.size() || value.empty()) return std::nullopt;
+  return parsed;
+}
+
+std::string MessageId(std::string_view log_id, uint64_t offset) { return fmt::format("{}:{}", log_id, offset); }
+
+}  // namespace evlog

@@ -1,0 +1,44 @@
+// The headers a bridge adds to every message it relays out of a log, and strips from every
+// message it relays into one (format-spec/bridge.md §B2):
+//   evlog.log_id     the source log's identity (32 hex digits)
+//   evlog.offset     the event's offset in that log (decimal)
+//   evlog.timestamp  the event's timestamp, nanoseconds since the epoch (decimal)
+// The event's own headers travel unchanged beside them. Relaying back in, the timestamp is
+// kept (so that log -> remote -> log preserves export output, offsets aside), the rest is
+// dropped: the receiving log assigns its own offsets.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace evlog {
+
+inline constexpr std::string_view kLogIdHeader = "evlog.log_id";
+inline constexpr std::string_view kOffsetHeader = "evlog.offset";
+inline constexpr std::string_view kTimestampHeader = "evlog.timestamp";
+
+// The values of the three headers for one event, formatted without allocating.
+struct BridgeHeaderValues {
+  BridgeHeaderValues(uint64_t offset, int64_t timestamp_ns);
+  std::string_view offset() const { return {offset_, offset_size_}; }
+  std::string_view timestamp() const { return {timestamp_, timestamp_size_}; }
+
+ private:
+  char offset_[24];
+  char timestamp_[24];
+  size_t offset_size_;
+  size_t timestamp_size_;
+};
+
+bool IsBridgeHeader(std::string_view name);
+
+// The value of an evlog.timestamp header, or nullopt unless it is a decimal integer that fits.
+std::optional<int64_t> ParseBridgeTimestamp(std::string_view value);
+
+// An identifier for an event that is the same however often it is relayed: "LOGID:OFFSET".
+// NATS JetStream drops a second message with the same Nats-Msg-Id within its duplicate window.
+std::string MessageId(std::string_view log_id, uint64_t offset);
+
+}  // namespace evlog

@@ -1,0 +1,43 @@
+// Which events a group may be acked up to. An engine confirms the events sent to it in
+// whatever order its acknowledgements arrive (Kafka reports per partition, NATS per publish),
+// but a group position means "everything before it is done": the position may pass an event
+// only once that event and every event sent before it are confirmed. So a crash, a broker
+// outage or a rejected message can never leave an unconfirmed event behind the position.
+//
+//   ConfirmedPrefix prefix;
+//   prefix.Sent(7); prefix.Sent(8); prefix.Sent(9);
+//   prefix.Confirm(8);         // last_acked(): nullopt, 7 is still out
+//   prefix.Confirm(7);         // last_acked(): 8
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+namespace evlog {
+
+class ConfirmedPrefix {
+ public:
+  // Records an event handed to the engine. Offsets must increase (a log has gaps after
+  // compaction, so they need not be consecutive).
+  void Sent(uint64_t offset);
+  // Records the engine's confirmation of a sent event. Returns false for an offset that was
+  // not sent or is already confirmed (an engine reporting twice), changing nothing.
+  bool Confirm(uint64_t offset);
+
+  // The greatest offset such that it and every offset sent before it are confirmed.
+  std::optional<uint64_t> last_acked() const { return last_acked_; }
+  // Sent and not yet covered by last_acked() (confirmed or not).
+  uint64_t outstanding() const { return pending_.size(); }
+  std::optional<uint64_t> first_unconfirmed() const;
+
+ private:
+  struct Pending {
+    uint64_t offset;
+    bool confirmed;
+  };
+  std::deque<Pending> pending_;  // increasing offsets
+  std::optional<uint64_t> last_acked_;
+};
+
+}  // namespace evlog

@@ -1,0 +1,120 @@
+#include "bridge/outbound_pump.h"
+
+#include <fmt/format.h>
+
+#include "term/report.h"
+
+namespace evlog {
+
+using eventlog::Result;
+using eventlog::Status;
+
+namespace {
+constexpr char kCommand[] = "bridge";
+// How long one wait lasts when there is nothing to do; signals end it early.
+constexpr std::chrono::milliseconds kIdleWait{100};
+}  // namespace
+
+OutboundPump::OutboundPump(eventlog::Log& log, eventlog::ConsumerGroups& groups, RemoteSink& sink,
+                           const SignalPipe& signals, OutboundOptions options)
+    : log_(log), groups_(groups), sink_(sink), signals_(signals), options_(std::move(options)) {}
+
+Status OutboundPump::SendAvailable(eventlog::Reader& reader, bool* caught_up) {
+  *caught_up = false;
+  eventlog::Event event;
+  // A bounded round, so that confirmations are collected and acks made while a long log is
+  // read; the in-flight bound keeps memory flat during an outage.
+  for (int i = 0; i < 4096 && prefix_.outstanding() < options_.max_in_flight; ++i) {
+    EVLOG_ASSIGN_OR_RETURN(bool more, reader.Next(&event));
+    if (!more) {
+      *caught_up = true;
+      return Status::Ok();
+    }
+    EVLOG_RETURN_IF_ERROR(sink_.Send(event));
+    prefix_.Sent(event.offset);
+    if (!first_sent_) first_sent_ = event.offset;
+    last_sent_ = event.offset;
+    ++sent_;
+  }
+  return Status::Ok();
+}
+
+Status OutboundPump::PollConfirmations(std::chrono::milliseconds timeout) {
+  confirmed_.clear();
+  EVLOG_RETURN_IF_ERROR(sink_.Poll(timeout, &confirmed_));
+  for (uint64_t offset : confirmed_)
+    if (prefix_.Confirm(offset)) ++confirmed_count_;
+  progress_.Update(confirmed_count_);
+  return Status::Ok();
+}
+
+Status OutboundPump::AckConfirmed(bool force) {
+  std::optional<uint64_t> ackable = prefix_.last_acked();
+  if (!ackable || (acked_ && *ackable <= *acked_)) return Status::Ok();
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_ack_ < options_.ack_interval) return Status::Ok();
+  EVLOG_RETURN_IF_ERROR(groups_.Ack(options_.group, *ackable).status());
+  acked_ = ackable;
+  last_ack_ = now;
+  return Status::Ok();
+}
+
+// Waits for the confirmations of the events in flight, at most `limit`, acking them.
+Status OutboundPump::Drain(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (prefix_.outstanding() > 0 && std::chrono::steady_clock::now() < deadline) {
+    EVLOG_RETURN_IF_ERROR(PollConfirmations(kIdleWait));
+    EVLOG_RETURN_IF_ERROR(AckConfirmed(false));
+  }
+  return AckConfirmed(true);
+}
+
+Status OutboundPump::Run() {
+  EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, groups_.Get(options_.group));
+  EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_.Info());
+  start_position_ = group.position;
+  if (group.position < info.first_offset) {
+    PrintNote(kCommand, fmt::format("group {} is at offset {}, but the log now starts at {}: events {}..{} were "
+                                    "removed (retention or compaction) before this group relayed them",
+                                    options_.group, group.position, info.first_offset, group.position,
+                                    info.first_offset - 1));
+  }
+  progress_.SetTotal(eventlog::GroupLag(group, info.next_offset));
+  EVLOG_ASSIGN_OR_RETURN(auto reader, log_.NewReader());
+  EVLOG_RETURN_IF_ERROR(reader->SeekToOffset(group.position));
+  last_ack_ = std::chrono::steady_clock::now();
+
+  for (;;) {
+    if (signals_.termination()) return Drain(options_.drain_timeout);
+    bool caught_up = false;
+    EVLOG_RETURN_IF_ERROR(SendAvailable(*reader, &caught_up));
+    // Nothing more to read for now: wait on the remote's confirmations instead of spinning.
+    const bool waiting = caught_up || prefix_.outstanding() >= options_.max_in_flight;
+    EVLOG_RETURN_IF_ERROR(PollConfirmations(waiting && prefix_.outstanding() > 0 ? kIdleWait
+                                                                                 : std::chrono::milliseconds(0)));
+    EVLOG_RETURN_IF_ERROR(AckConfirmed(false));
+    if (!caught_up || prefix_.outstanding() > 0) continue;
+    EVLOG_RETURN_IF_ERROR(AckConfirmed(true));
+    if (!options_.follow) return Status::Ok();
+    Status waited = reader->WaitForAppend(static_cast<int>(kIdleWait.count()));
+    if (!waited.ok()) return waited;
+  }
+}
+
+std::string OutboundPump::Summary() const {
+  progress_.Clear();
+  const uint64_t position = acked_ ? *acked_ + 1 : start_position_;
+  std::string lag;
+  if (auto info = log_.Info(); info) {
+    lag = fmt::format(", lag {}", eventlog::GroupLag({.position = position}, info->next_offset));
+  }
+  if (sent_ == 0) return fmt::format("nothing to relay: group {} is at {}{}", options_.group, position, lag);
+  std::string unconfirmed;
+  if (sent_ > confirmed_count_) {
+    unconfirmed = fmt::format(" ({} more sent but not confirmed: the next run sends them again)", sent_ - confirmed_count_);
+  }
+  return fmt::format("relayed {} events (offsets {}..{}) to {}{}; group {} at {}{}", confirmed_count_, *first_sent_,
+                     *last_sent_, options_.remote, unconfirmed, options_.group, position, lag);
+}
+
+}  // namespace evlog
