@@ -10,6 +10,7 @@
 #include "bridge/kafka/kafka_bridge.h"
 #include "bridge/nats/nats_bridge.h"
 #include "bridge/outbound_pump.h"
+#include "bridge/secret_file.h"
 #include "eventlog/consumer_groups.h"
 #include "replay/signal_pipe.h"
 #include "term/exit_codes.h"
@@ -84,6 +85,23 @@ std::optional<std::string> MisplacedOption(const BridgeCommandOptions& o, const 
   return std::nullopt;
 }
 
+// -X KEY=VALUE with every "@FILE" value replaced by the file's content (secret_file.h).
+Result<std::vector<std::string>> ResolveProperties(const std::vector<std::string>& properties) {
+  std::vector<std::string> resolved;
+  for (size_t i = 0; i < properties.size(); ++i) {
+    const std::string& property = properties[i];
+    size_t equals = property.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      // Not echoed: it may be a secret given in the wrong place.
+      return Status::InvalidArgument(fmt::format("-X number {} is not KEY=VALUE", i + 1));
+    }
+    auto value = ResolvePropertyValue(std::string_view(property).substr(equals + 1));
+    if (!value) return value.error().WithContext(fmt::format("-X {}", property.substr(0, equals)));
+    resolved.push_back(property.substr(0, equals + 1) + *value);
+  }
+  return resolved;
+}
+
 }  // namespace
 
 CLI::App* RegisterBridgeCommand(CLI::App& parent, BridgeCommandOptions& o) {
@@ -112,7 +130,8 @@ CLI::App* RegisterBridgeCommand(CLI::App& parent, BridgeCommandOptions& o) {
       ->check(CLI::Range(0, INT32_MAX));
   app->add_option("-X", o.kafka.properties,
                   "Kafka: a librdkafka configuration property, KEY=VALUE (repeatable), e.g. "
-                  "-X security.protocol=ssl -X ssl.ca.location=ca.pem; values are never printed")
+                  "-X security.protocol=ssl -X ssl.ca.location=ca.pem; VALUE @FILE reads the value from FILE "
+                  "(for secrets: -X sasl.password=@/run/secrets/kafka); values are never printed")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
   NatsOptions& n = o.nats;
@@ -136,9 +155,16 @@ int RunBridgeCommand(const BridgeCommandOptions& o) {
   auto endpoint = ParseEndpoint(o.to ? *o.to : *o.from);
   if (!endpoint) return Usage(endpoint.error().message());
   if (auto misplaced = MisplacedOption(o, *endpoint)) return Usage(*misplaced);
+  auto properties = ResolveProperties(o.kafka.properties);
+  if (!properties) {
+    return properties.error().code() == eventlog::StatusCode::kInvalidArgument ? Usage(properties.error().message())
+                                                                               : ReportFailure(kCommand, properties.error());
+  }
+  BridgeCommandOptions resolved = o;
+  resolved.kafka.properties = std::move(*properties);
   auto signals = SignalPipe::Install();
   if (!signals) return ReportFailure(kCommand, signals.error());
-  return o.to ? RunTo(o, *endpoint, **signals) : RunFrom(o, *endpoint, **signals);
+  return o.to ? RunTo(resolved, *endpoint, **signals) : RunFrom(resolved, *endpoint, **signals);
 }
 
 }  // namespace evlog

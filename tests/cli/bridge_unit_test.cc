@@ -21,6 +21,7 @@
 #include "bridge/inbound_pump.h"
 #include "bridge/local_appender.h"
 #include "bridge/outbound_pump.h"
+#include "bridge/secret_file.h"
 #include "eventlog/consumer_groups.h"
 #include "eventlog/log.h"
 #include "eventlog/reader.h"
@@ -86,6 +87,26 @@ TEST_CASE("EndpointsNameEngineServersAndTopic") {
   auto with_password = ParseEndpoint("kafka://user:secret@h:1/t");
   REQUIRE(!with_password);
   CHECK(with_password.error().message().find("credentials") != std::string::npos);
+}
+
+TEST_CASE("SecretsComeFromFilesAndNeverAppearInErrors") {
+  TempDir dir;
+  const std::string path = dir.path + "/secret";
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  REQUIRE(file);
+  std::fputs("hunter2\n", file);
+  std::fclose(file);
+  CHECK(*ReadSecretFile(path) == "hunter2");
+  CHECK(*ResolvePropertyValue("@" + path) == "hunter2");
+  CHECK(*ResolvePropertyValue("@@literal") == "@literal");
+  CHECK(*ResolvePropertyValue("plain") == "plain");
+  auto missing = ResolvePropertyValue("@" + dir.path + "/none");
+  REQUIRE(!missing);
+  CHECK(missing.error().message().find(dir.path + "/none") != std::string::npos);
+  std::filesystem::resize_file(path, 100 * 1024);
+  auto large = ReadSecretFile(path);
+  REQUIRE(!large);
+  CHECK(large.error().message().find("hunter2") == std::string::npos);
 }
 
 TEST_CASE("ConfirmedPrefixPassesOnlyEventsConfirmedWithAllBefore") {
