@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -212,8 +213,16 @@ class PosixFs final : public FileSystem {
   }
 
   Status CreateDir(const std::string& path) override {
-    if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoStatus("create directory", path, errno);
-    return Status::Ok();
+    if (mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return Status::Ok();
+    if (errno == ENOENT) {
+      // Parents are not created, as sqlite3 does not create them: a mistyped path should
+      // fail here rather than leave a tree of new directories somewhere unexpected.
+      const std::string parent = std::filesystem::path(path).parent_path().string();
+      return Status::IOError(fmt::format("create directory {}: its parent directory {} does not exist (create it "
+                                         "first, e.g. mkdir -p {})",
+                                         path, parent, parent));
+    }
+    return ErrnoStatus("create directory", path, errno);
   }
 
   Status SyncDir(const std::string& path) override {

@@ -48,4 +48,11 @@ for log in missing empty interrupted; do
   assert_eq a "$(evlog tail "$WORK/$log" --from beginning)" "a log created in a $log directory"
 done
 [[ ! -e $WORK/interrupted/META.tmp ]] || fail "the interrupted creation's temporary file is left"
+
+# Parents are not created (as sqlite3, unlike mkdir -p): the error says which one is missing
+# and how to create it, and nothing is left behind.
+out=$(echo a | evlog append "$WORK/no/such/log" 2>&1) && fail "a log was created under a missing parent"
+assert_contains "$out" "its parent directory $WORK/no/such does not exist" "missing parent"
+assert_contains "$out" "mkdir -p $WORK/no/such" "missing parent: what to do"
+[[ ! -e $WORK/no ]] || fail "a directory was left by the refused creation"
 echo PASS
