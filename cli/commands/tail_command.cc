@@ -168,13 +168,26 @@ struct Limits {
   uint64_t skip = 0;  // matching events to pass over before printing
 };
 
+// The reader jumped from `expected` to `offset`. Key compaction leaves such gaps on purpose;
+// but if the log now starts after `expected`, retention (`compact`) removed events while
+// this reader was behind, and a reader of an audit trail must be told, not skip silently.
+void WarnIfRemoved(const eventlog::Log& log, uint64_t expected, uint64_t offset) {
+  auto info = log.Info();
+  if (!info || info->first_offset <= expected) return;
+  PrintError(kTailCommand, fmt::format("warning: events {}..{} were removed from {} (evlog compact) before they "
+                                       "could be read; continuing at {}",
+                                       expected, std::min(info->first_offset, offset) - 1, log.dir(), offset));
+}
+
 // Prints events until a limit is reached or, without follow, the committed end.
-eventlog::Status PrintEvents(eventlog::Reader& reader, const std::optional<EventFilter>& filter,
-                             const EventPrinter& printer, const Limits& limits, OutputBuffer& out) {
+eventlog::Status PrintEvents(const eventlog::Log& log, eventlog::Reader& reader,
+                             const std::optional<EventFilter>& filter, const EventPrinter& printer,
+                             const Limits& limits, OutputBuffer& out) {
   uint64_t printed = 0;
   uint64_t skip = limits.skip;
   eventlog::Event event;
   while (!limits.count || printed < *limits.count) {
+    const uint64_t expected = reader.position();
     auto more = reader.Next(&event);
     if (!more) return more.error();
     if (!*more) {
@@ -187,6 +200,7 @@ eventlog::Status PrintEvents(eventlog::Reader& reader, const std::optional<Event
       if (out.PeerClosed()) break;
       continue;
     }
+    if (event.offset > expected) WarnIfRemoved(log, expected, event.offset);
     if (event.offset >= limits.end_offset) break;
     if (limits.until_ns && event.timestamp_ns > *limits.until_ns) break;
     if (filter && !filter->Matches(event)) continue;
@@ -277,7 +291,7 @@ int RunTailCommand(const TailCommandOptions& options) {
                 .skip = *skip};
   EventPrinter printer = EventPrinter::Make(o.json, o.format, o.null_terminated, o.zone);
   OutputBuffer out(STDOUT_FILENO);
-  const int code = Finish(out, PrintEvents(**reader, filter, printer, limits, out));
+  const int code = Finish(out, PrintEvents(**log, **reader, filter, printer, limits, out));
   if (code == kExitOk && filter && filter->undecided() > undecided_before) {
     return ReportUndecided(filter->undecided() - undecided_before, filter->first_undecided_offset());
   }
