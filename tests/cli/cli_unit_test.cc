@@ -1,6 +1,5 @@
 // Unit tests for the CLI's parsers and encoders; the behaviour of the tool as a whole is
 // tested by the shell scripts next to this file, against the real binary.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 #include <unistd.h>
 

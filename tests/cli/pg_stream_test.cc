@@ -2,7 +2,6 @@
 // pg_lib.sh and exports PG_CONNINFO): a workload of committed and rolled-back transactions
 // streams back as exactly the committed ones, whole, in commit order, with the server's
 // values as text, and the slot's confirmed position follows what we report as flushed.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 #include <libpq-fe.h>
 

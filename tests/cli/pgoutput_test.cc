@@ -1,6 +1,5 @@
 // The pgoutput decoder (cli/capture/postgres/pgoutput.h) on messages assembled per the
 // PostgreSQL documentation, "Logical Replication Message Formats", and on hostile ones.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdlib>

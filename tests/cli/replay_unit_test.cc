@@ -1,6 +1,5 @@
 // Unit tests for replay's pure parts: durations, backoff delays, environment names. The
 // process supervision is tested against the real binary by replay_*.sh.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <algorithm>
