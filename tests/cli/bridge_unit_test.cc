@@ -2,7 +2,6 @@
 // confirmation prefix, the outbound pump against a remote that confirms out of order, goes
 // away and refuses, and the inbound appender's headers and timestamps. The engines
 // themselves are tested against real servers by bridge_*.sh.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <stdlib.h>
