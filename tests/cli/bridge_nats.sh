@@ -120,12 +120,17 @@ append_chunks() {
     seq "$i" $((i + 99)) | sed 's/^/event-/' | "$EVLOG" append "$1"
   done
 }
-# Bytes the server has received and not read yet (its sockets' receive queues).
+# Bytes on their way to or from the server and not read yet: the receive queues of the
+# server's sockets and the send queues of its clients'.
 server_backlog() {
-  local port total=0 local_address queues
+  local port total=0 local_address remote_address queues
   port=$(printf ':%04X' "$NATS_PORT")
-  while read -r _ local_address _ _ queues _; do
-    [[ $local_address == *"$port" ]] && total=$((total + 16#${queues#*:}))
+  while read -r _ local_address remote_address _ queues _; do
+    if [[ $local_address == *"$port" ]]; then
+      total=$((total + 16#${queues#*:}))
+    elif [[ $remote_address == *"$port" ]]; then
+      total=$((total + 16#${queues%:*}))
+    fi
   done < <(tail -n +2 /proc/net/tcp)
   echo "$total"
 }
@@ -139,7 +144,7 @@ wait_until 60 "the stream holding 1000 messages" bash -c "(( \$($TOOL info $NATS
 kill -STOP "$NATS_PID"
 trap 'kill -CONT "$NATS_PID" 2>/dev/null || true; cleanup' EXIT  # a frozen server ignores SIGTERM
 append_chunks "$WORK/kill" 1000 $((total - 1000))
-sent_to_frozen_server() { (( $(server_backlog) > 200000 )); }
+sent_to_frozen_server() { (( $(server_backlog) > 100000 )); }
 wait_until 60 "the bridge sending to the frozen server" sent_to_frozen_server
 kill -KILL "$bridge"
 wait "$bridge" 2>/dev/null || true

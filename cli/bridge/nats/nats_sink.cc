@@ -25,6 +25,7 @@
 // sooner than 100 ms after it (the reconnect delay), far longer than between two publishes.
 #include "bridge/nats/nats_sink.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -48,10 +49,18 @@ constexpr uint64_t kMaxInLibrary = 16384;
 constexpr int64_t kAckWaitMs = 10000;
 constexpr int64_t kLookupWaitMs = 2000;
 constexpr auto kNoteInterval = std::chrono::seconds(10);
+// The names of nats_message_codec.h and bridge_headers.h as C strings, for libnats.
+const char* const kMsgIdName = "Nats-Msg-Id";
+const char* const kLogIdName = "evlog.log_id";
+const char* const kOffsetName = "evlog.offset";
+const char* const kTimestampName = "evlog.timestamp";
+static_assert(std::string_view("Nats-Msg-Id") == kNatsMsgIdHeader && std::string_view("evlog.log_id") == kLogIdHeader &&
+              std::string_view("evlog.offset") == kOffsetHeader &&
+              std::string_view("evlog.timestamp") == kTimestampHeader);
 
 std::optional<uint64_t> OffsetOf(natsMsg* msg) {
   const char* value = nullptr;
-  if (natsMsgHeader_Get(msg, std::string(kOffsetHeader).c_str(), &value) != NATS_OK || !value) return std::nullopt;
+  if (natsMsgHeader_Get(msg, kOffsetName, &value) != NATS_OK || !value) return std::nullopt;
   uint64_t offset = 0;
   const std::string_view text(value);
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), offset);
@@ -67,6 +76,7 @@ NatsSink::NatsSink(std::unique_ptr<NatsConnection> connection, const Endpoint& e
       remote_(endpoint.text),
       subject_(endpoint.name),
       log_id_(std::move(log_id)),
+      msg_id_prefix_(log_id_ + ":"),
       signals_(signals) {}
 
 NatsSink::~NatsSink() {
@@ -104,26 +114,33 @@ void NatsSink::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, vo
                                                   *offset, sink->remote_, text, static_cast<int>(error->ErrCode)));
     }
     sink->failure_ = text;
+    sink->failed_or_refused_ = true;
     sink->failed_[*offset] = std::move(owned);
   }
   sink->changed_.notify_all();
 }
 
-Result<NatsPtr<natsMsg>> NatsSink::Build(const eventlog::Event& event) const {
+// Per event: one natsMsg, and no other allocation unless the event has a key or headers.
+Result<NatsPtr<natsMsg>> NatsSink::Build(const eventlog::Event& event) {
   natsMsg* raw = nullptr;
   natsStatus status = natsMsg_Create(&raw, subject_.c_str(), nullptr, event.payload.data(),
                                      static_cast<int>(event.payload.size()));
   if (status != NATS_OK) return NatsError(fmt::format("event at offset {}", event.offset), status);
   NatsPtr<natsMsg> msg(raw);
-  WireHeaders wire;
-  EncodeNatsEvent(event.key, event.headers, &wire);
+  wire_.clear();
+  if (event.key || !event.headers.empty()) EncodeNatsEvent(event.key, event.headers, &wire_);
   const BridgeHeaderValues bridge(event.offset, event.timestamp_ns);
-  wire.emplace_back(kLogIdHeader, log_id_);
-  wire.emplace_back(kOffsetHeader, bridge.offset());
-  wire.emplace_back(kTimestampHeader, bridge.timestamp());
-  status = natsMsgHeader_Set(raw, std::string(kNatsMsgIdHeader).c_str(), MessageId(log_id_, event.offset).c_str());
-  for (size_t i = 0; i < wire.size() && status == NATS_OK; ++i)
-    status = natsMsgHeader_Add(raw, wire[i].first.c_str(), wire[i].second.c_str());
+  // libnats takes C strings: the values are copied next to a NUL.
+  char msg_id[96], offset[24], timestamp[24];
+  *fmt::format_to_n(msg_id, sizeof msg_id - 1, "{}{}", msg_id_prefix_, bridge.offset()).out = '\0';
+  *std::copy(bridge.offset().begin(), bridge.offset().end(), offset) = '\0';
+  *std::copy(bridge.timestamp().begin(), bridge.timestamp().end(), timestamp) = '\0';
+  status = natsMsgHeader_Set(raw, kMsgIdName, msg_id);
+  for (size_t i = 0; i < wire_.size() && status == NATS_OK; ++i)
+    status = natsMsgHeader_Add(raw, wire_[i].first.c_str(), wire_[i].second.c_str());
+  if (status == NATS_OK) status = natsMsgHeader_Add(raw, kLogIdName, log_id_.c_str());
+  if (status == NATS_OK) status = natsMsgHeader_Add(raw, kOffsetName, offset);
+  if (status == NATS_OK) status = natsMsgHeader_Add(raw, kTimestampName, timestamp);
   if (status != NATS_OK) return NatsError(fmt::format("event at offset {}: headers", event.offset), status);
   return msg;
 }
@@ -137,9 +154,7 @@ void NatsSink::Note(std::string message) {
 }
 
 bool NatsSink::Disrupted() {
-  if (connection_->disconnects() != disconnects_seen_) return true;
-  std::lock_guard lock(mutex_);
-  return !failure_.empty();
+  return connection_->disconnects() != disconnects_seen_ || failed_or_refused_.load();
 }
 
 void NatsSink::EnterSettle(std::string_view why) {
@@ -148,10 +163,7 @@ void NatsSink::EnterSettle(std::string_view why) {
 }
 
 Status NatsSink::Publish(uint64_t offset, NatsPtr<natsMsg> msg) {
-  {
-    std::lock_guard lock(mutex_);
-    ++in_library_;
-  }
+  ++in_library_;
   natsMsg* raw = msg.release();
   jsPubOptions options;
   jsPubOptions_Init(&options);
@@ -160,10 +172,7 @@ Status NatsSink::Publish(uint64_t offset, NatsPtr<natsMsg> msg) {
   published_ = true;
   if (status == NATS_OK) return Status::Ok();
   msg.reset(raw);  // still ours: libnats did not take it
-  {
-    std::lock_guard lock(mutex_);
-    --in_library_;
-  }
+  --in_library_;
   if (status == NATS_MAX_PAYLOAD) {
     return Status::Failed(fmt::format("event at offset {}: larger than {} accepts (the server's max_payload)",
                                       offset, remote_));
@@ -174,6 +183,7 @@ Status NatsSink::Publish(uint64_t offset, NatsPtr<natsMsg> msg) {
 }
 
 Status NatsSink::WaitForRoom() {
+  if (in_library_ < kMaxInLibrary && !failed_or_refused_) return Status::Ok();
   std::unique_lock lock(mutex_);
   while (in_library_ >= kMaxInLibrary && failure_.empty() && refused_.ok() &&
          connection_->disconnects() == disconnects_seen_) {
@@ -205,7 +215,6 @@ Status NatsSink::Settle(std::chrono::milliseconds budget) {
         pending.Msgs[i] = nullptr;
       }
     }
-    std::lock_guard lock(mutex_);
     in_library_ -= pending.Count;
     natsMsgList_Destroy(&pending);
   }
@@ -217,6 +226,7 @@ Status NatsSink::Settle(std::chrono::milliseconds budget) {
     failed_.clear();
     failure_.clear();
     if (!refused_.ok()) return refused_;
+    failed_or_refused_ = false;
   }
   const std::chrono::milliseconds pause = std::min(budget, std::chrono::milliseconds(100));
   if (!connection_->connected()) {
@@ -252,10 +262,7 @@ Status NatsSink::Resend() {
       EnterSettle("a publish failed or the connection was lost");
       return Status::Ok();
     }
-    {
-      std::lock_guard lock(mutex_);
-      if (in_library_ >= kMaxInLibrary) return Status::Ok();  // the rest once some are confirmed
-    }
+    if (in_library_ >= kMaxInLibrary) return Status::Ok();  // the rest once some are confirmed
     auto node = held_.extract(held_.begin());
     EVLOG_RETURN_IF_ERROR(Publish(node.key(), std::move(node.mapped())));
     if (phase_ != Phase::kResend) return Status::Ok();

@@ -2,6 +2,7 @@
 // publish. nats_sink.cc explains how the stream keeps the log's order across failures.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "bridge/nats/nats_connection.h"
+#include "bridge/nats/nats_message_codec.h"
 #include "bridge/remote.h"
 #include "replay/signal_pipe.h"
 
@@ -34,7 +36,7 @@ class NatsSink : public RemoteSink {
   using Clock = std::chrono::steady_clock;
 
   static void OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* closure);
-  eventlog::Result<NatsPtr<natsMsg>> Build(const eventlog::Event& event) const;
+  eventlog::Result<NatsPtr<natsMsg>> Build(const eventlog::Event& event);
   eventlog::Status Publish(uint64_t offset, NatsPtr<natsMsg> msg);
   bool Disrupted();
   void EnterSettle(std::string_view why);
@@ -48,6 +50,7 @@ class NatsSink : public RemoteSink {
   std::string remote_;
   std::string subject_;
   std::string log_id_;
+  std::string msg_id_prefix_;  // "LOGID:"
   const SignalPipe& signals_;
 
   std::mutex mutex_;  // guards what OnAck, on libnats's thread, shares with the pump's
@@ -56,12 +59,15 @@ class NatsSink : public RemoteSink {
   std::map<uint64_t, NatsPtr<natsMsg>> failed_;  // came back with an error to retry
   std::string failure_;                           // why the last retryable error happened
   eventlog::Status refused_;                      // a message the server refuses for good
-  uint64_t in_library_ = 0;                       // published, neither confirmed nor back
+  // Atomic, so that publishing takes no lock while all goes well.
+  std::atomic<bool> failed_or_refused_{false};    // failure_ or refused_ is set
+  std::atomic<uint64_t> in_library_{0};           // published, neither confirmed nor back
 
   Phase phase_ = Phase::kSettle;  // the stream is looked up before the first publish
   std::map<uint64_t, NatsPtr<natsMsg>> held_;  // unconfirmed, to publish in offset order
   uint64_t disconnects_seen_ = 0;
   bool published_ = false;
+  WireHeaders wire_;  // Build's, reused
   Clock::time_point last_note_{};
   bool noted_outage_ = false;
 };

@@ -198,7 +198,6 @@ Result<bool> NatsSource::Fetch(std::chrono::milliseconds timeout, LocalAppender&
       return false;
     }
   }
-  bool first = true;
   for (;;) {
     while (!fetched_.empty() && !appender.full()) {
       NatsPtr<natsMsg> msg = std::move(fetched_.front());
@@ -209,8 +208,8 @@ Result<bool> NatsSource::Fetch(std::chrono::milliseconds timeout, LocalAppender&
     // Nothing was left behind the last message when it was delivered: this round is complete.
     if (pending_after_last_ == 0 && !appender.empty()) return true;
     bool got = false;
-    Status fetched = FetchBatch(first ? std::max<int64_t>(1, timeout.count()) : 1, &got);
-    first = false;
+    // A batch returns as soon as it is complete: the wait only matters at the stream's end.
+    Status fetched = FetchBatch(std::max<int64_t>(1, timeout.count()), &got);
     if (!fetched.ok()) {
       Note(fmt::format("{}; retrying", fetched.message()));
       return false;
