@@ -210,8 +210,9 @@ Result<bool> NatsSource::Fetch(std::chrono::milliseconds timeout, LocalAppender&
     bool got = false;
     // A batch returns as soon as it is complete: the wait only matters at the stream's end.
     Status fetched = FetchBatch(std::max<int64_t>(1, timeout.count()), &got);
-    if (!fetched.ok()) {
+    if (!fetched.ok()) {  // an outage: wait for libnats to reconnect
       Note(fmt::format("{}; retrying", fetched.message()));
+      signals_.Sleep(timeout);
       return false;
     }
     if (got) continue;
@@ -219,6 +220,7 @@ Result<bool> NatsSource::Fetch(std::chrono::milliseconds timeout, LocalAppender&
     Result<bool> nothing = NothingPending();
     if (!nothing) {
       Note(fmt::format("{}; retrying", nothing.error().message()));
+      signals_.Sleep(timeout);
       return false;
     }
     return *nothing;
