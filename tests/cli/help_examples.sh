@@ -5,6 +5,7 @@
 # they are given a connection string that fails at once). A follower (-f) runs until stopped:
 # it passes once it has run for a while without an error.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/nats_server_lib.sh"
 
 EVLOG=$(realpath "$EVLOG")  # the examples run in $WORK
 cd "$WORK"
@@ -30,8 +31,17 @@ run_example() {
     [[ $status == 1 ]] || fail "example [$1]: expected a connection error (1), got $status: $(cat "$WORK/stderr")"
     return
   fi
-  if [[ $example == "evlog bridge"* ]]; then
-    return  # TODO(issue 12, this session): run against the mock Kafka cluster and nats-server
+  if [[ $example == *nats://* ]]; then
+    # A nats-server of the test's own, with a stream on the example's subject.
+    if [[ -z "$NATS_PID" ]]; then
+      nats_server_start
+      local subject=${example#*nats://localhost:4222/}
+      subject=${subject%% *}
+      timeout 60 "${EVLOG_NATS_TOOL:?the test needs EVLOG_NATS_TOOL}" stream "$NATS_URL" EXAMPLE "$subject"
+    fi
+    example=${example//localhost:4222/127.0.0.1:$NATS_PORT}
+  elif [[ $example == "evlog bridge"* ]]; then
+    return  # TODO(issue 12, this session): run against the mock Kafka cluster
   fi
   local limit=60
   [[ $example == *" -f"* ]] && limit=3  # a follower: stopped after a while (exit 124)
@@ -53,4 +63,5 @@ done
 [[ -s events.evlog && -s events.jsonl ]] || fail "export examples wrote nothing"
 [[ $(evlog stat --json copy) == *'"events":'* ]] || fail "import example made no log"
 [[ -d changes ]] || fail "capture example made no log"
+[[ $(evlog groups events --json -g nats-relay) == *'"lag":0'* ]] || fail "the nats:// example did not relay events: $(evlog groups events --json)"
 echo "ok: $ran examples ran"

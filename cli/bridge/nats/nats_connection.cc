@@ -1,0 +1,155 @@
+#include "bridge/nats/nats_connection.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace evlog {
+
+using eventlog::Result;
+using eventlog::Status;
+
+namespace {
+
+// Reconnection backs off from 100 ms to 2 s and never gives up: an outage is waited out.
+constexpr int64_t kMinReconnectDelayMs = 100;
+constexpr int64_t kMaxReconnectDelayMs = 2000;
+
+int64_t ReconnectDelay(natsConnection*, int attempts, void*) {
+  return std::min(kMaxReconnectDelayMs, kMinReconnectDelayMs << std::min(attempts, 5));
+}
+
+void OnConnected(natsConnection*, void*) {}
+
+// A secret from its file, without the line end an editor adds. Never printed.
+Result<std::string> ReadSecret(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return Status::InvalidArgument(fmt::format("{}: cannot read {}", path, what));
+  std::string secret = text.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) return Status::InvalidArgument(fmt::format("{}: the {} file is empty", path, what));
+  return secret;
+}
+
+Status Check(natsStatus status, std::string_view what) {
+  return status == NATS_OK ? Status::Ok() : NatsError(what, status);
+}
+
+Status ApplySecurity(natsOptions* o, const NatsOptions& options) {
+  if (options.creds_file) {
+    EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetUserCredentialsFromFiles(o, options.creds_file->c_str(), nullptr),
+                                *options.creds_file));
+  }
+  if (options.user) {
+    EVLOG_ASSIGN_OR_RETURN(std::string password, ReadSecret(*options.password_file, "password"));
+    EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetUserInfo(o, options.user->c_str(), password.c_str()), "--nats-user"));
+  }
+  if (options.token_file) {
+    EVLOG_ASSIGN_OR_RETURN(std::string token, ReadSecret(*options.token_file, "token"));
+    EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetToken(o, token.c_str()), "--nats-token-file"));
+  }
+  if (options.tls || options.tls_ca || options.tls_cert)
+    EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetSecure(o, true), "--tls"));
+  if (options.tls_ca)
+    EVLOG_RETURN_IF_ERROR(Check(natsOptions_LoadCATrustedCertificates(o, options.tls_ca->c_str()), *options.tls_ca));
+  if (options.tls_cert) {
+    EVLOG_RETURN_IF_ERROR(Check(
+        natsOptions_LoadCertificatesChain(o, options.tls_cert->c_str(), options.tls_key->c_str()), *options.tls_cert));
+  }
+  return Status::Ok();
+}
+
+// The first name in a STREAM.NAMES reply: {"...","streams":["ORDERS"]} or "streams":null.
+Result<std::string> FirstStreamName(std::string_view reply) {
+  if (reply.find("\"error\"") != std::string_view::npos)
+    return Status::Failed(fmt::format("JetStream refused the stream lookup: {}", reply));
+  const std::string_view marker = "\"streams\":[\"";
+  const size_t at = reply.find(marker);
+  if (at == std::string_view::npos) return std::string();
+  const size_t begin = at + marker.size();
+  const size_t end = reply.find('"', begin);
+  if (end == std::string_view::npos) return Status::Failed(fmt::format("JetStream's stream lookup: {}", reply));
+  return std::string(reply.substr(begin, end - begin));
+}
+
+}  // namespace
+
+Status NatsError(std::string_view what, natsStatus status) {
+  natsStatus last_status = NATS_OK;
+  const char* last = nats_GetLastError(&last_status);
+  std::string text = natsStatus_GetText(status);
+  if (last && *last && last_status == status && text != last) text = fmt::format("{} ({})", text, last);
+  return Status::Failed(fmt::format("{}: {}", what, text));
+}
+
+void NatsConnection::OnDisconnected(natsConnection*, void* closure) {
+  static_cast<NatsConnection*>(closure)->disconnects_.fetch_add(1);
+}
+
+Result<std::unique_ptr<NatsConnection>> NatsConnection::Open(const Endpoint& endpoint, const NatsOptions& options) {
+  std::unique_ptr<NatsConnection> c(new NatsConnection());
+  natsOptions* raw = nullptr;
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_Create(&raw), "libnats options"));
+  c->options_.reset(raw);
+  std::vector<std::string> urls;
+  for (const std::string& server : endpoint.servers) urls.push_back("nats://" + server);
+  std::vector<const char*> servers;
+  for (const std::string& url : urls) servers.push_back(url.c_str());
+  natsOptions* o = c->options_.get();
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetServers(o, servers.data(), static_cast<int>(servers.size())), endpoint.text));
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetNoRandomize(o, true), "libnats options"));
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetMaxReconnect(o, -1), "libnats options"));
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetCustomReconnectDelay(o, ReconnectDelay, nullptr), "libnats options"));
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetRetryOnFailedConnect(o, true, OnConnected, nullptr), "libnats options"));
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetDisconnectedCB(o, OnDisconnected, c.get()), "libnats options"));
+  // Nothing published while disconnected is kept for the next connection: libnats would
+  // send it there after the messages the old connection lost, out of order
+  // (nats_sink.cc). A publish then fails at once, and the sink resends in order.
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetReconnectBufSize(o, 1), "libnats options"));
+  EVLOG_RETURN_IF_ERROR(ApplySecurity(o, options));
+  natsConnection* connection = nullptr;
+  const natsStatus connected = natsConnection_Connect(&connection, o);
+  if (connected != NATS_OK && connected != NATS_NOT_YET_CONNECTED) return NatsError(endpoint.text, connected);
+  c->connection_.reset(connection);
+  return c;
+}
+
+NatsConnection::~NatsConnection() {
+  js_.reset();
+  // Close before destroying: the callbacks that point at this object stop first.
+  if (connection_) natsConnection_Close(connection_.get());
+}
+
+Result<jsCtx*> NatsConnection::JetStream(jsOptions* options) {
+  if (!js_) {
+    jsCtx* js = nullptr;
+    EVLOG_RETURN_IF_ERROR(Check(natsConnection_JetStream(&js, connection_.get(), options), "JetStream context"));
+    js_.reset(js);
+  }
+  return js_.get();
+}
+
+bool NatsConnection::connected() const {
+  return natsConnection_Status(connection_.get()) == NATS_CONN_STATUS_CONNECTED;
+}
+
+Result<std::string> NatsConnection::StreamForSubject(const std::string& subject, int64_t timeout_ms) const {
+  std::string request = "{\"subject\":\"";
+  for (char c : subject) {
+    if (c == '"' || c == '\\') request += '\\';
+    request += c;
+  }
+  request += "\"}";
+  natsMsg* reply = nullptr;
+  const natsStatus status =
+      natsConnection_RequestString(&reply, connection_.get(), "$JS.API.STREAM.NAMES", request.c_str(), timeout_ms);
+  NatsPtr<natsMsg> owned(reply);
+  if (status != NATS_OK) return NatsError("JetStream stream lookup", status);
+  return FirstStreamName(std::string_view(natsMsg_GetData(reply), natsMsg_GetDataLength(reply)));
+}
+
+}  // namespace evlog

@@ -1,0 +1,63 @@
+// One libnats connection for the bridge: the endpoint's servers, the credentials and TLS of
+// NatsOptions, and reconnection without end (a server that is down is waited for, never an
+// error). The secrets are read from their files here and handed to libnats only; no
+// message ever contains them.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nats/nats.h>
+
+#include "bridge/endpoint.h"
+#include "bridge/engine_options.h"
+#include "eventlog/status.h"
+
+namespace evlog {
+
+struct NatsDeleter {
+  void operator()(natsConnection* c) const { natsConnection_Destroy(c); }
+  void operator()(natsOptions* o) const { natsOptions_Destroy(o); }
+  void operator()(jsCtx* js) const { jsCtx_Destroy(js); }
+  void operator()(natsSubscription* s) const { natsSubscription_Destroy(s); }
+  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
+  void operator()(natsStatistics* s) const { natsStatistics_Destroy(s); }
+};
+template <typename T>
+using NatsPtr = std::unique_ptr<T, NatsDeleter>;
+
+// "WHAT: libnats's text for `status` (and its last error, when it says more)".
+eventlog::Status NatsError(std::string_view what, natsStatus status);
+
+class NatsConnection {
+ public:
+  // Starts connecting; returns at once even when no server answers yet (libnats keeps
+  // trying in the background). Errors: unreadable credential files, bad TLS material.
+  static eventlog::Result<std::unique_ptr<NatsConnection>> Open(const Endpoint& endpoint, const NatsOptions& options);
+  ~NatsConnection();
+
+  natsConnection* get() const { return connection_.get(); }
+  // The JetStream context, made with `options` (the sink's publish callbacks) by the first call.
+  eventlog::Result<jsCtx*> JetStream(jsOptions* options = nullptr);
+  bool connected() const;
+  // Counts the connections lost since Open; a change means that what was published before
+  // it may be missing from the server while what follows it is not.
+  uint64_t disconnects() const { return disconnects_.load(); }
+
+  // The JetStream request $JS.API.STREAM.NAMES for the streams that store `subject`:
+  // the first one's name, "" when none does. An error when JetStream does not answer.
+  eventlog::Result<std::string> StreamForSubject(const std::string& subject, int64_t timeout_ms) const;
+
+ private:
+  NatsConnection() = default;
+  static void OnDisconnected(natsConnection*, void* closure);
+
+  NatsPtr<natsOptions> options_;
+  NatsPtr<natsConnection> connection_;
+  NatsPtr<jsCtx> js_;
+  std::atomic<uint64_t> disconnects_{0};
+};
+
+}  // namespace evlog

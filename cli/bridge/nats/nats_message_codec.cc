@@ -1,0 +1,158 @@
+#include "bridge/nats/nats_message_codec.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "bridge/bridge_headers.h"
+#include "codec/base64.h"
+#include "codec/json_envelope.h"
+
+namespace evlog {
+
+using eventlog::Status;
+
+namespace {
+
+bool IsTokenChar(unsigned char c) {
+  if (c >= '0' && c <= '9') return true;
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+  return c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+
+bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+           return (a | 0x20) == (b | 0x20);
+         });
+}
+
+std::string Base64(std::string_view bytes) {
+  std::string out(Base64EncodedSize(bytes.size()), '\0');
+  Base64Encode(bytes, out.data());
+  return out;
+}
+
+Status Malformed(std::string_view header, std::string_view why) {
+  return Status::InvalidArgument(std::string(header) + " header: " + std::string(why));
+}
+
+// One header of the event from its wire form: as it is, or the two halves of a base64 pair.
+Status DecodeHeader(std::string_view name, std::string_view value, DecodedNatsEvent* out) {
+  if (name != kNatsHeaderBase64Header) {
+    out->headers.emplace_back(name, value);
+    return Status::Ok();
+  }
+  const size_t comma = value.find(',');
+  std::string decoded_name, decoded_value;
+  if (comma == std::string_view::npos || !Base64Decode(value.substr(0, comma), &decoded_name) ||
+      !Base64Decode(value.substr(comma + 1), &decoded_value))
+    return Malformed(name, "expected BASE64-NAME,BASE64-VALUE");
+  out->headers.emplace_back(std::move(decoded_name), std::move(decoded_value));
+  return Status::Ok();
+}
+
+Status DecodeKey(const WireHeaderGroup& group, DecodedNatsEvent* out) {
+  if (group.values.empty()) return Status::Ok();
+  std::string_view value = group.values.front();
+  if (group.name == kNatsKeyHeader) {
+    out->key.emplace(value);
+  } else if (group.name == kNatsKeyEmptyHeader) {
+    out->key.emplace();
+  } else {
+    std::string key;
+    if (!Base64Decode(value, &key)) return Malformed(group.name, "not base64");
+    out->key = std::move(key);
+  }
+  return Status::Ok();
+}
+
+bool IsKeyHeader(std::string_view name) {
+  return name == kNatsKeyHeader || name == kNatsKeyBase64Header || name == kNatsKeyEmptyHeader;
+}
+
+// The server's own headers (Nats-Msg-Id, Nats-Expected-*, ...) are not the event's.
+bool IsServerHeader(std::string_view name) { return StartsWithNoCase(name, "Nats-"); }
+
+}  // namespace
+
+bool IsSafeNatsName(std::string_view name) {
+  if (name.empty() || StartsWithNoCase(name, "evlog.") || IsServerHeader(name)) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return IsTokenChar(static_cast<unsigned char>(c)); });
+}
+
+bool IsSafeNatsValue(std::string_view value) {
+  if (value.empty() || value.front() == ' ' || value.back() == ' ') return false;
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return false;
+  }
+  return IsValidUtf8(value);
+}
+
+void EncodeNatsEvent(std::optional<std::string_view> key, std::span<const eventlog::HeaderView> headers,
+                     WireHeaders* wire) {
+  if (key) {
+    if (key->empty()) {
+      wire->emplace_back(kNatsKeyEmptyHeader, "true");
+    } else if (IsSafeNatsValue(*key)) {
+      wire->emplace_back(kNatsKeyHeader, *key);
+    } else {
+      wire->emplace_back(kNatsKeyBase64Header, Base64(*key));
+    }
+  }
+  const size_t first = wire->size();
+  bool one_name = true;
+  for (const eventlog::HeaderView& header : headers) {
+    if (IsSafeNatsName(header.name) && IsSafeNatsValue(header.value)) {
+      wire->emplace_back(header.name, header.value);
+    } else {
+      wire->emplace_back(kNatsHeaderBase64Header, Base64(header.name) + "," + Base64(header.value));
+    }
+    one_name = one_name && wire->back().first == (*wire)[first].first;
+  }
+  // NATS keeps the values of one name in order but not the order between names.
+  if (one_name) return;
+  std::string order;
+  for (size_t i = first; i < wire->size(); ++i) {
+    if (i > first) order += ' ';
+    order += (*wire)[i].first;
+  }
+  wire->emplace_back(kNatsHeaderOrderHeader, std::move(order));
+}
+
+Status DecodeNatsEvent(std::span<const WireHeaderGroup> groups, DecodedNatsEvent* out) {
+  out->key.reset();
+  out->headers.clear();
+  const WireHeaderGroup* order = nullptr;
+  for (const WireHeaderGroup& group : groups) {
+    if (IsKeyHeader(group.name)) {
+      EVLOG_RETURN_IF_ERROR(DecodeKey(group, out));
+    } else if (group.name == kNatsHeaderOrderHeader) {
+      order = &group;
+    }
+  }
+  // How many values of each group the order header has taken.
+  std::map<std::string_view, size_t> taken;
+  if (order && !order->values.empty()) {
+    std::string_view names = order->values.front();
+    while (!names.empty()) {
+      const size_t space = names.find(' ');
+      const std::string_view name = names.substr(0, space);
+      names = space == std::string_view::npos ? std::string_view() : names.substr(space + 1);
+      auto group = std::find_if(groups.begin(), groups.end(), [&](const WireHeaderGroup& g) { return g.name == name; });
+      size_t& used = taken[name];
+      if (group == groups.end() || used >= group->values.size())
+        return Malformed(kNatsHeaderOrderHeader, "names more values than the message has");
+      EVLOG_RETURN_IF_ERROR(DecodeHeader(name, group->values[used++], out));
+    }
+  }
+  for (const WireHeaderGroup& group : groups) {
+    if (IsKeyHeader(group.name) || group.name == kNatsHeaderOrderHeader || IsServerHeader(group.name)) continue;
+    auto it = taken.find(group.name);
+    for (size_t i = it == taken.end() ? 0 : it->second; i < group.values.size(); ++i)
+      EVLOG_RETURN_IF_ERROR(DecodeHeader(group.name, group.values[i], out));
+  }
+  return Status::Ok();
+}
+
+}  // namespace evlog

@@ -1,0 +1,255 @@
+// The consumer. `--from nats://…/STREAM -g DURABLE` reads STREAM through the durable pull
+// consumer DURABLE, created when missing with AckPolicy all, DeliverPolicy all. Messages come
+// in stream order; the pump appends each round durably, then CommitFetched acknowledges the
+// last message added, which with AckPolicy all acknowledges every one before it. That is
+// right only if every message before it was added, which holds within a run (messages are
+// added in the order received, and a redelivery of one added already is skipped by its
+// stream sequence) but not across runs: messages delivered to a run that died before
+// acknowledging them are redelivered only after AckWait, while newer ones are delivered at
+// once, and acknowledging a newer one would acknowledge the older ones unread. So when a run
+// finds messages delivered and not acknowledged (NumAckPending > 0), it recreates the
+// consumer to deliver from the first unacknowledged sequence (the ack floor + 1), in order.
+// A durable is used by one bridge at a time.
+#include "bridge/nats/nats_source.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "bridge/local_appender.h"
+#include "bridge/nats/nats_bridge.h"
+#include "term/report.h"
+
+namespace evlog {
+
+using eventlog::Result;
+using eventlog::Status;
+
+namespace {
+
+constexpr char kCommand[] = "bridge";
+constexpr int kFetchBatch = 1024;
+// Room for a whole round of the appender (50,000 messages) delivered and not yet acknowledged.
+constexpr int64_t kMaxAckPending = 100'000;
+constexpr auto kNoteInterval = std::chrono::seconds(10);
+
+struct ConsumerInfoDeleter {
+  void operator()(jsConsumerInfo* info) const { jsConsumerInfo_Destroy(info); }
+};
+using ConsumerInfoPtr = std::unique_ptr<jsConsumerInfo, ConsumerInfoDeleter>;
+
+void InitConsumerConfig(jsConsumerConfig* config, const char* durable) {
+  jsConsumerConfig_Init(config);
+  config->Durable = durable;
+  config->AckPolicy = js_AckAll;
+  config->DeliverPolicy = js_DeliverAll;
+  config->MaxAckPending = kMaxAckPending;
+}
+
+}  // namespace
+
+NatsSource::NatsSource(std::unique_ptr<NatsConnection> connection, const Endpoint& endpoint, std::string durable,
+                       const SignalPipe& signals)
+    : connection_(std::move(connection)),
+      remote_(endpoint.text),
+      stream_(endpoint.name),
+      durable_(std::move(durable)),
+      signals_(signals) {}
+
+NatsSource::~NatsSource() {
+  fetched_.clear();
+  last_added_.reset();
+  subscription_.reset();
+  connection_.reset();
+}
+
+void NatsSource::Note(std::string message) {
+  const auto now = std::chrono::steady_clock::now();
+  if (noted_ && now - last_note_ < kNoteInterval) return;
+  PrintNote(kCommand, message);
+  last_note_ = now;
+  noted_ = true;
+}
+
+Status NatsSource::Restart(const jsConsumerInfo& info) {
+  const uint64_t from = info.AckFloor.Stream + 1;
+  PrintNote(kCommand, fmt::format("{}: consumer {} has {} messages delivered to an earlier run and not "
+                                  "acknowledged; it is recreated to deliver again from stream sequence {}, in order",
+                                  remote_, durable_, info.NumAckPending, from));
+  jsErrCode code{};
+  natsStatus status = js_DeleteConsumer(js_, stream_.c_str(), durable_.c_str(), nullptr, &code);
+  if (status != NATS_OK) return NatsError(fmt::format("{}: deleting consumer {}", remote_, durable_), status);
+  jsConsumerConfig config;
+  InitConsumerConfig(&config, durable_.c_str());
+  config.DeliverPolicy = js_DeliverByStartSequence;
+  config.OptStartSeq = from;
+  jsConsumerInfo* created = nullptr;
+  status = js_AddConsumer(&created, js_, stream_.c_str(), &config, nullptr, &code);
+  ConsumerInfoPtr owned(created);
+  if (status != NATS_OK) return NatsError(fmt::format("{}: recreating consumer {}", remote_, durable_), status);
+  return Status::Ok();
+}
+
+Status NatsSource::Subscribe() {
+  EVLOG_ASSIGN_OR_RETURN(js_, connection_->JetStream());
+  jsErrCode code{};
+  jsConsumerInfo* raw = nullptr;
+  natsStatus status = js_GetConsumerInfo(&raw, js_, stream_.c_str(), durable_.c_str(), nullptr, &code);
+  ConsumerInfoPtr info(raw);
+  if (status != NATS_OK && code == JSStreamNotFoundErr) {
+    return Status::NotFound(fmt::format("{}: no JetStream stream named {} (the path of a --from URL names a stream, "
+                                        "not a subject)", remote_, stream_));
+  }
+  if (status == NATS_NOT_FOUND || code == JSConsumerNotFoundErr) {
+    jsConsumerConfig config;
+    InitConsumerConfig(&config, durable_.c_str());
+    status = js_AddConsumer(&raw, js_, stream_.c_str(), &config, nullptr, &code);
+    info.reset(raw);
+    if (status != NATS_OK) return NatsError(fmt::format("{}: creating consumer {}", remote_, durable_), status);
+  } else if (status != NATS_OK) {
+    return NatsError(fmt::format("{}: consumer {}", remote_, durable_), status);
+  } else if (info->Config->AckPolicy != js_AckAll) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: consumer {} exists with an acknowledgement policy other than \"all\"; the bridge acknowledges the last "
+        "message of each durable append: give -g a new name, or delete the consumer", remote_, durable_));
+  } else if (info->NumAckPending > 0) {
+    EVLOG_RETURN_IF_ERROR(Restart(*info));
+  }
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Stream = stream_.c_str();
+  options.Consumer = durable_.c_str();
+  natsSubscription* subscription = nullptr;
+  status = js_PullSubscribe(&subscription, js_, nullptr, durable_.c_str(), nullptr, &options, &code);
+  if (status != NATS_OK) return NatsError(fmt::format("{}: subscribing to consumer {}", remote_, durable_), status);
+  subscription_.reset(subscription);
+  return Status::Ok();
+}
+
+Status NatsSource::Add(NatsPtr<natsMsg> msg, LocalAppender& appender) {
+  jsMsgMetaData* meta = nullptr;
+  natsStatus status = natsMsg_GetMetaData(&meta, msg.get());
+  if (status != NATS_OK) return NatsError(fmt::format("{}: a message without JetStream metadata", remote_), status);
+  const uint64_t sequence = meta->Sequence.Stream;
+  pending_after_last_ = meta->NumPending;
+  jsMsgMetaData_Destroy(meta);
+  if (sequence <= last_added_sequence_) return Status::Ok();  // redelivered: added already
+
+  const char** keys = nullptr;
+  int count = 0;
+  status = natsMsgHeader_Keys(msg.get(), &keys, &count);
+  groups_.resize(status == NATS_OK ? count : 0);
+  for (size_t i = 0; i < groups_.size(); ++i) {
+    const char** values = nullptr;
+    int n = 0;
+    groups_[i].name = keys[i];
+    groups_[i].values.clear();
+    if (natsMsgHeader_Values(msg.get(), keys[i], &values, &n) == NATS_OK) {
+      groups_[i].values.assign(values, values + n);
+      std::free(values);
+    }
+  }
+  Status decoded = DecodeNatsEvent(groups_, &decoded_);
+  std::free(keys);
+  const MessageOrigin origin{.partition = -1, .position = sequence};
+  if (!decoded.ok()) return decoded.WithContext(fmt::format("{}: the message at {}", remote_, DescribeOrigin(origin)));
+  views_.clear();
+  for (const auto& [name, value] : decoded_.headers) views_.push_back({name, value});
+  const std::string_view payload(natsMsg_GetData(msg.get()), natsMsg_GetDataLength(msg.get()));
+  EVLOG_RETURN_IF_ERROR(appender.Add(decoded_.key, views_, payload, origin));
+  last_added_ = std::move(msg);
+  last_added_sequence_ = sequence;
+  return Status::Ok();
+}
+
+Status NatsSource::FetchBatch(int64_t wait_ms, bool* got) {
+  natsMsgList list{};
+  jsErrCode code{};
+  const natsStatus status = natsSubscription_Fetch(&list, subscription_.get(), kFetchBatch, wait_ms, &code);
+  *got = list.Count > 0;
+  for (int i = 0; i < list.Count; ++i) {
+    fetched_.emplace_back(list.Msgs[i]);
+    list.Msgs[i] = nullptr;
+  }
+  natsMsgList_Destroy(&list);
+  if (status == NATS_OK || status == NATS_TIMEOUT || *got) return Status::Ok();
+  return NatsError(fmt::format("{}: fetching from consumer {}", remote_, durable_), status);
+}
+
+// Whether the consumer has nothing left to deliver (asked when a fetch brought nothing).
+Result<bool> NatsSource::NothingPending() {
+  jsErrCode code{};
+  jsConsumerInfo* raw = nullptr;
+  const natsStatus status = js_GetConsumerInfo(&raw, js_, stream_.c_str(), durable_.c_str(), nullptr, &code);
+  ConsumerInfoPtr info(raw);
+  if (status != NATS_OK) return NatsError(fmt::format("{}: consumer {}", remote_, durable_), status);
+  return info->NumPending == 0;
+}
+
+Result<bool> NatsSource::Fetch(std::chrono::milliseconds timeout, LocalAppender& appender) {
+  if (!subscription_) {
+    Status subscribed = connection_->connected() ? Subscribe() : Status::Failed("no connection to the server yet");
+    if (subscribed.code() == eventlog::StatusCode::kNotFound ||
+        subscribed.code() == eventlog::StatusCode::kInvalidArgument)
+      return subscribed;
+    if (!subscribed.ok()) {
+      Note(fmt::format("{}; retrying", subscribed.message()));
+      signals_.Sleep(timeout);
+      return false;
+    }
+  }
+  for (;;) {
+    while (!fetched_.empty() && !appender.full()) {
+      NatsPtr<natsMsg> msg = std::move(fetched_.front());
+      fetched_.pop_front();
+      EVLOG_RETURN_IF_ERROR(Add(std::move(msg), appender));
+    }
+    if (appender.full()) return false;
+    // Nothing was left behind the last message when it was delivered: this round is complete.
+    if (pending_after_last_ == 0 && !appender.empty()) return true;
+    bool got = false;
+    // A batch returns as soon as it is complete: the wait only matters at the stream's end.
+    Status fetched = FetchBatch(std::max<int64_t>(1, timeout.count()), &got);
+    if (!fetched.ok()) {  // an outage: wait for libnats to reconnect
+      Note(fmt::format("{}; retrying", fetched.message()));
+      signals_.Sleep(timeout);
+      return false;
+    }
+    if (got) continue;
+    if (!appender.empty()) return false;
+    Result<bool> nothing = NothingPending();
+    if (!nothing) {
+      Note(fmt::format("{}; retrying", nothing.error().message()));
+      signals_.Sleep(timeout);
+      return false;
+    }
+    return *nothing;
+  }
+}
+
+Status NatsSource::CommitFetched() {
+  if (!last_added_) return Status::Ok();
+  for (int attempt = 0;; ++attempt) {
+    jsErrCode code{};
+    const natsStatus status = natsMsg_AckSync(last_added_.get(), nullptr, &code);
+    if (status == NATS_OK) break;
+    // An outage: the events are durable, so the acknowledgement is worth waiting for; if
+    // the bridge stops first, they are received again by the next run.
+    Note(fmt::format("{}: acknowledging stream sequence {}: {}; retrying", remote_, last_added_sequence_,
+                     natsStatus_GetText(status)));
+    if (signals_.Sleep(std::chrono::milliseconds(std::min(2000, 100 << std::min(attempt, 4))))) {
+      return NatsError(fmt::format("{}: stream sequence {} not acknowledged (the next run receives it again)",
+                                   remote_, last_added_sequence_), status);
+    }
+  }
+  last_added_.reset();
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<RemoteSource>> OpenNatsSource(const Endpoint& endpoint, const NatsOptions& options,
+                                                     const std::string& group, bool, const SignalPipe& signals) {
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<NatsConnection> connection, NatsConnection::Open(endpoint, options));
+  return std::unique_ptr<RemoteSource>(std::make_unique<NatsSource>(std::move(connection), endpoint, group, signals));
+}
+
+}  // namespace evlog

@@ -1,0 +1,120 @@
+// The NATS header mapping of format-spec/bridge.md §B4: what travels as it is, what goes in
+// base64, and that decoding gives back every key and header in order.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "bridge/nats/nats_message_codec.h"
+
+namespace evlog {
+namespace {
+
+using eventlog::HeaderView;
+
+// The wire headers as libnats hands them back: grouped by name, values in order, names in
+// `name_order` (NATS does not keep the order between names).
+std::vector<WireHeaderGroup> Group(const WireHeaders& wire, const std::vector<std::string>& name_order) {
+  std::vector<WireHeaderGroup> groups;
+  for (const std::string& name : name_order) {
+    WireHeaderGroup group{name, {}};
+    for (const auto& [n, v] : wire)
+      if (n == name) group.values.push_back(v);
+    if (!group.values.empty()) groups.push_back(group);
+  }
+  return groups;
+}
+
+std::vector<std::string> NamesOf(const WireHeaders& wire, bool reversed) {
+  std::vector<std::string> names;
+  for (const auto& [n, v] : wire)
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  if (reversed) std::reverse(names.begin(), names.end());
+  return names;
+}
+
+DecodedNatsEvent RoundTrip(std::optional<std::string_view> key, std::vector<HeaderView> headers, bool reversed) {
+  WireHeaders wire;
+  EncodeNatsEvent(key, headers, &wire);
+  DecodedNatsEvent decoded;
+  const std::vector<std::string> names = NamesOf(wire, reversed);
+  const auto groups = Group(wire, names);
+  REQUIRE(DecodeNatsEvent(groups, &decoded).ok());
+  return decoded;
+}
+
+TEST_CASE("SafeTextTravelsAsItIs") {
+  WireHeaders wire;
+  std::vector<HeaderView> headers{{"source", "web app"}};
+  EncodeNatsEvent("user-7", headers, &wire);
+  CHECK(wire == WireHeaders{{"evlog.key", "user-7"}, {"source", "web app"}});
+}
+
+TEST_CASE("KeysMissingEmptyAndBinaryAreDistinct") {
+  WireHeaders wire;
+  EncodeNatsEvent(std::nullopt, {}, &wire);
+  CHECK(wire.empty());
+  EncodeNatsEvent("", {}, &wire);
+  CHECK(wire == WireHeaders{{"evlog.key-empty", "true"}});
+  wire.clear();
+  EncodeNatsEvent(std::string_view("\0\r\n", 3), {}, &wire);
+  CHECK(wire == WireHeaders{{"evlog.key-base64", "AA0K"}});
+  for (std::optional<std::string_view> key : {std::optional<std::string_view>(), std::optional<std::string_view>(""),
+                                              std::optional<std::string_view>(" k "),
+                                              std::optional<std::string_view>("\xff")}) {
+    CHECK(RoundTrip(key, {}, false).key == (key ? std::optional<std::string>(*key) : std::nullopt));
+  }
+}
+
+TEST_CASE("UnsafeOrReservedHeadersGoInBase64") {
+  CHECK_FALSE(IsSafeNatsName("Nats-Rollup"));
+  CHECK_FALSE(IsSafeNatsName("nats-expected-stream"));
+  CHECK_FALSE(IsSafeNatsName("evlog.offset"));
+  CHECK_FALSE(IsSafeNatsName("a:b"));
+  CHECK_FALSE(IsSafeNatsName(""));
+  CHECK(IsSafeNatsName("X-Trace_id.1"));
+  CHECK_FALSE(IsSafeNatsValue(""));
+  CHECK_FALSE(IsSafeNatsValue(" lead"));
+  CHECK_FALSE(IsSafeNatsValue("a\r\nb"));
+  CHECK_FALSE(IsSafeNatsValue("\xc3"));
+  CHECK(IsSafeNatsValue("caf\xc3\xa9 au lait"));
+  WireHeaders wire;
+  std::vector<HeaderView> headers{{"Nats-Rollup", "all"}};
+  EncodeNatsEvent(std::nullopt, headers, &wire);
+  CHECK(wire == WireHeaders{{"evlog.header-base64", "TmF0cy1Sb2xsdXA=,YWxs"}});
+}
+
+TEST_CASE("HeaderOrderSurvivesGroupingByName") {
+  std::vector<HeaderView> headers{{"b", "2"}, {"a", "1"}, {"b", "3"}, {"", ""}, {"nl", "x\ny"}};
+  for (bool reversed : {false, true}) {
+    DecodedNatsEvent decoded = RoundTrip("k", headers, reversed);
+    REQUIRE(decoded.headers.size() == headers.size());
+    for (size_t i = 0; i < headers.size(); ++i) {
+      CHECK(decoded.headers[i].first == headers[i].name);
+      CHECK(decoded.headers[i].second == headers[i].value);
+    }
+  }
+  WireHeaders wire;
+  std::vector<HeaderView> one_name{{"a", "1"}, {"a", "2"}};
+  EncodeNatsEvent(std::nullopt, one_name, &wire);
+  CHECK(wire.size() == 2);  // one name: no order header needed
+}
+
+TEST_CASE("ServerHeadersAreNotTheEvents") {
+  std::vector<WireHeaderGroup> groups{{"Nats-Msg-Id", {"x:1"}}, {"evlog.offset", {"1"}}, {"h", {"v"}}};
+  DecodedNatsEvent decoded;
+  REQUIRE(DecodeNatsEvent(groups, &decoded).ok());
+  CHECK(decoded.headers == std::vector<std::pair<std::string, std::string>>{{"evlog.offset", "1"}, {"h", "v"}});
+}
+
+TEST_CASE("MalformedEncodingsAreErrors") {
+  DecodedNatsEvent decoded;
+  std::vector<WireHeaderGroup> bad_key{{"evlog.key-base64", {"***"}}};
+  CHECK(DecodeNatsEvent(bad_key, &decoded).code() == eventlog::StatusCode::kInvalidArgument);
+  std::vector<WireHeaderGroup> bad_pair{{"evlog.header-base64", {"YQ=="}}};
+  CHECK(DecodeNatsEvent(bad_pair, &decoded).code() == eventlog::StatusCode::kInvalidArgument);
+  std::vector<WireHeaderGroup> bad_order{{"a", {"1"}}, {"evlog.header-order", {"a a"}}};
+  CHECK(DecodeNatsEvent(bad_order, &decoded).code() == eventlog::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace evlog
