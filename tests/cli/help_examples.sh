@@ -2,9 +2,13 @@
 # holds what the examples name: the log `events` with events, headers and the groups
 # `billing` and `old`, and the SQLite database `app.db` with a table `orders`. The
 # PostgreSQL examples need a server and are only checked to parse (exit 2 is a usage error;
-# they are given a connection string that fails at once). A follower (-f) runs until stopped:
+# they are given a connection string that fails at once). The kafka:// examples run against
+# librdkafka's mock cluster (EVLOG_KAFKA_MOCK, kafka_mock_cluster.cc) in place of
+# localhost:9092. A follower (-f) runs until stopped:
 # it passes once it has run for a while without an error.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/kafka_lib.sh"
+KAFKA_MOCK=${EVLOG_KAFKA_MOCK:?EVLOG_KAFKA_MOCK: the kafka_mock_cluster test tool (tests/cli/CMakeLists.txt sets it)}
 
 EVLOG=$(realpath "$EVLOG")  # the examples run in $WORK
 cd "$WORK"
@@ -30,8 +34,12 @@ run_example() {
     [[ $status == 1 ]] || fail "example [$1]: expected a connection error (1), got $status: $(cat "$WORK/stderr")"
     return
   fi
-  if [[ $example == "evlog bridge"* ]]; then
-    return  # TODO(issue 12, this session): run against the mock Kafka cluster and nats-server
+  if [[ $example == "evlog bridge"*nats://* ]]; then
+    return  # TODO(issue 12, this session): run against nats-server
+  fi
+  if [[ $example == *kafka://localhost:9092/* ]]; then
+    [[ -n $KAFKA_BOOTSTRAP ]] || kafka_mock_start "$KAFKA_MOCK" 1
+    example=${example//kafka:\/\/localhost:9092\//kafka://$KAFKA_BOOTSTRAP/}
   fi
   local limit=60
   [[ $example == *" -f"* ]] && limit=3  # a follower: stopped after a while (exit 124)
@@ -49,8 +57,11 @@ for sub in $subcommands "capture sqlite" "capture postgres" apply; do
     run_example "$example"
   done < <(examples "$sub")
 done
+[[ -z $KAFKA_BOOTSTRAP ]] || kafka_mock_stop TERM
 # The commands did what they say.
 [[ -s events.evlog && -s events.jsonl ]] || fail "export examples wrote nothing"
 [[ $(evlog stat --json copy) == *'"events":'* ]] || fail "import example made no log"
 [[ -d changes ]] || fail "capture example made no log"
+[[ $(evlog tail orders-copy --from beginning --format '%k:%s' | head -3 | tr '\n' ' ') == "a:1 b:2 c:3 " ]] ||
+  fail "the bridge examples did not copy events to Kafka and back"
 echo "ok: $ran examples ran"
