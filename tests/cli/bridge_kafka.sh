@@ -15,14 +15,12 @@ LOG=$WORK/events
 $CHECK make 300 "$SEED" | evlog append --json "$LOG"
 LOG_ID=$(evlog stat --json "$LOG" | python3 -c 'import json, sys; print(json.load(sys.stdin)["log_id"])')
 
-# consume TOPIC FILE: every message of TOPIC as kcat's JSON envelopes (with headers).
-consume() { timeout 60 kcat -C -b "$KAFKA_BOOTSTRAP" -t "$1" -J -e -q >"$2" || fail "kcat -C -t $1"; }
-position() { evlog groups "$LOG" --json -g "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["position"])'; }
+position() { group_position "$LOG" "$1"; }
 
 expect_status 0 evlog bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/orders" -g relay
 assert_contains "$(cat "$WORK/stderr")" "relayed 300 events (offsets 0..299) to kafka://$KAFKA_BOOTSTRAP/orders" "summary"
 evlog export "$LOG" --format ndjson >"$WORK/export"
-consume orders "$WORK/consumed"
+kafka_consume orders "$WORK/consumed"
 $CHECK check "$WORK/export" "$WORK/consumed" "$LOG_ID" --exactly-once || fail "the topic after one relay"
 assert_eq 300 "$(position relay)" "group position after the relay"
 used=$(python3 -c 'import json, sys; print(len({json.loads(l)["partition"] for l in open(sys.argv[1], errors="surrogateescape")}))' "$WORK/consumed")
@@ -31,7 +29,7 @@ used=$(python3 -c 'import json, sys; print(len({json.loads(l)["partition"] for l
 # Caught up: a second run sends nothing.
 expect_status 0 evlog bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/orders" -g relay
 assert_contains "$(cat "$WORK/stderr")" "nothing to relay: group relay is at 300" "second run"
-consume orders "$WORK/consumed"
+kafka_consume orders "$WORK/consumed"
 assert_eq 300 "$(wc -l <"$WORK/consumed")" "messages after a second run"
 
 # -f: new events follow; SIGTERM ends it with 143, everything relayed acked.
@@ -48,12 +46,12 @@ status=0
 wait "$follower" || status=$?
 assert_eq 143 "$status" "exit status of a follower stopped by SIGTERM ($(cat "$WORK/follow.err"))"
 evlog export "$LOG" --format ndjson >"$WORK/export"
-consume orders "$WORK/consumed"
+kafka_consume orders "$WORK/consumed"
 $CHECK check "$WORK/export" "$WORK/consumed" "$LOG_ID" --exactly-once || fail "the topic after following"
 
 # --partition: every event into one partition, whatever its key.
 expect_status 0 evlog bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/orders-p2" -g p2 --partition 0
-consume orders-p2 "$WORK/p2"
+kafka_consume orders-p2 "$WORK/p2"
 $CHECK check "$WORK/export" "$WORK/p2" "$LOG_ID" --exactly-once --single-partition || fail "--partition 0"
 
 # Round trip: the single-partition topic back into a new log exports the same events

@@ -17,9 +17,8 @@ kafka_mock_start "$MOCK" 1 orders 3
 LOG=$WORK/events
 $CHECK make 1000 "$SEED" | evlog append --json "$LOG"
 LOG_ID=$(evlog stat --json "$LOG" | python3 -c 'import json, sys; print(json.load(sys.stdin)["log_id"])')
-position() { evlog groups "$LOG" --json -g "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["position"])'; }
+position() { group_position "$LOG" "$1"; }
 at_position() { [[ $(position "$1") == "$2" ]]; }
-consume() { timeout 60 kcat -C -b "$KAFKA_BOOTSTRAP" -t "$1" -J -e -q >"$2" || fail "kcat -C -t $1"; }
 
 "$EVLOG" bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/orders" -g relay -f 2>"$WORK/relay.err" &
 relay=$!
@@ -49,7 +48,7 @@ assert_eq 143 "$status" "the follower's exit status ($(cat "$WORK/relay.err"))"
 notes=$(grep -c "waiting for kafka://" "$WORK/relay.err")
 [[ $notes -le 12 ]] || fail "$notes notes about the outage: they should be rate-limited"
 evlog export "$LOG" --format ndjson >"$WORK/export"
-consume orders "$WORK/consumed"
+kafka_consume orders "$WORK/consumed"
 $CHECK check "$WORK/export" "$WORK/consumed" "$LOG_ID" || fail "the topic after an outage and errors"
 
 # A message refused for good (MESSAGE_TOO_LARGE): the bridge stops naming the event, and the
@@ -77,7 +76,7 @@ at_kill=$(position killed)
 kafka_mock_control "rtt 1 0"
 expect_status 0 evlog bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/killed" -g killed
 assert_eq 3000 "$(position killed)" "the group after the restart (killed at $at_kill)"
-consume killed "$WORK/killed"
+kafka_consume killed "$WORK/killed"
 $CHECK check "$WORK/export" "$WORK/killed" "$LOG_ID" || fail "the topic after SIGKILL and restart"
 
 kafka_mock_stop TERM

@@ -62,6 +62,10 @@ done
 [[ -s events.evlog && -s events.jsonl ]] || fail "export examples wrote nothing"
 [[ $(evlog stat --json copy) == *'"events":'* ]] || fail "import example made no log"
 [[ -d changes ]] || fail "capture example made no log"
-[[ $(evlog tail orders-copy --from beginning --format '%k:%s' | head -3 | tr '\n' ' ') == "a:1 b:2 c:3 " ]] ||
-  fail "the bridge examples did not copy events to Kafka and back"
+# The kafka:// examples relayed `events` (as it was then) to a topic and back into orders-copy;
+# the mock creates topics of several partitions, between which order is not kept.
+copied=$(event_count orders-copy)
+[[ $copied -gt 0 ]] && cmp -s <(evlog tail orders-copy --from beginning --format '%k:%s\n' | sort) \
+  <(evlog tail events --from beginning --format '%k:%s\n' | head -n "$copied" | sort) ||
+  fail "the bridge examples did not copy events to Kafka and back ($copied events in orders-copy)"
 echo "ok: $ran examples ran"

@@ -30,14 +30,24 @@ constexpr std::array<std::string_view, 8> kReservedProperties = {
     "acks",               "request.required.acks", "enable.auto.commit", "enable.partition.eof",
 };
 
+// The -X values of this process, which no message may quote: written once, before the
+// client (and so before any thread that logs) exists, read-only afterwards.
+std::vector<std::string>& UnprintableValues() {
+  static std::vector<std::string> values;
+  return values;
+}
+
+bool QuotesAValue(std::string_view text) {
+  for (const std::string& value : UnprintableValues())
+    if (!value.empty() && text.find(value) != std::string_view::npos) return true;
+  return false;
+}
+
 // librdkafka's explanation, " (TEXT)", unless it quotes the value of any -X property: a
 // refused value, or one that rd_kafka_new() found inconsistent, may be a secret.
-std::string Explanation(std::string_view text, const KafkaOptions& options) {
+std::string Explanation(std::string_view text) {
   if (text.empty()) return "";
-  for (const std::string& property : options.properties) {
-    const std::string_view value = std::string_view(property).substr(property.find('=') + 1);
-    if (!value.empty() && text.find(value) != std::string_view::npos) return " (librdkafka's explanation quotes a -X value, so it is not shown)";
-  }
+  if (QuotesAValue(text)) return " (librdkafka's explanation quotes a -X value, so it is not shown)";
   return fmt::format(" ({})", text);
 }
 
@@ -45,8 +55,10 @@ std::string Explanation(std::string_view text, const KafkaOptions& options) {
 // producer, a deprecated name) are worth showing; everything else it logs about brokers
 // also reaches the error callback, which the engines turn into rate-limited notes.
 void ForwardConfigWarnings(const rd_kafka_t*, int level, const char* facility, const char* message) {
-  if (level <= 4 && std::string_view(facility) == "CONFWARN")
-    PrintError(kCommand, fmt::format("warning: librdkafka: {}", message));
+  if (level > 4 || std::string_view(facility) != "CONFWARN") return;
+  PrintError(kCommand, QuotesAValue(message) ? "warning: librdkafka warns about a -X property (its text quotes the "
+                                               "value, so it is not shown)"
+                                             : fmt::format("warning: librdkafka: {}", message));
 }
 
 }  // namespace
@@ -74,6 +86,8 @@ std::optional<std::string> KafkaPropertyProblem(const KafkaOptions& options) {
 Result<KafkaConf> NewKafkaConf(const Endpoint& endpoint, const std::vector<std::pair<std::string, std::string>>& settings,
                                const KafkaOptions& options) {
   if (auto problem = KafkaPropertyProblem(options)) return Status::InvalidArgument(*problem);
+  for (const std::string& property : options.properties)
+    UnprintableValues().push_back(property.substr(property.find('=') + 1));
   KafkaConf conf(rd_kafka_conf_new());
   char error[512];
   auto set = [&](std::string_view key, std::string_view value, bool from_user) -> Status {
@@ -87,7 +101,7 @@ Result<KafkaConf> NewKafkaConf(const Endpoint& endpoint, const std::vector<std::
         return Status::InvalidArgument(fmt::format("-X {}: librdkafka has no such property", key));
       default:
         return Status::InvalidArgument(
-            fmt::format("{}{}: librdkafka refused its value{}", from_user ? "-X " : "", key, Explanation(error, options)));
+            fmt::format("{}{}: librdkafka refused its value{}", from_user ? "-X " : "", key, Explanation(error)));
     }
   };
   std::string servers;
@@ -103,7 +117,7 @@ Result<KafkaConf> NewKafkaConf(const Endpoint& endpoint, const std::vector<std::
   return conf;
 }
 
-Result<KafkaHandle> NewKafkaHandle(int type, KafkaConf conf, const KafkaOptions& options) {
+Result<KafkaHandle> NewKafkaHandle(int type, KafkaConf conf) {
   sigset_t blocked;
   sigset_t previous;
   sigemptyset(&blocked);
@@ -117,7 +131,7 @@ Result<KafkaHandle> NewKafkaHandle(int type, KafkaConf conf, const KafkaOptions&
   if (handle == nullptr) {
     // rd_kafka_new() checks the properties against each other and loads what they name
     // (certificates, SASL mechanisms).
-    return Status::InvalidArgument(fmt::format("librdkafka refused the configuration{}", Explanation(error, options)));
+    return Status::InvalidArgument(fmt::format("librdkafka refused the configuration{}", Explanation(error)));
   }
   conf.release();
   return KafkaHandle(handle);

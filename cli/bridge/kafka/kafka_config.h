@@ -41,8 +41,8 @@ eventlog::Result<KafkaConf> NewKafkaConf(const Endpoint& endpoint,
 
 // Creates the client with SIGINT, SIGTERM and SIGCHLD blocked, so that librdkafka's threads,
 // which inherit the mask, never take them: they reach the main thread's SignalPipe handlers.
-// Its errors never quote a -X value (`options`).
-eventlog::Result<KafkaHandle> NewKafkaHandle(int type, KafkaConf conf, const KafkaOptions& options);
+// Its errors never quote a -X value.
+eventlog::Result<KafkaHandle> NewKafkaHandle(int type, KafkaConf conf);
 
 // "waiting for kafka://...: REASON; retrying" on stderr, at most one every few seconds
 // however often librdkafka reports a broker it cannot reach.

@@ -55,7 +55,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Open(const Endpoint& endpoint, con
   rd_kafka_conf_set_opaque(conf.get(), sink.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
   rd_kafka_conf_set_error_cb(conf.get(), OnError);
-  EVLOG_ASSIGN_OR_RETURN(sink->handle_, NewKafkaHandle(RD_KAFKA_PRODUCER, std::move(conf), options));
+  EVLOG_ASSIGN_OR_RETURN(sink->handle_, NewKafkaHandle(RD_KAFKA_PRODUCER, std::move(conf)));
   return sink;
 }
 

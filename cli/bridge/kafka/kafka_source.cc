@@ -67,7 +67,7 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::Open(const Endpoint& endpoint,
       conf.get(), [](rd_kafka_t* handle, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions,
                      void* opaque) { OnRebalance(handle, error, partitions, opaque); });
   rd_kafka_conf_set_error_cb(conf.get(), OnError);
-  EVLOG_ASSIGN_OR_RETURN(source->handle_, NewKafkaHandle(RD_KAFKA_CONSUMER, std::move(conf), options));
+  EVLOG_ASSIGN_OR_RETURN(source->handle_, NewKafkaHandle(RD_KAFKA_CONSUMER, std::move(conf)));
   rd_kafka_poll_set_consumer(source->handle_.get());
   PartitionList topics(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(topics.get(), source->topic_.c_str(), RD_KAFKA_PARTITION_UA);
