@@ -78,6 +78,7 @@ std::optional<std::string> MisplacedOption(const BridgeCommandOptions& o, const 
                             n.tls_cert || n.tls_key;
   if (kafka && nats_options) return "the --nats-* and --tls* options are for nats:// endpoints";
   if (!kafka && !o.kafka.properties.empty()) return "-X passes librdkafka properties: only for kafka:// endpoints";
+  if (auto problem = KafkaPropertyProblem(o.kafka)) return problem;
   if (!kafka && o.kafka.partition) return "--partition is only for kafka:// endpoints";
   if (o.from && o.kafka.partition) return "--partition chooses where --to writes; --from reads every partition";
   if (n.user.has_value() != n.password_file.has_value()) return "--nats-user and --nats-password-file go together";

@@ -10,6 +10,14 @@
 // watched (bash starts background jobs with stdin on /dev/null). Exits 0 after destroying the
 // cluster; 1, naming what failed, on any error.
 //
+// Lines on a watched stdin are commands, for the failure tests; each is answered on stdout
+// with "done LINE" once applied (or "refused LINE"):
+//   down BROKER            the broker drops its connections and refuses new ones
+//   up BROKER              it serves again
+//   rtt BROKER MS          the broker answers every request MS milliseconds late (0: at once)
+//   errors API ERROR COUNT the next COUNT requests of Kafka API key API (0 = Produce) fail
+//                          with Kafka error code ERROR, whichever broker receives them
+//
 // TOPIC is created with PARTITIONS partitions, each replicated on every broker; without it,
 // topics are created on first use by the clients (auto-creation, one partition each).
 #include <librdkafka/rdkafka.h>
@@ -25,7 +33,10 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <sstream>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -44,9 +55,40 @@ bool StdinTracksParent() {
   return fstat(STDIN_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
-// Blocks until a stop signal arrives on signal_fd or, if watch_stdin, stdin reaches end of file.
-// Bytes written to stdin are read and ignored. Returns an errno value, 0 on a normal stop.
-int WaitForStop(int signal_fd, bool watch_stdin) {
+// Applies one control command (see the top of the file); false if it is not one.
+bool Control(rd_kafka_mock_cluster_t* cluster, const std::string& line) {
+  std::istringstream words(line);
+  std::string verb;
+  words >> verb;
+  if (verb == "down" || verb == "up") {
+    int broker = 0;
+    if (!(words >> broker)) return false;
+    auto error = verb == "down" ? rd_kafka_mock_broker_set_down(cluster, broker)
+                                : rd_kafka_mock_broker_set_up(cluster, broker);
+    return error == RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+  if (verb == "rtt") {
+    int broker = 0;
+    int milliseconds = 0;
+    if (!(words >> broker >> milliseconds) || milliseconds < 0) return false;
+    return rd_kafka_mock_broker_set_rtt(cluster, broker, milliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+  if (verb == "errors") {
+    int api = 0;
+    int code = 0;
+    int count = 0;
+    if (!(words >> api >> code >> count) || count <= 0) return false;
+    std::vector<rd_kafka_resp_err_t> errors(count, static_cast<rd_kafka_resp_err_t>(code));
+    rd_kafka_mock_push_request_errors_array(cluster, static_cast<int16_t>(api), errors.size(), errors.data());
+    return true;
+  }
+  return false;
+}
+
+// Blocks until a stop signal arrives on signal_fd or, if watch_stdin, stdin reaches end of file,
+// applying the commands read from stdin meanwhile. Returns an errno value, 0 on a normal stop.
+int WaitForStop(int signal_fd, bool watch_stdin, rd_kafka_mock_cluster_t* cluster) {
+  std::string pending;
   pollfd fds[2] = {{signal_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
   const nfds_t count = watch_stdin ? 2 : 1;
   for (;;) {
@@ -60,6 +102,12 @@ int WaitForStop(int signal_fd, bool watch_stdin) {
       ssize_t n = read(STDIN_FILENO, buffer, sizeof buffer);
       if (n == 0) return 0;
       if (n < 0 && errno != EINTR && errno != EAGAIN) return errno;
+      if (n > 0) pending.append(buffer, n);
+      for (size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
+        const std::string line = pending.substr(0, end);
+        std::printf("%s %s\n", Control(cluster, line) ? "done" : "refused", line.c_str());
+        std::fflush(stdout);
+      }
     }
   }
 }
@@ -111,7 +159,7 @@ int main(int argc, char** argv) {
     status = Fail("writing the bootstrap servers to stdout", std::strerror(errno));
   }
   if (status == 0) {
-    int wait_error = WaitForStop(signal_fd, StdinTracksParent());
+    int wait_error = WaitForStop(signal_fd, StdinTracksParent(), cluster);
     if (wait_error != 0) status = Fail("waiting for the stop signal", std::strerror(wait_error));
   }
 

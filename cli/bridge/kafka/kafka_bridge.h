@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bridge/endpoint.h"
@@ -13,6 +14,11 @@
 namespace evlog {
 
 class SignalPipe;
+
+// A usage problem in the -X properties, or nullopt: an argument without '=' (not shown: it
+// may be a secret typed in the wrong place), or a property the bridge sets itself because
+// the URL, -g or the delivery guarantee decides it (named, never with its value).
+std::optional<std::string> KafkaPropertyProblem(const KafkaOptions& options);
 
 // `log_id` goes into the evlog.log_id header of every message.
 eventlog::Result<std::unique_ptr<RemoteSink>> OpenKafkaSink(const Endpoint& endpoint, const KafkaOptions& options,

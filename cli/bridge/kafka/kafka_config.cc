@@ -1,0 +1,147 @@
+#include "bridge/kafka/kafka_config.h"
+
+#include "bridge/kafka/kafka_bridge.h"
+
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "term/report.h"
+
+namespace evlog {
+
+using eventlog::Result;
+using eventlog::Status;
+
+namespace {
+
+constexpr char kCommand[] = "bridge";
+constexpr std::chrono::seconds kWaitNoteInterval{5};
+
+// Decided by the bridge, not by -X: the endpoint and -g name the cluster and the group, and
+// the rest is what at-least-once in order rests on (format-spec/bridge.md §B3). Both names
+// of an aliased property are listed.
+constexpr std::array<std::string_view, 8> kReservedProperties = {
+    "bootstrap.servers",  "metadata.broker.list", "group.id",           "enable.idempotence",
+    "acks",               "request.required.acks", "enable.auto.commit", "enable.partition.eof",
+};
+
+// The -X values of this process, which no message may quote: written once, before the
+// client (and so before any thread that logs) exists, read-only afterwards.
+std::vector<std::string>& UnprintableValues() {
+  static std::vector<std::string> values;
+  return values;
+}
+
+bool QuotesAValue(std::string_view text) {
+  for (const std::string& value : UnprintableValues())
+    if (!value.empty() && text.find(value) != std::string_view::npos) return true;
+  return false;
+}
+
+// librdkafka's explanation, " (TEXT)", unless it quotes the value of any -X property: a
+// refused value, or one that rd_kafka_new() found inconsistent, may be a secret.
+std::string Explanation(std::string_view text) {
+  if (text.empty()) return "";
+  if (QuotesAValue(text)) return " (librdkafka's explanation quotes a -X value, so it is not shown)";
+  return fmt::format(" ({})", text);
+}
+
+// librdkafka's own log: its configuration warnings (a consumer property given to the
+// producer, a deprecated name) are worth showing; everything else it logs about brokers
+// also reaches the error callback, which the engines turn into rate-limited notes.
+void ForwardConfigWarnings(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  if (level > 4 || std::string_view(facility) != "CONFWARN") return;
+  PrintError(kCommand, QuotesAValue(message) ? "warning: librdkafka warns about a -X property (its text quotes the "
+                                               "value, so it is not shown)"
+                                             : fmt::format("warning: librdkafka: {}", message));
+}
+
+}  // namespace
+
+void KafkaConfDeleter::operator()(rd_kafka_conf_s* conf) const { rd_kafka_conf_destroy(conf); }
+void KafkaHandleDeleter::operator()(rd_kafka_s* handle) const { rd_kafka_destroy(handle); }
+
+std::optional<std::string> KafkaPropertyProblem(const KafkaOptions& options) {
+  for (size_t i = 0; i < options.properties.size(); ++i) {
+    const std::string& property = options.properties[i];
+    const size_t equals = property.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return fmt::format("-X takes KEY=VALUE, but the -X argument number {} has no key and '=' (it is not "
+                         "shown, as it may hold a secret)",
+                         i + 1);
+    }
+    const std::string_view key(property.data(), equals);
+    if (std::find(kReservedProperties.begin(), kReservedProperties.end(), key) != kReservedProperties.end()) {
+      return fmt::format("-X {}: set by the bridge itself (the URL, -g, or the delivery guarantee), not by -X", key);
+    }
+  }
+  return std::nullopt;
+}
+
+Result<KafkaConf> NewKafkaConf(const Endpoint& endpoint, const std::vector<std::pair<std::string, std::string>>& settings,
+                               const KafkaOptions& options) {
+  if (auto problem = KafkaPropertyProblem(options)) return Status::InvalidArgument(*problem);
+  for (const std::string& property : options.properties)
+    UnprintableValues().push_back(property.substr(property.find('=') + 1));
+  KafkaConf conf(rd_kafka_conf_new());
+  char error[512];
+  auto set = [&](std::string_view key, std::string_view value, bool from_user) -> Status {
+    // The bridge's own values are never secrets, but a -X value may equal one of them.
+    error[0] = '\0';
+    const std::string name(key);
+    const std::string text(value);
+    switch (rd_kafka_conf_set(conf.get(), name.c_str(), text.c_str(), error, sizeof error)) {
+      case RD_KAFKA_CONF_OK: return Status::Ok();
+      case RD_KAFKA_CONF_UNKNOWN:
+        return Status::InvalidArgument(fmt::format("-X {}: librdkafka has no such property", key));
+      default:
+        return Status::InvalidArgument(
+            fmt::format("{}{}: librdkafka refused its value{}", from_user ? "-X " : "", key, Explanation(error)));
+    }
+  };
+  std::string servers;
+  for (const std::string& server : endpoint.servers) servers += (servers.empty() ? "" : ",") + server;
+  EVLOG_RETURN_IF_ERROR(set("bootstrap.servers", servers, false));
+  for (const auto& [key, value] : settings) EVLOG_RETURN_IF_ERROR(set(key, value, false));
+  for (const std::string& property : options.properties) {
+    const size_t equals = property.find('=');
+    EVLOG_RETURN_IF_ERROR(
+        set(std::string_view(property).substr(0, equals), std::string_view(property).substr(equals + 1), true));
+  }
+  rd_kafka_conf_set_log_cb(conf.get(), ForwardConfigWarnings);
+  return conf;
+}
+
+Result<KafkaHandle> NewKafkaHandle(int type, KafkaConf conf) {
+  sigset_t blocked;
+  sigset_t previous;
+  sigemptyset(&blocked);
+  for (int signal : {SIGINT, SIGTERM, SIGCHLD}) sigaddset(&blocked, signal);
+  pthread_sigmask(SIG_BLOCK, &blocked, &previous);
+  char error[512];
+  error[0] = '\0';
+  // On success rd_kafka_new() owns the configuration; on failure it is still ours.
+  rd_kafka_t* handle = rd_kafka_new(static_cast<rd_kafka_type_t>(type), conf.get(), error, sizeof error);
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (handle == nullptr) {
+    // rd_kafka_new() checks the properties against each other and loads what they name
+    // (certificates, SASL mechanisms).
+    return Status::InvalidArgument(fmt::format("librdkafka refused the configuration{}", Explanation(error)));
+  }
+  conf.release();
+  return KafkaHandle(handle);
+}
+
+void KafkaWaitNotes::Note(std::string_view reason) {
+  const auto now = std::chrono::steady_clock::now();
+  if (last_ && now - *last_ < kWaitNoteInterval) return;
+  last_ = now;
+  PrintNote(kCommand, fmt::format("waiting for {}: {}; retrying", remote_, reason));
+}
+
+}  // namespace evlog

@@ -1,0 +1,201 @@
+#include "bridge/kafka/kafka_source.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "bridge/local_appender.h"
+
+namespace evlog {
+
+using eventlog::Result;
+using eventlog::Status;
+
+namespace {
+
+constexpr std::chrono::milliseconds kCommitRetryWait{500};
+
+// The consumer settings the guarantee rests on (format-spec/bridge.md §B3).
+std::vector<std::pair<std::string, std::string>> ConsumerSettings(const std::string& group) {
+  return {
+      {"group.id", group},
+      // Offsets move only in CommitFetched(), after the append is durable.
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      // A new group starts at the beginning of the topic, not at messages yet to come.
+      {"auto.offset.reset", "earliest"},
+      // How the source knows it is caught up.
+      {"enable.partition.eof", "true"},
+  };
+}
+
+// Errors a commit may meet while the group coordinator moves or is unreachable: worth
+// another try, as the messages are already durable and only their position is at stake.
+bool RetriableCommitError(rd_kafka_resp_err_t error) {
+  switch (error) {
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS: return true;
+    default: return false;
+  }
+}
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+}  // namespace
+
+KafkaSource::KafkaSource(const Endpoint& endpoint, const std::string& group, const SignalPipe& signals)
+    : remote_(endpoint.text), topic_(endpoint.name), group_(group), signals_(signals), wait_notes_(endpoint.text) {}
+
+Result<std::unique_ptr<KafkaSource>> KafkaSource::Open(const Endpoint& endpoint, const KafkaOptions& options,
+                                                       const std::string& group, const SignalPipe& signals) {
+  std::unique_ptr<KafkaSource> source(new KafkaSource(endpoint, group, signals));
+  EVLOG_ASSIGN_OR_RETURN(KafkaConf conf, NewKafkaConf(endpoint, ConsumerSettings(group), options));
+  rd_kafka_conf_set_opaque(conf.get(), source.get());
+  rd_kafka_conf_set_rebalance_cb(
+      conf.get(), [](rd_kafka_t* handle, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions,
+                     void* opaque) { OnRebalance(handle, error, partitions, opaque); });
+  rd_kafka_conf_set_error_cb(conf.get(), OnError);
+  EVLOG_ASSIGN_OR_RETURN(source->handle_, NewKafkaHandle(RD_KAFKA_CONSUMER, std::move(conf)));
+  rd_kafka_poll_set_consumer(source->handle_.get());
+  PartitionList topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), source->topic_.c_str(), RD_KAFKA_PARTITION_UA);
+  if (rd_kafka_resp_err_t error = rd_kafka_subscribe(source->handle_.get(), topics.get())) {
+    return Status::Failed(fmt::format("subscribing to {}: {}", endpoint.text, rd_kafka_err2str(error)));
+  }
+  return source;
+}
+
+KafkaSource::~KafkaSource() {
+  // Leaves the group at once (so that a next run is assigned the partitions without waiting
+  // for a session timeout); commits nothing, auto-commit being off.
+  if (handle_) rd_kafka_consumer_close(handle_.get());
+}
+
+void KafkaSource::OnRebalance(rd_kafka_t* handle, int error, rd_kafka_topic_partition_list_t* partitions,
+                              void* opaque) {
+  auto* source = static_cast<KafkaSource*>(opaque);
+  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle), "COOPERATIVE") == 0;
+  if (error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (cooperative) {
+      if (rd_kafka_error_t* failed = rd_kafka_incremental_assign(handle, partitions)) rd_kafka_error_destroy(failed);
+    } else {
+      rd_kafka_assign(handle, partitions);
+    }
+    for (int i = 0; i < partitions->cnt; ++i) source->at_end_[partitions->elems[i].partition] = false;
+    source->assigned_ = true;
+    return;
+  }
+  // Revoked (or lost): those partitions no longer count towards being caught up. What was
+  // fetched from them is still appended and committed; a new owner may receive it again.
+  if (cooperative) {
+    if (rd_kafka_error_t* failed = rd_kafka_incremental_unassign(handle, partitions)) rd_kafka_error_destroy(failed);
+    for (int i = 0; i < partitions->cnt; ++i) source->at_end_.erase(partitions->elems[i].partition);
+  } else {
+    rd_kafka_assign(handle, nullptr);
+    source->at_end_.clear();
+    source->assigned_ = false;
+  }
+}
+
+void KafkaSource::OnError(rd_kafka_t* handle, int error, const char* reason, void* opaque) {
+  auto* source = static_cast<KafkaSource*>(opaque);
+  if (error != RD_KAFKA_RESP_ERR__FATAL) {
+    source->wait_notes_.Note(reason);
+    return;
+  }
+  char detail[512];
+  rd_kafka_fatal_error(handle, detail, sizeof detail);
+  if (!source->failure_) source->failure_ = Status::Failed(fmt::format("{}: fatal consumer error: {}", source->remote_, detail));
+}
+
+bool KafkaSource::CaughtUp() const {
+  return assigned_ && std::all_of(at_end_.begin(), at_end_.end(), [](const auto& entry) { return entry.second; });
+}
+
+Status KafkaSource::Take(const rd_kafka_message_t& message, LocalAppender& appender) {
+  if (message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    at_end_[message.partition] = true;
+    return Status::Ok();
+  }
+  if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // A consumer error carried as a message: the topic is missing, not authorised, its
+    // offsets are out of range... librdkafka retries what is transient by itself.
+    return Status::Failed(fmt::format("{}: {}", remote_, rd_kafka_message_errstr(&message)));
+  }
+  std::optional<std::string_view> key;
+  if (message.key != nullptr) key.emplace(static_cast<const char*>(message.key), message.key_len);
+  std::vector<eventlog::HeaderView> headers;
+  rd_kafka_headers_t* kafka_headers = nullptr;
+  // Headers are only parsed on request; the message keeps ownership of them.
+  if (rd_kafka_message_headers(&message, &kafka_headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0; rd_kafka_header_get_all(kafka_headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      // A null header value (possible in Kafka, not in a log) arrives as an empty one.
+      headers.push_back({name, value != nullptr ? std::string_view(static_cast<const char*>(value), size) : ""});
+    }
+  }
+  const std::string_view payload =
+      message.payload != nullptr ? std::string_view(static_cast<const char*>(message.payload), message.len) : "";
+  EVLOG_RETURN_IF_ERROR(appender.Add(key, headers, payload,
+                                     {.partition = message.partition, .position = static_cast<uint64_t>(message.offset)}));
+  to_commit_[message.partition] = message.offset + 1;
+  at_end_[message.partition] = false;
+  return Status::Ok();
+}
+
+Result<bool> KafkaSource::Fetch(std::chrono::milliseconds timeout, LocalAppender& appender) {
+  int wait_ms = static_cast<int>(timeout.count());
+  for (;;) {
+    if (failure_) return *failure_;
+    if (appender.full()) return false;
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(handle_.get(), wait_ms);
+    if (message == nullptr) return failure_ ? Result<bool>(*failure_) : Result<bool>(CaughtUp());
+    Status taken = Take(*message, appender);
+    rd_kafka_message_destroy(message);
+    EVLOG_RETURN_IF_ERROR(taken);
+    if (CaughtUp()) return true;
+    // Take what is already fetched without waiting, then let the pump append it.
+    wait_ms = 0;
+  }
+}
+
+Status KafkaSource::CommitOnce() {
+  PartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(to_commit_.size())));
+  for (const auto& [partition, offset] : to_commit_)
+    rd_kafka_topic_partition_list_add(offsets.get(), topic_.c_str(), partition)->offset = offset;
+  rd_kafka_resp_err_t error = rd_kafka_commit(handle_.get(), offsets.get(), 0 /* synchronous */);
+  for (int i = 0; error == RD_KAFKA_RESP_ERR_NO_ERROR && i < offsets->cnt; ++i) error = offsets->elems[i].err;
+  if (error == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+  const std::string message = fmt::format("committing group {}'s offsets to {}: {}", group_, remote_, rd_kafka_err2str(error));
+  return RetriableCommitError(error) ? Status::Busy(message) : Status::Failed(message);
+}
+
+Status KafkaSource::CommitFetched() {
+  if (to_commit_.empty()) return Status::Ok();
+  for (;;) {
+    Status committed = CommitOnce();
+    if (committed.ok()) break;
+    if (committed.code() != eventlog::StatusCode::kBusy || signals_.termination()) return committed;
+    wait_notes_.Note(committed.message());
+    signals_.Sleep(kCommitRetryWait);
+  }
+  to_commit_.clear();
+  return Status::Ok();
+}
+
+}  // namespace evlog

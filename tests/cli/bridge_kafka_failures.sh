@@ -1,0 +1,83 @@
+# evlog bridge to Kafka across failures (issue 12), against librdkafka's mock cluster driven
+# through its control commands (kafka_mock_cluster.cc): a broker outage and retriable Produce
+# errors are waited out with no event skipped or reordered per key; a message the broker
+# refuses for good ends the bridge naming its offset, the group not acked past it; a bridge
+# killed with SIGKILL mid-stream and restarted leaves every event in the topic at least
+# once, the first copies in order per key.
+# Usage: bridge_kafka_failures.sh PATH/TO/evlog PATH/TO/evlog_kafka_mock_cluster
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/kafka_lib.sh"
+MOCK=${2:?usage: $0 PATH/TO/evlog PATH/TO/evlog_kafka_mock_cluster}
+CHECK="python3 $(dirname "$0")/bridge_kafka_check.py"
+SEED=${EVLOG_TEST_SEED:-$RANDOM}
+echo "seed $SEED (replay with EVLOG_TEST_SEED=$SEED)"
+
+# The mock's one broker (id 1) leads every partition: down, it stops the whole topic.
+kafka_mock_start "$MOCK" 1 orders 3
+LOG=$WORK/events
+$CHECK make 1000 "$SEED" | evlog append --json "$LOG"
+LOG_ID=$(evlog stat --json "$LOG" | python3 -c 'import json, sys; print(json.load(sys.stdin)["log_id"])')
+position() { group_position "$LOG" "$1"; }
+at_position() { [[ $(position "$1") == "$2" ]]; }
+
+"$EVLOG" bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/orders" -g relay -f 2>"$WORK/relay.err" &
+relay=$!
+BACKGROUND_PIDS+=("$relay")
+wait_until 60 "the first 1000 events relayed" at_position relay 1000
+
+# An outage: what is appended meanwhile waits, with a note, and goes once the broker is back.
+kafka_mock_control "down 1"
+$CHECK make 1000 "$((SEED + 1))" | evlog append --json "$LOG"
+noted() { grep -q "waiting for kafka://$KAFKA_BOOTSTRAP/orders: .*; retrying" "$WORK/relay.err"; }
+wait_until 60 "a note that the bridge waits for the broker" noted
+[[ $(position relay) == 1000 ]] || fail "the group moved during the outage: $(position relay)"
+kafka_mock_control "up 1"
+wait_until 120 "the events appended during the outage relayed" at_position relay 2000
+
+# Retriable Produce errors (NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS):
+# retried by the idempotent producer, in order.
+kafka_mock_control "errors 0 6 3"
+kafka_mock_control "errors 0 7 2"
+kafka_mock_control "errors 0 19 3"
+$CHECK make 1000 "$((SEED + 2))" | evlog append --json "$LOG"
+wait_until 120 "the events relayed through injected errors" at_position relay 3000
+kill -TERM "$relay"
+status=0
+wait "$relay" || status=$?
+assert_eq 143 "$status" "the follower's exit status ($(cat "$WORK/relay.err"))"
+notes=$(grep -c "waiting for kafka://" "$WORK/relay.err")
+[[ $notes -le 12 ]] || fail "$notes notes about the outage: they should be rate-limited"
+evlog export "$LOG" --format ndjson >"$WORK/export"
+kafka_consume orders "$WORK/consumed"
+$CHECK check "$WORK/export" "$WORK/consumed" "$LOG_ID" || fail "the topic after an outage and errors"
+
+# A message refused for good (MESSAGE_TOO_LARGE): the bridge stops naming the event, and the
+# group does not move past it.
+kafka_mock_control "errors 0 10 1"
+expect_status 1 evlog bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/refused" -g refused
+refused_at=$(sed -n 's/.*event at offset \([0-9]*\) was not stored in .*/\1/p' "$WORK/stderr" | head -1)
+[[ -n $refused_at ]] || fail "the error does not name the event: $(cat "$WORK/stderr")"
+assert_contains "$(cat "$WORK/stderr")" "too large" "the error says why"
+[[ $(position refused) -le $refused_at ]] || fail "group acked past the refused event $refused_at: $(position refused)"
+
+# SIGKILL mid-stream: small batches and a slow broker make the relay last seconds; the
+# restart sends again what was not acked.
+kafka_mock_control "rtt 1 100"
+slow=(-X batch.num.messages=20 -X linger.ms=1)
+"$EVLOG" bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/killed" -g killed "${slow[@]}" 2>"$WORK/killed.err" &
+killed=$!
+BACKGROUND_PIDS+=("$killed")
+started() { [[ $(position killed) -gt 0 ]]; }
+wait_until 60 "the relay to be killed has acked some events" started
+kill -KILL "$killed"
+wait "$killed" || true
+at_kill=$(position killed)
+[[ $at_kill -lt 3000 ]] || fail "the relay had finished before SIGKILL; nothing was tested"
+kafka_mock_control "rtt 1 0"
+expect_status 0 evlog bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/killed" -g killed
+assert_eq 3000 "$(position killed)" "the group after the restart (killed at $at_kill)"
+kafka_consume killed "$WORK/killed"
+$CHECK check "$WORK/export" "$WORK/killed" "$LOG_ID" || fail "the topic after SIGKILL and restart"
+
+kafka_mock_stop TERM
+echo "bridge_kafka_failures: ok"

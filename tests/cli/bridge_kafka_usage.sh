@@ -1,0 +1,46 @@
+# evlog bridge's -X (librdkafka properties, issue 12): a malformed or reserved property is a
+# usage error (2) naming the property, never its value, which may be a secret; a value
+# librdkafka refuses is an error naming the property, not the value.
+source "$(dirname "$0")/lib.sh"
+
+SECRET=Pa55-w0rd-not-for-logs
+printf 'a:1\n' | evlog append "$WORK/log" -K :
+URL=kafka://127.0.0.1:1/topic
+
+expect_status 2 evlog bridge "$WORK/log" --to "$URL" -g g -X "$SECRET"
+assert_contains "$(cat "$WORK/stderr")" "-X takes KEY=VALUE" "-X without '='"
+expect_status 2 evlog bridge "$WORK/log" --to "$URL" -g g -X "=$SECRET"
+for reserved in enable.idempotence acks group.id bootstrap.servers enable.auto.commit; do
+  expect_status 2 evlog bridge "$WORK/log" --from "$URL" -g g -X "$reserved=$SECRET"
+  assert_contains "$(cat "$WORK/stderr")" "-X $reserved: set by the bridge itself" "-X $reserved"
+  grep -q -- "$SECRET" "$WORK/stderr" && fail "-X $reserved: the value was printed: $(cat "$WORK/stderr")"
+done
+expect_status 1 evlog bridge "$WORK/log" --to "$URL" -g g -X "no.such.property=$SECRET"
+assert_contains "$(cat "$WORK/stderr")" "-X no.such.property: librdkafka has no such property" "unknown property"
+expect_status 1 evlog bridge "$WORK/log" --to "$URL" -g g -X "linger.ms=$SECRET"
+assert_contains "$(cat "$WORK/stderr")" "-X linger.ms: librdkafka refused its value" "invalid value"
+# rd_kafka_new() refuses a key it cannot decrypt or load, quoting the values it was given.
+expect_status 1 evlog bridge "$WORK/log" --to "$URL" -g g -X security.protocol=ssl -X "ssl.key.password=$SECRET" \
+  -X "ssl.key.location=$WORK/$SECRET.pem"
+assert_contains "$(cat "$WORK/stderr")" "librdkafka refused the configuration" "a key that does not load"
+grep -q -- "$SECRET" "$WORK/stderr" && fail "the value was printed: $(cat "$WORK/stderr")"
+# A SASL mechanism without SASL: librdkafka warns, quoting the value, and the bridge goes on
+# (waiting for the unreachable broker until the timeout).
+status=0
+timeout 3 "$EVLOG" bridge "$WORK/log" --to "$URL" -g g -X "sasl.mechanisms=$SECRET" 2>"$WORK/stderr" || status=$?
+assert_eq 124 "$status" "a bridge waiting for an unreachable broker"
+assert_contains "$(cat "$WORK/stderr")" "warning: librdkafka warns about a -X property" "the warning, without its text"
+grep -q -- "$SECRET" "$WORK/stderr" && fail "the value was printed: $(cat "$WORK/stderr")"
+# Every message above: the value never appears, whatever librdkafka's own text says.
+# (librdkafka's own message for a bad enum value, compression.codec, quotes it.)
+for args in "$SECRET" "=$SECRET" "linger.ms=$SECRET" "no.such.property=$SECRET" "acks=$SECRET" \
+  "compression.codec=$SECRET"; do
+  status=0
+  evlog bridge "$WORK/log" --to "$URL" -g g -X "$args" >"$WORK/out" 2>&1 || status=$?
+  [[ $status != 0 ]] || fail "-X $args was accepted"
+  grep -q -- "$SECRET" "$WORK/out" && fail "-X [$args]: the value was printed: $(cat "$WORK/out")"
+done
+# -X and --partition belong to kafka:// only, --partition to --to only.
+expect_status 2 evlog bridge "$WORK/log" --to nats://127.0.0.1:1/s -g g -X linger.ms=5
+expect_status 2 evlog bridge "$WORK/log" --from "$URL" -g g --partition 1
+echo "bridge_kafka_usage: ok"
