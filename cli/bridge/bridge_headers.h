@@ -11,7 +11,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
+
+#include "eventlog/event.h"
 
 namespace evlog {
 
@@ -33,6 +36,12 @@ struct BridgeHeaderValues {
 };
 
 bool IsBridgeHeader(std::string_view name);
+
+// How many of the last headers are the bridge's: the longest run at the end of `headers`
+// of bridge header names, each at most once. An event's own header that happens to have
+// such a name comes before them, so it is kept (an engine that keeps header order, Kafka,
+// finds them this way; NATS marks them in its encoding instead).
+size_t TrailingBridgeHeaders(std::span<const eventlog::HeaderView> headers);
 
 // The value of an evlog.timestamp header, or nullopt unless it is a decimal integer that fits.
 std::optional<int64_t> ParseBridgeTimestamp(std::string_view value);

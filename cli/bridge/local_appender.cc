@@ -43,15 +43,14 @@ LocalAppender::LocalAppender(eventlog::Log& log) : log_(log) {
 }
 
 Status LocalAppender::Add(std::optional<std::string_view> key, std::span<const eventlog::HeaderView> headers,
-                          std::string_view payload, MessageOrigin origin) {
+                          std::span<const eventlog::HeaderView> bridge_headers, std::string_view payload,
+                          MessageOrigin origin) {
   Message message;
   uint64_t size = payload.size() + (key ? key->size() : 0);
+  for (const eventlog::HeaderView& header : bridge_headers) {
+    if (header.name == kTimestampHeader) message.timestamp_ns = ParseBridgeTimestamp(header.value);
+  }
   for (const eventlog::HeaderView& header : headers) {
-    if (header.name == kTimestampHeader) {
-      message.timestamp_ns = ParseBridgeTimestamp(header.value);
-      continue;
-    }
-    if (IsBridgeHeader(header.name)) continue;
     message.headers.emplace_back(header.name, header.value);
     size += header.name.size() + header.value.size();
   }

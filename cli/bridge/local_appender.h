@@ -1,6 +1,8 @@
 // Remote messages on their way into a log: collected, then appended as one atomic, durable
 // batch. The bridge headers of a message (bridge_headers.h) are dropped; its evlog.timestamp
 // becomes the event's timestamp, so that a log relayed out and back in keeps its times.
+// Which headers are the bridge's is the engine's to say: an event may carry a header of its
+// own named evlog.offset, and that one is kept.
 //
 // Timestamps in a log never decrease and are never in the future, so a kept timestamp is
 // clamped between the log's last timestamp and now; a message without one gets now. The
@@ -31,11 +33,14 @@ class LocalAppender {
  public:
   explicit LocalAppender(eventlog::Log& log);
 
-  // Copies one message. The views need to live only during the call. kInvalidArgument,
-  // naming `origin`, for a message the log cannot store (larger than its maximum event
-  // size): the bridge stops there rather than skip it.
+  // Copies one message: its key, its own `headers` (all kept) and payload; of the
+  // `bridge_headers` the engine found on it (bridge_headers.h), only evlog.timestamp is
+  // used. The views need to live only during the call. kInvalidArgument, naming `origin`,
+  // for a message the log cannot store (larger than its maximum event size): the bridge
+  // stops there rather than skip it.
   eventlog::Status Add(std::optional<std::string_view> key, std::span<const eventlog::HeaderView> headers,
-                       std::string_view payload, MessageOrigin origin);
+                       std::span<const eventlog::HeaderView> bridge_headers, std::string_view payload,
+                       MessageOrigin origin);
 
   // Whether to stop fetching and Commit() first: the batch is near the size a batch may
   // have (a segment) or the bridge's memory bound.

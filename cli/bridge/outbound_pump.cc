@@ -109,6 +109,10 @@ std::string OutboundPump::Summary() const {
     lag = fmt::format(", lag {}", eventlog::GroupLag({.position = position}, info->next_offset));
   }
   if (sent_ == 0) return fmt::format("nothing to relay: group {} is at {}{}", options_.group, position, lag);
+  if (confirmed_count_ == 0) {
+    return fmt::format("relayed nothing to {}: {} events sent, none confirmed; group {} stays at {}{}", options_.remote,
+                       sent_, options_.group, position, lag);
+  }
   std::string unconfirmed;
   if (sent_ > confirmed_count_) {
     unconfirmed = fmt::format(" ({} more sent but not confirmed: the next run sends them again)", sent_ - confirmed_count_);

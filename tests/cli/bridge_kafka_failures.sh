@@ -20,7 +20,16 @@ LOG_ID=$(evlog stat --json "$LOG" | python3 -c 'import json, sys; print(json.loa
 position() { group_position "$LOG" "$1"; }
 at_position() { [[ $(position "$1") == "$2" ]]; }
 
-"$EVLOG" bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/orders" -g relay -f 2>"$WORK/relay.err" &
+# One request in flight: the mock (librdkafka 2.0.2) does not check an idempotent producer's
+# sequence numbers as a broker does, so with several in flight it stores the batch after a
+# failed one, and the failed one's retry is then taken for a duplicate and never stored,
+# while the producer is told it was (seen here as one event missing from the topic in about
+# one run in ten under load). A real broker refuses the later batch (OUT_OF_ORDER_SEQUENCE)
+# until the failed one is stored; that is librdkafka's guarantee, which this test cannot
+# reproduce with the mock. What it proves: the bridge waits out outages and retries, and
+# acks only what was confirmed.
+"$EVLOG" bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/orders" -g relay -f \
+  -X max.in.flight.requests.per.connection=1 2>"$WORK/relay.err" &
 relay=$!
 BACKGROUND_PIDS+=("$relay")
 wait_until 60 "the first 1000 events relayed" at_position relay 1000

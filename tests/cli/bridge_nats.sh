@@ -150,7 +150,16 @@ kill -KILL "$bridge"
 wait "$bridge" 2>/dev/null || true
 kill -CONT "$NATS_PID"
 acked=$(group_position "$WORK/kill" relay)
-wait_until 60 "the server storing what the killed bridge sent" bash -c "(( \$($TOOL info $NATS_URL KILL | cut -d' ' -f1) > $acked ))"
+# What the killed bridge's socket held reaches the server only if the kernel closed it with
+# a FIN; with unread bytes in its receive queue it sends a reset, and the server drops what it
+# had not read. Either way the server settles: wait until the stream stops growing. (Whether
+# the restarted bridge's resends are dropped as duplicates is proven for certain above, after
+# the group reset; here, that a kill at any moment leaves every event once and in order.)
+stream_settled() {
+  local before; before=$(stream_count KILL); sleep 0.5
+  [[ $(stream_count KILL) == "$before" ]]
+}
+wait_until 60 "the server settling after the killed bridge" stream_settled
 echo "killed with the group at $acked, the stream then holding $(stream_count KILL) messages"
 expect_status 0 evlog bridge "$WORK/kill" --to "$NATS_URL/kill.events" -g relay
 assert_eq "$(seq 0 $((total - 1)))" "$(stream_offsets KILL "$(log_id "$WORK/kill")")" "offsets after a SIGKILL"

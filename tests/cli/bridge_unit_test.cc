@@ -228,9 +228,15 @@ TEST_CASE("LocalAppenderDropsBridgeHeadersAndKeepsTimestampsThatFit") {
   LocalAppender appender(*log);
   auto add = [&](std::optional<int64_t> timestamp, std::string payload) {
     std::string ts = timestamp ? std::to_string(*timestamp) : "";
-    std::vector<eventlog::HeaderView> headers = {{"app", "x"}, {kOffsetHeader, "77"}, {kLogIdHeader, "abc"}};
+    // The event's own header named evlog.offset, then what a bridge added after it.
+    std::vector<eventlog::HeaderView> headers = {{"app", "x"}, {kOffsetHeader, "mine"}, {kOffsetHeader, "77"},
+                                                 {kLogIdHeader, "abc"}};
     if (timestamp) headers.push_back({kTimestampHeader, ts});
-    REQUIRE(appender.Add(std::string_view("k"), headers, payload, {.partition = 0, .position = 5}).ok());
+    const size_t own = headers.size() - TrailingBridgeHeaders(headers);
+    REQUIRE(own == 2);
+    REQUIRE(appender.Add(std::string_view("k"), std::span(headers).first(own), std::span(headers).subspan(own), payload,
+                         {.partition = 0, .position = 5})
+                .ok());
   };
   add(existing + 1000, "kept");
   add(existing - 5'000'000'000, "older than the one before: clamped up");
@@ -247,8 +253,10 @@ TEST_CASE("LocalAppenderDropsBridgeHeadersAndKeepsTimestampsThatFit") {
   const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::system_clock::now().time_since_epoch()).count();
   while (*(*reader)->Next(&event)) {
-    REQUIRE(event.headers.size() == 1);
+    REQUIRE(event.headers.size() == 2);
     CHECK(event.headers[0].name == "app");
+    CHECK(event.headers[1].name == kOffsetHeader);
+    CHECK(event.headers[1].value == "mine");
     CHECK(event.key == "k");
     times.push_back(event.timestamp_ns);
   }
@@ -266,7 +274,7 @@ TEST_CASE("LocalAppenderRefusesAMessageTheLogCannotHoldNamingWhereItCameFrom") {
                                  {.create_if_missing = true, .limits = {.segment_bytes = 4096, .max_event_bytes = 1024}});
   REQUIRE(log);
   LocalAppender appender(**log);
-  Status refused = appender.Add(std::nullopt, {}, std::string(2000, 'x'), {.partition = 2, .position = 41});
+  Status refused = appender.Add(std::nullopt, {}, {}, std::string(2000, 'x'), {.partition = 2, .position = 41});
   REQUIRE(!refused.ok());
   CHECK(refused.message().find("partition 2 offset 41") != std::string::npos);
   CHECK(appender.empty());
@@ -279,7 +287,7 @@ class CountingSource : public RemoteSource {
   eventlog::Result<bool> Fetch(std::chrono::milliseconds, LocalAppender& appender) override {
     for (int i = 0; i < per_fetch_ && next_ < total_; ++i, ++next_) {
       std::string payload = "m" + std::to_string(next_);
-      EVLOG_RETURN_IF_ERROR(appender.Add(std::nullopt, {}, payload, {.position = static_cast<uint64_t>(next_)}));
+      EVLOG_RETURN_IF_ERROR(appender.Add(std::nullopt, {}, {}, payload, {.position = static_cast<uint64_t>(next_)}));
     }
     return next_ == total_;
   }

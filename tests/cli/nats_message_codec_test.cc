@@ -103,7 +103,25 @@ TEST_CASE("ServerHeadersAreNotTheEvents") {
   std::vector<WireHeaderGroup> groups{{"Nats-Msg-Id", {"x:1"}}, {"evlog.offset", {"1"}}, {"h", {"v"}}};
   DecodedNatsEvent decoded;
   REQUIRE(DecodeNatsEvent(groups, &decoded).ok());
-  CHECK(decoded.headers == std::vector<std::pair<std::string, std::string>>{{"evlog.offset", "1"}, {"h", "v"}});
+  CHECK(decoded.headers == std::vector<std::pair<std::string, std::string>>{{"h", "v"}});
+  CHECK(decoded.bridge_headers == std::vector<std::pair<std::string, std::string>>{{"evlog.offset", "1"}});
+}
+
+TEST_CASE("AnEventsOwnHeaderWithABridgeHeadersNameStaysTheEvents") {
+  std::vector<HeaderView> own{{"evlog.offset", "mine"}, {"h", "v"}};
+  WireHeaders wire;
+  EncodeNatsEvent(std::nullopt, own, &wire);
+  wire.emplace_back("evlog.offset", "7");  // the bridge's, added by the sink
+  std::vector<WireHeaderGroup> groups;
+  for (const auto& [name, value] : wire) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const WireHeaderGroup& g) { return g.name == name; });
+    if (it == groups.end()) it = groups.insert(groups.end(), WireHeaderGroup{name, {}});
+    it->values.push_back(value);
+  }
+  DecodedNatsEvent decoded;
+  REQUIRE(DecodeNatsEvent(groups, &decoded).ok());
+  CHECK(decoded.headers == std::vector<std::pair<std::string, std::string>>{{"evlog.offset", "mine"}, {"h", "v"}});
+  CHECK(decoded.bridge_headers == std::vector<std::pair<std::string, std::string>>{{"evlog.offset", "7"}});
 }
 
 TEST_CASE("MalformedEncodingsAreErrors") {

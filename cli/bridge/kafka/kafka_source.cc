@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "bridge/bridge_headers.h"
 #include "bridge/local_appender.h"
 
 namespace evlog {
@@ -151,7 +152,8 @@ Status KafkaSource::Take(const rd_kafka_message_t& message, LocalAppender& appen
   }
   const std::string_view payload =
       message.payload != nullptr ? std::string_view(static_cast<const char*>(message.payload), message.len) : "";
-  EVLOG_RETURN_IF_ERROR(appender.Add(key, headers, payload,
+  const size_t own = headers.size() - TrailingBridgeHeaders(headers);
+  EVLOG_RETURN_IF_ERROR(appender.Add(key, std::span(headers).first(own), std::span(headers).subspan(own), payload,
                                      {.partition = message.partition, .position = static_cast<uint64_t>(message.offset)}));
   to_commit_[message.partition] = message.offset + 1;
   at_end_[message.partition] = false;

@@ -39,7 +39,9 @@ Status Malformed(std::string_view header, std::string_view why) {
 // One header of the event from its wire form: as it is, or the two halves of a base64 pair.
 Status DecodeHeader(std::string_view name, std::string_view value, DecodedNatsEvent* out) {
   if (name != kNatsHeaderBase64Header) {
-    out->headers.emplace_back(name, value);
+    // An event's own header with a bridge header's name travels in base64 (IsSafeNatsName
+    // refuses the evlog. prefix), so one under its plain name is the bridge's.
+    (IsBridgeHeader(name) ? out->bridge_headers : out->headers).emplace_back(name, value);
     return Status::Ok();
   }
   const size_t comma = value.find(',');
@@ -123,6 +125,7 @@ void EncodeNatsEvent(std::optional<std::string_view> key, std::span<const eventl
 Status DecodeNatsEvent(std::span<const WireHeaderGroup> groups, DecodedNatsEvent* out) {
   out->key.reset();
   out->headers.clear();
+  out->bridge_headers.clear();
   const WireHeaderGroup* order = nullptr;
   for (const WireHeaderGroup& group : groups) {
     if (IsKeyHeader(group.name)) {

@@ -54,7 +54,8 @@ struct WireHeaderGroup {
 
 struct DecodedNatsEvent {
   std::optional<std::string> key;
-  std::vector<std::pair<std::string, std::string>> headers;  // the bridge headers included
+  std::vector<std::pair<std::string, std::string>> headers;         // the event's own
+  std::vector<std::pair<std::string, std::string>> bridge_headers;  // bridge_headers.h's, as sent
 };
 
 // The inverse of EncodeNatsEvent. Headers named Nats-* (the server's) are dropped; without

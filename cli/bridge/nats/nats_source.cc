@@ -155,8 +155,11 @@ Status NatsSource::Add(NatsPtr<natsMsg> msg, LocalAppender& appender) {
   if (!decoded.ok()) return decoded.WithContext(fmt::format("{}: the message at {}", remote_, DescribeOrigin(origin)));
   views_.clear();
   for (const auto& [name, value] : decoded_.headers) views_.push_back({name, value});
+  const size_t own = views_.size();
+  for (const auto& [name, value] : decoded_.bridge_headers) views_.push_back({name, value});
   const std::string_view payload(natsMsg_GetData(msg.get()), natsMsg_GetDataLength(msg.get()));
-  EVLOG_RETURN_IF_ERROR(appender.Add(decoded_.key, views_, payload, origin));
+  EVLOG_RETURN_IF_ERROR(
+      appender.Add(decoded_.key, std::span(views_).first(own), std::span(views_).subspan(own), payload, origin));
   last_added_ = std::move(msg);
   last_added_sequence_ = sequence;
   return Status::Ok();
