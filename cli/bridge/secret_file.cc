@@ -26,8 +26,7 @@ Result<std::string> ReadSecretFile(const std::string& path) {
   if (content.size() > kMaxSecretBytes) {
     return Status::InvalidArgument(fmt::format("{} is larger than 64 KiB: not a secret file", path));
   }
-  if (content.ends_with('\n')) content.pop_back();
-  if (content.ends_with('\r')) content.pop_back();
+  while (content.ends_with('\n') || content.ends_with('\r')) content.pop_back();
   return content;
 }
 

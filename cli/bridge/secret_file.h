@@ -9,7 +9,7 @@
 
 namespace evlog {
 
-// The content of `path` without one final newline (as `echo secret > file` leaves it).
+// The content of `path` without its final line breaks (as `echo secret > file` leaves it).
 // Errors name the file, never its content. Refuses files over 64 KiB: a secret is short,
 // and a mistyped path to a large file should not be read whole into memory.
 eventlog::Result<std::string> ReadSecretFile(const std::string& path);

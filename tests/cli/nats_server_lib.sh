@@ -7,6 +7,7 @@
 
 NATS_PORT=
 NATS_URL=
+NATS_SERVER_ARGS=()  # more nats-server arguments (credentials), set before nats_server_start
 NATS_PID=
 NATS_DIR=
 
@@ -14,7 +15,7 @@ nats_server_start() {
   local port=${1:--1}
   [[ -n "$NATS_DIR" ]] || NATS_DIR=$(mktemp -d "$WORK/nats.XXXXXX")
   : >"$NATS_DIR/server.log"
-  nats-server -a 127.0.0.1 -p "$port" -js -sd "$NATS_DIR/store" >>"$NATS_DIR/server.log" 2>&1 &
+  nats-server -a 127.0.0.1 -p "$port" -js -sd "$NATS_DIR/store" "${NATS_SERVER_ARGS[@]}" >>"$NATS_DIR/server.log" 2>&1 &
   NATS_PID=$!
   BACKGROUND_PIDS+=("$NATS_PID")
   local i

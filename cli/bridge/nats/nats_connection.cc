@@ -1,10 +1,10 @@
 #include "bridge/nats/nats_connection.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "bridge/secret_file.h"
 
 namespace evlog {
 
@@ -24,13 +24,9 @@ int64_t ReconnectDelay(natsConnection*, int attempts, void*) {
 void OnConnected(natsConnection*, void*) {}
 
 // A secret from its file, without the line end an editor adds. Never printed.
+// A password or token from its file (secret_file.h); an empty one is a mistake, not a secret.
 Result<std::string> ReadSecret(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) return Status::InvalidArgument(fmt::format("{}: cannot read {}", path, what));
-  std::string secret = text.str();
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  EVLOG_ASSIGN_OR_RETURN(std::string secret, ReadSecretFile(path));
   if (secret.empty()) return Status::InvalidArgument(fmt::format("{}: the {} file is empty", path, what));
   return secret;
 }
@@ -116,6 +112,15 @@ Result<std::unique_ptr<NatsConnection>> NatsConnection::Open(const Endpoint& end
   if (connected != NATS_OK && connected != NATS_NOT_YET_CONNECTED) return NatsError(endpoint.text, connected);
   c->connection_.reset(connection);
   return c;
+}
+
+Status NatsConnection::CredentialsRefused(std::string_view remote) const {
+  const char* text = nullptr;
+  const natsStatus last = natsConnection_GetLastError(connection_.get(), &text);
+  if (last != NATS_NOT_PERMITTED && last != NATS_CONNECTION_AUTH_FAILED) return Status::Ok();
+  return Status::Failed(fmt::format("{}: the server refused the connection ({}); check --nats-creds, --nats-user "
+                                    "with --nats-password-file, or --nats-token-file",
+                                    remote, text != nullptr && *text != '\0' ? text : natsStatus_GetText(last)));
 }
 
 NatsConnection::~NatsConnection() {

@@ -42,6 +42,10 @@ class NatsConnection {
   // The JetStream context, made with `options` (the sink's publish callbacks) by the first call.
   eventlog::Result<jsCtx*> JetStream(jsOptions* options = nullptr);
   bool connected() const;
+  // While not connected: the server's refusal of the credentials (no credentials, wrong
+  // ones, a user without permission), which waiting does not cure, as an error that says
+  // which options to check; OK otherwise (a server that is down is waited for).
+  eventlog::Status CredentialsRefused(std::string_view remote) const;
   // Counts the connections lost since Open; a change means that what was published before
   // it may be missing from the server while what follows it is not.
   uint64_t disconnects() const { return disconnects_.load(); }

@@ -230,6 +230,7 @@ Status NatsSink::Settle(std::chrono::milliseconds budget) {
   }
   const std::chrono::milliseconds pause = std::min(budget, std::chrono::milliseconds(100));
   if (!connection_->connected()) {
+    EVLOG_RETURN_IF_ERROR(connection_->CredentialsRefused(remote_));
     Note(fmt::format("{}: no connection to the server yet; retrying ({} events wait)", remote_, held_.size()));
     signals_.Sleep(pause);
     return Status::Ok();

@@ -191,6 +191,7 @@ Result<bool> NatsSource::NothingPending() {
 
 Result<bool> NatsSource::Fetch(std::chrono::milliseconds timeout, LocalAppender& appender) {
   if (!subscription_) {
+    if (!connection_->connected()) EVLOG_RETURN_IF_ERROR(connection_->CredentialsRefused(remote_));
     Status subscribed = connection_->connected() ? Subscribe() : Status::Failed("no connection to the server yet");
     if (subscribed.code() == eventlog::StatusCode::kNotFound ||
         subscribed.code() == eventlog::StatusCode::kInvalidArgument)
