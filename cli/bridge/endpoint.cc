@@ -14,8 +14,18 @@ namespace {
 constexpr std::string_view kForms =
     "expected kafka://HOST:PORT[,HOST:PORT]/TOPIC or nats://HOST:PORT[,HOST:PORT]/SUBJECT";
 
+// The URL as it may be printed: anything between "//" and an '@' (user:password) hidden.
+std::string Printable(std::string_view url) {
+  const size_t start = url.find("//");
+  const size_t at = url.find('@');
+  if (start == std::string_view::npos || at == std::string_view::npos || at < start) return std::string(url);
+  const size_t slash = url.find('/', start + 2);
+  if (slash != std::string_view::npos && slash < at) return std::string(url);
+  return fmt::format("{}//***@{}", url.substr(0, start), url.substr(at + 1));
+}
+
 Status Bad(std::string_view url, std::string_view what) {
-  return Status::InvalidArgument(fmt::format("bridge endpoint '{}': {} ({})", url, what, kForms));
+  return Status::InvalidArgument(fmt::format("bridge endpoint '{}': {} ({})", Printable(url), what, kForms));
 }
 
 // "host:port" with a non-empty host and a port in 1..65535. An IPv6 address goes in

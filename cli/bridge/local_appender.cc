@@ -34,6 +34,13 @@ std::string DescribeOrigin(const MessageOrigin& origin) {
                                : fmt::format("stream sequence {}", origin.position);
 }
 
+Status LocalAppender::TooLarge(const MessageOrigin& origin, uint64_t size) const {
+  return Status::InvalidArgument(fmt::format(
+      "the message at {} holds at least {} bytes, more than this log's maximum event size of {} bytes; it was not "
+      "appended and nothing after it was (create the log with a larger --max-event-size)",
+      DescribeOrigin(origin), size, max_event_bytes_));
+}
+
 LocalAppender::LocalAppender(eventlog::Log& log) : log_(log) {
   auto info = log.Info();
   const uint64_t segment = info ? info->segment_bytes : eventlog::LogLimits::kDefaultSegmentBytes;
@@ -50,17 +57,17 @@ Status LocalAppender::Add(std::optional<std::string_view> key, std::span<const e
   for (const eventlog::HeaderView& header : bridge_headers) {
     if (header.name == kTimestampHeader) message.timestamp_ns = ParseBridgeTimestamp(header.value);
   }
+  // Counted with a few bytes of encoding per header, so that a message of a million empty
+  // headers is refused here rather than copied first.
+  size += 4 * headers.size();
+  if (size > max_event_bytes_) return TooLarge(origin, size);
   for (const eventlog::HeaderView& header : headers) {
-    message.headers.emplace_back(header.name, header.value);
     size += header.name.size() + header.value.size();
+    if (size > max_event_bytes_) return TooLarge(origin, size);
+    message.headers.emplace_back(header.name, header.value);
   }
   // A first, cheap check; Batch::AddAt applies the exact one (with the encoding's overhead).
-  if (size > max_event_bytes_) {
-    return Status::InvalidArgument(fmt::format(
-        "the message at {} holds {} bytes, more than this log's maximum event size of {} bytes; it was not "
-        "appended and nothing after it was (create the log with a larger --max-event-size)",
-        DescribeOrigin(origin), size, max_event_bytes_));
-  }
+  if (size > max_event_bytes_) return TooLarge(origin, size);
   if (key) message.key.emplace(*key);
   message.payload.assign(payload);
   message.origin = origin;

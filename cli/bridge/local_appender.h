@@ -61,6 +61,7 @@ class LocalAppender {
     std::optional<int64_t> timestamp_ns;
     MessageOrigin origin;
   };
+  eventlog::Status TooLarge(const MessageOrigin& origin, uint64_t size) const;
   eventlog::Status BuildBatch(const eventlog::LogInfo& info, eventlog::Batch& batch) const;
 
   eventlog::Log& log_;

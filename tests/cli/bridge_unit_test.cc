@@ -77,7 +77,7 @@ TEST_CASE("EndpointsNameEngineServersAndTopic") {
   CHECK(nats->servers == std::vector<std::string>{"[::1]:4222"});
   CHECK(nats->name == "orders.created");
   for (const char* bad : {"kafka://h:1", "kafka://h/t", "kafka://h:0/t", "kafka://h:65536/t", "kafka://:1/t",
-                          "kafka://h:1,/t", "kafka://h:1/", "kafka://h:1/a/b", "kafka://u:p@h:1/t", "kafka://h:1/t?x=1",
+                          "kafka://h:1,/t", "kafka://h:1/", "kafka://h:1/a/b", "kafka://h:1/t?x=1",
                           "http://h:1/t", "kafka://h:1/a b", "nats://::1:4222/s", "kafka://h:x/t"}) {
     auto parsed = ParseEndpoint(bad);
     CHECK_MESSAGE(!parsed, bad);
@@ -86,6 +86,8 @@ TEST_CASE("EndpointsNameEngineServersAndTopic") {
   auto with_password = ParseEndpoint("kafka://user:secret@h:1/t");
   REQUIRE(!with_password);
   CHECK(with_password.error().message().find("credentials") != std::string::npos);
+  CHECK(with_password.error().message().find("secret") == std::string::npos);  // never echoed
+  CHECK(with_password.error().message().find("kafka://***@h:1/t") != std::string::npos);
 }
 
 TEST_CASE("SecretsComeFromFilesAndNeverAppearInErrors") {

@@ -25,9 +25,12 @@ constexpr std::chrono::seconds kWaitNoteInterval{5};
 // Decided by the bridge, not by -X: the endpoint and -g name the cluster and the group, and
 // the rest is what at-least-once in order rests on (format-spec/bridge.md §B3). Both names
 // of an aliased property are listed.
-constexpr std::array<std::string_view, 8> kReservedProperties = {
+// Also those that would break per-key order or let a message expire unconfirmed.
+constexpr std::array<std::string_view, 14> kReservedProperties = {
     "bootstrap.servers",  "metadata.broker.list", "group.id",           "enable.idempotence",
     "acks",               "request.required.acks", "enable.auto.commit", "enable.partition.eof",
+    "partitioner",        "partitioner_cb",        "message.timeout.ms", "delivery.timeout.ms",
+    "retries",            "message.send.max.retries",
 };
 
 // The -X values of this process, which no message may quote: written once, before the

@@ -100,7 +100,6 @@ Result<std::unique_ptr<NatsConnection>> NatsConnection::Open(const Endpoint& end
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetNoRandomize(o, true), "libnats options"));
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetMaxReconnect(o, -1), "libnats options"));
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetCustomReconnectDelay(o, ReconnectDelay, nullptr), "libnats options"));
-  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetRetryOnFailedConnect(o, true, OnConnected, nullptr), "libnats options"));
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetDisconnectedCB(o, OnDisconnected, c.get()), "libnats options"));
   // Nothing published while disconnected is kept for the next connection: libnats would
   // send it there after the messages the old connection lost, out of order
@@ -108,7 +107,19 @@ Result<std::unique_ptr<NatsConnection>> NatsConnection::Open(const Endpoint& end
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetReconnectBufSize(o, 1), "libnats options"));
   EVLOG_RETURN_IF_ERROR(ApplySecurity(o, options));
   natsConnection* connection = nullptr;
-  const natsStatus connected = natsConnection_Connect(&connection, o);
+  // First one attempt in the foreground: a server that answers but refuses the credentials
+  // says so now, and waiting would never cure that. Only a server that does not answer is
+  // waited for, by libnats in the background.
+  natsStatus connected = natsConnection_Connect(&connection, o);
+  if (connected == NATS_NOT_PERMITTED || connected == NATS_CONNECTION_AUTH_FAILED) {
+    return Status::Failed(fmt::format("{}: the server refused the connection ({}); check --nats-creds, --nats-user "
+                                      "with --nats-password-file, or --nats-token-file",
+                                      endpoint.text, natsStatus_GetText(connected)));
+  }
+  if (connected != NATS_OK) {
+    EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetRetryOnFailedConnect(o, true, OnConnected, nullptr), "libnats options"));
+    connected = natsConnection_Connect(&connection, o);
+  }
   if (connected != NATS_OK && connected != NATS_NOT_YET_CONNECTED) return NatsError(endpoint.text, connected);
   c->connection_.reset(connection);
   return c;

@@ -134,19 +134,22 @@ Status DecodeNatsEvent(std::span<const WireHeaderGroup> groups, DecodedNatsEvent
       order = &group;
     }
   }
-  // How many values of each group the order header has taken.
+  // How many values of each group the order header has taken; the groups by name, so that
+  // a hostile order header of many names costs a lookup each, not a scan.
   std::map<std::string_view, size_t> taken;
+  std::map<std::string_view, const WireHeaderGroup*> by_name;
+  for (const WireHeaderGroup& group : groups) by_name.emplace(group.name, &group);
   if (order && !order->values.empty()) {
     std::string_view names = order->values.front();
     while (!names.empty()) {
       const size_t space = names.find(' ');
       const std::string_view name = names.substr(0, space);
       names = space == std::string_view::npos ? std::string_view() : names.substr(space + 1);
-      auto group = std::find_if(groups.begin(), groups.end(), [&](const WireHeaderGroup& g) { return g.name == name; });
+      auto found = by_name.find(name);
       size_t& used = taken[name];
-      if (group == groups.end() || used >= group->values.size())
+      if (found == by_name.end() || used >= found->second->values.size())
         return Malformed(kNatsHeaderOrderHeader, "names more values than the message has");
-      EVLOG_RETURN_IF_ERROR(DecodeHeader(name, group->values[used++], out));
+      EVLOG_RETURN_IF_ERROR(DecodeHeader(name, found->second->values[used++], out));
     }
   }
   for (const WireHeaderGroup& group : groups) {
