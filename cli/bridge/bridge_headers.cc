@@ -35,6 +35,8 @@ std::optional<int64_t> ParseBridgeTimestamp(std::string_view value) {
   return parsed;
 }
 
-std::string MessageId(std::string_view log_id, uint64_t offset) { return fmt::format("{}:{}", log_id, offset); }
+std::string MessageId(std::string_view log_id, std::string_view subject, uint64_t offset) {
+  return fmt::format("{}:{}:{}", log_id, subject, offset);
+}
 
 }  // namespace evlog

@@ -14,7 +14,7 @@ log_id() { evlog stat --json "$1" | python3 -c "import json,sys; print(json.load
 export_without_offsets() { evlog export "$1" | sed -E 's/"offset":[0-9]+,//'; }
 
 # The offsets in a stream, in stream order, one per message, checked against its log: each
-# Nats-Msg-Id is LOGID:OFFSET and the evlog headers match it.
+# Nats-Msg-Id is LOGID:SUBJECT:OFFSET and the evlog headers match it.
 stream_offsets() {
   nats_tool dump "$NATS_URL" "$1" | python3 -c '
 import json, sys
@@ -23,7 +23,7 @@ for line in sys.stdin:
     m = json.loads(line)
     h = m["headers"]
     offset = h["evlog.offset"][0]
-    assert h["Nats-Msg-Id"] == [log_id + ":" + offset], (m["seq"], h["Nats-Msg-Id"])
+    assert h["Nats-Msg-Id"] == [log_id + ":" + m["subject"] + ":" + offset], (m["seq"], h["Nats-Msg-Id"])
     assert h["evlog.log_id"] == [log_id], m["seq"]
     print(offset)
 ' "$2"
@@ -189,5 +189,14 @@ assert_eq 143 "$status" "exit status of a follower stopped by SIGTERM"
 assert_eq "$(seq 0 $((total - 1)))" "$(stream_offsets RESTART "$(log_id "$WORK/restart")")" "offsets after a server restart"
 assert_eq "$total" "$(group_position "$WORK/restart" relay)" "group after SIGTERM"
 sed 's/^/restart: /' "$WORK/restart.stderr"
+
+# One log relayed by two groups to two subjects of one stream: JetStream's duplicate window
+# is per stream, so the Nats-Msg-Id names the subject, or the second relay's events would be
+# taken for duplicates, acked and never stored under their subject.
+nats_tool stream "$NATS_URL" TWO "two.*"
+printf 'x\ny\nz\n' | evlog append "$WORK/two"
+expect_status 0 evlog bridge "$WORK/two" --to "$NATS_URL/two.a" -g to-a
+expect_status 0 evlog bridge "$WORK/two" --to "$NATS_URL/two.b" -g to-b
+assert_eq 6 "$(stream_count TWO)" "messages of one log relayed to two subjects of one stream"
 nats_server_stop
 echo "bridge_nats: ok"

@@ -1,7 +1,7 @@
 // How the stream keeps the log's order across failures.
 //
 // Events are published asynchronously, many in flight, each with Nats-Msg-Id =
-// MessageId(log id, offset), so that JetStream drops a second copy of an event within the
+// MessageId(log id, subject, offset), so that JetStream drops a second copy of an event within the
 // stream's duplicate window. On one connection a server stores what it receives in the order
 // it receives it, so as long as every publish of a connection is answered, the stream holds
 // the events in offset order. Order is at risk only when one message is not stored but a
@@ -76,7 +76,7 @@ NatsSink::NatsSink(std::unique_ptr<NatsConnection> connection, const Endpoint& e
       remote_(endpoint.text),
       subject_(endpoint.name),
       log_id_(std::move(log_id)),
-      msg_id_prefix_(log_id_ + ":"),
+      msg_id_prefix_(log_id_ + ":" + subject_ + ":"),
       signals_(signals) {}
 
 NatsSink::~NatsSink() {
@@ -131,7 +131,7 @@ Result<NatsPtr<natsMsg>> NatsSink::Build(const eventlog::Event& event) {
   if (event.key || !event.headers.empty()) EncodeNatsEvent(event.key, event.headers, &wire_);
   const BridgeHeaderValues bridge(event.offset, event.timestamp_ns);
   // libnats takes C strings: the values are copied next to a NUL.
-  char msg_id[96], offset[24], timestamp[24];
+  char msg_id[320], offset[24], timestamp[24];  // a subject has at most 249 bytes (endpoint.cc)
   *fmt::format_to_n(msg_id, sizeof msg_id - 1, "{}{}", msg_id_prefix_, bridge.offset()).out = '\0';
   *std::copy(bridge.offset().begin(), bridge.offset().end(), offset) = '\0';
   *std::copy(bridge.timestamp().begin(), bridge.timestamp().end(), timestamp) = '\0';

@@ -50,7 +50,7 @@ class NatsSink : public RemoteSink {
   std::string remote_;
   std::string subject_;
   std::string log_id_;
-  std::string msg_id_prefix_;  // "LOGID:"
+  std::string msg_id_prefix_;  // "LOGID:SUBJECT:"
   const SignalPipe& signals_;
 
   std::mutex mutex_;  // guards what OnAck, on libnats's thread, shares with the pump's
