@@ -113,10 +113,11 @@ TEST_CASE("AnEventsOwnHeaderWithABridgeHeadersNameStaysTheEvents") {
   EncodeNatsEvent(std::nullopt, own, &wire);
   wire.emplace_back("evlog.offset", "7");  // the bridge's, added by the sink
   std::vector<WireHeaderGroup> groups;
-  for (const auto& [name, value] : wire) {
+  for (const auto& header : wire) {
+    const std::string& name = header.first;  // a plain variable: lambdas may not capture bindings in C++20
     auto it = std::find_if(groups.begin(), groups.end(), [&](const WireHeaderGroup& g) { return g.name == name; });
     if (it == groups.end()) it = groups.insert(groups.end(), WireHeaderGroup{name, {}});
-    it->values.push_back(value);
+    it->values.push_back(header.second);
   }
   DecodedNatsEvent decoded;
   REQUIRE(DecodeNatsEvent(groups, &decoded).ok());
