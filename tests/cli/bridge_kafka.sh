@@ -13,7 +13,7 @@ echo "seed $SEED (replay with EVLOG_TEST_SEED=$SEED)"
 kafka_mock_start "$MOCK" 3 orders 4
 LOG=$WORK/events
 $CHECK make 300 "$SEED" | evlog append --json "$LOG"
-LOG_ID=$(evlog stat --json "$LOG" | python3 -c 'import json, sys; print(json.load(sys.stdin)["log_id"])')
+LOG_ID=$(log_id "$LOG")
 
 position() { group_position "$LOG" "$1"; }
 

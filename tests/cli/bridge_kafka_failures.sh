@@ -16,7 +16,7 @@ echo "seed $SEED (replay with EVLOG_TEST_SEED=$SEED)"
 kafka_mock_start "$MOCK" 1 orders 3
 LOG=$WORK/events
 $CHECK make 1000 "$SEED" | evlog append --json "$LOG"
-LOG_ID=$(evlog stat --json "$LOG" | python3 -c 'import json, sys; print(json.load(sys.stdin)["log_id"])')
+LOG_ID=$(log_id "$LOG")
 position() { group_position "$LOG" "$1"; }
 at_position() { [[ $(position "$1") == "$2" ]]; }
 

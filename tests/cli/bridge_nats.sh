@@ -8,8 +8,6 @@ source "$(dirname "$0")/nats_server_lib.sh"
 TOOL=${2:?usage: $0 PATH/TO/evlog PATH/TO/evlog_nats_tool}
 nats_tool() { timeout 60 "$TOOL" "$@"; }
 stream_count() { nats_tool info "$NATS_URL" "$1" | cut -d' ' -f1; }
-group_position() { evlog groups "$1" --json | python3 -c "import json,sys; print(next(json.loads(l)['position'] for l in sys.stdin if json.loads(l)['group']=='$2'))"; }
-log_id() { evlog stat --json "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['log_id'])"; }
 # `evlog export` without offsets: what a round trip must preserve.
 export_without_offsets() { evlog export "$1" | sed -E 's/"offset":[0-9]+,//'; }
 

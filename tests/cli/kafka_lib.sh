@@ -70,9 +70,3 @@ kafka_mock_control() {
 
 # kafka_consume TOPIC FILE: every message of TOPIC as kcat's JSON envelopes (with headers).
 kafka_consume() { timeout 60 kcat -C -b "$KAFKA_BOOTSTRAP" -t "$1" -J -e -q >"$2" || fail "kcat -C -t $1"; }
-
-# group_position LOG GROUP: the group's position, 0 while it does not exist.
-group_position() {
-  evlog groups "$1" --json | python3 -c 'import json, sys
-print(next((g["position"] for g in map(json.loads, sys.stdin) if g["group"] == sys.argv[1]), 0))' "$2"
-}

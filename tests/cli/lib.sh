@@ -88,3 +88,12 @@ stop_server() {
   done
   kill -KILL "$pid" 2>/dev/null || true
 }
+
+# log_id LOG: the log's identity, as `evlog stat --json` gives it.
+log_id() { evlog stat --json "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["log_id"])'; }
+
+# group_position LOG GROUP: the group's position, 0 while it does not exist.
+group_position() {
+  evlog groups "$1" --json | python3 -c 'import json, sys
+print(next((g["position"] for g in map(json.loads, sys.stdin) if g["group"] == sys.argv[1]), 0))' "$2"
+}
