@@ -1,5 +1,7 @@
 // evlog: the command-line tool for eventlog logs. main only assembles the subcommands;
 // each lives in its own *_command.cc with its options, flag registration and Run function.
+// This file is the main of two programs (commands/connector_handoff.h): evlog, and, with
+// EVLOG_WITH_CONNECTORS, evlog-connectors, which alone runs capture, apply and bridge.
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include "commands/append_command.h"
 #include "commands/compact_command.h"
 #include "commands/completion_command.h"
+#include "commands/connector_handoff.h"
 #include "commands/export_command.h"
 #include "commands/examples.h"
 #include "commands/groups_command.h"
@@ -129,9 +132,15 @@ int main(int argc, char** argv) {
   if (replay->parsed()) return evlog::RunReplayCommand(replay_options);
   if (verify->parsed()) return evlog::RunVerifyCommand(verify_options);
   if (stat->parsed()) return evlog::RunStatCommand(stat_options);
+#if EVLOG_WITH_CONNECTORS
   if (capture->parsed()) return evlog::RunCaptureCommand(capture_options);
   if (apply->parsed()) return evlog::RunApplyCommand(apply_options);
   if (bridge->parsed()) return evlog::RunBridgeCommand(bridge_options);
+#else
+  for (const CLI::App* connector : {capture, apply, bridge}) {
+    if (connector->parsed()) return evlog::HandOffToConnectors(connector->get_name().c_str(), argv);
+  }
+#endif
   if (ls->parsed()) return evlog::RunLsCommand(ls_options);
   if (completion->parsed()) return evlog::RunCompletionCommand(app, completion_options);
   return evlog::RunTailCommand(tail_options);

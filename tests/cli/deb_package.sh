@@ -19,7 +19,7 @@ field() { dpkg-deb -f "$1" "$2"; }
 assert_eq "evlog" "$(field "$tool_deb" Package)" "Package"
 assert_eq "$(dpkg --print-architecture)" "$(field "$tool_deb" Architecture)" "Architecture"
 contents=$(dpkg-deb -c "$tool_deb" | awk '{print $6}')
-for path in ./usr/bin/evlog ./usr/share/man/man1/evlog.1 ./usr/share/man/man1/evlog-tail.1 \
+for path in ./usr/bin/evlog ./usr/libexec/evlog/evlog-connectors ./usr/share/man/man1/evlog.1 ./usr/share/man/man1/evlog-tail.1 \
   ./usr/share/bash-completion/completions/evlog ./usr/share/zsh/vendor-completions/_evlog \
   ./usr/share/fish/vendor_completions.d/evlog.fish; do
   grep -qx -- "$path" <<<"$contents" || fail "evlog.deb lacks $path"
@@ -32,22 +32,30 @@ if grep -E '\.(h|a)$' <<<"$contents"; then fail "evlog.deb holds development fil
 depends=$(field "$tool_deb" Depends)
 root=$WORK/root
 dpkg -x "$tool_deb" "$root"
-libraries=$(ldd "$root/usr/bin/evlog")
-while read -r needed; do
-  library=$(awk -v name="$needed" '$1 == name {print $3}' <<<"$libraries")
-  [[ $library == /* ]] || fail "evlog needs $needed, which ldd does not find: $libraries"
-  # By directory and name: with merged /usr, ldd's path and the one dpkg recorded may
-  # differ by /usr; the directory tells /lib/x86_64-linux-gnu from /lib32.
-  owner=$(dpkg -S "*/$(basename "$(dirname "$library")")/$needed" 2>/dev/null | head -1 | cut -d: -f1) || true
-  [[ -n $owner ]] || fail "no package owns $library, which evlog loads"
-  [[ ", $depends," == *", $owner"[\ ,]* ]] || fail "evlog loads $library from $owner, which Depends lacks: $depends"
-done < <(readelf -d "$root/usr/bin/evlog" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+for binary in usr/bin/evlog usr/libexec/evlog/evlog-connectors; do
+  libraries=$(ldd "$root/$binary")
+  while read -r needed; do
+    library=$(awk -v name="$needed" '$1 == name {print $3}' <<<"$libraries")
+    [[ $library == /* ]] || fail "$binary needs $needed, which ldd does not find: $libraries"
+    # By directory and name: with merged /usr, ldd's path and the one dpkg recorded may
+    # differ by /usr; the directory tells /lib/x86_64-linux-gnu from /lib32.
+    owner=$(dpkg -S "*/$(basename "$(dirname "$library")")/$needed" 2>/dev/null | head -1 | cut -d: -f1) || true
+    [[ -n $owner ]] || fail "no package owns $library, which $binary loads"
+    [[ ", $depends," == *", $owner"[\ ,]* ]] || fail "$binary loads $library from $owner, which Depends lacks: $depends"
+  done < <(readelf -d "$root/$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+done
 assert_contains "$depends" "liblmdb0" "Depends"
+assert_contains "$depends" "librdkafka1" "Depends (evlog-connectors' libraries)"
 
 echo "== the unpacked evlog runs"
 assert_eq "$(evlog --version)" "$("$root/usr/bin/evlog" --version)" "unpacked evlog --version"
 echo '{"payload":"x"}' | "$root/usr/bin/evlog" append --json "$WORK/log"
 assert_eq "x" "$("$root/usr/bin/evlog" tail "$WORK/log" --from beginning)" "unpacked evlog round trip"
+# capture, apply and bridge run in evlog-connectors, found in the package's libexec.
+status=0
+"$root/usr/bin/evlog" bridge "$WORK/log" -g relay 2>"$WORK/handoff.err" || status=$?
+assert_eq 2 "$status" "unpacked evlog bridge without --to"
+assert_contains "$(cat "$WORK/handoff.err")" "say where to relay" "unpacked evlog hands bridge to evlog-connectors"
 assert_eq "$root/usr/share/man/man1/evlog-append.1" "$(man -M "$root/usr/share/man" -w evlog-append)" "man -w"
 check_completions "$root/usr/share" vendor-completions
 

@@ -18,6 +18,9 @@ echo "== the installed evlog runs"
 assert_eq "$(evlog --version)" "$("$PREFIX/bin/evlog" --version)" "installed evlog --version"
 printf 'one\ntwo\n' | "$PREFIX/bin/evlog" append "$WORK/cli-log"
 assert_eq $'one\ntwo' "$("$PREFIX/bin/evlog" tail "$WORK/cli-log" --from beginning)" "installed evlog round trip"
+[[ -x $PREFIX/libexec/evlog/evlog-connectors ]] || fail "evlog-connectors is not installed in libexec/evlog"
+expect_status 2 "$PREFIX/bin/evlog" bridge "$WORK/cli-log" -g relay
+assert_contains "$(cat "$WORK/stderr")" "say where to relay" "installed evlog hands bridge to evlog-connectors"
 
 echo "== man finds the pages"
 assert_eq "$PREFIX/share/man/man1/evlog-tail.1" "$(man -M "$PREFIX/share/man" -w evlog-tail)" "man -w evlog-tail"

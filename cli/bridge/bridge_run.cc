@@ -1,0 +1,125 @@
+// Running `evlog bridge` (options registered in bridge_command.cc): checks what CLI11 cannot
+// (which options go with which engine and direction), then drives a pump with an engine.
+#include "bridge/bridge_command.h"
+
+#include <fmt/format.h>
+
+#include "args/lock_options.h"
+#include "bridge/endpoint.h"
+#include "bridge/inbound_pump.h"
+#include "bridge/kafka/kafka_bridge.h"
+#include "bridge/nats/nats_bridge.h"
+#include "bridge/outbound_pump.h"
+#include "bridge/secret_file.h"
+#include "eventlog/consumer_groups.h"
+#include "replay/signal_pipe.h"
+#include "term/exit_codes.h"
+#include "term/report.h"
+
+namespace evlog {
+namespace {
+
+using eventlog::Result;
+using eventlog::Status;
+
+constexpr char kCommand[] = "bridge";
+
+int Usage(std::string_view message) { return ReportUsageError(kCommand, message, "bridge"); }
+
+// The exit status once the pump stopped: a signal's 128 + N wins, as for replay.
+int Finish(const Status& status, const SignalPipe& signals, const std::string& summary) {
+  PrintNote(kCommand, summary);
+  if (!status.ok()) {
+    PrintError(kCommand, status.message());
+    return ExitCodeFor(status);
+  }
+  if (const int signal = signals.termination()) return 128 + signal;
+  return kExitOk;
+}
+
+int RunTo(const BridgeCommandOptions& o, const Endpoint& endpoint, const SignalPipe& signals) {
+  eventlog::LogOptions log_options;
+  ApplyLockOptions(log_options, std::nullopt, kCommand);
+  auto log = eventlog::Log::Open(o.log_dir, log_options);
+  if (!log) return ReportFailure(kCommand, log.error());
+  PrintRecoveryNotes(kCommand, **log);
+  auto groups = eventlog::ConsumerGroups::Open(**log);
+  if (!groups) return ReportFailure(kCommand, groups.error());
+  auto sink = endpoint.engine == BridgeEngine::kKafka ? OpenKafkaSink(endpoint, o.kafka, (*log)->log_id(), signals)
+                                                      : OpenNatsSink(endpoint, o.nats, (*log)->log_id(), signals);
+  if (!sink) return ReportFailure(kCommand, sink.error());
+  OutboundPump pump(**log, **groups, **sink, signals,
+                    {.group = o.group, .follow = o.follow, .remote = endpoint.text});
+  Status status = pump.Run();
+  return Finish(status, signals, pump.Summary());
+}
+
+int RunFrom(const BridgeCommandOptions& o, const Endpoint& endpoint, const SignalPipe& signals) {
+  eventlog::LogOptions log_options{.create_if_missing = true};
+  ApplyLockOptions(log_options, std::nullopt, kCommand);
+  auto log = eventlog::Log::Open(o.log_dir, log_options);
+  if (!log) return ReportFailure(kCommand, log.error());
+  PrintRecoveryNotes(kCommand, **log);
+  auto source = endpoint.engine == BridgeEngine::kKafka
+                    ? OpenKafkaSource(endpoint, o.kafka, o.group, o.follow, signals)
+                    : OpenNatsSource(endpoint, o.nats, o.group, o.follow, signals);
+  if (!source) return ReportFailure(kCommand, source.error());
+  InboundPump pump(**log, **source, signals, {.follow = o.follow, .remote = endpoint.text});
+  Status status = pump.Run();
+  return Finish(status, signals, pump.Summary());
+}
+
+// Options that only one engine or one direction reads are refused elsewhere, so that a
+// mistyped command never runs with an option silently ignored.
+std::optional<std::string> MisplacedOption(const BridgeCommandOptions& o, const Endpoint& endpoint) {
+  const bool kafka = endpoint.engine == BridgeEngine::kKafka;
+  const NatsOptions& n = o.nats;
+  const bool nats_options = n.creds_file || n.user || n.password_file || n.token_file || n.tls || n.tls_ca ||
+                            n.tls_cert || n.tls_key;
+  if (kafka && nats_options) return "the --nats-* and --tls* options are for nats:// endpoints";
+  if (!kafka && !o.kafka.properties.empty()) return "-X passes librdkafka properties: only for kafka:// endpoints";
+  if (auto problem = KafkaPropertyProblem(o.kafka)) return problem;
+  if (!kafka && o.kafka.partition) return "--partition is only for kafka:// endpoints";
+  if (o.from && o.kafka.partition) return "--partition chooses where --to writes; --from reads every partition";
+  if (n.user.has_value() != n.password_file.has_value()) return "--nats-user and --nats-password-file go together";
+  if (n.tls_cert.has_value() != n.tls_key.has_value()) return "--tls-cert and --tls-key go together";
+  return std::nullopt;
+}
+
+// -X KEY=VALUE with every "@FILE" value replaced by the file's content (secret_file.h).
+Result<std::vector<std::string>> ResolveProperties(const std::vector<std::string>& properties) {
+  std::vector<std::string> resolved;
+  for (size_t i = 0; i < properties.size(); ++i) {
+    const std::string& property = properties[i];
+    size_t equals = property.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      // Not echoed: it may be a secret given in the wrong place.
+      return Status::InvalidArgument(fmt::format("-X number {} is not KEY=VALUE", i + 1));
+    }
+    auto value = ResolvePropertyValue(std::string_view(property).substr(equals + 1));
+    if (!value) return value.error().WithContext(fmt::format("-X {}", property.substr(0, equals)));
+    resolved.push_back(property.substr(0, equals + 1) + *value);
+  }
+  return resolved;
+}
+
+}  // namespace
+
+int RunBridgeCommand(const BridgeCommandOptions& o) {
+  if (!o.to && !o.from) return Usage("say where to relay: --to URL (LOG to the remote) or --from URL (into LOG)");
+  auto endpoint = ParseEndpoint(o.to ? *o.to : *o.from);
+  if (!endpoint) return Usage(endpoint.error().message());
+  if (auto misplaced = MisplacedOption(o, *endpoint)) return Usage(*misplaced);
+  auto properties = ResolveProperties(o.kafka.properties);
+  if (!properties) {
+    return properties.error().code() == eventlog::StatusCode::kInvalidArgument ? Usage(properties.error().message())
+                                                                               : ReportFailure(kCommand, properties.error());
+  }
+  BridgeCommandOptions resolved = o;
+  resolved.kafka.properties = std::move(*properties);
+  auto signals = SignalPipe::Install();
+  if (!signals) return ReportFailure(kCommand, signals.error());
+  return o.to ? RunTo(resolved, *endpoint, **signals) : RunFrom(resolved, *endpoint, **signals);
+}
+
+}  // namespace evlog
