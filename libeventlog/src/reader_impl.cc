@@ -1,6 +1,7 @@
-// The Reader: walks frames in read-only mappings of the segments, verifying each frame's
-// checksum before handing out its events, and never reading past the committed end that
-// HEAD publishes (format-spec §6). Closed segments are read to their file size.
+// The Reader: walks the frames of the segments, read through a SegmentWindow (pread into a
+// buffer; segment_window.h says why not a mapping), verifying each frame's checksum before
+// handing out its events, and never reading past the committed end that HEAD publishes
+// (format-spec §6). Closed segments are read to their file size.
 #include "reader_impl.h"
 
 #include <algorithm>
@@ -9,12 +10,14 @@
 
 #include <fmt/format.h>
 
+#include "coding.h"
 #include "format.h"
 #include "frame.h"
 #include "log_impl.h"
 #include "segment.h"
 #include "segment_index.h"
 #include "segment_scan.h"
+#include "segment_window.h"
 
 namespace eventlog {
 namespace {
@@ -42,13 +45,14 @@ class ReaderImpl final : public Reader {
   Result<bool> AdvanceSegment();
   void StartSequence();
   Status SettleOnTimeFloor();
-  uint64_t IndexedPosition(uint64_t offset, int64_t timestamp) const;
+  Result<uint64_t> IndexedPosition(uint64_t offset, int64_t timestamp);
+  Result<FrameParse> ReadFrame(uint64_t at, bool check_body, FrameHeader* h, std::string* why);
   Status CorruptFrame(uint64_t position, const std::string& why) const;
 
   Log::Impl* log_;
   uint64_t segment_base_ = kNoSegment;
   std::unique_ptr<File> segment_;
-  std::unique_ptr<MappedRegion> map_;
+  SegmentWindow window_;  // the current segment's bytes
   uint64_t limit_ = 0;       // readable bytes of the current segment
   bool closed_ = false;      // a newer segment exists: read to the file's end
   uint64_t position_ = 0;    // next frame position
@@ -80,11 +84,12 @@ Status ReaderImpl::CorruptFrame(uint64_t position, const std::string& why) const
 }
 
 Status ReaderImpl::OpenSegmentAt(uint64_t base) {
-  map_.reset();
+  window_.Reset(nullptr, {});
   cursor_ = frame_end_ = nullptr;
   SegmentHeader header;
   EVLOG_ASSIGN_OR_RETURN(segment_, OpenListedSegment(log_->fs(), log_->dir(), base, log_->meta().log_id, &header));
   segment_base_ = base;
+  window_.Reset(segment_.get(), SegmentFileName(base));
   chain_out_ = header.chain_out;
   position_ = format::segment::kHeaderSize;
   dropped_before_ = 0;
@@ -92,7 +97,7 @@ Status ReaderImpl::OpenSegmentAt(uint64_t base) {
 }
 
 // Learns how far the current segment may be read: HEAD's committed end for the active
-// segment, the file size for a closed one. Remaps when the readable part grew.
+// segment, the file size for a closed one.
 Status ReaderImpl::RefreshLimit() {
   EVLOG_ASSIGN_OR_RETURN(HeadRecord head, log_->CommittedHead());
   seen_sequence_ = head.sequence;
@@ -111,20 +116,28 @@ Status ReaderImpl::RefreshLimit() {
     closed_ = false;  // created by a roll that has not been published yet
     limit_ = format::segment::kHeaderSize;
   }
-  if (!map_ || map_->bytes().size() < limit_) {
-    const char* old_base = map_ ? map_->bytes().data() : nullptr;
-    EVLOG_ASSIGN_OR_RETURN(map_, segment_->Map(limit_));
-    if (cursor_ != nullptr) {  // keep the frame being read valid in the new mapping
-      cursor_ = map_->bytes().data() + (cursor_ - old_base);
-      frame_end_ = map_->bytes().data() + (frame_end_ - old_base);
+  return Status::Ok();
+}
+
+// ParseFrame on the frame at `at` (below limit_), reading as much of it as the length word
+// asks and the readable part holds: a length running past limit_ is kTruncated without
+// reading further, as ParseFrame says of the whole readable part.
+Result<FrameParse> ReaderImpl::ReadFrame(uint64_t at, bool check_body, FrameHeader* h, std::string* why) {
+  const uint64_t readable = limit_ - at;
+  EVLOG_ASSIGN_OR_RETURN(std::string_view bytes,
+                         window_.Bytes(at, std::min<uint64_t>(readable, format::frame::kHeaderSize), limit_));
+  if (bytes.size() >= 4) {
+    const uint64_t aligned = format::AlignUp(GetFixed32(bytes.data() + format::frame::kLengthAt));
+    if (aligned > bytes.size() && aligned <= readable) {
+      EVLOG_ASSIGN_OR_RETURN(bytes, window_.Bytes(at, aligned, limit_));
     }
   }
-  return Status::Ok();
+  return ParseFrame(bytes, 0, check_body, h, why);
 }
 
 // Index lookup: the position of the last indexed frame that starts at or before `offset`
 // and no later than `timestamp`, validated against the segment; the segment start if none.
-uint64_t ReaderImpl::IndexedPosition(uint64_t offset, int64_t timestamp) const {
+Result<uint64_t> ReaderImpl::IndexedPosition(uint64_t offset, int64_t timestamp) {
   uint64_t best = format::segment::kHeaderSize;
   std::vector<IndexEntry> entries = ReadIndex(log_->fs(), log_->dir(), segment_base_, log_->meta().log_id);
   auto it = std::upper_bound(entries.begin(), entries.end(), std::make_pair(offset, timestamp),
@@ -135,12 +148,14 @@ uint64_t ReaderImpl::IndexedPosition(uint64_t offset, int64_t timestamp) const {
     --it;
     FrameHeader h;
     std::string why;
-    std::string_view data = map_->bytes().substr(0, limit_);
     // Validated before it is trusted (format-spec §7.2): a damaged index must not make the
     // reader start at a frame-shaped run of bytes inside some payload.
-    if (it->position % format::frame::kAlignment == 0 && it->position >= format::segment::kHeaderSize &&
-        it->position < limit_ && ParseFrame(data, it->position, true, &h, &why) == FrameParse::kOk &&
-        h.has_events() && h.base_offset == it->offset && h.first_timestamp == it->timestamp) {
+    if (it->position % format::frame::kAlignment != 0 || it->position < format::segment::kHeaderSize ||
+        it->position >= limit_) {
+      continue;
+    }
+    EVLOG_ASSIGN_OR_RETURN(FrameParse parse, ReadFrame(it->position, true, &h, &why));
+    if (parse == FrameParse::kOk && h.has_events() && h.base_offset == it->offset && h.first_timestamp == it->timestamp) {
       return it->position;
     }
   }
@@ -154,7 +169,7 @@ Status ReaderImpl::SeekToOffset(uint64_t offset) {
     if (segments.empty()) {
       // META without a segment: creation was interrupted, and the log is empty until a writer
       // completes it (format-spec §2). NextFrame() looks again.
-      map_.reset();
+      window_.Reset(nullptr, {});
       segment_.reset();
       segment_base_ = kNoSegment;
       next_offset_ = offset;
@@ -168,7 +183,7 @@ Status ReaderImpl::SeekToOffset(uint64_t offset) {
     opened = OpenSegmentAt(*std::prev(it));
   } while (opened.code() == StatusCode::kNotFound);
   EVLOG_RETURN_IF_ERROR(opened);
-  position_ = IndexedPosition(offset, INT64_MAX);
+  EVLOG_ASSIGN_OR_RETURN(position_, IndexedPosition(offset, INT64_MAX));
   next_offset_ = offset;
   time_floor_ = INT64_MIN;
   positioned_ = true;
@@ -200,9 +215,11 @@ Status ReaderImpl::OpenSegmentForTime(int64_t timestamp_ns) {
     FrameHeader h;
     std::string why;
     const uint64_t start = format::segment::kHeaderSize;
-    bool older = start < limit_ &&
-                 ParseFrame(map_->bytes().substr(0, limit_), start, false, &h, &why) == FrameParse::kOk &&
-                 h.first_timestamp < timestamp_ns;
+    bool older = false;
+    if (start < limit_) {
+      EVLOG_ASSIGN_OR_RETURN(FrameParse parse, ReadFrame(start, false, &h, &why));
+      older = parse == FrameParse::kOk && h.first_timestamp < timestamp_ns;
+    }
     if (older || std::next(it) == segments.rend()) break;
   }
   return Status::Ok();
@@ -218,7 +235,7 @@ Status ReaderImpl::SeekToTime(int64_t timestamp_ns) {
     time_floor_ = timestamp_ns;
     return Status::Ok();
   }
-  position_ = IndexedPosition(UINT64_MAX, timestamp_ns);
+  EVLOG_ASSIGN_OR_RETURN(position_, IndexedPosition(UINT64_MAX, timestamp_ns));
   next_offset_ = segment_base_;
   time_floor_ = timestamp_ns;
   positioned_ = true;
@@ -306,8 +323,10 @@ Result<bool> ReaderImpl::NextFrame() {
     if (!h.has_events() || h.next_offset() <= next_offset_ || h.last_timestamp < time_floor_) continue;
     frame_ = h;
     frame_at_ = at;
-    cursor_ = map_->bytes().data() + at + format::frame::kHeaderSize;
-    frame_end_ = map_->bytes().data() + at + h.length;
+    // Verified by LoadUnit; read again only when its unit was too large to keep.
+    EVLOG_ASSIGN_OR_RETURN(std::string_view bytes, window_.Bytes(at, h.length, limit_));
+    cursor_ = bytes.data() + format::frame::kHeaderSize;
+    frame_end_ = bytes.data() + h.length;
     return true;
   }
 }
@@ -327,7 +346,7 @@ Result<bool> ReaderImpl::LoadUnit() {
     if (!advanced) return false;
   }
   if (position_ >= dropped_before_ + kDropEveryBytes) {  // bound resident memory of long reads
-    map_->DropBefore(position_);
+    window_.DropBefore(position_);
     dropped_before_ = position_;
   }
   ScanPosition cur = seq_;
@@ -342,7 +361,7 @@ Result<bool> ReaderImpl::LoadUnit() {
     std::string why;
     const uint64_t at = cur.position;
     // A checksum only proves the bytes were written, not that the writer wrote them right.
-    FrameParse parse = ParseFrame(map_->bytes().substr(0, limit_), at, true, &h, &why);
+    EVLOG_ASSIGN_OR_RETURN(FrameParse parse, ReadFrame(at, true, &h, &why));
     if (parse == FrameParse::kNoFrame) why = "zero bytes where a frame should start";
     if (parse == FrameParse::kTruncated) why = "frame cut short below the committed end";
     if (parse != FrameParse::kOk || !AdvanceInSequence(h, &cur, &why)) return CorruptFrame(at, why);

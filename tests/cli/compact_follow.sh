@@ -48,7 +48,7 @@ awk -v total=$TOTAL '$1 != next_offset { print "gap at " $1; exit 1 } { next_off
 seq 0 19999 | sed 's/$/ padding-padding-padding-padding-padding-padding-padding-padding-padding/' |
   evlog append "$WORK/slow" --segment-bytes 64K
 # The pipe is drained only once compaction is done, and compaction starts only once the
-# reader has a segment mapped.
+# reader has a segment open.
 mkfifo "$WORK/slow.pipe"
 {
   exec 3<"$WORK/slow.pipe"
@@ -59,8 +59,8 @@ drainer=$!
 "$EVLOG" tail --from beginning --format '%o %s\n' "$WORK/slow" >"$WORK/slow.pipe" 2>"$WORK/slow.err" &
 slow_reader=$!
 BACKGROUND_PIDS+=($slow_reader $drainer)
-has_segment_mapped() { grep -q '\.seg$' "/proc/$1/maps" 2>/dev/null; }
-wait_until 60 "the reader mapping a segment" has_segment_mapped $slow_reader
+has_segment_open() { find "/proc/$1/fd" -lname '*.seg' 2>/dev/null | grep -q .; }
+wait_until 60 "the reader opening a segment" has_segment_open $slow_reader
 evlog compact "$WORK/slow" --before end >/dev/null
 touch "$WORK/compacted"
 wait $slow_reader || fail "a reader during compaction failed: $(cat "$WORK/slow.err")"

@@ -21,8 +21,9 @@ struct EventInput {
   std::string_view payload;
 };
 
-// An event read from the log. Its views point into the reader's mapping of a segment and
-// into the reader's header buffer: they are valid only until the next call on that Reader.
+// An event read from the log. Its views point into the reader's buffer of segment bytes
+// (or, for a frame of more than 16 MiB, its mapping of the segment) and into its header
+// buffer: they are valid only until the next call on that Reader.
 struct Event {
   uint64_t offset = 0;
   int64_t timestamp_ns = 0;  // nanoseconds since the Unix epoch, assigned at append

@@ -1,4 +1,6 @@
-// Reading a log: a cursor over committed events, zero-copy from read-only segment mappings.
+// Reading a log: a cursor over committed events, read from the segments with pread into a
+// buffer that stays in the CPU cache while its frames are verified and decoded (events are
+// views into it, not copies).
 #pragma once
 
 #include <cstdint>
