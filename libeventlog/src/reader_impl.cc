@@ -34,6 +34,7 @@ class ReaderImpl final : public Reader {
   Status SeekToTime(int64_t timestamp_ns) override;
   Result<bool> Next(Event* event) override;
   uint64_t position() const override { return next_offset_; }
+  uint64_t segment_base() const override { return segment_base_; }
   Status WaitForAppend(int timeout_ms) override;
 
  private:

@@ -30,6 +30,12 @@ class Reader {
   // The offset the next call to Next() will return (or wait for).
   virtual uint64_t position() const = 0;
 
+  // The base offset (the file name) of the segment the reader is in, UINT64_MAX before it
+  // opened one. A jump in offsets inside one segment is key compaction's doing; only where
+  // this changes can whole segments have been removed (retention) under the reader: a
+  // caller that reports removed events asks the log about those jumps only.
+  virtual uint64_t segment_base() const = 0;
+
   // Blocks until the log's committed end moves or `timeout_ms` elapses (-1: forever),
   // without busy polling. Spurious returns are possible; call Next() again.
   virtual Status WaitForAppend(int timeout_ms) = 0;
