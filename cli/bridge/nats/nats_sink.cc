@@ -88,7 +88,14 @@ NatsSink::NatsSink(std::unique_ptr<NatsConnection> connection, const Endpoint& e
 NatsSink::~NatsSink() {
   if (published_) {
     natsMsgList pending{};
-    if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) natsMsgList_Destroy(&pending);
+    if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) {
+      in_library_ -= pending.Count;
+      natsMsgList_Destroy(&pending);
+    }
+    // What is not taken back was handed to OnAck, which may be running on libnats's
+    // thread right now: it must be done with this object before it goes.
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, std::chrono::seconds(1), [&] { return in_library_ == 0; });
   }
   connection_.reset();  // no callback runs after this
 }
