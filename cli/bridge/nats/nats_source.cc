@@ -117,6 +117,12 @@ Status NatsSource::Subscribe() {
   if (status == NATS_NOT_FOUND || code == JSConsumerNotFoundErr) {
     jsConsumerConfig config;
     InitConsumerConfig(&config, durable_.c_str());
+    if (last_added_sequence_ > 0) {
+      // Gone during this run (a restart that deleted it and could not recreate it, or an
+      // operator): everything up to the last message added is appended and acknowledged.
+      config.DeliverPolicy = js_DeliverByStartSequence;
+      config.OptStartSeq = last_added_sequence_ + 1;
+    }
     status = js_AddConsumer(&raw, js_, stream_.c_str(), &config, nullptr, &code);
     info.reset(raw);
     if (status != NATS_OK) return NatsError(fmt::format("{}: creating consumer {}", remote_, durable_), status);
