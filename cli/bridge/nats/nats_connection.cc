@@ -1,6 +1,7 @@
 #include "bridge/nats/nats_connection.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -16,6 +17,8 @@ namespace {
 // Reconnection backs off from 100 ms to 2 s and never gives up: an outage is waited out.
 constexpr int64_t kMinReconnectDelayMs = 100;
 constexpr int64_t kMaxReconnectDelayMs = 2000;
+// How long closing waits for libnats's last callback, which comes in microseconds.
+constexpr auto kCloseWait = std::chrono::seconds(5);
 
 int64_t ReconnectDelay(natsConnection*, int attempts, void*) {
   return std::min(kMaxReconnectDelayMs, kMinReconnectDelayMs << std::min(attempts, 5));
@@ -83,7 +86,14 @@ Status NatsError(std::string_view what, natsStatus status) {
 }
 
 void NatsConnection::OnDisconnected(natsConnection*, void* closure) {
-  static_cast<NatsConnection*>(closure)->disconnects_.fetch_add(1);
+  static_cast<CallbackState*>(closure)->disconnects.fetch_add(1);
+}
+
+void NatsConnection::OnClosed(natsConnection*, void* closure) {
+  auto* state = static_cast<CallbackState*>(closure);
+  std::lock_guard lock(state->mutex);
+  state->closed = true;
+  state->changed.notify_all();
 }
 
 Result<std::unique_ptr<NatsConnection>> NatsConnection::Open(const Endpoint& endpoint, const NatsOptions& options) {
@@ -100,7 +110,9 @@ Result<std::unique_ptr<NatsConnection>> NatsConnection::Open(const Endpoint& end
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetNoRandomize(o, true), "libnats options"));
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetMaxReconnect(o, -1), "libnats options"));
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetCustomReconnectDelay(o, ReconnectDelay, nullptr), "libnats options"));
-  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetDisconnectedCB(o, OnDisconnected, c.get()), "libnats options"));
+  EVLOG_RETURN_IF_ERROR(
+      Check(natsOptions_SetDisconnectedCB(o, OnDisconnected, c->callbacks_.get()), "libnats options"));
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetClosedCB(o, OnClosed, c->callbacks_.get()), "libnats options"));
   // Nothing published while disconnected is kept for the next connection: libnats would
   // send it there after the messages the old connection lost, out of order
   // (nats_sink.cc). A publish then fails at once, and the sink resends in order.
@@ -136,8 +148,16 @@ Status NatsConnection::CredentialsRefused(std::string_view remote) const {
 
 NatsConnection::~NatsConnection() {
   js_.reset();
-  // Close before destroying: the callbacks that point at this object stop first.
-  if (connection_) natsConnection_Close(connection_.get());
+  if (!connection_) return;
+  natsConnection_Close(connection_.get());
+  // libnats runs the callbacks in the order posted, "closed" last: once it has run, none
+  // touches callbacks_ again. Should it not come, the state is left allocated rather than
+  // freed under a callback still to come.
+  std::unique_lock lock(callbacks_->mutex);
+  if (!callbacks_->changed.wait_for(lock, kCloseWait, [&] { return callbacks_->closed; })) {
+    lock.unlock();
+    static_cast<void>(callbacks_.release());
+  }
 }
 
 Result<jsCtx*> NatsConnection::JetStream(jsOptions* options) {

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -48,20 +50,32 @@ class NatsConnection {
   eventlog::Status CredentialsRefused(std::string_view remote) const;
   // Counts the connections lost since Open; a change means that what was published before
   // it may be missing from the server while what follows it is not.
-  uint64_t disconnects() const { return disconnects_.load(); }
+  uint64_t disconnects() const { return callbacks_->disconnects.load(); }
 
   // The JetStream request $JS.API.STREAM.NAMES for the streams that store `subject`:
   // the first one's name, "" when none does. An error when JetStream does not answer.
   eventlog::Result<std::string> StreamForSubject(const std::string& subject, int64_t timeout_ms) const;
 
  private:
+  // What libnats's connection callbacks touch. They run on libnats's own thread, later than
+  // the event that posts them: closing the connection posts a last "disconnected" and then
+  // "closed", which may run after natsConnection_Close returns (seen under ASan as a write
+  // to a freed NatsConnection). The destructor waits for "closed", the last one.
+  struct CallbackState {
+    std::atomic<uint64_t> disconnects{0};
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool closed = false;
+  };
+
   NatsConnection() = default;
   static void OnDisconnected(natsConnection*, void* closure);
+  static void OnClosed(natsConnection*, void* closure);
 
+  std::unique_ptr<CallbackState> callbacks_ = std::make_unique<CallbackState>();
   NatsPtr<natsOptions> options_;
   NatsPtr<natsConnection> connection_;
   NatsPtr<jsCtx> js_;
-  std::atomic<uint64_t> disconnects_{0};
 };
 
 }  // namespace evlog

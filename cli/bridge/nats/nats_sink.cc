@@ -20,9 +20,15 @@
 //
 // Limits of the argument, stated in format-spec/bridge.md §B4: the duplicate window (2
 // minutes by default) must outlast the outage, or an event stored just before it whose
-// acknowledgement was lost is stored twice (still in order: the copy follows). A disconnect
-// is noticed by libnats's callback and by the failing publishes; a reconnection completes no
-// sooner than 100 ms after it (the reconnect delay), far longer than between two publishes.
+// acknowledgement was lost is stored twice (still in order: the copy follows). And a publish
+// that fails without being stored (no responders, a JetStream leader election) while later
+// ones in flight are stored is resent after them: the stream then holds it out of order.
+// Only Nats-Expected-Last-Msg-Id would prevent that, and it holds only for a stream with one
+// publisher, which the bridge cannot assume. The acknowledgements tell it afterwards (each
+// names the stream sequence: publish_order.h), and the bridge warns naming the offsets.
+// A disconnect is noticed by libnats's callback and by the failing publishes; a reconnection
+// completes no sooner than 100 ms after it (the reconnect delay), far longer than between
+// two publishes.
 #include "bridge/nats/nats_sink.h"
 
 #include <algorithm>
@@ -82,7 +88,14 @@ NatsSink::NatsSink(std::unique_ptr<NatsConnection> connection, const Endpoint& e
 NatsSink::~NatsSink() {
   if (published_) {
     natsMsgList pending{};
-    if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) natsMsgList_Destroy(&pending);
+    if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) {
+      in_library_ -= pending.Count;
+      natsMsgList_Destroy(&pending);
+    }
+    // What is not taken back was handed to OnAck, which may be running on libnats's
+    // thread right now: it must be done with this object before it goes.
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, std::chrono::seconds(1), [&] { return in_library_ == 0; });
   }
   connection_.reset();  // no callback runs after this
 }
@@ -105,6 +118,7 @@ void NatsSink::OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, vo
   --sink->in_library_;
   if (ack && offset) {
     sink->confirmed_.push_back(*offset);  // Duplicate too: the stream had it already
+    sink->order_.Confirmed(*offset, ack->Sequence);
   } else if (offset) {
     const std::string text = error && error->ErrText ? error->ErrText : natsStatus_GetText(error ? error->Err : NATS_ERR);
     // A JetStream API error is the server's judgement of this message (too large, not
@@ -286,8 +300,20 @@ Status NatsSink::Poll(std::chrono::milliseconds timeout, std::vector<uint64_t>* 
   }
   confirmed->insert(confirmed->end(), confirmed_.begin(), confirmed_.end());
   confirmed_.clear();
-  if (!refused_.ok()) return refused_;
+  const std::vector<Misorder> misorders = order_.TakeMisorders();
+  if (!refused_.ok()) status = refused_;
+  lock.unlock();
+  for (const Misorder& m : misorders) WarnMisorder(m);
   return status;
+}
+
+void NatsSink::WarnMisorder(const Misorder& m) const {
+  const std::string which = m.first == m.last ? fmt::format("the event at offset {} is", m.first)
+                                              : fmt::format("the events at offsets {}..{} are", m.first, m.last);
+  PrintError(kCommand, fmt::format("warning: {}: {} in the stream after the event at offset {}, out of the log's "
+                                   "order: a publish failed without being stored while later events were stored, and "
+                                   "its resend came after them (format-spec/bridge.md §B4)",
+                                   remote_, which, m.after));
 }
 
 Result<std::unique_ptr<RemoteSink>> OpenNatsSink(const Endpoint& endpoint, const NatsOptions& options,

@@ -13,6 +13,7 @@
 
 #include "bridge/nats/nats_connection.h"
 #include "bridge/nats/nats_message_codec.h"
+#include "bridge/nats/publish_order.h"
 #include "bridge/remote.h"
 #include "replay/signal_pipe.h"
 
@@ -44,6 +45,7 @@ class NatsSink : public RemoteSink {
   eventlog::Status Resend();
   eventlog::Status WaitForRoom();
   void Note(std::string message);
+  void WarnMisorder(const Misorder& misorder) const;
 
   std::unique_ptr<NatsConnection> connection_;
   jsCtx* js_ = nullptr;
@@ -56,6 +58,7 @@ class NatsSink : public RemoteSink {
   std::mutex mutex_;  // guards what OnAck, on libnats's thread, shares with the pump's
   std::condition_variable changed_;
   std::vector<uint64_t> confirmed_;
+  PublishOrderCheck order_;
   std::map<uint64_t, NatsPtr<natsMsg>> failed_;  // came back with an error to retry
   std::string failure_;                           // why the last retryable error happened
   eventlog::Status refused_;                      // a message the server refuses for good

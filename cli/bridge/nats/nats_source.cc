@@ -2,13 +2,25 @@
 // consumer DURABLE, created when missing with AckPolicy all, DeliverPolicy all. Messages come
 // in stream order; the pump appends each round durably, then CommitFetched acknowledges the
 // last message added, which with AckPolicy all acknowledges every one before it. That is
-// right only if every message before it was added, which holds within a run (messages are
-// added in the order received, and a redelivery of one added already is skipped by its
-// stream sequence) but not across runs: messages delivered to a run that died before
-// acknowledging them are redelivered only after AckWait, while newer ones are delivered at
-// once, and acknowledging a newer one would acknowledge the older ones unread. So when a run
-// finds messages delivered and not acknowledged (NumAckPending > 0), it recreates the
-// consumer to deliver from the first unacknowledged sequence (the ack floor + 1), in order.
+// right only if every message the consumer delivered before it was added. Two things break
+// that, and both are repaired the same way:
+//   - a run that died before acknowledging: its messages are redelivered only after
+//     AckWait, while newer ones are delivered at once to the next run. So when a run starts
+//     and finds messages delivered and not acknowledged (NumAckPending > 0), it recreates the
+//     consumer to deliver from the first unacknowledged sequence (the ack floor + 1), in order.
+//   - a connection lost with messages in flight: the server counts them delivered, the next
+//     fetch (after libnats reconnects) brings newer ones, and their acknowledgement would
+//     cover the lost ones. Each delivery of a consumer has a consumer sequence one above the
+//     one before (redeliveries included), so a gap in it names a delivery this run never
+//     received. Nothing from the gap on is added; the round before it is committed (every
+//     message before the gap was added, so acknowledging its last is right); then the
+//     subscription is dropped, so that nothing the old consumer still sends can mix in, and
+//     the consumer recreated from its ack floor as at start-up.
+// The same holds at the stream's end: when a fetch brings nothing, everything received was
+// added and acknowledged (synchronously, by CommitFetched), so messages still delivered and
+// not acknowledged were lost on their way; the bridge restarts from the ack floor rather
+// than say it is caught up. A message already added and received again (a redelivery, or
+// one delivered anew after a restart) is skipped by its stream sequence.
 // A durable is used by one bridge at a time.
 #include "bridge/nats/nats_source.h"
 
@@ -73,9 +85,10 @@ void NatsSource::Note(std::string message) {
 
 Status NatsSource::Restart(const jsConsumerInfo& info) {
   const uint64_t from = info.AckFloor.Stream + 1;
-  PrintNote(kCommand, fmt::format("{}: consumer {} has {} messages delivered to an earlier run and not "
-                                  "acknowledged; it is recreated to deliver again from stream sequence {}, in order",
-                                  remote_, durable_, info.NumAckPending, from));
+  const char* to_whom = subscribed_before_ ? "to this run, some lost with a connection," : "to an earlier run";
+  PrintNote(kCommand, fmt::format("{}: consumer {} has {} messages delivered {} and not acknowledged; it is "
+                                  "recreated to deliver again from stream sequence {}, in order",
+                                  remote_, durable_, info.NumAckPending, to_whom, from));
   jsErrCode code{};
   natsStatus status = js_DeleteConsumer(js_, stream_.c_str(), durable_.c_str(), nullptr, &code);
   if (status != NATS_OK) return NatsError(fmt::format("{}: deleting consumer {}", remote_, durable_), status);
@@ -87,6 +100,7 @@ Status NatsSource::Restart(const jsConsumerInfo& info) {
   status = js_AddConsumer(&created, js_, stream_.c_str(), &config, nullptr, &code);
   ConsumerInfoPtr owned(created);
   if (status != NATS_OK) return NatsError(fmt::format("{}: recreating consumer {}", remote_, durable_), status);
+  last_delivery_ = 0;  // a new consumer numbers its deliveries from 1
   return Status::Ok();
 }
 
@@ -103,9 +117,16 @@ Status NatsSource::Subscribe() {
   if (status == NATS_NOT_FOUND || code == JSConsumerNotFoundErr) {
     jsConsumerConfig config;
     InitConsumerConfig(&config, durable_.c_str());
+    if (last_added_sequence_ > 0) {
+      // Gone during this run (a restart that deleted it and could not recreate it, or an
+      // operator): everything up to the last message added is appended and acknowledged.
+      config.DeliverPolicy = js_DeliverByStartSequence;
+      config.OptStartSeq = last_added_sequence_ + 1;
+    }
     status = js_AddConsumer(&raw, js_, stream_.c_str(), &config, nullptr, &code);
     info.reset(raw);
     if (status != NATS_OK) return NatsError(fmt::format("{}: creating consumer {}", remote_, durable_), status);
+    last_delivery_ = info->Delivered.Consumer;
   } else if (status != NATS_OK) {
     return NatsError(fmt::format("{}: consumer {}", remote_, durable_), status);
   } else if (info->Config->AckPolicy != js_AckAll) {
@@ -114,6 +135,9 @@ Status NatsSource::Subscribe() {
         "message of each durable append: give -g a new name, or delete the consumer", remote_, durable_));
   } else if (info->NumAckPending > 0) {
     EVLOG_RETURN_IF_ERROR(Restart(*info));
+  } else {
+    // Nothing is in flight: the next delivery is the one after the last.
+    last_delivery_ = info->Delivered.Consumer;
   }
   jsSubOptions options;
   jsSubOptions_Init(&options);
@@ -123,6 +147,7 @@ Status NatsSource::Subscribe() {
   status = js_PullSubscribe(&subscription, js_, nullptr, durable_.c_str(), nullptr, &options, &code);
   if (status != NATS_OK) return NatsError(fmt::format("{}: subscribing to consumer {}", remote_, durable_), status);
   subscription_.reset(subscription);
+  subscribed_before_ = true;
   return Status::Ok();
 }
 
@@ -131,8 +156,18 @@ Status NatsSource::Add(NatsPtr<natsMsg> msg, LocalAppender& appender) {
   natsStatus status = natsMsg_GetMetaData(&meta, msg.get());
   if (status != NATS_OK) return NatsError(fmt::format("{}: a message without JetStream metadata", remote_), status);
   const uint64_t sequence = meta->Sequence.Stream;
-  pending_after_last_ = meta->NumPending;
+  const uint64_t delivery = meta->Sequence.Consumer;
+  const uint64_t pending = meta->NumPending;
   jsMsgMetaData_Destroy(meta);
+  if (delivery != last_delivery_ + 1) {
+    Note(fmt::format("{}: consumer {} delivered stream sequence {} as delivery {}, but delivery {} never came "
+                     "(the connection dropped with it in flight)", remote_, durable_, sequence, delivery,
+                     last_delivery_ + 1));
+    restart_ = true;
+    return Status::Ok();
+  }
+  last_delivery_ = delivery;
+  pending_after_last_ = pending;
   if (sequence <= last_added_sequence_) return Status::Ok();  // redelivered: added already
 
   const char** keys = nullptr;
@@ -186,10 +221,23 @@ Result<bool> NatsSource::NothingPending() {
   const natsStatus status = js_GetConsumerInfo(&raw, js_, stream_.c_str(), durable_.c_str(), nullptr, &code);
   ConsumerInfoPtr info(raw);
   if (status != NATS_OK) return NatsError(fmt::format("{}: consumer {}", remote_, durable_), status);
+  // Nothing received is unacknowledged here (see the top of this file): these were lost.
+  if (info->NumAckPending > 0) {
+    restart_ = true;
+    return false;
+  }
   return info->NumPending == 0;
 }
 
 Result<bool> NatsSource::Fetch(std::chrono::milliseconds timeout, LocalAppender& appender) {
+  if (restart_) {
+    // A delivery was lost, and what was added before it is committed: drop what the old
+    // subscription holds (before it: those messages may refer to it), then subscribe anew,
+    // which recreates the consumer from its ack floor.
+    fetched_.clear();
+    subscription_.reset();
+    restart_ = false;
+  }
   if (!subscription_) {
     if (!connection_->connected()) EVLOG_RETURN_IF_ERROR(connection_->CredentialsRefused(remote_));
     Status subscribed = connection_->connected() ? Subscribe() : Status::Failed("no connection to the server yet");
@@ -207,6 +255,7 @@ Result<bool> NatsSource::Fetch(std::chrono::milliseconds timeout, LocalAppender&
       NatsPtr<natsMsg> msg = std::move(fetched_.front());
       fetched_.pop_front();
       EVLOG_RETURN_IF_ERROR(Add(std::move(msg), appender));
+      if (restart_) return false;  // the pump commits what was added, the next Fetch restarts
     }
     if (appender.full()) return false;
     // Nothing was left behind the last message when it was delivered: this round is complete.

@@ -28,7 +28,8 @@ class NatsSource : public RemoteSource {
  private:
   eventlog::Status Subscribe();
   eventlog::Status Restart(const jsConsumerInfo& info);
-  // Adds one message; false when it was a redelivery of one added already.
+  // Adds one message, unless it is a redelivery of one added already, or a delivery after
+  // a lost one (then sets restart_).
   eventlog::Status Add(NatsPtr<natsMsg> msg, LocalAppender& appender);
   eventlog::Status FetchBatch(int64_t wait_ms, bool* got);
   eventlog::Result<bool> NothingPending();
@@ -44,6 +45,9 @@ class NatsSource : public RemoteSource {
   std::deque<NatsPtr<natsMsg>> fetched_;  // not yet added (the appender was full)
   NatsPtr<natsMsg> last_added_;           // acknowledged by CommitFetched (AckAll)
   uint64_t last_added_sequence_ = 0;
+  uint64_t last_delivery_ = 0;  // consumer sequence of the last delivery received
+  bool restart_ = false;        // a delivery was lost: subscribe anew before fetching
+  bool subscribed_before_ = false;
   uint64_t pending_after_last_ = 1;  // NumPending of the last message received
   DecodedNatsEvent decoded_;
   std::vector<WireHeaderGroup> groups_;
