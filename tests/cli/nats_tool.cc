@@ -6,7 +6,10 @@
 //   evlog_nats_tool info URL STREAM                 "MESSAGES FIRST_SEQ LAST_SEQ"
 //   evlog_nats_tool dump URL STREAM                 every message as a JSON line
 //   evlog_nats_tool publish URL SUBJECT COUNT BYTES async publishes with acknowledgements
-//   evlog_nats_tool consume URL STREAM DURABLE      pull-consumes until nothing is pending
+//   evlog_nats_tool consume URL STREAM DURABLE [read] pull-consumes until nothing is pending;
+//                                                   with `read`, reads every message's metadata,
+//                                                   headers and payload, as a consumer that keeps
+//                                                   the messages whole must
 // A JSON line: {"seq":N,"subject":S,"headers":{NAME:[VALUE,...]},"data":BASE64}.
 #include <nats/nats.h>
 
@@ -176,16 +179,43 @@ void OnPublishError(jsCtx*, jsPubAckErr* error, void*) {
   std::exit(1);
 }
 
-int Consume(jsCtx* js, const char* stream, const char* durable) {
+// What a consumer that keeps messages whole reads of one: its stream sequence, every header
+// value and the payload (summed into `sink` so that nothing is optimised away).
+void ReadWhole(natsMsg* msg, unsigned long long* sink) {
+  jsMsgMetaData* meta = nullptr;
+  Check(natsMsg_GetMetaData(&meta, msg), "metadata");
+  *sink += meta->Sequence.Stream;
+  jsMsgMetaData_Destroy(meta);
+  const char** keys = nullptr;
+  int count = 0;
+  if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
+    for (int i = 0; i < count; ++i) {
+      const char** values = nullptr;
+      int n = 0;
+      if (natsMsgHeader_Values(msg, keys[i], &values, &n) != NATS_OK) continue;
+      for (int v = 0; v < n; ++v) *sink += std::strlen(values[v]);
+      std::free(values);
+    }
+    std::free(keys);
+  }
+  const char* data = natsMsg_GetData(msg);
+  for (int i = 0; i < natsMsg_GetDataLength(msg); i += 64) *sink += static_cast<unsigned char>(data[i]);
+}
+
+int Consume(jsCtx* js, const char* stream, const char* durable, bool read_whole) {
   natsSubscription* sub = PullAll(js, stream, durable, js_AckAll);
   jsErrCode code{};
   long received = 0;
+  unsigned long long sink = 0;
   for (;;) {
     natsMsgList list{};
     const natsStatus status = natsSubscription_Fetch(&list, sub, 1024, 1000, &code);
     if (status == NATS_TIMEOUT && list.Count == 0) break;
     if (status != NATS_OK && list.Count == 0) Die("fetch", status);
     received += list.Count;
+    if (read_whole) {
+      for (int i = 0; i < list.Count; ++i) ReadWhole(list.Msgs[i], &sink);
+    }
     Check(natsMsg_AckSync(list.Msgs[list.Count - 1], nullptr, &code), "ack");
     jsMsgMetaData* meta = nullptr;
     Check(natsMsg_GetMetaData(&meta, list.Msgs[list.Count - 1]), "metadata");
@@ -196,6 +226,7 @@ int Consume(jsCtx* js, const char* stream, const char* durable) {
   }
   natsSubscription_Destroy(sub);
   std::printf("%ld\n", received);
+  if (sink == 1) std::fprintf(stderr, "nats_tool: improbable checksum\n");
   return 0;
 }
 
@@ -232,8 +263,8 @@ int main(int argc, char** argv) {
     rc = Dump(js, argv[3]);
   } else if (command == "publish" && argc == 6) {
     rc = Publish(js, argv[3], std::atol(argv[4]), std::atol(argv[5]));
-  } else if (command == "consume" && argc == 5) {
-    rc = Consume(js, argv[3], argv[4]);
+  } else if (command == "consume" && (argc == 5 || (argc == 6 && std::strcmp(argv[5], "read") == 0))) {
+    rc = Consume(js, argv[3], argv[4], argc == 6);
   } else {
     std::fprintf(stderr, "nats_tool: bad command or arguments\n");
   }

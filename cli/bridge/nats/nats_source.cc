@@ -70,6 +70,7 @@ NatsSource::NatsSource(std::unique_ptr<NatsConnection> connection, const Endpoin
 
 NatsSource::~NatsSource() {
   fetched_.clear();
+  spent_.clear();
   last_added_.reset();
   subscription_.reset();
   connection_.reset();
@@ -151,7 +152,7 @@ Status NatsSource::Subscribe() {
   return Status::Ok();
 }
 
-Status NatsSource::Add(NatsPtr<natsMsg> msg, LocalAppender& appender) {
+Status NatsSource::Add(NatsPtr<natsMsg>& msg, LocalAppender& appender) {
   jsMsgMetaData* meta = nullptr;
   natsStatus status = natsMsg_GetMetaData(&meta, msg.get());
   if (status != NATS_OK) return NatsError(fmt::format("{}: a message without JetStream metadata", remote_), status);
@@ -195,6 +196,7 @@ Status NatsSource::Add(NatsPtr<natsMsg> msg, LocalAppender& appender) {
   const std::string_view payload(natsMsg_GetData(msg.get()), natsMsg_GetDataLength(msg.get()));
   EVLOG_RETURN_IF_ERROR(
       appender.Add(decoded_.key, std::span(views_).first(own), std::span(views_).subspan(own), payload, origin));
+  if (last_added_) spent_.push_back(std::move(last_added_));
   last_added_ = std::move(msg);
   last_added_sequence_ = sequence;
   return Status::Ok();
@@ -254,9 +256,12 @@ Result<bool> NatsSource::Fetch(std::chrono::milliseconds timeout, LocalAppender&
     while (!fetched_.empty() && !appender.full()) {
       NatsPtr<natsMsg> msg = std::move(fetched_.front());
       fetched_.pop_front();
-      EVLOG_RETURN_IF_ERROR(Add(std::move(msg), appender));
+      Status added = Add(msg, appender);
+      if (msg) spent_.push_back(std::move(msg));
+      EVLOG_RETURN_IF_ERROR(added);
       if (restart_) return false;  // the pump commits what was added, the next Fetch restarts
     }
+    if (spent_.size() >= static_cast<size_t>(kFetchBatch)) spent_.clear();
     if (appender.full()) return false;
     // Nothing was left behind the last message when it was delivered: this round is complete.
     if (pending_after_last_ == 0 && !appender.empty()) return true;
