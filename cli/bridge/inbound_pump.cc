@@ -16,12 +16,14 @@ InboundPump::InboundPump(eventlog::Log& log, RemoteSource& source, const SignalP
     : log_(log), source_(source), signals_(signals), options_(std::move(options)), appender_(log) {}
 
 Status InboundPump::CommitRound() {
-  if (appender_.empty()) return Status::Ok();
-  EVLOG_ASSIGN_OR_RETURN(eventlog::AppendResult appended, appender_.Commit());
-  if (!first_offset_) first_offset_ = appended.first_offset;
-  last_offset_ = appended.first_offset + appended.count - 1;
-  progress_.Update(appender_.appended());
-  // Only now, with the events durable, may the remote forget them.
+  if (!appender_.empty()) {
+    EVLOG_ASSIGN_OR_RETURN(eventlog::AppendResult appended, appender_.Commit());
+    if (!first_offset_) first_offset_ = appended.first_offset;
+    last_offset_ = appended.first_offset + appended.count - 1;
+    progress_.Update(appender_.appended());
+  }
+  // Only now, with the events durable, may the remote forget them. Also after a round that
+  // added nothing: the source may have skipped messages already in the log (remote.h).
   return source_.CommitFetched();
 }
 

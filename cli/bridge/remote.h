@@ -50,11 +50,19 @@ class RemoteSource {
   // Waits at most `timeout` for messages and adds them to `appender` until it is full()
   // or nothing more is available now. Returns true when the source is caught up: every
   // message that existed when the bridge started (without -f: its end) has been added.
+  // Returns false at once, whatever it added, when the remote needs what was fetched made
+  // durable and committed before anything else (a Kafka rebalance revoking partitions: their
+  // offsets can be committed only while they are still this consumer's). The pump calls
+  // CommitFetched() after every Fetch(), so the next Fetch() may rely on it having run.
   virtual eventlog::Result<bool> Fetch(std::chrono::milliseconds timeout, LocalAppender& appender) = 0;
 
-  // Everything fetched so far is durable in the log: commit the remote consumer position
-  // past every message added to the appender (never past one whose Add() failed: it was
-  // not stored). Errors end the bridge (the messages are then received again on restart).
+  // Everything fetched so far is durable in the log (the round may have added nothing):
+  // commit the remote consumer position past every message added to the appender (never
+  // past one whose Add() failed: it was not stored), and past any message the source
+  // skipped because this run already holds it in the log. A commit the remote refuses
+  // because the consumer no longer owns the messages (a Kafka group that rebalanced) is not
+  // an error: they are durable, and whoever consumes them next receives them again (at least
+  // once). Other errors end the bridge (the messages are then received again on restart).
   virtual eventlog::Status CommitFetched() = 0;
 };
 

@@ -317,5 +317,39 @@ TEST_CASE("InboundPumpCommitsTheRemoteOnlyAfterEachDurableAppend") {
   CHECK(pump.Summary().find("appended 250 events (offsets 0..249)") != std::string::npos);
 }
 
+// Fetches rounds of the given sizes, the last one caught up, and records after how many
+// rounds each commit came: a source may have positions to commit after a round that added
+// nothing (Kafka, having skipped messages the log already holds).
+class RoundsSource : public RemoteSource {
+ public:
+  explicit RoundsSource(std::vector<int> rounds) : rounds_(std::move(rounds)) {}
+  eventlog::Result<bool> Fetch(std::chrono::milliseconds, LocalAppender& appender) override {
+    for (int i = 0; i < rounds_[fetched_]; ++i) {
+      EVLOG_RETURN_IF_ERROR(appender.Add(std::nullopt, {}, {}, "m", {.position = static_cast<uint64_t>(i)}));
+    }
+    return ++fetched_ == rounds_.size();
+  }
+  Status CommitFetched() override {
+    commits_after.push_back(fetched_);
+    return Status::Ok();
+  }
+  std::vector<size_t> commits_after;
+
+ private:
+  std::vector<int> rounds_;
+  size_t fetched_ = 0;
+};
+
+TEST_CASE("InboundPumpLetsTheSourceCommitAfterEveryRoundEvenAnEmptyOne") {
+  TempDir dir;
+  auto log = eventlog::Log::Open(dir.path + "/log", {.create_if_missing = true});
+  REQUIRE(log);
+  RoundsSource source({3, 0, 2});
+  InboundPump pump(**log, source, Signals(), {.remote = "test://"});
+  REQUIRE(pump.Run().ok());
+  CHECK(source.commits_after == std::vector<size_t>{1, 2, 3});
+  CHECK((*log)->Info()->next_offset == 5);
+}
+
 }  // namespace
 }  // namespace evlog
