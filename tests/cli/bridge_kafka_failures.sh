@@ -71,14 +71,16 @@ assert_contains "$(cat "$WORK/stderr")" "too large" "the error says why"
 
 # SIGKILL mid-stream: small batches and a slow broker make the relay last seconds; the
 # restart sends again what was not acked.
-kafka_mock_control "rtt 1 100"
+kafka_mock_control "rtt 1 200"
 slow=(-X batch.num.messages=20 -X linger.ms=1)
 "$EVLOG" bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/killed" -g killed "${slow[@]}" 2>"$WORK/killed.err" &
 killed=$!
 BACKGROUND_PIDS+=("$killed")
 started() { [[ $(position killed) -gt 0 ]]; }
 wait_until 60 "the relay to be killed has acked some events" started
-kill -KILL "$killed"
+# On a loaded machine the relay may have ended between the check and the kill: that is
+# reported below as such, not as kill's "No such process".
+kill -KILL "$killed" 2>/dev/null || true
 wait "$killed" || true
 at_kill=$(position killed)
 [[ $at_kill -lt 3000 ]] || fail "the relay had finished before SIGKILL; nothing was tested"
