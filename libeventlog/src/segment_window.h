@@ -55,6 +55,7 @@ class SegmentWindow {
 
  private:
   Result<std::string_view> Mapped(uint64_t position, uint64_t length, uint64_t limit);
+  Status CutShort(uint64_t size, uint64_t limit) const;  // kCorruption: the file ends at `size`
 
   const File* file_ = nullptr;
   std::string name_;  // for errors: the segment's file name

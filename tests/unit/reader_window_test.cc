@@ -48,24 +48,29 @@ TEST_CASE("UnitsAndFramesLargerThanTheReadBufferReadBackWhole") {
 }
 
 // A segment another program cuts short below what the reader may read: through a mapping
-// that was a SIGBUS; through the window it is an error naming the segment.
-TEST_CASE("ASegmentCutShortUnderAReaderIsCorruptionNotACrash") {
+// that was a SIGBUS; through the window it is an error naming the segment, whether the cut
+// falls in a frame read into the buffer or in one too large for it (mapped).
+void ExpectCutShortIsCorruption(uint64_t big_event_bytes) {
   std::string root = (std::filesystem::temp_directory_path() / "evlog-reader-window-test.XXXXXX").string();
   REQUIRE(mkdtemp(root.data()) != nullptr);
   {
-    auto log = Log::Open(root + "/log", {.create_if_missing = true, .limits = {.segment_bytes = 4 << 20}});
+    auto log = Log::Open(root + "/log", {.create_if_missing = true,
+                                         .limits = {.segment_bytes = 64ull << 20, .max_event_bytes = 32ull << 20}});
     REQUIRE_MESSAGE(log.has_value(), log.status().message());
-    for (int round = 0; round < 40; ++round) {  // about 8 MiB: segment 0 is closed
+    Batch first = (*log)->NewBatch();
+    REQUIRE(first.Add({.payload = "first"}).ok());
+    REQUIRE((*log)->Append(first).has_value());
+    for (int round = 0; round < 40; ++round) {  // about 8 MiB of small events
       Batch batch = (*log)->NewBatch();
       for (int i = 0; i < 1000; ++i) REQUIRE(batch.Add({.payload = std::string(200, 'x')}).ok());
+      if (round == 0 && big_event_bytes > 0) REQUIRE(batch.Add({.payload = std::string(big_event_bytes, 'b')}).ok());
       REQUIRE((*log)->Append(batch).has_value());
     }
     auto reader = (*log)->NewReader();
     REQUIRE(reader.has_value());
     Event e;
-    REQUIRE(*(*reader)->Next(&e));  // segment 0 is open in the reader, its first bytes read
+    REQUIRE(*(*reader)->Next(&e));  // the segment is open in the reader, its first bytes read
     const std::string segment = root + "/log/" + SegmentFileName(0);
-    REQUIRE(std::filesystem::file_size(segment) > (2 << 20));
     std::filesystem::resize_file(segment, 1 << 20);
     Result<bool> more = true;
     uint64_t read = 1;
@@ -76,9 +81,16 @@ TEST_CASE("ASegmentCutShortUnderAReaderIsCorruptionNotACrash") {
     REQUIRE_FALSE(more.has_value());
     CHECK(more.status().code() == StatusCode::kCorruption);
     CHECK(more.status().message().find(SegmentFileName(0)) != std::string::npos);
+    CHECK(more.status().message().find("cut short") != std::string::npos);
     CHECK(read < 6000);  // what fits in the first MiB, not the events cut away
   }
   std::filesystem::remove_all(root);
+}
+
+TEST_CASE("ASegmentCutShortUnderAReaderIsCorruptionNotACrash") { ExpectCutShortIsCorruption(0); }
+
+TEST_CASE("ASegmentCutShortInsideAMappedFrameIsCorruptionNotACrash") {
+  ExpectCutShortIsCorruption(SegmentWindow::kMaxBufferedSpan + (1 << 20));
 }
 
 }  // namespace eventlog::test
