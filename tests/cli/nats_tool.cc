@@ -64,22 +64,31 @@ std::string Base64(const char* data, int size) {
   return out;
 }
 
-void PrintMessage(natsMsg* msg, uint64_t seq) {
-  std::string line = "{\"seq\":" + std::to_string(seq) + ",\"subject\":" + Json(natsMsg_GetSubject(msg)) + ",\"headers\":{";
+// Calls fn(name, values, count) for each header of `msg`, in libnats's order.
+template <typename Fn>
+void ForEachHeader(natsMsg* msg, Fn fn) {
   const char** keys = nullptr;
   int count = 0;
-  if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
-    for (int i = 0; i < count; ++i) {
-      const char** values = nullptr;
-      int n = 0;
-      Check(natsMsgHeader_Values(msg, keys[i], &values, &n), "header values");
-      line += (i ? "," : "") + Json(keys[i]) + ":[";
-      for (int j = 0; j < n; ++j) line += (j ? "," : "") + Json(values[j]);
-      line += "]";
-      std::free(values);
-    }
-    std::free(keys);
+  if (natsMsgHeader_Keys(msg, &keys, &count) != NATS_OK) return;
+  for (int i = 0; i < count; ++i) {
+    const char** values = nullptr;
+    int n = 0;
+    Check(natsMsgHeader_Values(msg, keys[i], &values, &n), "header values");
+    fn(keys[i], values, n);
+    std::free(values);
   }
+  std::free(keys);
+}
+
+void PrintMessage(natsMsg* msg, uint64_t seq) {
+  std::string line = "{\"seq\":" + std::to_string(seq) + ",\"subject\":" + Json(natsMsg_GetSubject(msg)) + ",\"headers\":{";
+  bool first = true;
+  ForEachHeader(msg, [&](const char* name, const char** values, int n) {
+    line += (first ? "" : ",") + Json(name) + ":[";
+    for (int j = 0; j < n; ++j) line += (j ? "," : "") + Json(values[j]);
+    line += "]";
+    first = false;
+  });
   line += "},\"data\":\"" + Base64(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)) + "\"}\n";
   std::fputs(line.c_str(), stdout);
 }
@@ -186,18 +195,9 @@ void ReadWhole(natsMsg* msg, unsigned long long* sink) {
   Check(natsMsg_GetMetaData(&meta, msg), "metadata");
   *sink += meta->Sequence.Stream;
   jsMsgMetaData_Destroy(meta);
-  const char** keys = nullptr;
-  int count = 0;
-  if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
-    for (int i = 0; i < count; ++i) {
-      const char** values = nullptr;
-      int n = 0;
-      if (natsMsgHeader_Values(msg, keys[i], &values, &n) != NATS_OK) continue;
-      for (int v = 0; v < n; ++v) *sink += std::strlen(values[v]);
-      std::free(values);
-    }
-    std::free(keys);
-  }
+  ForEachHeader(msg, [sink](const char*, const char** values, int n) {
+    for (int v = 0; v < n; ++v) *sink += std::strlen(values[v]);
+  });
   const char* data = natsMsg_GetData(msg);
   for (int i = 0; i < natsMsg_GetDataLength(msg); i += 64) *sink += static_cast<unsigned char>(data[i]);
 }
