@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include <fmt/format.h>
 
 namespace evlog {
 
@@ -33,10 +32,6 @@ std::optional<int64_t> ParseBridgeTimestamp(std::string_view value) {
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
   if (ec != std::errc() || end != value.data() + value.size() || value.empty()) return std::nullopt;
   return parsed;
-}
-
-std::string MessageId(std::string_view log_id, std::string_view subject, uint64_t offset) {
-  return fmt::format("{}:{}:{}", log_id, subject, offset);
 }
 
 }  // namespace evlog

@@ -46,10 +46,4 @@ size_t TrailingBridgeHeaders(std::span<const eventlog::HeaderView> headers);
 // The value of an evlog.timestamp header, or nullopt unless it is a decimal integer that fits.
 std::optional<int64_t> ParseBridgeTimestamp(std::string_view value);
 
-// An identifier for an event relayed to a subject, the same however often it is relayed:
-// "LOGID:SUBJECT:OFFSET". NATS JetStream drops a second message with the same Nats-Msg-Id
-// within its duplicate window, per stream: with the subject in it, one log relayed to two
-// subjects of one stream is stored under both (without, the second would be "a duplicate").
-std::string MessageId(std::string_view log_id, std::string_view subject, uint64_t offset);
-
 }  // namespace evlog

@@ -2,6 +2,8 @@
 // (which options go with which engine and direction), then drives a pump with an engine.
 #include "bridge/bridge_command.h"
 
+#include <malloc.h>
+
 #include <fmt/format.h>
 
 #include "args/lock_options.h"
@@ -45,6 +47,16 @@ int RunTo(const BridgeCommandOptions& o, const Endpoint& endpoint, const SignalP
   PrintRecoveryNotes(kCommand, **log);
   auto groups = eventlog::ConsumerGroups::Open(**log);
   if (!groups) return ReportFailure(kCommand, groups.error());
+  if (endpoint.engine == BridgeEngine::kKafka) {
+    // Without glibc's fastbins: librdkafka allocates and frees a few small blocks per message
+    // (the message, its headers) in bursts of tens of thousands, and glibc merges fastbin
+    // blocks back by sweeping all of them whenever a large block is freed or wanted, which
+    // took a quarter of the main thread in the delivery reports. Small blocks still come from
+    // the per-thread cache. 1M events: 1.75 s of user CPU and 1.2 s wall before, 0.95 s and
+    // 0.72 s after. Not for NATS, where it measured slightly slower. Set before librdkafka
+    // starts its threads.
+    mallopt(M_MXFAST, 0);
+  }
   auto sink = endpoint.engine == BridgeEngine::kKafka ? OpenKafkaSink(endpoint, o.kafka, (*log)->log_id(), signals)
                                                       : OpenNatsSink(endpoint, o.nats, (*log)->log_id(), signals);
   if (!sink) return ReportFailure(kCommand, sink.error());
@@ -86,8 +98,10 @@ std::optional<std::string> MisplacedOption(const BridgeCommandOptions& o, const 
   return std::nullopt;
 }
 
-// -X KEY=VALUE with every "@FILE" value replaced by the file's content (secret_file.h).
-Result<std::vector<std::string>> ResolveProperties(const std::vector<std::string>& properties) {
+// -X KEY=VALUE with every "@FILE" value replaced by the file's content (secret_file.h);
+// the keys whose value was read from a file go to *file_keys.
+Result<std::vector<std::string>> ResolveProperties(const std::vector<std::string>& properties,
+                                                   std::vector<std::string>* file_keys) {
   std::vector<std::string> resolved;
   for (size_t i = 0; i < properties.size(); ++i) {
     const std::string& property = properties[i];
@@ -96,8 +110,10 @@ Result<std::vector<std::string>> ResolveProperties(const std::vector<std::string
       // Not echoed: it may be a secret given in the wrong place.
       return Status::InvalidArgument(fmt::format("-X number {} is not KEY=VALUE", i + 1));
     }
-    auto value = ResolvePropertyValue(std::string_view(property).substr(equals + 1));
+    const std::string_view given = std::string_view(property).substr(equals + 1);
+    auto value = ResolvePropertyValue(given);
     if (!value) return value.error().WithContext(fmt::format("-X {}", property.substr(0, equals)));
+    if (NamesSecretFile(given)) file_keys->push_back(property.substr(0, equals));
     resolved.push_back(property.substr(0, equals + 1) + *value);
   }
   return resolved;
@@ -110,13 +126,15 @@ int RunBridgeCommand(const BridgeCommandOptions& o) {
   auto endpoint = ParseEndpoint(o.to ? *o.to : *o.from);
   if (!endpoint) return Usage(endpoint.error().message());
   if (auto misplaced = MisplacedOption(o, *endpoint)) return Usage(*misplaced);
-  auto properties = ResolveProperties(o.kafka.properties);
+  std::vector<std::string> file_keys;
+  auto properties = ResolveProperties(o.kafka.properties, &file_keys);
   if (!properties) {
     return properties.error().code() == eventlog::StatusCode::kInvalidArgument ? Usage(properties.error().message())
                                                                                : ReportFailure(kCommand, properties.error());
   }
   BridgeCommandOptions resolved = o;
   resolved.kafka.properties = std::move(*properties);
+  resolved.kafka.file_keys = std::move(file_keys);
   auto signals = SignalPipe::Install();
   if (!signals) return ReportFailure(kCommand, signals.error());
   return o.to ? RunTo(resolved, *endpoint, **signals) : RunFrom(resolved, *endpoint, **signals);

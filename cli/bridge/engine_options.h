@@ -12,6 +12,7 @@ namespace evlog {
 struct KafkaOptions {
   std::optional<int32_t> partition;     // --partition N; otherwise by key (murmur2)
   std::vector<std::string> properties;  // -X key=value, librdkafka configuration, in order
+  std::vector<std::string> file_keys;   // the keys of those whose value came from -X key=@FILE
 };
 
 struct NatsOptions {

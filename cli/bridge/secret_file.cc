@@ -30,9 +30,11 @@ Result<std::string> ReadSecretFile(const std::string& path) {
   return content;
 }
 
+bool NamesSecretFile(std::string_view value) { return value.starts_with('@') && !value.starts_with("@@"); }
+
 Result<std::string> ResolvePropertyValue(std::string_view value) {
-  if (value.starts_with("@@")) return std::string(value.substr(1));
-  if (value.starts_with('@')) return ReadSecretFile(std::string(value.substr(1)));
+  if (NamesSecretFile(value)) return ReadSecretFile(std::string(value.substr(1)));
+  if (value.starts_with('@')) return std::string(value.substr(1));  // "@@..." is "@..."
   return std::string(value);
 }
 

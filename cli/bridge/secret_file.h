@@ -17,5 +17,7 @@ eventlog::Result<std::string> ReadSecretFile(const std::string& path);
 // A -X value: "@FILE" is the content of FILE (ReadSecretFile), "@@..." the literal
 // "@...", anything else itself.
 eventlog::Result<std::string> ResolvePropertyValue(std::string_view value);
+// Whether ResolvePropertyValue() reads `value` from a file ("@FILE", not "@@...").
+bool NamesSecretFile(std::string_view value);
 
 }  // namespace evlog

@@ -31,6 +31,25 @@ timeout 3 "$EVLOG" bridge "$WORK/log" --to "$URL" -g g -X "sasl.mechanisms=$SECR
 assert_eq 124 "$status" "a bridge waiting for an unreachable broker"
 assert_contains "$(cat "$WORK/stderr")" "warning: librdkafka warns about a -X property" "the warning, without its text"
 grep -q -- "$SECRET" "$WORK/stderr" && fail "the value was printed: $(cat "$WORK/stderr")"
+# -X debug=CONTEXTS shows librdkafka's debug log (as kcat -d does). Values of credential
+# properties, at any length, and values read from @FILE appear as ***; other values stay
+# visible (the broker's name carries the protocol: sasl_ssl://...).
+printf 'Secret-From-File-99' > "$WORK/token"
+status=0
+timeout 3 "$EVLOG" bridge "$WORK/log" --to "$URL" -g g -X debug=broker,conf -X security.protocol=sasl_ssl \
+  -X sasl.mechanisms=PLAIN -X "sasl.username=$SECRET" -X sasl.password=abc12 -X "client.id=@$WORK/token" \
+  2>"$WORK/stderr" || status=$?
+assert_eq 124 "$status" "a bridge with -X debug waiting for an unreachable broker"
+assert_contains "$(cat "$WORK/stderr")" "evlog: bridge: librdkafka BRKMAIN: " "the broker thread's debug line"
+assert_contains "$(grep BRKMAIN "$WORK/stderr")" "sasl_ssl://127.0.0.1:1" "a non-secret -X value in a debug line"
+for secret in "$SECRET" abc12 Secret-From-File-99; do
+  grep -q -- "$secret" "$WORK/stderr" && fail "-X debug printed a credential: $(grep -- "$secret" "$WORK/stderr")"
+done
+assert_contains "$(cat "$WORK/stderr")" "***" "a masked value"
+status=0
+timeout 2 "$EVLOG" bridge "$WORK/log" --to "$URL" -g g 2>"$WORK/stderr" || status=$?
+assert_eq 124 "$status" "a bridge waiting for an unreachable broker"
+grep -q "librdkafka [A-Z]*: " "$WORK/stderr" && fail "debug lines without -X debug: $(head -3 "$WORK/stderr")"
 # Every message above: the value never appears, whatever librdkafka's own text says.
 # (librdkafka's own message for a bad enum value, compression.codec, quotes it.)
 for args in "$SECRET" "=$SECRET" "linger.ms=$SECRET" "no.such.property=$SECRET" "acks=$SECRET" \

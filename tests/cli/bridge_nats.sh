@@ -6,26 +6,10 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/nats_server_lib.sh"
 TOOL=${2:?usage: $0 PATH/TO/evlog PATH/TO/evlog_nats_tool}
-nats_tool() { timeout 60 "$TOOL" "$@"; }
-stream_count() { nats_tool info "$NATS_URL" "$1" | cut -d' ' -f1; }
+CLOSE_SHIM=${EVLOG_NATS_CLOSE_SHIM:?set by ctest: the close_before_first_publish shim}
+source "$(dirname "$0")/nats_stream_lib.sh"
 # `evlog export` without offsets: what a round trip must preserve.
 export_without_offsets() { evlog export "$1" | sed -E 's/"offset":[0-9]+,//'; }
-
-# The offsets in a stream, in stream order, one per message, checked against its log: each
-# Nats-Msg-Id is LOGID:SUBJECT:OFFSET and the evlog headers match it.
-stream_offsets() {
-  nats_tool dump "$NATS_URL" "$1" | python3 -c '
-import json, sys
-log_id = sys.argv[1]
-for line in sys.stdin:
-    m = json.loads(line)
-    h = m["headers"]
-    offset = h["evlog.offset"][0]
-    assert h["Nats-Msg-Id"] == [log_id + ":" + m["subject"] + ":" + offset], (m["seq"], h["Nats-Msg-Id"])
-    assert h["evlog.log_id"] == [log_id], m["seq"]
-    print(offset)
-' "$2"
-}
 
 nats_server_start
 
@@ -53,7 +37,7 @@ expect_status 0 evlog bridge "$WORK/src" --to "$NATS_URL/orders.events" -g relay
 assert_contains "$(cat "$WORK/stderr")" "relayed 7 events (offsets 0..6)" "summary"
 assert_eq 7 "$(group_position "$WORK/src" relay)" "group after the relay"
 src_id=$(log_id "$WORK/src")
-assert_eq "$(seq 0 6)" "$(stream_offsets ORDERS "$src_id")" "offsets in the stream"
+assert_eq "$(seq 0 6)" "$(stream_offsets ORDERS "$WORK/src")" "offsets in the stream"
 nats_tool dump "$NATS_URL" ORDERS >"$WORK/dump.jsonl"
 python3 - "$WORK/dump.jsonl" <<'PY' || fail "NATS messages do not follow format-spec/bridge.md §B4"
 import base64, json, sys
@@ -90,7 +74,7 @@ assert_eq 7 "$(stream_count ORDERS)" "messages after a second run"
 evlog groups "$WORK/src" -g relay --reset-to 2 --execute >/dev/null
 expect_status 0 evlog bridge "$WORK/src" --to "$NATS_URL/orders.events" -g relay
 assert_contains "$(cat "$WORK/stderr")" "relayed 5 events" "resent after a reset"
-assert_eq "$(seq 0 6)" "$(stream_offsets ORDERS "$src_id")" "offsets after resending (duplicates dropped)"
+assert_eq "$(seq 0 6)" "$(stream_offsets ORDERS "$WORK/src")" "offsets after resending (duplicates dropped)"
 
 # --- the reverse: JetStream -> a new log, then nothing new; the round trip keeps export.
 expect_status 0 evlog bridge "$WORK/copy" --from "$NATS_URL/ORDERS" -g copy
@@ -99,6 +83,27 @@ assert_eq "$(export_without_offsets "$WORK/src")" "$(export_without_offsets "$WO
 expect_status 0 evlog bridge "$WORK/copy" --from "$NATS_URL/ORDERS" -g copy
 assert_contains "$(cat "$WORK/stderr")" "nothing new" "second --from run"
 assert_eq 7 "$(evlog stat --json "$WORK/copy" | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"])')" "events after a second --from run"
+
+# A consumer named like a restart marker (DURABLE_evlog_restart) that is not the bridge's:
+# the bridge neither starts from it nor deletes it.
+nats_tool consumer "$NATS_URL" ORDERS mine_evlog_restart 5
+expect_status 0 evlog bridge "$WORK/mine" --from "$NATS_URL/ORDERS" -g mine
+assert_eq "$(export_without_offsets "$WORK/src")" "$(export_without_offsets "$WORK/mine")" \
+  "a copy beside another's consumer named like a restart marker"
+assert_eq "mine_evlog_restart 5 0" "$(nats_tool consumer-info "$NATS_URL" ORDERS mine_evlog_restart)" \
+  "the other consumer, untouched"
+
+# A stream kept by interest, whose consumer limit leaves no room for the restart marker:
+# a consumer with messages delivered and not acknowledged is not recreated (deleting it
+# would let the server drop them); the bridge stops with an error and the stream keeps them.
+nats_tool stream "$NATS_URL" KEPT "kept.events" interest 1
+nats_tool consumer "$NATS_URL" KEPT held 1  # before the messages: without interest they go
+expect_status 0 evlog bridge "$WORK/src" --to "$NATS_URL/kept.events" -g kept
+assert_eq 3 "$(nats_tool fetch "$NATS_URL" KEPT held 3)" "messages fetched and not acknowledged"
+expect_status 1 evlog bridge "$WORK/held" --from "$NATS_URL/KEPT" -g held
+assert_contains "$(cat "$WORK/stderr")" "restart marker held_evlog_restart" "why the consumer is not recreated"
+assert_eq 7 "$(stream_count KEPT)" "messages kept in the stream"
+assert_eq "held 1 3" "$(nats_tool consumer-info "$NATS_URL" KEPT held)" "the consumer, untouched"
 
 # --- errors: no stream stores the subject; no stream of that name.
 expect_status 1 evlog bridge "$WORK/src" --to "$NATS_URL/nowhere" -g other
@@ -160,7 +165,7 @@ stream_settled() {
 wait_until 60 "the server settling after the killed bridge" stream_settled
 echo "killed with the group at $acked, the stream then holding $(stream_count KILL) messages"
 expect_status 0 evlog bridge "$WORK/kill" --to "$NATS_URL/kill.events" -g relay
-assert_eq "$(seq 0 $((total - 1)))" "$(stream_offsets KILL "$(log_id "$WORK/kill")")" "offsets after a SIGKILL"
+assert_stream_offsets KILL "$WORK/kill" "$total" "offsets after a SIGKILL" "$WORK/kill.stderr"
 assert_eq "$total" "$(group_position "$WORK/kill" relay)" "group after the restart"
 
 # --- the server restarts mid-stream: the bridge waits, then resumes; -f ends on SIGTERM (143).
@@ -184,9 +189,47 @@ kill -TERM "$bridge"
 status=0
 wait "$bridge" || status=$?
 assert_eq 143 "$status" "exit status of a follower stopped by SIGTERM"
-assert_eq "$(seq 0 $((total - 1)))" "$(stream_offsets RESTART "$(log_id "$WORK/restart")")" "offsets after a server restart"
+assert_stream_offsets RESTART "$WORK/restart" "$total" "offsets after a server restart" "$WORK/restart.stderr"
 assert_eq "$total" "$(group_position "$WORK/restart" relay)" "group after SIGTERM"
 sed 's/^/restart: /' "$WORK/restart.stderr"
+
+# The connection lost just before the N-th publish (a shim closes it), for the first
+# publish on a JetStream context and for some with others in flight: the sink opens another
+# connection and relays everything, once, in order. libnats keeps no list of pending
+# messages after a first publish that failed, and asking it for one crashed the bridge.
+append_chunks "$WORK/closed" 0 2000
+for n in 1 2 3 1000 1999; do
+  nats_tool stream "$NATS_URL" "CLOSED$n" "closed$n.events"
+  status=0
+  EVLOG_CLOSE_BEFORE_PUBLISH=$n LD_PRELOAD=$CLOSE_SHIM \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "$EVLOG" bridge "$WORK/closed" --to "$NATS_URL/closed$n.events" -g "relay$n" 2>"$WORK/closed.stderr" || status=$?
+  assert_eq 0 "$status" "exit status with the connection closed before publish $n ($(cat "$WORK/closed.stderr"))"
+  assert_contains "$(cat "$WORK/closed.stderr")" "the connection closes now" "the shim closed the connection ($n)"
+  assert_stream_offsets "CLOSED$n" "$WORK/closed" 2000 "offsets with the connection closed before publish $n" \
+    "$WORK/closed.stderr"
+done
+
+# A copied log directory that goes on appending has forked: same log id, and its new events
+# take the offsets the original's new events take. Relayed to one subject, both forks' events
+# are stored (the fingerprint in Nats-Msg-Id); without it JetStream took the copy's for
+# duplicates of the original's, acknowledged them and stored nothing.
+nats_tool stream "$NATS_URL" FORK "fork.events"
+printf 'first\nsecond\n' | evlog append "$WORK/original"
+expect_status 0 evlog bridge "$WORK/original" --to "$NATS_URL/fork.events" -g relay
+cp -a "$WORK/original" "$WORK/restored"
+printf 'third, in the original\n' | evlog append "$WORK/original"
+printf 'third, in the restored copy\n' | evlog append "$WORK/restored"
+expect_status 0 evlog bridge "$WORK/original" --to "$NATS_URL/fork.events" -g relay
+expect_status 0 evlog bridge "$WORK/restored" --to "$NATS_URL/fork.events" -g relay
+assert_contains "$(cat "$WORK/stderr")" "relayed 1 event" "the restored copy's relay"
+assert_eq "first
+second
+third, in the original
+third, in the restored copy" "$(nats_tool dump "$NATS_URL" FORK | python3 -c 'import base64, json, sys
+for line in sys.stdin: print(base64.b64decode(json.loads(line)["data"]).decode())')" "both forks' events in the stream"
+assert_eq "0 1 2 2" "$(nats_tool dump "$NATS_URL" FORK | python3 -c 'import json, sys
+print(*(json.loads(line)["headers"]["evlog.offset"][0] for line in sys.stdin))')" "the forks' offsets"
 
 # One log relayed by two groups to two subjects of one stream: JetStream's duplicate window
 # is per stream, so the Nats-Msg-Id names the subject, or the second relay's events would be

@@ -130,6 +130,47 @@ TEST_CASE("ConfirmedPrefixPassesOnlyEventsConfirmedWithAllBefore") {
   CHECK(prefix.outstanding() == 0);
 }
 
+// The same contract against a plain model (a map of sent offsets to "confirmed"), over long
+// random runs: sends with gaps interleaved with confirmations of sent, unsent and already
+// confirmed offsets, so that the array's front is dropped and regrown many times.
+TEST_CASE("ConfirmedPrefixMatchesAModelOverLongRandomRuns") {
+  const uint64_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937_64 random(seed);
+  ConfirmedPrefix prefix;
+  std::map<uint64_t, bool> model;  // sent and not yet passed by last_acked
+  std::optional<uint64_t> model_acked;
+  uint64_t next = 0;
+  for (int step = 0; step < 200000; ++step) {
+    if (random() % 3 == 0 || model.empty()) {
+      next += 1 + (random() % 8 == 0 ? random() % 5 : 0);
+      prefix.Sent(next);
+      model[next] = false;
+    } else {
+      // Mostly an outstanding offset, sometimes any offset up to the last sent.
+      uint64_t offset = random() % 4 == 0 ? random() % (next + 2)
+                                          : std::next(model.begin(), random() % std::min<size_t>(model.size(), 64))->first;
+      auto it = model.find(offset);
+      const bool expected = it != model.end() && !it->second;
+      REQUIRE(prefix.Confirm(offset) == expected);
+      if (expected) it->second = true;
+      while (!model.empty() && model.begin()->second) {
+        model_acked = model.begin()->first;
+        model.erase(model.begin());
+      }
+    }
+    REQUIRE(prefix.last_acked() == model_acked);
+    REQUIRE(prefix.outstanding() == model.size());
+  }
+  std::optional<uint64_t> first;
+  for (const auto& [offset, confirmed] : model)
+    if (!confirmed) {
+      first = offset;
+      break;
+    }
+  CHECK(prefix.first_unconfirmed() == first);
+}
+
 // A remote that stores what it is sent and confirms it in a shuffled order, a few at a
 // time; it can be "down" (confirms nothing) for a number of polls, and can refuse one
 // offset for good.

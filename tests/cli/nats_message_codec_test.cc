@@ -135,5 +135,47 @@ TEST_CASE("MalformedEncodingsAreErrors") {
   CHECK(DecodeNatsEvent(bad_order, &decoded).code() == eventlog::StatusCode::kInvalidArgument);
 }
 
+// The fingerprints below were computed with python3-xxhash from the bytes format-spec/
+// bridge.md §B4 lists, not with this code: the first is the spec's example.
+TEST_CASE("FingerprintsMatchTheSpecsEncodingHashedElsewhere") {
+  const HeaderView headers[] = {{"b", "2"}, {"a", "1"}, {"b", "3"}, {"Nats-Rollup", "all"}};
+  eventlog::Event example{.offset = 12, .timestamp_ns = 1764633600000000000, .key = "user 7", .headers = headers,
+                          .payload = R"({"total":42})"};
+  CHECK(NatsEventFingerprint(example) == 0xc78ab83c46cbad6aULL);
+  CHECK(NatsEventFingerprint(eventlog::Event{}) == 0x5f51d22ec7704ee3ULL);
+  const HeaderView empty_header[] = {{"", ""}};
+  eventlog::Event odd{.timestamp_ns = -1, .key = "", .headers = empty_header, .payload = std::string_view("\0\xff", 2)};
+  CHECK(NatsEventFingerprint(odd) == 0x4bdb7f5cc5c66bb4ULL);
+}
+
+TEST_CASE("EveryPartOfAnEventChangesItsFingerprintButNotItsOffset") {
+  const HeaderView ab_c[] = {{"ab", "c"}};
+  const HeaderView a_bc[] = {{"a", "bc"}};
+  const eventlog::Event base{.offset = 5, .timestamp_ns = 7, .key = "k", .headers = ab_c, .payload = "p"};
+  const uint64_t fingerprint = NatsEventFingerprint(base);
+  eventlog::Event e = base;
+  e.offset = 6;  // the offset is in the message id already; a fork's events share it
+  CHECK(NatsEventFingerprint(e) == fingerprint);
+  e = base;
+  e.timestamp_ns = 8;
+  CHECK(NatsEventFingerprint(e) != fingerprint);
+  e = base;
+  e.key = std::nullopt;
+  const uint64_t without_key = NatsEventFingerprint(e);
+  CHECK(without_key != fingerprint);
+  e.key = "";
+  CHECK(NatsEventFingerprint(e) != without_key);  // no key and the empty key differ
+  CHECK(NatsEventFingerprint(e) != fingerprint);
+  e = base;
+  e.headers = a_bc;  // lengths are hashed: the bytes move between name and value
+  CHECK(NatsEventFingerprint(e) != fingerprint);
+  e = base;
+  e.headers = {};
+  CHECK(NatsEventFingerprint(e) != fingerprint);
+  e = base;
+  e.payload = "q";
+  CHECK(NatsEventFingerprint(e) != fingerprint);
+}
+
 }  // namespace
 }  // namespace evlog

@@ -1,8 +1,16 @@
 // A small NATS JetStream client for the `evlog bridge` tests and benchmark (Debian ships no
 // `nats` CLI), the way kcat serves the Kafka ones:
-//   evlog_nats_tool stream URL STREAM SUBJECT       create a file stream storing SUBJECT
-//                                                   (deleting any stream of that name first)
+//   evlog_nats_tool stream URL STREAM SUBJECT [interest MAX_CONSUMERS]
+//                                                   create a file stream storing SUBJECT
+//                                                   (deleting any stream of that name first);
+//                                                   with `interest`, retention by interest
+//                                                   and at most MAX_CONSUMERS consumers
 //   evlog_nats_tool delete-consumer URL STREAM NAME delete a consumer if it exists
+//   evlog_nats_tool consumer URL STREAM NAME START  add durable pull consumer NAME (ack
+//                                                   policy all) delivering from sequence START
+//   evlog_nats_tool consumer-info URL STREAM NAME   "NAME START ACK_PENDING", or "none"
+//   evlog_nats_tool fetch URL STREAM NAME N         fetch N messages through the existing
+//                                                   consumer NAME and acknowledge none
 //   evlog_nats_tool info URL STREAM                 "MESSAGES FIRST_SEQ LAST_SEQ"
 //   evlog_nats_tool dump URL STREAM                 every message as a JSON line
 //   evlog_nats_tool publish URL SUBJECT COUNT BYTES async publishes with acknowledgements
@@ -100,7 +108,7 @@ jsStreamInfo* StreamInfo(jsCtx* js, const char* stream) {
   return info;
 }
 
-int CreateStream(jsCtx* js, const char* stream, const char* subject) {
+int CreateStream(jsCtx* js, const char* stream, const char* subject, long interest_max_consumers) {
   jsErrCode deleted{};
   js_DeleteStream(js, stream, nullptr, &deleted);  // a benchmark's earlier run; none is fine
   jsStreamConfig config;
@@ -109,6 +117,10 @@ int CreateStream(jsCtx* js, const char* stream, const char* subject) {
   config.Subjects = &subject;
   config.SubjectsLen = 1;
   config.Storage = js_FileStorage;
+  if (interest_max_consumers > 0) {
+    config.Retention = js_InterestPolicy;
+    config.MaxConsumers = interest_max_consumers;
+  }
   jsStreamInfo* info = nullptr;
   jsErrCode code{};
   Check(js_AddStream(&info, js, &config, nullptr, &code), "add stream");
@@ -135,6 +147,49 @@ natsSubscription* PullAll(jsCtx* js, const char* stream, const char* durable, js
   natsSubscription* sub = nullptr;
   Check(js_PullSubscribe(&sub, js, nullptr, durable, nullptr, &options, &code), "pull subscribe");
   return sub;
+}
+
+int AddConsumer(jsCtx* js, const char* stream, const char* name, long start) {
+  jsConsumerConfig config;
+  jsConsumerConfig_Init(&config);
+  config.Durable = name;
+  config.AckPolicy = js_AckAll;
+  config.DeliverPolicy = js_DeliverByStartSequence;
+  config.OptStartSeq = static_cast<uint64_t>(start);
+  jsConsumerInfo* info = nullptr;
+  jsErrCode code{};
+  Check(js_AddConsumer(&info, js, stream, &config, nullptr, &code), "add consumer");
+  jsConsumerInfo_Destroy(info);
+  return 0;
+}
+
+int ConsumerInfo(jsCtx* js, const char* stream, const char* name) {
+  jsConsumerInfo* info = nullptr;
+  jsErrCode code{};
+  if (js_GetConsumerInfo(&info, js, stream, name, nullptr, &code) != NATS_OK) {
+    std::printf("none\n");
+    return 0;
+  }
+  std::printf("%s %llu %lld\n", name, static_cast<unsigned long long>(info->Config->OptStartSeq),
+              static_cast<long long>(info->NumAckPending));
+  jsConsumerInfo_Destroy(info);
+  return 0;
+}
+
+int FetchWithoutAck(jsCtx* js, const char* stream, const char* name, long n) {
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Stream = stream;
+  options.Consumer = name;
+  natsSubscription* sub = nullptr;
+  jsErrCode code{};
+  Check(js_PullSubscribe(&sub, js, nullptr, name, nullptr, &options, &code), "pull subscribe");
+  natsMsgList list{};
+  Check(natsSubscription_Fetch(&list, sub, static_cast<int>(n), 5000, &code), "fetch");
+  std::printf("%d\n", list.Count);
+  natsMsgList_Destroy(&list);
+  natsSubscription_Destroy(sub);
+  return 0;
 }
 
 // Through a pull consumer of its own (deleted after), in stream order: one request per
@@ -248,7 +303,15 @@ int main(int argc, char** argv) {
   Check(natsConnection_JetStream(&js, connection, &js_options), "JetStream");
   int rc = 2;
   if (command == "stream" && argc == 5) {
-    rc = CreateStream(js, argv[3], argv[4]);
+    rc = CreateStream(js, argv[3], argv[4], 0);
+  } else if (command == "stream" && argc == 7 && std::strcmp(argv[5], "interest") == 0) {
+    rc = CreateStream(js, argv[3], argv[4], std::atol(argv[6]));
+  } else if (command == "consumer" && argc == 6) {
+    rc = AddConsumer(js, argv[3], argv[4], std::atol(argv[5]));
+  } else if (command == "consumer-info" && argc == 5) {
+    rc = ConsumerInfo(js, argv[3], argv[4]);
+  } else if (command == "fetch" && argc == 6) {
+    rc = FetchWithoutAck(js, argv[3], argv[4], std::atol(argv[5]));
   } else if (command == "delete-consumer" && argc == 5) {
     jsErrCode code{};
     js_DeleteConsumer(js, argv[3], argv[4], nullptr, &code);  // none is fine

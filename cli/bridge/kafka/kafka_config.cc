@@ -54,10 +54,51 @@ std::string Explanation(std::string_view text) {
   return fmt::format(" ({})", text);
 }
 
+// Whether -X debug=... asked for librdkafka's debug log, and the -X values its lines must
+// not show; like UnprintableValues(), written before the client exists, read-only afterwards.
+bool& DebugRequested() {
+  static bool requested = false;
+  return requested;
+}
+std::vector<std::string>& DebugMaskedValues() {
+  static std::vector<std::string> values;
+  return values;
+}
+
+// Whether a -X key names a credential (or the place of one) by librdkafka's naming:
+// sasl.password, sasl.username, ssl.key.password, ssl.key.pem, sasl.oauthbearer.client.secret,
+// sasl.oauthbearer.config, sasl.jaas.config, ssl.keystore.password, ...
+bool IsCredentialKey(std::string_view key) {
+  for (std::string_view part : {"password", "secret", "username", "token", "jaas", "oauthbearer", "ssl.key",
+                                "keystore", "credential", ".pem"}) {
+    if (key.find(part) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// `text` with every occurrence of a masked value replaced by "***".
+std::string MaskValues(std::string_view text) {
+  std::string masked(text);
+  for (const std::string& value : DebugMaskedValues()) {
+    for (size_t at = masked.find(value); at != std::string::npos; at = masked.find(value, at + 3))
+      masked.replace(at, value.size(), "***");
+  }
+  return masked;
+}
+
 // librdkafka's own log: its configuration warnings (a consumer property given to the
 // producer, a deprecated name) are worth showing; everything else it logs about brokers
-// also reaches the error callback, which the engines turn into rate-limited notes.
-void ForwardConfigWarnings(const rd_kafka_t*, int level, const char* facility, const char* message) {
+// also reaches the error callback, which the engines turn into rate-limited notes. Its
+// debug lines are shown when -X debug=CONTEXTS asked for them, as librdkafka's own clients
+// do, with the values of credential keys and of keys read from @FILE replaced by "***"
+// wherever they appear. Other -X values stay visible (a broker named
+// sasl_ssl://host:9092 is most of what debugging a secured cluster needs to see);
+// librdkafka itself prints the properties it knows to be sensitive as "[redacted]".
+void ForwardLog(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  if (level >= 7) {
+    if (DebugRequested()) PrintError(kCommand, fmt::format("librdkafka {}: {}", facility, MaskValues(message)));
+    return;
+  }
   if (level > 4 || std::string_view(facility) != "CONFWARN") return;
   PrintError(kCommand, QuotesAValue(message) ? "warning: librdkafka warns about a -X property (its text quotes the "
                                                "value, so it is not shown)"
@@ -89,8 +130,15 @@ std::optional<std::string> KafkaPropertyProblem(const KafkaOptions& options) {
 Result<KafkaConf> NewKafkaConf(const Endpoint& endpoint, const std::vector<std::pair<std::string, std::string>>& settings,
                                const KafkaOptions& options) {
   if (auto problem = KafkaPropertyProblem(options)) return Status::InvalidArgument(*problem);
-  for (const std::string& property : options.properties)
-    UnprintableValues().push_back(property.substr(property.find('=') + 1));
+  for (const std::string& property : options.properties) {
+    const size_t equals = property.find('=');
+    const std::string key = property.substr(0, equals);
+    const std::string value = property.substr(equals + 1);
+    UnprintableValues().push_back(value);
+    if (key == "debug") DebugRequested() = true;
+    const bool from_file = std::find(options.file_keys.begin(), options.file_keys.end(), key) != options.file_keys.end();
+    if (!value.empty() && (IsCredentialKey(key) || from_file)) DebugMaskedValues().push_back(value);
+  }
   KafkaConf conf(rd_kafka_conf_new());
   char error[512];
   auto set = [&](std::string_view key, std::string_view value, bool from_user) -> Status {
@@ -116,7 +164,7 @@ Result<KafkaConf> NewKafkaConf(const Endpoint& endpoint, const std::vector<std::
     EVLOG_RETURN_IF_ERROR(
         set(std::string_view(property).substr(0, equals), std::string_view(property).substr(equals + 1), true));
   }
-  rd_kafka_conf_set_log_cb(conf.get(), ForwardConfigWarnings);
+  rd_kafka_conf_set_log_cb(conf.get(), ForwardLog);
   return conf;
 }
 

@@ -1,7 +1,9 @@
 // librdkafka configuration for the bridge, shared by the producer (log -> topic) and the
 // consumer (topic -> log): the settings the delivery guarantee rests on (format-spec/bridge.md
 // §B3), then the user's -X properties in order. Values given with -X may be secrets
-// (sasl.password, ssl.key.password): no message here ever contains one.
+// (sasl.password, ssl.key.password): no error or warning here ever contains a -X value.
+// Only librdkafka's debug log, which -X debug=... asks for, shows -X values, and never those
+// of credential keys or of values read from @FILE (kafka_config.cc).
 #pragma once
 
 #include <chrono>

@@ -56,8 +56,15 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Open(const Endpoint& endpoint, con
   rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
   rd_kafka_conf_set_error_cb(conf.get(), OnError);
   EVLOG_ASSIGN_OR_RETURN(sink->handle_, NewKafkaHandle(RD_KAFKA_PRODUCER, std::move(conf)));
+  sink->topic_handle_.reset(rd_kafka_topic_new(sink->handle_.get(), sink->topic_.c_str(), nullptr));
+  if (!sink->topic_handle_) {
+    return Status::InvalidArgument(fmt::format("{}: librdkafka refused the topic name '{}': {}", endpoint.text,
+                                               sink->topic_, rd_kafka_err2str(rd_kafka_last_error())));
+  }
   return sink;
 }
+
+void KafkaSink::TopicDeleter::operator()(rd_kafka_topic_s* topic) const { rd_kafka_topic_destroy(topic); }
 
 KafkaSink::~KafkaSink() {
   if (!handle_) return;
@@ -119,7 +126,7 @@ Status KafkaSink::Send(const eventlog::Event& event) {
     const void* key = event.key ? (event.key->empty() ? kEmpty : event.key->data()) : nullptr;
     const size_t key_size = event.key ? event.key->size() : 0;
     const rd_kafka_resp_err_t error = rd_kafka_producev(
-        handle_.get(), RD_KAFKA_V_TOPIC(topic_.c_str()),
+        handle_.get(), RD_KAFKA_V_RKT(topic_handle_.get()),
         RD_KAFKA_V_PARTITION(partition_.value_or(RD_KAFKA_PARTITION_UA)),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
         RD_KAFKA_V_VALUE(const_cast<char*>(event.payload.data()), event.payload.size()),

@@ -20,6 +20,7 @@
 #include "replay/signal_pipe.h"
 
 struct rd_kafka_message_s;
+struct rd_kafka_topic_s;
 
 namespace evlog {
 
@@ -46,6 +47,15 @@ class KafkaSink final : public RemoteSink {
   std::string log_id_;
   const SignalPipe& signals_;
   KafkaHandle handle_;
+  // Created up front rather than named in each message: rd_kafka_topic_new() asks the
+  // cluster for the topic's partitions at once (a topic first named by producev() waits for
+  // librdkafka's periodic refresh, a second in 2.0.2), and producing to a handle skips the
+  // lookup by name under the client's lock on every message. Declared after handle_, so
+  // destroyed before it.
+  struct TopicDeleter {
+    void operator()(rd_kafka_topic_s* topic) const;
+  };
+  std::unique_ptr<rd_kafka_topic_s, TopicDeleter> topic_handle_;
   KafkaWaitNotes wait_notes_;
   std::vector<uint64_t> delivered_;  // since the last Poll()
   std::optional<eventlog::Status> failure_;

@@ -32,6 +32,15 @@ std::vector<std::pair<std::string, std::string>> ConsumerSettings(const std::str
       {"auto.offset.reset", "earliest"},
       // How the source knows it is caught up.
       {"enable.partition.eof", "true"},
+      // librdkafka 2.0.2 stops fetching once this many messages wait in the client for
+      // every partition together (100,000 by default), and looks again only when its broker
+      // thread next wakes, up to a second later: a consumer that drains the queue faster
+      // than that then idles. A copy of 786k messages from the mock cluster waited in
+      // these pauses for about half its time (7.7 s, 4.1 s with this value). The messages'
+      // data waiting is still capped by queued.max.messages.kbytes (64 MiB by default), but
+      // not librdkafka's per-message overhead: peak RSS went from about 100 MiB to about
+      // 210 MiB. -X may lower either setting.
+      {"queued.min.messages", "1000000"},
   };
 }
 

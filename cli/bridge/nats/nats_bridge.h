@@ -15,8 +15,8 @@ namespace evlog {
 
 class SignalPipe;
 
-// `log_id` goes into the evlog.log_id header and, with the offset, the Nats-Msg-Id of every
-// message.
+// `log_id` goes into the evlog.log_id header and, with the subject, the offset and the
+// event's fingerprint, the Nats-Msg-Id of every message (nats_message_codec.h).
 eventlog::Result<std::unique_ptr<RemoteSink>> OpenNatsSink(const Endpoint& endpoint, const NatsOptions& options,
                                                            const std::string& log_id, const SignalPipe& signals);
 

@@ -96,8 +96,10 @@ void NatsConnection::OnClosed(natsConnection*, void* closure) {
   state->changed.notify_all();
 }
 
-Result<std::unique_ptr<NatsConnection>> NatsConnection::Open(const Endpoint& endpoint, const NatsOptions& options) {
+Result<std::unique_ptr<NatsConnection>> NatsConnection::Open(const Endpoint& endpoint, const NatsOptions& options,
+                                                             NatsReconnect reconnect) {
   std::unique_ptr<NatsConnection> c(new NatsConnection());
+  c->remote_ = endpoint.text;
   natsOptions* raw = nullptr;
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_Create(&raw), "libnats options"));
   c->options_.reset(raw);
@@ -110,31 +112,55 @@ Result<std::unique_ptr<NatsConnection>> NatsConnection::Open(const Endpoint& end
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetNoRandomize(o, true), "libnats options"));
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetMaxReconnect(o, -1), "libnats options"));
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetCustomReconnectDelay(o, ReconnectDelay, nullptr), "libnats options"));
-  EVLOG_RETURN_IF_ERROR(
-      Check(natsOptions_SetDisconnectedCB(o, OnDisconnected, c->callbacks_.get()), "libnats options"));
-  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetClosedCB(o, OnClosed, c->callbacks_.get()), "libnats options"));
-  // Nothing published while disconnected is kept for the next connection: libnats would
-  // send it there after the messages the old connection lost, out of order
-  // (nats_sink.cc). A publish then fails at once, and the sink resends in order.
+  EVLOG_RETURN_IF_ERROR(c->SetCallbacks());
+  // What libnats buffers while it reconnects is kept to one message (NatsReconnect).
   EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetReconnectBufSize(o, 1), "libnats options"));
+  if (reconnect == NatsReconnect::kByCaller) {
+    // The first connection is still waited for in the background (Connect): nothing is
+    // published before it is up. Only a connection that was up is not made again.
+    EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetAllowReconnect(o, false), "libnats options"));
+  }
   EVLOG_RETURN_IF_ERROR(ApplySecurity(o, options));
+  EVLOG_RETURN_IF_ERROR(c->Connect());
+  return c;
+}
+
+Status NatsConnection::Connect() {
   natsConnection* connection = nullptr;
   // First one attempt in the foreground: a server that answers but refuses the credentials
   // says so now, and waiting would never cure that. Only a server that does not answer is
   // waited for, by libnats in the background.
+  natsOptions* o = options_.get();
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetRetryOnFailedConnect(o, false, nullptr, nullptr), "libnats options"));
   natsStatus connected = natsConnection_Connect(&connection, o);
   if (connected == NATS_NOT_PERMITTED || connected == NATS_CONNECTION_AUTH_FAILED) {
     return Status::Failed(fmt::format("{}: the server refused the connection ({}); check --nats-creds, --nats-user "
                                       "with --nats-password-file, or --nats-token-file",
-                                      endpoint.text, natsStatus_GetText(connected)));
+                                      remote_, natsStatus_GetText(connected)));
   }
   if (connected != NATS_OK) {
     EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetRetryOnFailedConnect(o, true, OnConnected, nullptr), "libnats options"));
     connected = natsConnection_Connect(&connection, o);
   }
-  if (connected != NATS_OK && connected != NATS_NOT_YET_CONNECTED) return NatsError(endpoint.text, connected);
-  c->connection_.reset(connection);
-  return c;
+  if (connected != NATS_OK && connected != NATS_NOT_YET_CONNECTED) return NatsError(remote_, connected);
+  connection_.reset(connection);
+  return Status::Ok();
+}
+
+Status NatsConnection::SetCallbacks() {
+  natsOptions* o = options_.get();
+  EVLOG_RETURN_IF_ERROR(Check(natsOptions_SetDisconnectedCB(o, OnDisconnected, callbacks_.get()), "libnats options"));
+  return Check(natsOptions_SetClosedCB(o, OnClosed, callbacks_.get()), "libnats options");
+}
+
+bool NatsConnection::lost() const {
+  return natsConnection_Status(connection_.get()) == NATS_CONN_STATUS_CLOSED;
+}
+
+Status NatsConnection::Reopen() {
+  js_.reset();
+  Close();
+  return Connect();
 }
 
 Status NatsConnection::CredentialsRefused(std::string_view remote) const {
@@ -148,16 +174,29 @@ Status NatsConnection::CredentialsRefused(std::string_view remote) const {
 
 NatsConnection::~NatsConnection() {
   js_.reset();
+  Close();
+}
+
+void NatsConnection::Close() {
   if (!connection_) return;
   natsConnection_Close(connection_.get());
-  // libnats runs the callbacks in the order posted, "closed" last: once it has run, none
-  // touches callbacks_ again. Should it not come, the state is left allocated rather than
-  // freed under a callback still to come.
+  // libnats runs the callbacks in the order posted, "closed" last (also when libnats closed
+  // the connection itself, before this call): once it has run, none touches callbacks_
+  // again. Should it not come, the state is left allocated rather than freed under a
+  // callback still to come, and the next connection gets a state of its own.
   std::unique_lock lock(callbacks_->mutex);
-  if (!callbacks_->changed.wait_for(lock, kCloseWait, [&] { return callbacks_->closed; })) {
+  if (callbacks_->changed.wait_for(lock, kCloseWait, [&] { return callbacks_->closed; })) {
+    callbacks_->closed = false;
     lock.unlock();
+  } else {
+    lock.unlock();
+    auto fresh = std::make_unique<CallbackState>();
+    fresh->disconnects.store(callbacks_->disconnects.load());
     static_cast<void>(callbacks_.release());
+    callbacks_ = std::move(fresh);
+    static_cast<void>(SetCallbacks());  // cannot fail: the options exist and the handlers are set
   }
+  connection_.reset();
 }
 
 Result<jsCtx*> NatsConnection::JetStream(jsOptions* options) {

@@ -1,7 +1,7 @@
 // One libnats connection for the bridge: the endpoint's servers, the credentials and TLS of
 // NatsOptions, and reconnection without end (a server that is down is waited for, never an
-// error). The secrets are read from their files here and handed to libnats only; no
-// message ever contains them.
+// error), by libnats or, for a publisher, by its caller (NatsReconnect). The secrets are read
+// from their files here and handed to libnats only; no message ever contains them.
 #pragma once
 
 #include <atomic>
@@ -33,12 +33,31 @@ using NatsPtr = std::unique_ptr<T, NatsDeleter>;
 // "WHAT: libnats's text for `status` (and its last error, when it says more)".
 eventlog::Status NatsError(std::string_view what, natsStatus status);
 
+// Who connects again once an established connection is lost.
+//   kByLibrary: libnats, in the background; what is published meanwhile is buffered and sent
+//     first on the new connection. Fine for a consumer, which publishes only acknowledgements.
+//   kByCaller: nobody; the connection closes and every publish fails until the caller
+//     calls Reopen(). A publisher that must keep an order needs this: libnats buffers at least
+//     one message while it reconnects whatever its reconnect buffer size (it refuses a
+//     publish only once the buffer is full, and an empty buffer takes any message), and sends
+//     it before anything the publisher resends on the new connection: a later event stored
+//     before the lost earlier ones.
+enum class NatsReconnect { kByLibrary, kByCaller };
+
 class NatsConnection {
  public:
   // Starts connecting; returns at once even when no server answers yet (libnats keeps
-  // trying in the background). Errors: unreadable credential files, bad TLS material.
-  static eventlog::Result<std::unique_ptr<NatsConnection>> Open(const Endpoint& endpoint, const NatsOptions& options);
+  // trying in the background). Errors: unreadable credential files, bad TLS material, a
+  // server that refuses the credentials.
+  static eventlog::Result<std::unique_ptr<NatsConnection>> Open(const Endpoint& endpoint, const NatsOptions& options,
+                                                                NatsReconnect reconnect = NatsReconnect::kByLibrary);
   ~NatsConnection();
+
+  // kByCaller: the connection was lost and will not come back by itself.
+  bool lost() const;
+  // kByCaller: closes what is left of the connection and starts connecting anew, as Open
+  // does. The JetStream context goes with the old connection: call JetStream() again.
+  eventlog::Status Reopen();
 
   natsConnection* get() const { return connection_.get(); }
   // The JetStream context, made with `options` (the sink's publish callbacks) by the first call.
@@ -71,8 +90,14 @@ class NatsConnection {
   NatsConnection() = default;
   static void OnDisconnected(natsConnection*, void* closure);
   static void OnClosed(natsConnection*, void* closure);
+  eventlog::Status Connect();
+  // Points libnats's connection callbacks, in options_, at callbacks_.
+  eventlog::Status SetCallbacks();
+  // Closes the connection and waits for libnats's last callback about it.
+  void Close();
 
   std::unique_ptr<CallbackState> callbacks_ = std::make_unique<CallbackState>();
+  std::string remote_;  // the endpoint as given, for messages
   NatsPtr<natsOptions> options_;
   NatsPtr<natsConnection> connection_;
   NatsPtr<jsCtx> js_;

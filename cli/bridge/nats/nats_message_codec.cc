@@ -8,6 +8,9 @@
 #include "codec/base64.h"
 #include "codec/json_envelope.h"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 namespace evlog {
 
 using eventlog::Status;
@@ -135,11 +138,12 @@ Status DecodeNatsEvent(std::span<const WireHeaderGroup> groups, DecodedNatsEvent
     }
   }
   // How many values of each group the order header has taken; the groups by name, so that
-  // a hostile order header of many names costs a lookup each, not a scan.
+  // a hostile order header of many names costs a lookup each, not a scan. Both stay empty
+  // (no allocation) for the usual message, whose headers share one name or have none.
   std::map<std::string_view, size_t> taken;
   std::map<std::string_view, const WireHeaderGroup*> by_name;
-  for (const WireHeaderGroup& group : groups) by_name.emplace(group.name, &group);
   if (order && !order->values.empty()) {
+    for (const WireHeaderGroup& group : groups) by_name.emplace(group.name, &group);
     std::string_view names = order->values.front();
     while (!names.empty()) {
       const size_t space = names.find(' ');
@@ -159,6 +163,37 @@ Status DecodeNatsEvent(std::span<const WireHeaderGroup> groups, DecodedNatsEvent
       EVLOG_RETURN_IF_ERROR(DecodeHeader(group.name, group.values[i], out));
   }
   return Status::Ok();
+}
+
+namespace {
+
+void UpdateU64(XXH3_state_t* state, uint64_t value) {
+  unsigned char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(value >> (8 * i));  // little-endian
+  XXH3_64bits_update(state, bytes, sizeof bytes);
+}
+
+void UpdateBytes(XXH3_state_t* state, std::string_view bytes) {
+  UpdateU64(state, bytes.size());
+  XXH3_64bits_update(state, bytes.data(), bytes.size());
+}
+
+}  // namespace
+
+uint64_t NatsEventFingerprint(const eventlog::Event& event) {
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  UpdateU64(&state, static_cast<uint64_t>(event.timestamp_ns));
+  const unsigned char has_key = event.key ? 1 : 0;
+  XXH3_64bits_update(&state, &has_key, 1);
+  if (event.key) UpdateBytes(&state, *event.key);
+  UpdateU64(&state, event.headers.size());
+  for (const eventlog::HeaderView& header : event.headers) {
+    UpdateBytes(&state, header.name);
+    UpdateBytes(&state, header.value);
+  }
+  UpdateBytes(&state, event.payload);
+  return XXH3_64bits_digest(&state);
 }
 
 }  // namespace evlog

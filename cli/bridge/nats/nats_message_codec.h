@@ -46,6 +46,14 @@ bool IsSafeNatsValue(std::string_view value);
 void EncodeNatsEvent(std::optional<std::string_view> key, std::span<const eventlog::HeaderView> headers,
                      WireHeaders* wire);
 
+// The fingerprint that ends an event's Nats-Msg-Id (format-spec/bridge.md §B4): XXH3-64,
+// seed 0, of its timestamp, key, headers and payload, each length-prefixed. Log id and
+// offset alone do not name an event once a log directory is copied or restored from a
+// backup and goes on appending: the copy has the same id and gives the same offsets to other
+// events, which JetStream would take for duplicates of the original's, acknowledge, and
+// never store.
+uint64_t NatsEventFingerprint(const eventlog::Event& event);
+
 // A message's headers as libnats gives them: each name once, with its values in order.
 struct WireHeaderGroup {
   std::string_view name;

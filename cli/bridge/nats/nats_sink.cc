@@ -1,15 +1,16 @@
 // How the stream keeps the log's order across failures.
 //
 // Events are published asynchronously, many in flight, each with Nats-Msg-Id =
-// MessageId(log id, subject, offset), so that JetStream drops a second copy of an event within the
-// stream's duplicate window. On one connection a server stores what it receives in the order
-// it receives it, so as long as every publish of a connection is answered, the stream holds
-// the events in offset order. Order is at risk only when one message is not stored but a
+// LOGID:SUBJECT:OFFSET:FINGERPRINT (nats_message_codec.h), so that JetStream drops a second
+// copy of an event within the stream's duplicate window. On one connection a server stores
+// what it receives in the order it receives it, so as long as every publish of a connection
+// is answered, the stream holds the events in offset order. Order is at risk only when one message is not stored but a
 // later one is:
 //   - the connection drops: what the old socket still held is lost, and libnats would send
-//     what was published during the reconnection on the new connection, before anything
-//     could be resent. The reconnect buffer is therefore 1 byte (nats_connection.cc): a
-//     publish while disconnected fails at once instead of being queued behind the gap.
+//     what was published during its reconnection on the new connection, before anything
+//     could be resent (NatsReconnect in nats_connection.h). So libnats does not reconnect
+//     for the sink: a lost connection closes, every publish fails at once, and the sink
+//     opens a new connection itself once all it had published is back in its hands.
 //   - an acknowledgement fails or times out (no responders, JetStream busy, the ack lost).
 // On either, the sink stops publishing (kSettle) and takes back every message libnats still
 // holds (js_PublishAsyncGetPendingList: late acknowledgements of those are then dropped) and
@@ -26,9 +27,8 @@
 // Only Nats-Expected-Last-Msg-Id would prevent that, and it holds only for a stream with one
 // publisher, which the bridge cannot assume. The acknowledgements tell it afterwards (each
 // names the stream sequence: publish_order.h), and the bridge warns naming the offsets.
-// A disconnect is noticed by libnats's callback and by the failing publishes; a reconnection
-// completes no sooner than 100 ms after it (the reconnect delay), far longer than between
-// two publishes.
+// A disconnect is noticed by libnats's callback and by the failing publishes; the connection
+// stays closed until the sink reopens it, so no publish can slip onto the next one.
 #include "bridge/nats/nats_sink.h"
 
 #include <algorithm>
@@ -145,8 +145,11 @@ Result<NatsPtr<natsMsg>> NatsSink::Build(const eventlog::Event& event) {
   if (event.key || !event.headers.empty()) EncodeNatsEvent(event.key, event.headers, &wire_);
   const BridgeHeaderValues bridge(event.offset, event.timestamp_ns);
   // libnats takes C strings: the values are copied next to a NUL.
-  char msg_id[320], offset[24], timestamp[24];  // a subject has at most 249 bytes (endpoint.cc)
-  *fmt::format_to_n(msg_id, sizeof msg_id - 1, "{}{}", msg_id_prefix_, bridge.offset()).out = '\0';
+  // A subject has at most 249 bytes (endpoint.cc): LOGID:SUBJECT:OFFSET:FINGERPRINT fits.
+  char msg_id[352], offset[24], timestamp[24];
+  *fmt::format_to_n(msg_id, sizeof msg_id - 1, "{}{}:{:016x}", msg_id_prefix_, bridge.offset(),
+                    NatsEventFingerprint(event))
+       .out = '\0';
   *std::copy(bridge.offset().begin(), bridge.offset().end(), offset) = '\0';
   *std::copy(bridge.timestamp().begin(), bridge.timestamp().end(), timestamp) = '\0';
   status = natsMsgHeader_Set(raw, kMsgIdName, msg_id);
@@ -183,8 +186,13 @@ Status NatsSink::Publish(uint64_t offset, NatsPtr<natsMsg> msg) {
   jsPubOptions_Init(&options);
   options.MaxWait = kAckWaitMs;
   const natsStatus status = js_PublishMsgAsync(js_, &raw, &options);
-  published_ = true;
-  if (status == NATS_OK) return Status::Ok();
+  if (status == NATS_OK) {
+    // Only now does the JetStream context hold its list of pending messages: libnats makes
+    // it at the first publish and drops it again when that publish fails (a connection lost
+    // just before it), and js_PublishAsyncGetPendingList crashes without it.
+    published_ = true;
+    return Status::Ok();
+  }
   msg.reset(raw);  // still ours: libnats did not take it
   --in_library_;
   if (status == NATS_MAX_PAYLOAD) {
@@ -243,6 +251,14 @@ Status NatsSink::Settle(std::chrono::milliseconds budget) {
     failed_or_refused_ = false;
   }
   const std::chrono::milliseconds pause = std::min(budget, std::chrono::milliseconds(100));
+  if (connection_->lost()) {
+    // Nothing of the old connection is in libnats any more (all back in held_ above), so
+    // its JetStream context can go; the new connection is waited for below.
+    js_ = nullptr;
+    published_ = false;
+    EVLOG_RETURN_IF_ERROR(connection_->Reopen());
+    EVLOG_RETURN_IF_ERROR(Start());
+  }
   if (!connection_->connected()) {
     EVLOG_RETURN_IF_ERROR(connection_->CredentialsRefused(remote_));
     Note(fmt::format("{}: no connection to the server yet; retrying ({} events wait)", remote_, held_.size()));
@@ -310,15 +326,18 @@ Status NatsSink::Poll(std::chrono::milliseconds timeout, std::vector<uint64_t>* 
 void NatsSink::WarnMisorder(const Misorder& m) const {
   const std::string which = m.first == m.last ? fmt::format("the event at offset {} is", m.first)
                                               : fmt::format("the events at offsets {}..{} are", m.first, m.last);
-  PrintError(kCommand, fmt::format("warning: {}: {} in the stream after the event at offset {}, out of the log's "
-                                   "order: a publish failed without being stored while later events were stored, and "
-                                   "its resend came after them (format-spec/bridge.md §B4)",
-                                   remote_, which, m.after));
+  const std::string why = m.ahead ? "a later event reached the server before the resend of an earlier one"
+                                  : "a publish failed without being stored while later events were stored, and its "
+                                    "resend came after them";
+  PrintError(kCommand, fmt::format("warning: {}: {} in the stream {} the event at offset {}, out of the log's order: "
+                                   "{} (format-spec/bridge.md §B4)",
+                                   remote_, which, m.ahead ? "before" : "after", m.other, why));
 }
 
 Result<std::unique_ptr<RemoteSink>> OpenNatsSink(const Endpoint& endpoint, const NatsOptions& options,
                                                  const std::string& log_id, const SignalPipe& signals) {
-  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<NatsConnection> connection, NatsConnection::Open(endpoint, options));
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<NatsConnection> connection,
+                         NatsConnection::Open(endpoint, options, NatsReconnect::kByCaller));
   auto sink = std::make_unique<NatsSink>(std::move(connection), endpoint, log_id, signals);
   EVLOG_RETURN_IF_ERROR(sink->Start());
   return std::unique_ptr<RemoteSink>(std::move(sink));

@@ -16,15 +16,34 @@
 //     message before the gap was added, so acknowledging its last is right); then the
 //     subscription is dropped, so that nothing the old consumer still sends can mix in, and
 //     the consumer recreated from its ack floor as at start-up.
+// Recreating the consumer is two requests, a delete and an add. A run that died between
+// them would leave no consumer, and the next would create one delivering the whole stream
+// again. So the start goes to the server first, as a restart marker: a second durable
+// consumer, DURABLE_evlog_restart, that nothing reads, delivering from that start, and whose
+// description says it is the marker of DURABLE (a consumer of that name without it is
+// someone else's and is left alone). A run that finds no consumer but a marker creates the
+// consumer from the marker's start; a run that has its consumer removes a marker left over.
+// The marker also keeps the messages of an interest-retention stream while the consumer is
+// gone: deleting a stream's last consumer lets the server drop them, the unacknowledged
+// ones included. So without a marker (the server refused it: a consumer limit, permissions)
+// the consumer of such a stream is not recreated; the bridge stops with an error instead.
 // The same holds at the stream's end: when a fetch brings nothing, everything received was
 // added and acknowledged (synchronously, by CommitFetched), so messages still delivered and
 // not acknowledged were lost on their way; the bridge restarts from the ack floor rather
 // than say it is caught up. A message already added and received again (a redelivery, or
 // one delivered anew after a restart) is skipped by its stream sequence.
 // A durable is used by one bridge at a time.
+//
+// While a batch is added, the next one is fetched on another thread, but only when the last
+// message of the batch says more are pending: a fetch is in flight only while the server
+// has messages for it, so it never outlives the stream's end, and when a fetch brings
+// nothing no other is in flight (which NothingPending relies on). Batches are taken in the
+// order fetched, so the deliveries keep their order.
 #include "bridge/nats/nats_source.h"
 
 #include <cstdlib>
+#include <functional>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -44,6 +63,11 @@ constexpr int kFetchBatch = 1024;
 // Room for a whole round of the appender (50,000 messages) delivered and not yet acknowledged.
 constexpr int64_t kMaxAckPending = 100'000;
 constexpr auto kNoteInterval = std::chrono::seconds(10);
+// The restart marker's name is the consumer's with this after it.
+constexpr char kRestartMarkerSuffix[] = "_evlog_restart";
+// How long a request about the marker waits: a server that does not answer it (a user not
+// allowed that consumer gets no reply at all) costs a run this much, once.
+constexpr int64_t kMarkerWaitMs = 2000;
 
 struct ConsumerInfoDeleter {
   void operator()(jsConsumerInfo* info) const { jsConsumerInfo_Destroy(info); }
@@ -58,6 +82,14 @@ void InitConsumerConfig(jsConsumerConfig* config, const char* durable) {
   config->MaxAckPending = kMaxAckPending;
 }
 
+// The options of a request about the marker: a shorter wait (kMarkerWaitMs).
+jsOptions MarkerRequestOptions() {
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = kMarkerWaitMs;
+  return options;
+}
+
 }  // namespace
 
 NatsSource::NatsSource(std::unique_ptr<NatsConnection> connection, const Endpoint& endpoint, std::string durable,
@@ -66,9 +98,13 @@ NatsSource::NatsSource(std::unique_ptr<NatsConnection> connection, const Endpoin
       remote_(endpoint.text),
       stream_(endpoint.name),
       durable_(std::move(durable)),
+      marker_(durable_ + kRestartMarkerSuffix),
+      marker_description_(fmt::format("evlog bridge: restart marker of consumer {}", durable_)),
+      fetch_what_(fmt::format("{}: fetching from consumer {}", remote_, durable_)),
       signals_(signals) {}
 
 NatsSource::~NatsSource() {
+  DropPrefetch();
   fetched_.clear();
   spent_.clear();
   last_added_.reset();
@@ -84,23 +120,93 @@ void NatsSource::Note(std::string message) {
   noted_ = true;
 }
 
+Result<bool> NatsSource::DeleteConsumer(const std::string& name) {
+  jsErrCode code{};
+  const natsStatus status = js_DeleteConsumer(js_, stream_.c_str(), name.c_str(), nullptr, &code);
+  if (status == NATS_OK) return true;
+  if (status == NATS_NOT_FOUND || code == JSConsumerNotFoundErr) return false;
+  return NatsError(fmt::format("{}: deleting consumer {}", remote_, name), status);
+}
+
+Status NatsSource::AddConsumer(const std::string& name, uint64_t from, uint64_t* delivered,
+                               const char* description) {
+  jsConsumerConfig config;
+  InitConsumerConfig(&config, name.c_str());
+  config.Description = description;
+  if (from > 0) {
+    config.DeliverPolicy = js_DeliverByStartSequence;
+    config.OptStartSeq = from;
+  }
+  jsErrCode code{};
+  jsConsumerInfo* created = nullptr;
+  const natsStatus status = js_AddConsumer(&created, js_, stream_.c_str(), &config, nullptr, &code);
+  ConsumerInfoPtr owned(created);
+  if (status != NATS_OK) return NatsError(fmt::format("{}: creating consumer {}", remote_, name), status);
+  if (delivered != nullptr) *delivered = created->Delivered.Consumer;
+  return Status::Ok();
+}
+
+NatsSource::Marker NatsSource::FindMarker() {
+  jsOptions options = MarkerRequestOptions();
+  jsErrCode code{};
+  jsConsumerInfo* raw = nullptr;
+  const natsStatus status = js_GetConsumerInfo(&raw, js_, stream_.c_str(), marker_.c_str(), &options, &code);
+  ConsumerInfoPtr info(raw);
+  if (status == NATS_NOT_FOUND || code == JSConsumerNotFoundErr) return {.state = Marker::kNone};
+  if (status != NATS_OK) return {.state = Marker::kUnknown};
+  const char* description = info->Config ? info->Config->Description : nullptr;
+  if (description == nullptr || marker_description_ != description) return {.state = Marker::kSomeoneElses};
+  return {.state = Marker::kOurs, .start = info->Config->OptStartSeq};
+}
+
+bool NatsSource::DeleteMarker() {
+  jsOptions options = MarkerRequestOptions();
+  jsErrCode code{};
+  return js_DeleteConsumer(js_, stream_.c_str(), marker_.c_str(), &options, &code) == NATS_OK;
+}
+
+bool NatsSource::PlaceMarker(uint64_t from) {
+  const Marker marker = FindMarker();
+  if (marker.state == Marker::kUnknown || marker.state == Marker::kSomeoneElses) return false;
+  if (marker.state == Marker::kOurs && !DeleteMarker()) return false;  // an older run's start
+  return AddConsumer(marker_, from, nullptr, marker_description_.c_str()).ok();
+}
+
+Result<bool> NatsSource::KeptByInterest() {
+  jsErrCode code{};
+  jsStreamInfo* raw = nullptr;
+  const natsStatus status = js_GetStreamInfo(&raw, js_, stream_.c_str(), nullptr, &code);
+  if (status != NATS_OK) return NatsError(fmt::format("{}: stream {}", remote_, stream_), status);
+  const bool interest = raw->Config != nullptr && raw->Config->Retention == js_InterestPolicy;
+  jsStreamInfo_Destroy(raw);
+  return interest;
+}
+
 Status NatsSource::Restart(const jsConsumerInfo& info) {
   const uint64_t from = info.AckFloor.Stream + 1;
   const char* to_whom = subscribed_before_ ? "to this run, some lost with a connection," : "to an earlier run";
   PrintNote(kCommand, fmt::format("{}: consumer {} has {} messages delivered {} and not acknowledged; it is "
                                   "recreated to deliver again from stream sequence {}, in order",
                                   remote_, durable_, info.NumAckPending, to_whom, from));
-  jsErrCode code{};
-  natsStatus status = js_DeleteConsumer(js_, stream_.c_str(), durable_.c_str(), nullptr, &code);
-  if (status != NATS_OK) return NatsError(fmt::format("{}: deleting consumer {}", remote_, durable_), status);
-  jsConsumerConfig config;
-  InitConsumerConfig(&config, durable_.c_str());
-  config.DeliverPolicy = js_DeliverByStartSequence;
-  config.OptStartSeq = from;
-  jsConsumerInfo* created = nullptr;
-  status = js_AddConsumer(&created, js_, stream_.c_str(), &config, nullptr, &code);
-  ConsumerInfoPtr owned(created);
-  if (status != NATS_OK) return NatsError(fmt::format("{}: recreating consumer {}", remote_, durable_), status);
+  // Where to start goes to the server before the consumer is deleted (the top of this file).
+  const bool marked = PlaceMarker(from);
+  if (!marked) {
+    EVLOG_ASSIGN_OR_RETURN(bool interest, KeptByInterest());
+    if (interest) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: consumer {} must be recreated to deliver again from stream sequence {}, but stream {} keeps messages "
+          "only while a consumer wants them, and the restart marker {} that would keep them meanwhile could not be "
+          "created (a consumer limit, permissions, or a consumer of that name that is not the bridge's); allow it, "
+          "or the messages from {} on would be dropped",
+          remote_, durable_, from, stream_, marker_, from));
+    }
+    // Without a marker, as before there was one: a crash between the next two requests
+    // then costs the whole stream again.
+  }
+  EVLOG_ASSIGN_OR_RETURN(bool deleted, DeleteConsumer(durable_));
+  static_cast<void>(deleted);  // gone already: a crash after the delete, or an operator
+  EVLOG_RETURN_IF_ERROR(AddConsumer(durable_, from, nullptr));
+  if (marked) static_cast<void>(DeleteMarker());  // if it stays, the next Subscribe removes it
   last_delivery_ = 0;  // a new consumer numbers its deliveries from 1
   return Status::Ok();
 }
@@ -116,18 +222,24 @@ Status NatsSource::Subscribe() {
                                         "not a subject)", remote_, stream_));
   }
   if (status == NATS_NOT_FOUND || code == JSConsumerNotFoundErr) {
-    jsConsumerConfig config;
-    InitConsumerConfig(&config, durable_.c_str());
-    if (last_added_sequence_ > 0) {
+    // A restart marker: a run died between deleting the consumer and adding it again.
+    const Marker marker = FindMarker();
+    const bool marked = marker.state == Marker::kOurs;
+    uint64_t from = 0;  // the whole stream: a new consumer
+    if (marked) {
+      from = marker.start;
+    } else if (last_added_sequence_ > 0) {
       // Gone during this run (a restart that deleted it and could not recreate it, or an
       // operator): everything up to the last message added is appended and acknowledged.
-      config.DeliverPolicy = js_DeliverByStartSequence;
-      config.OptStartSeq = last_added_sequence_ + 1;
+      from = last_added_sequence_ + 1;
     }
-    status = js_AddConsumer(&raw, js_, stream_.c_str(), &config, nullptr, &code);
-    info.reset(raw);
-    if (status != NATS_OK) return NatsError(fmt::format("{}: creating consumer {}", remote_, durable_), status);
-    last_delivery_ = info->Delivered.Consumer;
+    EVLOG_RETURN_IF_ERROR(AddConsumer(durable_, from, &last_delivery_));
+    if (marked) {
+      PrintNote(kCommand, fmt::format("{}: consumer {} was being recreated when a run stopped; it is created to "
+                                      "deliver from stream sequence {}, where that run left off",
+                                      remote_, durable_, from));
+      static_cast<void>(DeleteMarker());
+    }
   } else if (status != NATS_OK) {
     return NatsError(fmt::format("{}: consumer {}", remote_, durable_), status);
   } else if (info->Config->AckPolicy != js_AckAll) {
@@ -139,6 +251,9 @@ Status NatsSource::Subscribe() {
   } else {
     // Nothing is in flight: the next delivery is the one after the last.
     last_delivery_ = info->Delivered.Consumer;
+    // A marker left by a run that stopped after adding the consumer again: it would hold
+    // messages in a stream kept for its consumers' interest.
+    if (FindMarker().state == Marker::kOurs) static_cast<void>(DeleteMarker());
   }
   jsSubOptions options;
   jsSubOptions_Init(&options);
@@ -202,18 +317,45 @@ Status NatsSource::Add(NatsPtr<natsMsg>& msg, LocalAppender& appender) {
   return Status::Ok();
 }
 
-Status NatsSource::FetchBatch(int64_t wait_ms, bool* got) {
+NatsSource::Batch NatsSource::FetchFrom(natsSubscription* subscription, int64_t wait_ms, const std::string& what) {
   natsMsgList list{};
   jsErrCode code{};
-  const natsStatus status = natsSubscription_Fetch(&list, subscription_.get(), kFetchBatch, wait_ms, &code);
-  *got = list.Count > 0;
+  Batch batch;
+  const natsStatus status = natsSubscription_Fetch(&list, subscription, kFetchBatch, wait_ms, &code);
+  if (status != NATS_OK && status != NATS_TIMEOUT) batch.failure = NatsError(what, status);
+  batch.msgs.reserve(list.Count);
   for (int i = 0; i < list.Count; ++i) {
-    fetched_.emplace_back(list.Msgs[i]);
+    batch.msgs.emplace_back(list.Msgs[i]);
     list.Msgs[i] = nullptr;
   }
   natsMsgList_Destroy(&list);
-  if (status == NATS_OK || status == NATS_TIMEOUT || *got) return Status::Ok();
-  return NatsError(fmt::format("{}: fetching from consumer {}", remote_, durable_), status);
+  return batch;
+}
+
+Status NatsSource::FetchBatch(int64_t wait_ms, bool* got) {
+  Batch batch = prefetched_.valid() ? prefetched_.get() : FetchFrom(subscription_.get(), wait_ms, fetch_what_);
+  *got = !batch.msgs.empty();
+  if (*got) {
+    jsMsgMetaData* meta = nullptr;
+    if (natsMsg_GetMetaData(&meta, batch.msgs.back().get()) == NATS_OK) {
+      if (meta->NumPending > 0) Prefetch(wait_ms);
+      jsMsgMetaData_Destroy(meta);
+    }
+  }
+  for (NatsPtr<natsMsg>& msg : batch.msgs) fetched_.push_back(std::move(msg));
+  return *got ? Status::Ok() : batch.failure;
+}
+
+void NatsSource::Prefetch(int64_t wait_ms) {
+  try {
+    prefetched_ = std::async(std::launch::async, FetchFrom, subscription_.get(), wait_ms, std::cref(fetch_what_));
+  } catch (const std::system_error&) {
+    // No thread to be had: the next batch is fetched when it is needed, as without this.
+  }
+}
+
+void NatsSource::DropPrefetch() {
+  if (prefetched_.valid()) static_cast<void>(prefetched_.get());
 }
 
 // Whether the consumer has nothing left to deliver (asked when a fetch brought nothing).
@@ -236,6 +378,7 @@ Result<bool> NatsSource::Fetch(std::chrono::milliseconds timeout, LocalAppender&
     // A delivery was lost, and what was added before it is committed: drop what the old
     // subscription holds (before it: those messages may refer to it), then subscribe anew,
     // which recreates the consumer from its ack floor.
+    DropPrefetch();
     fetched_.clear();
     subscription_.reset();
     restart_ = false;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,11 +29,41 @@ class NatsSource : public RemoteSource {
  private:
   eventlog::Status Subscribe();
   eventlog::Status Restart(const jsConsumerInfo& info);
+  // Deletes consumer `name` of the stream: false if there was none.
+  eventlog::Result<bool> DeleteConsumer(const std::string& name);
+  // Adds durable `name` (the bridge's configuration) delivering from stream sequence `from`,
+  // or the whole stream when 0; its next delivery's predecessor goes to *delivered.
+  eventlog::Status AddConsumer(const std::string& name, uint64_t from, uint64_t* delivered,
+                               const char* description = nullptr);
+  // The restart marker (nats_source.cc). Requests about it never fail the bridge: it only
+  // narrows a crash window, except where Restart says otherwise.
+  struct Marker {
+    enum State { kNone, kOurs, kSomeoneElses, kUnknown } state = kNone;
+    uint64_t start = 0;  // kOurs: where the consumer must deliver from
+  };
+  Marker FindMarker();
+  bool DeleteMarker();
+  // Replaces any marker of an earlier run with one at `from`: false if there is none after.
+  bool PlaceMarker(uint64_t from);
+  // Whether the stream keeps messages only while a consumer wants them.
+  eventlog::Result<bool> KeptByInterest();
   // Adds one message, unless it is a redelivery of one added already, or a delivery after
   // a lost one (then sets restart_).
   // Takes `msg` when it is added (it becomes last_added_); otherwise leaves it to the caller.
   eventlog::Status Add(NatsPtr<natsMsg>& msg, LocalAppender& appender);
+  // Messages of one fetch, in delivery order, and how the fetch ended.
+  struct Batch {
+    std::vector<NatsPtr<natsMsg>> msgs;
+    eventlog::Status failure;  // made on the fetching thread, where libnats keeps its error text
+  };
+  // `what` names the fetch in an error.
+  static Batch FetchFrom(natsSubscription* subscription, int64_t wait_ms, const std::string& what);
+  // Moves the next batch into fetched_: the one prefetched, else one fetched now. When the
+  // server says more are pending, the batch after it is fetched on another thread meanwhile.
   eventlog::Status FetchBatch(int64_t wait_ms, bool* got);
+  void Prefetch(int64_t wait_ms);
+  // Waits for a prefetch in flight and destroys what it brought.
+  void DropPrefetch();
   eventlog::Result<bool> NothingPending();
   void Note(std::string message);
 
@@ -40,9 +71,15 @@ class NatsSource : public RemoteSource {
   std::string remote_;
   std::string stream_;
   std::string durable_;
+  std::string marker_;      // the restart marker's name
+  std::string marker_description_;
+  std::string fetch_what_;  // names a fetch in its error
   const SignalPipe& signals_;
   jsCtx* js_ = nullptr;
   NatsPtr<natsSubscription> subscription_;
+  // The fetch after the last one, in flight while that one's messages are added: without
+  // it the server waits idle while the bridge decodes and appends each batch.
+  std::future<Batch> prefetched_;
   std::deque<NatsPtr<natsMsg>> fetched_;  // not yet added (the appender was full)
   NatsPtr<natsMsg> last_added_;           // acknowledged by CommitFetched (AckAll)
   // Messages done with, destroyed together: libnats hands each destroyed message to its

@@ -3,9 +3,13 @@
 //
 // Each acknowledgement names the stream sequence the event is stored at (for a duplicate,
 // the sequence of the copy stored first). Events in order have sequences rising with their
-// offsets, so an event acknowledged at a sequence above that of a higher offset confirmed
-// before it is out of order: a publish of it failed without storing it while later events
-// were stored, and its resend came after them.
+// offsets, so two events whose sequences fall the other way are out of order. The check
+// compares each acknowledgement with the highest offset confirmed so far:
+//   - a lower offset at a higher sequence: a publish of it failed without storing it while
+//     later events were stored, and its resend came after them;
+//   - a higher offset at a lower sequence: it was stored ahead of an earlier event, which
+//     happens only if a later event reached the server before the resend of an earlier one
+//     (nats_sink.cc rules that out; the check is there should it happen anyway).
 #pragma once
 
 #include <cstdint>
@@ -13,11 +17,13 @@
 
 namespace evlog {
 
-// Events first..last are in the stream after the event at offset `after`.
+// Events first..last are in the stream after the event at offset `other`, a later one; or,
+// when `ahead`, before the event at offset `other`, an earlier one.
 struct Misorder {
   uint64_t first = 0;
   uint64_t last = 0;
-  uint64_t after = 0;
+  uint64_t other = 0;
+  bool ahead = false;
 
   bool operator==(const Misorder&) const = default;
 };
