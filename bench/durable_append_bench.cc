@@ -6,7 +6,7 @@
 //
 // DIR must exist; the program creates DIR/evlog-durable (a log) and DIR/bare-durable.dat
 // (a plain file), both fresh, and leaves them for the caller to remove. Results are
-// printed as key=value lines (evlog_events_per_s=..., bare_p99_us=..., ...). The two
+// printed as key=value lines (evlog_per_s=..., bare_p99_us=..., ...). The two
 // are interleaved call by call so that both see the same device and writeback conditions;
 // events/s is count / (sum of that side's call latencies).
 
@@ -29,55 +29,12 @@
 
 #include "eventlog/batch.h"
 #include "eventlog/log.h"
+#include "bench_common.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-struct Stats {
-  double total_seconds = 0;
-  double events_per_s = 0;
-  double mean_us = 0;
-  double p50_us = 0;
-  double p99_us = 0;
-  double max_us = 0;
-};
-
-Stats Summarise(std::vector<double> latencies_us, double total_seconds) {
-  Stats s;
-  s.total_seconds = total_seconds;
-  if (latencies_us.empty()) return s;
-  double sum = 0;
-  for (double l : latencies_us) sum += l;
-  std::sort(latencies_us.begin(), latencies_us.end());
-  auto percentile = [&](double p) {
-    // Nearest-rank percentile.
-    size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(latencies_us.size()) + 0.999999);
-    rank = std::clamp<size_t>(rank, 1, latencies_us.size());
-    return latencies_us[rank - 1];
-  };
-  s.mean_us = sum / static_cast<double>(latencies_us.size());
-  s.p50_us = percentile(50);
-  s.p99_us = percentile(99);
-  s.max_us = latencies_us.back();
-  s.events_per_s = total_seconds > 0 ? static_cast<double>(latencies_us.size()) / total_seconds : 0;
-  return s;
-}
-
-void Print(const char* prefix, const Stats& s, uint64_t count) {
-  std::printf("%s_count=%llu\n", prefix, static_cast<unsigned long long>(count));
-  std::printf("%s_seconds=%.6f\n", prefix, s.total_seconds);
-  std::printf("%s_events_per_s=%.1f\n", prefix, s.events_per_s);
-  std::printf("%s_mean_us=%.1f\n", prefix, s.mean_us);
-  std::printf("%s_p50_us=%.1f\n", prefix, s.p50_us);
-  std::printf("%s_p99_us=%.1f\n", prefix, s.p99_us);
-  std::printf("%s_max_us=%.1f\n", prefix, s.max_us);
-}
-
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "evlog_bench_durable: %s\n", message.c_str());
-  std::exit(1);
-}
+using evlog_bench::Die;
+using evlog_bench::ParseCount;
 
 // A JSON-ish line of exactly `bytes` bytes (at least a few dozen), like the script's input.
 std::string MakePayload(uint64_t i, size_t bytes) {
@@ -89,9 +46,6 @@ std::string MakePayload(uint64_t i, size_t bytes) {
   return s;
 }
 
-double MicrosSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
-}
 
 // One durable single-event append through the library: a one-event batch, Log::Append
 // with default options (sync=true), so the call returns only after fdatasync.
@@ -167,13 +121,6 @@ class BareAppender {
   off_t end_ = 0;
 };
 
-uint64_t ParseCount(const char* flag, const char* value) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(value, &end, 10);
-  if (errno != 0 || end == value || *end != '\0') Die(std::string("bad value for ") + flag + ": " + value);
-  return v;
-}
 
 void Usage() {
   std::fprintf(stderr,
@@ -236,33 +183,11 @@ int main(int argc, char** argv) {
   EvlogAppender evlog_appender(log_dir);
   BareAppender bare_appender(bare_path);
   std::vector<double> evlog_us, bare_us;
-  evlog_us.reserve(count);
-  bare_us.reserve(count);
-  for (uint64_t i = 0; i < count + warmup; ++i) {
-    const bool measured = i >= warmup;
-    for (int turn = 0; turn < 2; ++turn) {
-      const bool evlog_turn = (turn == 0) == (i % 2 == 0);
-      const Clock::time_point t0 = Clock::now();
-      if (evlog_turn) {
-        evlog_appender.Append(payloads[i]);
-      } else {
-        bare_appender.Append(payloads[i]);
-      }
-      const double us = MicrosSince(t0);
-      if (measured) (evlog_turn ? evlog_us : bare_us).push_back(us);
-    }
-  }
+  evlog_bench::TimeInterleaved(
+      count, warmup, [&](uint64_t i) { evlog_appender.Append(payloads[i]); },
+      [&](uint64_t i) { bare_appender.Append(payloads[i]); }, &evlog_us, &bare_us);
   evlog_appender.Verify(payloads.back());
   bare_appender.Verify();
-  auto total_seconds = [](const std::vector<double>& us) {
-    double sum = 0;
-    for (double u : us) sum += u;
-    return sum / 1e6;
-  };
-  const Stats evlog = Summarise(evlog_us, total_seconds(evlog_us));
-  const Stats bare = Summarise(bare_us, total_seconds(bare_us));
-  Print("evlog", evlog, count);
-  Print("bare", bare, count);
-  std::printf("ratio_events_per_s=%.3f\n", bare.events_per_s > 0 ? evlog.events_per_s / bare.events_per_s : 0.0);
+  evlog_bench::PrintSideBySide("evlog", "bare", evlog_us, bare_us);
   return 0;
 }

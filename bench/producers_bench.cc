@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_common.h"
 #include "eventlog/batch.h"
 #include "eventlog/log.h"
 #include "eventlog/reader.h"
@@ -33,18 +34,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "evlog_bench_producers: %s\n", message.c_str());
-  std::exit(1);
-}
+using evlog_bench::Die;
+using evlog_bench::ParseCount;
 
-uint64_t ParseCount(const char* flag, const char* value) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = std::strtoull(value, &end, 10);
-  if (errno != 0 || end == value || *end != '\0' || v == 0) Die(std::string("bad value for ") + flag + ": " + value);
-  return v;
-}
 
 // "P<producer> <sequence> " padded with 'x' to `bytes`: what the read-back checks.
 std::string Payload(uint64_t producer, uint64_t sequence, size_t bytes) {

@@ -36,10 +36,12 @@ class PeekedInput {
       return take;
     }
     while (true) {
+      if (int signal = WaitForInputOrInterruption(fd_)) {
+        return Status::Failed(fmt::format("interrupted by signal {}", signal));
+      }
       ssize_t got = ::read(fd_, out, n);
       if (got >= 0) return static_cast<size_t>(got);
       if (errno != EINTR) return Status::IOError(std::string("cannot read the input: ") + std::strerror(errno));
-      if (int signal = Interruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     }
   }
 

@@ -8,25 +8,10 @@
 
 #include "codec/base64.h"
 #include "codec/time_parse.h"
+#include "codec/word_scan.h"
 
 namespace evlog {
 namespace {
-
-// Word-at-a-time tests from "Bit Twiddling Hacks": non-zero iff some byte of the word
-// qualifies. They let ASCII text that needs no escaping pass 8 bytes per step.
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-constexpr uint64_t kHighBits = 0x8080808080808080ULL;
-
-inline uint64_t HasZeroByte(uint64_t w) { return (w - kOnes) & ~w & kHighBits; }
-inline uint64_t HasByteBelow(uint64_t w, uint8_t n) { return (w - kOnes * n) & ~w & kHighBits; }
-inline uint64_t NeedsEscape(uint64_t w) {
-  return HasByteBelow(w, 0x20) | HasZeroByte(w ^ (kOnes * '"')) | HasZeroByte(w ^ (kOnes * '\\'));
-}
-inline uint64_t Load64(const char* p) {
-  uint64_t w;
-  std::memcpy(&w, p, sizeof(w));
-  return w;
-}
 
 constexpr std::array<bool, 256> MakeEscapeTable() {
   std::array<bool, 256> table{};
@@ -36,28 +21,24 @@ constexpr std::array<bool, 256> MakeEscapeTable() {
 }
 constexpr std::array<bool, 256> kNeedsEscape = MakeEscapeTable();
 
-// Appends to a std::string the way OutputBuffer appends to a file, so that one escaper
-// serves both.
-struct StringSink {
-  std::string* out;
-  void Append(std::string_view bytes) { out->append(bytes); }
-  void Append(char c) { out->push_back(c); }
-};
-
-template <typename Sink>
-void AppendEscape(unsigned char c, Sink& out) {
+// The escape for a byte kNeedsEscape marks: the short forms JSON has, else \u00XX.
+std::string_view EscapeOf(unsigned char c) {
   switch (c) {
-    case '"': return out.Append("\\\"");
-    case '\\': return out.Append("\\\\");
-    case '\n': return out.Append("\\n");
-    case '\r': return out.Append("\\r");
-    case '\t': return out.Append("\\t");
-    case '\b': return out.Append("\\b");
-    case '\f': return out.Append("\\f");
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
     default: {
-      static constexpr char kHex[] = "0123456789abcdef";
-      const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-      return out.Append(std::string_view(escape, sizeof(escape)));
+      static constexpr auto kControls = [] {
+        constexpr char kHex[] = "0123456789abcdef";
+        std::array<std::array<char, 6>, 0x20> table{};
+        for (int i = 0; i < 0x20; ++i) table[i] = {'\\', 'u', '0', '0', kHex[i >> 4], kHex[i & 15]};
+        return table;
+      }();
+      return std::string_view(kControls[c].data(), 6);
     }
   }
 }
@@ -174,7 +155,7 @@ bool IsValidUtf8(std::string_view text) {
   size_t n = text.size();
   size_t i = 0;
   while (i < n) {
-    if (n - i >= 8 && (Load64(text.data() + i) & kHighBits) == 0) {
+    if (n - i >= 8 && word_scan::HighBytes(word_scan::Load(text.data() + i)) == 0) {
       i += 8;
     } else if (p[i] < 0x80) {
       ++i;
@@ -189,38 +170,65 @@ bool IsValidUtf8(std::string_view text) {
 
 namespace {
 
-template <typename Sink>
-void AppendQuotedJson(std::string_view text, Sink& out) {
-  out.Append('"');
+// The most bytes WriteEscapedJson writes for n input bytes: \u00XX for every one.
+constexpr size_t MaxEscapedSize(size_t n) { return 6 * n; }
+
+// Writes text escaped for a JSON string (without the quotes) at out, which has room for
+// MaxEscapedSize(text.size()) bytes; returns the end of what it wrote. Straight into the
+// destination, a word at a time: each word is stored whole, and the output advances past
+// the bytes before its first one that needs escaping. JSON text carried as a payload has
+// a quote to escape every few bytes; a step, or a call, per byte cost more than the copying.
+char* WriteEscapedJson(std::string_view text, char* out) {
   const char* p = text.data();
   const char* end = p + text.size();
-  const char* run = p;
   while (p < end) {
-    if (end - p >= 8 && !NeedsEscape(Load64(p))) {
-      p += 8;
-      continue;
+    if (word_scan::kLittleEndian && end - p >= 8) {
+      const uint64_t word = word_scan::Load(p);
+      std::memcpy(out, &word, sizeof(word));  // room: 8 bytes of input allow 48 of output
+      const uint64_t flags = word_scan::BytesToEscape(word);
+      const size_t plain = flags == 0 ? 8 : word_scan::FirstFlaggedByte(flags);
+      out += plain;
+      p += plain;
+      if (plain == 8) continue;
     }
-    auto c = static_cast<unsigned char>(*p);
+    const auto c = static_cast<unsigned char>(*p++);
     if (!kNeedsEscape[c]) {
-      ++p;
+      *out++ = static_cast<char>(c);
       continue;
     }
-    out.Append(std::string_view(run, static_cast<size_t>(p - run)));
-    AppendEscape(c, out);
-    run = ++p;
+    const std::string_view escape = EscapeOf(c);
+    std::memcpy(out, escape.data(), escape.size());
+    out += escape.size();
   }
-  out.Append(std::string_view(run, static_cast<size_t>(end - run)));
+  return out;
+}
+
+void AppendQuotedJson(std::string_view text, OutputBuffer& out) {
   out.Append('"');
+  // In pieces that fit the buffer escaped at worst; escaping is byte by byte, so any cut works.
+  const size_t piece = out.capacity() / MaxEscapedSize(1);
+  while (!text.empty()) {
+    const std::string_view now = text.substr(0, piece);
+    char* start = out.Reserve(MaxEscapedSize(now.size()));
+    out.Commit(static_cast<size_t>(WriteEscapedJson(now, start) - start));
+    text.remove_prefix(now.size());
+  }
+  out.Append('"');
+}
+
+void AppendQuotedJson(std::string_view text, std::string* out) {
+  out->push_back('"');
+  const size_t at = out->size();
+  out->resize(at + MaxEscapedSize(text.size()));
+  out->resize(static_cast<size_t>(WriteEscapedJson(text, out->data() + at) - out->data()));
+  out->push_back('"');
 }
 
 }  // namespace
 
 void AppendJsonString(std::string_view text, OutputBuffer& out) { AppendQuotedJson(text, out); }
 
-void AppendJsonString(std::string_view text, std::string* out) {
-  StringSink sink{out};
-  AppendQuotedJson(text, sink);
-}
+void AppendJsonString(std::string_view text, std::string* out) { AppendQuotedJson(text, out); }
 
 void AppendEventJson(const eventlog::Event& event, OutputBuffer& out, std::string_view extra_members) {
   out.Append("{\"offset\":");

@@ -120,7 +120,7 @@ Status ReadPayload(const Members& m, std::string_view line, DecodedEnvelope* out
 
 Status DecodeEnvelope(std::string_view json, DecodedEnvelope* out) {
   Members m;
-  const std::pair<const char*, std::string_view Members::*> kRead[] = {
+  static constexpr std::pair<std::string_view, std::string_view Members::*> kRead[] = {
       {"key", &Members::key},         {"key_encoding", &Members::key_encoding},
       {"headers", &Members::headers}, {"headers_all", &Members::headers_all},
       {"headers_encoding", &Members::headers_encoding},

@@ -3,12 +3,13 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace evlog {
 
 OutputBuffer::OutputBuffer(int fd, size_t capacity)
-    : fd_(fd), capacity_(capacity), data_(new char[capacity]) {}
+    : fd_(fd), capacity_(std::max(capacity, kMinCapacity)), data_(new char[capacity_]) {}
 
 void OutputBuffer::AppendDecimal(uint64_t value) {
   char digits[20];

@@ -14,6 +14,9 @@ namespace evlog {
 class OutputBuffer {
  public:
   static constexpr size_t kDefaultCapacity = 1 << 20;
+  // A smaller capacity is raised to this: Reserve must be able to hold one byte's
+  // worst-case JSON escape (\u00XX).
+  static constexpr size_t kMinCapacity = 6;
 
   explicit OutputBuffer(int fd, size_t capacity = kDefaultCapacity);
   OutputBuffer(const OutputBuffer&) = delete;
@@ -32,6 +35,14 @@ class OutputBuffer {
     if (size_ == capacity_) Flush();
     data_[size_++] = c;
   }
+  // For writers that produce their bytes in place: room for n bytes (at most capacity()),
+  // flushing first if needed. Write up to n bytes at the pointer, then Commit how many.
+  char* Reserve(size_t n) {
+    if (capacity_ - size_ < n) Flush();
+    return data_.get() + size_;
+  }
+  void Commit(size_t n) { size_ += n; }
+  size_t capacity() const { return capacity_; }
   void AppendDecimal(uint64_t value);
   void AppendDecimal(int64_t value);
 

@@ -4,6 +4,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 #include "args/duration_parse.h"
 
@@ -302,11 +304,27 @@ void PutUtcDateClock(char* out, int64_t seconds) {
   PutDigits(out + 17, second_of_day % 60, 2);
 }
 
+// The date and clock of the second formatted last (19 bytes), for the next event of the
+// same second: a log's events come in time order, and a batch shares one timestamp.
+struct DateClockMemo {
+  int64_t seconds = INT64_MIN;
+  char text[19];
+
+  void Put(char* out, int64_t of_seconds) {
+    if (of_seconds != seconds) {
+      PutUtcDateClock(text, of_seconds);
+      seconds = of_seconds;
+    }
+    std::memcpy(out, text, sizeof text);
+  }
+};
+
 }  // namespace
 
 void FormatRfc3339Nanos(int64_t timestamp_ns, char out[kRfc3339NanosLength]) {
+  thread_local DateClockMemo memo;
   SplitTime t = Split(timestamp_ns);
-  PutUtcDateClock(out, t.seconds);
+  memo.Put(out, t.seconds);
   out[19] = '.';
   PutDigits(out + 20, t.nanos, 9);
   out[29] = 'Z';

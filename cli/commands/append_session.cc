@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <cstring>
+#include <system_error>
 
 namespace evlog {
 
@@ -29,20 +30,33 @@ AppendSession::AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordS
       input_(input),
       builder_(builder),
       offsets_out_(offsets_out),
-      batch_(log.NewBatch()) {}
+      batch_(log.NewBatch()) {
+  if (!plan_.atomic && plan_.sync != SyncMode::kAlways) {
+    try {
+      pipeline_ = std::make_unique<CommitPipeline>([this](eventlog::Batch& batch) { return CommitBatch(batch); },
+                                                   log.NewBatch());
+    } catch (const std::system_error&) {
+      // No thread to be had (a process or memory limit): commit in this one, as before.
+    }
+  }
+}
 
 Status AppendSession::Run() {
   Status status = ReadAndAppend();
+  // The commit's code decides the exit status: what state the log is in (4 for damage)
+  // matters more than what was wrong with the input.
+  auto with_commit_failure = [&](const Status& committed) -> Status {
+    return {committed.code(), status.message() + "; committing the records before it failed: " + committed.message()};
+  };
   if (!status.ok() && record_failed_ && !plan_.atomic && !batch_.empty()) {
     // Streaming mode keeps every record before a bad one, whatever the chunking of the
     // input: the outcome is "records 1..N-1 appended", independent of timing.
     Status committed = Commit();
-    if (!committed.ok()) {
-      return {status.code(), status.message() + "; committing the records before it failed: " +
-                                 committed.message()};
-    }
+    if (!committed.ok()) return with_commit_failure(committed);
   }
-  return status;
+  Status drained = Drain();
+  if (status.ok()) return drained;
+  return record_failed_ && !drained.ok() ? with_commit_failure(drained) : status;
 }
 
 Status AppendSession::ReadAndAppend() {
@@ -54,8 +68,13 @@ Status AppendSession::ReadAndAppend() {
     }
     if (input_.done()) break;
     // Everything buffered is in the batch. If the producer has nothing more for us right
-    // now, commit instead of waiting in read(): its events become visible at once.
-    if (!plan_.atomic && !batch_.empty() && !input_.InputPending()) EVLOG_RETURN_IF_ERROR(Commit());
+    // now, commit instead of waiting in read(): its events become visible at once. And
+    // wait for that commit before read() may block: a failure must end append now, not
+    // when the producer next writes (it may be waiting for our offsets).
+    if (!plan_.atomic && !input_.InputPending()) {
+      if (!batch_.empty()) EVLOG_RETURN_IF_ERROR(Commit());
+      EVLOG_RETURN_IF_ERROR(Drain());
+    }
     Status read = input_.Fill();
     if (!read.ok()) return RecordError(record_number_ + 1, read);
   }
@@ -99,16 +118,23 @@ Status AppendSession::AddEvent(const eventlog::EventInput& event) {
 }
 
 Status AppendSession::Commit() {
+  if (pipeline_) return pipeline_->Submit(&batch_);
+  return CommitBatch(batch_);
+}
+
+Status AppendSession::Drain() { return pipeline_ ? pipeline_->Drain() : Status::Ok(); }
+
+Status AppendSession::CommitBatch(eventlog::Batch& batch) {
   eventlog::AppendOptions options{.sync = plan_.sync != SyncMode::kNone,
                                   .expect_next = plan_.expect_next};
-  auto appended = log_.Append(batch_, options);
+  auto appended = log_.Append(batch, options);
   if (!appended) {
     if (appended.error().code() == eventlog::StatusCode::kConflict) {
       return appended.error().WithContext("--expect-next");
     }
     return appended.error();
   }
-  batch_.Clear();
+  batch.Clear();
   if (appended->count == 0) return Status::Ok();
   appended_ += appended->count;
   uint64_t last = appended->first_offset + appended->count - 1;

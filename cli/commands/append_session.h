@@ -4,15 +4,20 @@
 //     --sync none), and -p prints an offset only after its Append returned OK;
 //   - latency: a producer that pauses has its events committed at once, not at EOF.
 // In atomic mode (--atomic, --expect-next) the whole input is one batch, committed at EOF.
+// In streaming mode with --sync batch or none, batches are committed on a second thread
+// (CommitPipeline) while the next one is read; --sync always commits each event before
+// it reads the next, as it promises.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "codec/event_builder.h"
+#include "commands/commit_pipeline.h"
 #include "eventlog/log.h"
 #include "codec/input_framing.h"
 #include "codec/output_buffer.h"
@@ -35,6 +40,9 @@ class AppendSession {
  public:
   AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordSplitter& input,
                 EventBuilder& builder, OutputBuffer& offsets_out);
+  // Its pipeline's thread holds `this`: never copied or moved.
+  AppendSession(const AppendSession&) = delete;
+  AppendSession& operator=(const AppendSession&) = delete;
 
   // Reads and appends all input. An error's message names the input record at fault
   // ("input record 7: ..."); its code gives the exit status.
@@ -47,7 +55,12 @@ class AppendSession {
   eventlog::Status ReadAndAppend();
   eventlog::Status AddRecord(const InputRecord& record);
   eventlog::Status AddEvent(const eventlog::EventInput& event);
+  // Commits batch_: hands it to the pipeline, or appends it here.
   eventlog::Status Commit();
+  // Waits for the pipeline's batch in flight; its error, or that of an earlier one.
+  eventlog::Status Drain();
+  // Appends batch and empties it (on the pipeline's thread, when there is one).
+  eventlog::Status CommitBatch(eventlog::Batch& batch);
   // Names the input record at fault; marks the failure as the input's, not the log's.
   eventlog::Status RecordError(uint64_t number, const eventlog::Status& cause);
   eventlog::Status PrintOffsets(const eventlog::AppendResult& appended);
@@ -62,6 +75,9 @@ class AppendSession {
   bool record_failed_ = false;
   uint64_t appended_ = 0;
   std::vector<std::pair<uint64_t, uint64_t>> appended_ranges_;  // inclusive, merged
+  // Declared last: destroyed first, so it finishes its commit while the rest still exists.
+  // appended_ and appended_ranges_ are written on its thread; read them only once drained.
+  std::unique_ptr<CommitPipeline> pipeline_;
 };
 
 }  // namespace evlog

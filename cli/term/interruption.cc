@@ -1,7 +1,9 @@
 #include "term/interruption.h"
 
+#include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 
 namespace evlog {
@@ -25,6 +27,24 @@ void CatchInterruptions() {
 }
 
 int Interruption() { return interruption; }
+
+int WaitForInputOrInterruption(int fd) {
+  // With the two signals blocked, none can slip in between the check of the flag and the
+  // wait; ppoll() unblocks them atomically as it starts to sleep, so a pending one ends it.
+  sigset_t interruptions, unblocked;
+  sigemptyset(&interruptions);
+  sigaddset(&interruptions, SIGINT);
+  sigaddset(&interruptions, SIGTERM);
+  sigprocmask(SIG_BLOCK, &interruptions, &unblocked);
+  int received = 0;
+  while ((received = interruption) == 0) {
+    struct pollfd input = {.fd = fd, .events = POLLIN, .revents = 0};
+    // Readable, hung up or in error: the caller's read() returns at once and says which.
+    if (ppoll(&input, 1, nullptr, &unblocked) > 0 || errno != EINTR) break;
+  }
+  sigprocmask(SIG_SETMASK, &unblocked, nullptr);
+  return received;
+}
 
 void HoldInterruptions(bool hold) {
   sigset_t set;

@@ -10,6 +10,11 @@ namespace evlog {
 void CatchInterruptions();
 // The SIGINT or SIGTERM received since, or 0.
 int Interruption();
+// Waits until fd has something to read (data, end of input or an error: read() then returns
+// at once) or SIGINT or SIGTERM has been received. Returns the signal, or 0 when fd is ready.
+// A signal that arrives just before the wait ends it too: checking Interruption() and then
+// calling a blocking read() would sleep through such a signal, for as long as the input stalls.
+int WaitForInputOrInterruption(int fd);
 // Blocks (true) or unblocks (false) SIGINT and SIGTERM: around a final commit that must
 // not be cut in the middle.
 void HoldInterruptions(bool hold);

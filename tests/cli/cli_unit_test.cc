@@ -14,27 +14,16 @@
 #include "args/position.h"
 #include "args/size_parse.h"
 #include "codec/time_parse.h"
+#include "output_capture.h"
 
 namespace evlog {
 namespace {
 
-// Runs `write` against an OutputBuffer backed by a temporary file; returns what it wrote.
+// Runs `write` against a tiny OutputBuffer (16 bytes, to exercise the flush paths).
 template <typename F>
 std::string Capture(F write) {
-  FILE* file = std::tmpfile();
-  {
-    OutputBuffer out(fileno(file), 16);  // tiny, to exercise the flush paths
-    write(out);
-    REQUIRE(out.Flush());
-  }
-  std::string text;
-  std::rewind(file);
-  for (int c; (c = std::fgetc(file)) != EOF;) text += static_cast<char>(c);
-  std::fclose(file);
-  return text;
+  return CaptureOutput(write, 16);
 }
-
-constexpr int64_t kNs = 1'000'000'000;
 
 TEST_CASE("ParseSizeAcceptsBinarySuffixes") {
   CHECK(ParseSize("4096") == 4096u);

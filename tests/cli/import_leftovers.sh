@@ -36,6 +36,32 @@ assert_eq 143 "$status" "exit status of an import stopped by SIGTERM"
 assert_contains "$(cat "$WORK/stalled.err")" "interrupted by signal 15" "message of an import stopped by SIGTERM"
 compgen -G "$WORK/termed*" >/dev/null && fail "SIGTERM left $(compgen -G "$WORK/termed*")"
 
+# A SIGTERM at any moment of an import stalled on its input ends it, whether the import is
+# blocked reading or busy elsewhere (opening the log, writing the first event) when it lands:
+# a signal received just before the read must not be slept through. The input is opened
+# read-write here first, so that neither side waits for the other to open the FIFO.
+for round in $(seq 0 39); do
+  rm -f "$WORK/fifo" && mkfifo "$WORK/fifo"
+  exec 8<>"$WORK/fifo"
+  "$EVLOG" import "$WORK/raced" "$WORK/fifo" 2>/dev/null &
+  pid=$!
+  printf '{"payload":"x"}\n' >&8
+  # Not before the child is evlog: a signal to bash's own child between fork and exec can
+  # make it run this script's EXIT trap, which removes $WORK.
+  for _ in $(seq 1000); do [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == evlog ]] && break; sleep 0.001; done
+  sleep "$(printf 0.%03d "$round")"
+  kill -TERM "$pid"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid"
+    fail "round $round: an import still ran 5 s after its SIGTERM, $round ms after its start"
+  fi
+  status=0 && wait "$pid" || status=$?
+  exec 8>&-
+  assert_eq 143 "$status" "round $round: exit status of an import stopped by SIGTERM"
+  compgen -G "$WORK/raced*" >/dev/null && fail "round $round: SIGTERM left $(compgen -G "$WORK/raced*")"
+done
+
 start_stalled_import "$WORK/killed"
 kill -KILL "$STALLED"
 { wait "$STALLED"; } 2>/dev/null || true

@@ -121,7 +121,10 @@ assert_contains "$(cat "$WORK/stderr")" "0 events applied" "second run"
 
 # SIGKILL at random moments during long runs of small transactions: each run resumes at the
 # position its last commit stored, so the data still matches, nothing applied twice (an
-# insert applied twice would conflict or, in keyless, leave a row too many).
+# insert applied twice would conflict or, in keyless, leave a row too many). Each kill waits
+# until the target's position has passed a random point of the work still to do (not a random
+# time, which a fast machine outran: every apply had finished before its kill), so it lands
+# mid-run whatever the machine's speed.
 {
   echo "SET synchronous_commit = on;"
   for ((i = 1; i <= TRANSACTIONS; i++)); do
@@ -133,12 +136,22 @@ assert_contains "$(cat "$WORK/stderr")" "0 events applied" "second run"
 } >"$WORK/w2.sql"
 psql_in "$SRC" <"$WORK/w2.sql"
 expect_status 0 evlog capture postgres "$SRC" "$LOG" --slot s
+total=$(event_count "$LOG")
+running() { [[ -e /proc/$1/stat ]] && [[ $(awk '{print $3}' "/proc/$1/stat") != Z ]]; }
 kills=0
 for ((k = 0; k < 8; k++)); do
+  before=$(apply_position g)
+  ((total - before > 30)) || break
+  target=$((before + 1 + RANDOM % ((total - before) / 3)))
   "$EVLOG" apply "$LOG" --to "postgres:$DST" -g g --batch 7 2>>"$WORK/kill.err" &
   pid=$!
-  sleep "0.$(printf '%03d' $((50 + RANDOM % 250)))"
-  kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
+  deadline=$((SECONDS + 60))
+  while running "$pid" && (($(apply_position g) < target)); do
+    ((SECONDS < deadline)) || fail "apply did not reach offset $target in 60 s: $(tail -3 "$WORK/kill.err")"
+    sleep 0.01
+  done
+  running "$pid" && kills=$((kills + 1))
+  kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 done
 ((kills >= 4)) || fail "only $kills of 8 applies were still running when killed: the workload is too small"

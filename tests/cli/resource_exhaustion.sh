@@ -185,6 +185,23 @@ intact "$LOG2" "$WORK/expected2"
 seq -f 'later %g' 1 3 | evlog append "$LOG2"
 seq -f 'later %g' 1 3 >>"$WORK/expected2"
 intact "$LOG2" "$WORK/expected2"
+# A producer that writes and then waits (for the offsets, or for more to happen): append
+# must report a failed commit and exit at once, not when the producer next writes. Its
+# input stays open and silent throughout.
+rm -f "$WORK/silent" && mkfifo "$WORK/silent"
+exec 9<>"$WORK/silent"
+(ulimit -f 8 && exec "$EVLOG" append "$LOG2" -p <"$WORK/silent" >"$WORK/offsets" 2>"$WORK/stderr") &
+pid=$!
+BACKGROUND_PIDS+=("$pid")
+seq -f "too big %g $(printf '%0200d' 0)" 1 60 >&9
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$pid" 2>/dev/null && fail "append still runs 5 s after its commit failed, waiting for input"
+status=0 && wait "$pid" || status=$?
+exec 9>&-
+assert_eq 1 "$status" "exit status of an append whose commit failed while its producer was silent"
+assert_contains "$(cat "$WORK/stderr")" "File too large" "append names EFBIG at once"
+head -n "$(wc -l <"$WORK/offsets")" "$WORK/too-big" >>"$WORK/expected2"
+intact "$LOG2" "$WORK/expected2"
 
 # A real full file system, where this machine lets us mount one.
 MNT=$WORK/tmpfs

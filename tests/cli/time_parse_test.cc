@@ -137,6 +137,30 @@ TEST_CASE("FormatRfc3339NanosRoundTrips") {
   }
 }
 
+TEST_CASE("FormatRfc3339NanosIsRightAcrossRepeatsAndChangesOfTheSecond") {
+  // The date and clock of the last second are reused: a sequence that stays in a second,
+  // leaves it, comes back and crosses midnight must format as each value alone would.
+  const int64_t midnight = k20261129T10Z + 14 * 3600 * kNs;  // 2026-11-30T00:00:00Z
+  const std::pair<int64_t, const char*> expected[] = {
+      {midnight - kNs, "2026-11-29T23:59:59.000000000Z"},
+      {midnight - 1, "2026-11-29T23:59:59.999999999Z"},
+      {midnight, "2026-11-30T00:00:00.000000000Z"},
+      {midnight + 5, "2026-11-30T00:00:00.000000005Z"},
+      {midnight - 1, "2026-11-29T23:59:59.999999999Z"},
+      {midnight + 5, "2026-11-30T00:00:00.000000005Z"},
+      {-1, "1969-12-31T23:59:59.999999999Z"},
+      {-1, "1969-12-31T23:59:59.999999999Z"},
+      {0, "1970-01-01T00:00:00.000000000Z"},
+  };
+  char text[kRfc3339NanosLength];
+  for (const auto& pair : expected) {
+    const int64_t t = pair.first;  // not a structured binding: CAPTURE's lambda must take it
+    CAPTURE(t);
+    FormatRfc3339Nanos(t, text);
+    CHECK(std::string(text, sizeof(text)) == pair.second);
+  }
+}
+
 TEST_CASE("FormatReadableTimeInTheChosenZone") {
   const int64_t t = k20261129T10Z + 123'456'789;
   SUBCASE("Asia/Tokyo") {
