@@ -29,15 +29,15 @@ CREATE TRIGGER t_u AFTER UPDATE ON t BEGIN INSERT INTO changes VALUES ('u' || NE
 CREATE TRIGGER t_d AFTER DELETE ON t BEGIN INSERT INTO changes VALUES ('d' || OLD.k); END;"
 
 # The rows and the changes they went through (the position is checked on its own).
-dump() { sqlite3 "$1" '.dump t changes' >"$2"; }
+dump() { sql "$1" '.dump t changes' >"$2"; }
 
 # crash_loop JOURNAL_MODE LOG END CHANGES RUNS: END is the log's next offset, CHANGES the
 # number of row changes its events make (a key change is two: a delete and an insert), RUNS
 # the number of transactions apply makes of them.
 crash_loop() {
   local mode=$1 log=$2 end=$3 n status killed=0 target copy
-  sqlite3 "$WORK/template.db" "PRAGMA journal_mode = $mode;" >/dev/null
-  sqlite3 "$WORK/template.db" "$SCHEMA"
+  sql "$WORK/template.db" "PRAGMA journal_mode = $mode;" >/dev/null
+  sql "$WORK/template.db" "$SCHEMA"
   cp "$WORK/template.db" "$WORK/reference.db"
   expect_status 0 evlog apply "$log" --to "sqlite:$WORK/reference.db" -g reference --batch 10
   assert_contains "$(cat "$WORK/stderr")" "applied in $5 transaction" "$mode: runs"

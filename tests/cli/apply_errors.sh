@@ -6,7 +6,7 @@ source "$(dirname "$0")/apply_lib.sh"
 
 LOG=$WORK/log
 DB=$WORK/target.db
-sqlite3 "$DB" 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);'
+sql "$DB" 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);'
 insert t '{"id":1}' '{"id":1,"v":"one"}' | evlog append "$LOG"
 expect_status 0 evlog apply "$LOG" --to "sqlite:$DB" -g g
 
@@ -35,22 +35,22 @@ DB2=$WORK/target2.db
   insert b '{"id":2}' '{"id":2,"n":"not a number","extra":"e"}'
   insert b '{"id":3}' '{"id":3,"n":null,"extra":"e"}'
 } | evlog append "$LOG2"
-sqlite3 "$DB2" 'CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT);'
+sql "$DB2" 'CREATE TABLE a (id INTEGER PRIMARY KEY, x TEXT);'
 expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
 assert_contains "$(cat "$WORK/stderr")" "event at offset 1: table b does not exist in the target (create it, or run with --create-tables)" "missing table"
 assert_eq 0 "$(rows "$DB2" 'SELECT count(*) FROM a')" "the run's first event rolled back too"
-sqlite3 "$DB2" 'CREATE TABLE b (id INTEGER PRIMARY KEY, n INTEGER NOT NULL) STRICT;'
+sql "$DB2" 'CREATE TABLE b (id INTEGER PRIMARY KEY, n INTEGER NOT NULL) STRICT;'
 expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
 assert_contains "$(cat "$WORK/stderr")" "event at offset 1: table b has no column extra" "missing column"
-sqlite3 "$DB2" 'ALTER TABLE b ADD COLUMN extra TEXT;'
+sql "$DB2" 'ALTER TABLE b ADD COLUMN extra TEXT;'
 expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
 assert_contains "$(cat "$WORK/stderr")" "event at offset 2: $DB2: cannot store TEXT value in INTEGER column b.n (in: INSERT INTO \"b\"" "STRICT type check"
 assert_contains "$(cat "$WORK/stderr")" "nothing of offsets 0..2 was applied" "STRICT type check: the run"
 assert_eq "0|0" "$(rows "$DB2" 'SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM b)')" "nothing applied"
-sqlite3 "$DB2" 'DROP TABLE b; CREATE TABLE b (id INTEGER PRIMARY KEY, n ANY NOT NULL, extra TEXT) STRICT;'
+sql "$DB2" 'DROP TABLE b; CREATE TABLE b (id INTEGER PRIMARY KEY, n ANY NOT NULL, extra TEXT) STRICT;'
 expect_status 1 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
 assert_contains "$(cat "$WORK/stderr")" "event at offset 3: $DB2: NOT NULL constraint failed: b.n" "constraint"
-sqlite3 "$DB2" 'DROP TABLE b; CREATE TABLE b (id INTEGER PRIMARY KEY, n ANY, extra TEXT) STRICT;'
+sql "$DB2" 'DROP TABLE b; CREATE TABLE b (id INTEGER PRIMARY KEY, n ANY, extra TEXT) STRICT;'
 expect_status 0 evlog apply "$LOG2" --to "sqlite:$DB2" -g g
 assert_eq "$(printf '1|10|integer\n2|not a number|text\n3||null')" "$(rows "$DB2" 'SELECT id, n, typeof(n) FROM b ORDER BY id')" "after the fixes"
 

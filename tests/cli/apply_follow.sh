@@ -38,7 +38,7 @@ assert_eq 2 "$(position "$DB" g)" "position after SIGTERM"
 # second apply of the group would: apply waits, says so after a second, then refuses.
 insert t '{"k":3}' '{"k":3,"v":"three"}' | evlog append "$LOG"
 mkfifo "$WORK/sql"
-sqlite3 "$DB" <"$WORK/sql" >"$WORK/sql.out" &
+sql "$DB" <"$WORK/sql" >"$WORK/sql.out" &
 BACKGROUND_PIDS+=($!)
 exec 3>"$WORK/sql"
 echo "BEGIN IMMEDIATE; UPDATE _evlog_apply SET next_offset = 1; SELECT 'locked';" >&3
@@ -54,7 +54,7 @@ assert_eq "one,two" "$(rows "$DB" 'SELECT group_concat(v) FROM t')" "nothing app
 # SIGTERM while apply waits for the target's lock ends it like any signal (128 + 15), with
 # nothing applied.
 mkfifo "$WORK/sql2"
-sqlite3 "$DB" <"$WORK/sql2" >"$WORK/sql2.out" &
+sql "$DB" <"$WORK/sql2" >"$WORK/sql2.out" &
 BACKGROUND_PIDS+=($!)
 exec 3>"$WORK/sql2"
 echo "BEGIN IMMEDIATE; SELECT 'locked';" >&3

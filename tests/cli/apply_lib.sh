@@ -14,11 +14,17 @@ insert() { envelope c "$1" "$2" null "$3"; }      # insert TABLE KEY AFTER
 update() { envelope u "$1" "$2" "$3" "$4"; }      # update TABLE KEY BEFORE AFTER
 delete() { envelope d "$1" "$2" "$3" null; }      # delete TABLE KEY BEFORE
 
+# sql DB [SQL]: the sqlite3 shell, waiting up to 10 s for a lock. Without a busy timeout the
+# shell gives up at once when `evlog apply` holds even a brief shared lock on the target: a
+# COMMIT of the test's then fails ("database is locked") and the test measures a race, not
+# apply. Every sqlite3 shell of the apply tests goes through here for that reason.
+sql() { sqlite3 -cmd ".timeout 10000" "$@"; }
+
 # rows DB SQL: the query's rows, `|`-separated, one line each.
-rows() { sqlite3 "$1" "$2"; }
+rows() { sql "$1" "$2"; }
 
 # position DB GROUP: the group's next offset in the target's _evlog_apply.
-position() { sqlite3 "$1" "SELECT next_offset FROM _evlog_apply WHERE grp = '$2'"; }
+position() { sql "$1" "SELECT next_offset FROM _evlog_apply WHERE grp = '$2'"; }
 
 # group_line LOG GROUP: "POSITION LAG" as `evlog groups` shows them.
 group_line() { evlog groups "$1" | awk -v g="$2" '$1 == g {print $2, $3}'; }

@@ -5,7 +5,7 @@ source "$(dirname "$0")/apply_lib.sh"
 
 LOG=$WORK/log
 DB=$WORK/target.db
-sqlite3 "$DB" 'CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT, qty INTEGER, note TEXT DEFAULT "kept");
+sql "$DB" 'CREATE TABLE orders (id INTEGER PRIMARY KEY, item TEXT, qty INTEGER, note TEXT DEFAULT "kept");
                CREATE TABLE lines (o INTEGER, n INTEGER, sku TEXT, PRIMARY KEY (o, n)) WITHOUT ROWID;
                CREATE TABLE notes (body TEXT);'
 {
@@ -45,7 +45,7 @@ assert_contains "$(cat "$WORK/stderr")" "0 events applied in 0 transactions" "se
   insert orders '{"id":4}' '{"id":4,"item":"ink","QTY":1}'  # identifiers ignore ASCII case, as in SQL
 } | evlog append "$LOG"
 assert_eq "14 2" "$(group_line "$LOG" replica)" "lag before the next apply"
-sqlite3 "$DB" "UPDATE orders SET note = 'mine' WHERE id = 3"
+sql "$DB" "UPDATE orders SET note = 'mine' WHERE id = 3"
 expect_status 0 evlog apply "$LOG" --to "sqlite:$DB" -g replica
 assert_contains "$(cat "$WORK/stderr")" "2 events applied" "third run"
 assert_eq "$(printf '3|book|3|mine\n4|ink|1|kept')" "$(rows "$DB" 'SELECT * FROM orders ORDER BY id')" \
