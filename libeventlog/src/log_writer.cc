@@ -25,8 +25,9 @@ int64_t NowNs() {
 
 constexpr uint64_t kMaxNextOffset = UINT64_MAX;
 
-// Frames are written in chunks of this size so that a huge batch needs bounded memory.
-constexpr size_t kWriteChunkBytes = 8 << 20;
+// Frames are written in chunks of this size, so that a huge batch needs bounded memory and,
+// in a commit that will sync, the device writes one chunk back while the next is prepared.
+constexpr size_t kWriteChunkBytes = 1 << 20;
 
 // What HEAD says for a position. A log without frames publishes last_timestamp 0
 // (format-spec §6.1), not kNoTimestamp.
@@ -96,6 +97,7 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
     return;
   }
   const int64_t timestamp = std::max(NowNs(), tail_.last_timestamp);
+  start_writeback_ = sync;
   buffer_.clear();
   buffer_position_ = tail_.position;
   std::vector<bool> decided(requests.size(), false);  // a result other than "not committed"
@@ -230,6 +232,7 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
 Status LogWriter::WriteBuffered() {
   if (buffer_.empty()) return Status::Ok();
   EVLOG_RETURN_IF_ERROR(segment_->Write(buffer_position_, buffer_));
+  if (start_writeback_) segment_->StartWriteback(buffer_position_, buffer_.size());
   buffer_position_ += buffer_.size();
   buffer_.clear();
   return Status::Ok();

@@ -75,6 +75,7 @@ class LogWriter {
   bool unsynced_ = false;        // frames published without fdatasync (sync=none)
   std::string failed_;           // non-empty: the failed state, with its cause
 
+  bool start_writeback_ = false; // this commit syncs: start each chunk's write-back at once
   std::string buffer_;           // frames not yet written
   uint64_t buffer_position_ = 0; // where buffer_ goes in the segment
   std::vector<IndexEntry> pending_index_;

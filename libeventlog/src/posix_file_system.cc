@@ -77,6 +77,16 @@ class PosixFile final : public File {
     return Status::Ok();
   }
 
+  void StartWriteback(uint64_t offset, uint64_t length) override {
+    // Linux only; elsewhere the hint is dropped. Errors are the next fdatasync's to report.
+#ifdef SYNC_FILE_RANGE_WRITE
+    (void)sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+#else
+    (void)offset;
+    (void)length;
+#endif
+  }
+
   Result<size_t> Read(uint64_t offset, std::span<char> out) const override {
     size_t done = 0;
     while (done < out.size()) {
