@@ -97,7 +97,7 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
     return;
   }
   const int64_t timestamp = std::max(NowNs(), tail_.last_timestamp);
-  start_writeback_ = sync;
+  commit_syncs_ = sync;
   buffer_.clear();
   buffer_position_ = tail_.position;
   std::vector<bool> decided(requests.size(), false);  // a result other than "not committed"
@@ -225,14 +225,16 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
     tail_.last_checksum = h.checksum;
     tail_.last_timestamp = h.last_timestamp;
     ++index;
-    return buffer_.size() >= kWriteChunkBytes ? WriteBuffered() : Status::Ok();
+    // A full chunk: more of this commit follows, so a commit that syncs starts this chunk's
+    // write-back now. The last, partial chunk goes to fdatasync directly.
+    return buffer_.size() >= kWriteChunkBytes ? WriteBuffered(/*start_writeback=*/commit_syncs_) : Status::Ok();
   });
 }
 
-Status LogWriter::WriteBuffered() {
+Status LogWriter::WriteBuffered(bool start_writeback) {
   if (buffer_.empty()) return Status::Ok();
   EVLOG_RETURN_IF_ERROR(segment_->Write(buffer_position_, buffer_));
-  if (start_writeback_) segment_->StartWriteback(buffer_position_, buffer_.size());
+  if (start_writeback) segment_->StartWriteback(buffer_position_, buffer_.size());
   buffer_position_ += buffer_.size();
   buffer_.clear();
   return Status::Ok();

@@ -56,7 +56,9 @@ class LogWriter {
   Status OpenActive(uint64_t base);
   Status OpenHeadFile();
   Status Publish();
-  Status WriteBuffered();
+  // Writes buffer_ at buffer_position_; start_writeback: also start its write-back to the
+  // device (File::StartWriteback), for a chunk that more of a synced commit follows.
+  Status WriteBuffered(bool start_writeback = false);
   // fdatasync of the active segment; on failure enters the failed state and, if given,
   // cuts back to `cut_back_to` (never below what was published).
   Status SyncSegment(std::optional<uint64_t> cut_back_to);
@@ -75,7 +77,7 @@ class LogWriter {
   bool unsynced_ = false;        // frames published without fdatasync (sync=none)
   std::string failed_;           // non-empty: the failed state, with its cause
 
-  bool start_writeback_ = false; // this commit syncs: start each chunk's write-back at once
+  bool commit_syncs_ = false;    // the commit under way ends with fdatasync
   std::string buffer_;           // frames not yet written
   uint64_t buffer_position_ = 0; // where buffer_ goes in the segment
   std::vector<IndexEntry> pending_index_;
