@@ -3,45 +3,20 @@
 // Appenders hold the lock for one write and one fdatasync, so a wait longer than a second
 // means the holder is stuck: stopped with SIGSTOP, blocked on a dead NFS server, or waiting
 // for input while holding it. The caller is told who holds it, and can bound the wait.
-// The uncontended path costs one non-blocking flock; only a contended one starts a watcher.
+// The uncontended path costs one non-blocking flock; only a contended one arms a watcher.
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "format.h"
 #include "log_impl.h"
+#include "wait_notifier.h"
 
 namespace eventlog {
 namespace {
 
 constexpr auto kPatienceBeforeNotice = std::chrono::seconds(1);
-
-// Calls `notice` once after kPatienceBeforeNotice unless destroyed first.
-class SlowWaitNotice {
- public:
-  explicit SlowWaitNotice(std::function<void()> notice)
-      : thread_([this, notice = std::move(notice)] {
-          std::unique_lock<std::mutex> lock(mu_);
-          if (!cv_.wait_for(lock, kPatienceBeforeNotice, [this] { return done_; })) notice();
-        }) {}
-  ~SlowWaitNotice() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
-};
 
 }  // namespace
 
@@ -58,8 +33,11 @@ Result<std::unique_ptr<FileLock>> Log::Impl::AcquireLock() {
     if (on_lock_wait_) on_lock_wait_(fmt::format("waiting for the log's lock: {}", describe()));
   };
   if (!lock_timeout_) {
-    SlowWaitNotice watcher(notice);
-    return fs_->Lock(path);  // blocking: the lock passes to the next waiter at once
+    // Blocking: the lock passes to the next waiter at once. Only a caller that listens gets
+    // a watcher, and it is the log's one notifier thread, not a new one per wait.
+    if (!on_lock_wait_) return fs_->Lock(path);
+    ArmedWait watch(lock_wait_notifier_, kPatienceBeforeNotice, notice);
+    return fs_->Lock(path);
   }
   // A bounded wait polls, since a blocking flock cannot be given a deadline.
   const auto start = std::chrono::steady_clock::now();

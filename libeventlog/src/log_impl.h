@@ -13,6 +13,7 @@
 
 #include "eventlog/log.h"
 #include "format_blocks.h"
+#include "wait_notifier.h"
 
 namespace eventlog {
 
@@ -72,6 +73,7 @@ class Log::Impl {
   LogMeta meta_;
   std::optional<std::chrono::milliseconds> lock_timeout_;
   std::function<void(const std::string&)> on_lock_wait_;
+  WaitNotifier lock_wait_notifier_;  // tells on_lock_wait_ of a long wait (lock_wait.cc)
 
   class OwnerScope;
   std::atomic<std::thread::id> lock_owner_{};  // the thread holding LOCK for RunLocked/maintenance
