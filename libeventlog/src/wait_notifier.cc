@@ -40,8 +40,11 @@ void WaitNotifier::Run() {
     for (auto it = armed_.begin(); it != armed_.end(); ++it) {
       if (it->second.due < next->second.due) next = it;
     }
-    if (Clock::now() < next->second.due) {
-      changed_.wait_until(lock, next->second.due);
+    // A copy: wait_until reads its deadline again after waking, and a Disarm while the lock
+    // is released may have freed the entry.
+    const Clock::time_point due = next->second.due;
+    if (Clock::now() < due) {
+      changed_.wait_until(lock, due);
       continue;  // disarmed, re-armed or due: look again
     }
     const uint64_t ticket = next->first;
