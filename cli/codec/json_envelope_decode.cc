@@ -15,6 +15,9 @@ using eventlog::Status;
 // The members DecodeEnvelope reads, as their original text; empty when absent.
 struct Members {
   std::string_view key, key_encoding, headers, headers_all, headers_encoding, payload, payload_encoding;
+  // The key's and the payload's string, when the walk over the members decoded it already.
+  const std::string* key_text = nullptr;
+  const std::string* payload_text = nullptr;
 };
 
 // The value of a "<field>_encoding" member: true for "base64", false when absent or null.
@@ -30,16 +33,24 @@ Status ReadEncoding(std::string_view raw, const char* field, bool* base64) {
 }
 
 // Copies a JSON string into *out, decoding base64 if asked. A null becomes empty.
-Status ReadBytes(std::string_view raw, size_t at, bool base64, const char* what, std::string* out) {
+// `decoded`, if given, is raw's string already decoded (ForEachMemberDecoded).
+Status ReadBytes(std::string_view raw, size_t at, bool base64, const char* what, std::string* out,
+                 const std::string* decoded = nullptr) {
   if (raw == "null") {
     out->clear();
     return Status::Ok();
   }
   if (raw.empty() || raw[0] != '"') return Status::InvalidArgument(fmt::format("{} must be a string, not {}", what, JsonKind(raw)));
-  if (!base64) return DecodeJsonString(raw, at, out);
+  if (!base64) {
+    if (decoded == nullptr) return DecodeJsonString(raw, at, out);
+    out->assign(*decoded);
+    return Status::Ok();
+  }
   std::string text;
-  EVLOG_RETURN_IF_ERROR(DecodeJsonString(raw, at, &text));
-  if (!Base64Decode(text, out)) return Status::InvalidArgument(fmt::format("{} is not valid base64", what));
+  if (decoded == nullptr) EVLOG_RETURN_IF_ERROR(DecodeJsonString(raw, at, &text));
+  if (!Base64Decode(decoded != nullptr ? *decoded : text, out)) {
+    return Status::InvalidArgument(fmt::format("{} is not valid base64", what));
+  }
   return Status::Ok();
 }
 
@@ -113,7 +124,7 @@ Status ReadPayload(const Members& m, std::string_view line, DecodedEnvelope* out
     out->payload.assign(m.payload);
     return Status::Ok();
   }
-  return ReadBytes(m.payload, at, base64, "payload", &out->payload);
+  return ReadBytes(m.payload, at, base64, "payload", &out->payload, m.payload_text);
 }
 
 }  // namespace
@@ -125,24 +136,38 @@ Status DecodeEnvelope(std::string_view json, DecodedEnvelope* out) {
       {"headers", &Members::headers}, {"headers_all", &Members::headers_all},
       {"headers_encoding", &Members::headers_encoding},
       {"payload", &Members::payload}, {"payload_encoding", &Members::payload_encoding}};
-  EVLOG_RETURN_IF_ERROR(ForEachMember(json, 0, [&](const std::string& name, std::string_view raw) {
+  // One pass over each string member: the walk decodes the key and the payload as it finds
+  // their ends (the payload is most of a line, and JSON text carried in it has an escape
+  // every few bytes), and a string it decoded is valid JSON already.
+  // Kept per thread, so that their capacity serves line after line.
+  thread_local std::string scratch, key_text, payload_text;
+  EVLOG_RETURN_IF_ERROR(ForEachMemberDecoded(json, 0, &scratch, [&](const std::string& name, std::string_view raw,
+                                                                    std::string* decoded) {
+    if (decoded != nullptr && (name == "key" || name == "payload")) {
+      const bool key = name == "key";
+      std::string& text = key ? key_text : payload_text;
+      text.swap(*decoded);
+      (key ? m.key_text : m.payload_text) = &text;
+    }
     for (const auto& [field, member] : kRead) {
       if (name == field) {
         m.*member = raw;
         // An encoding is read only beside its field, but must be valid JSON regardless.
         const bool encoding = name.ends_with("_encoding");
-        return encoding ? ValidateJson(raw, static_cast<size_t>(raw.data() - json.data())) : Status::Ok();
+        return encoding && decoded == nullptr ? ValidateJson(raw, static_cast<size_t>(raw.data() - json.data()))
+                                              : Status::Ok();
       }
     }
     // Other members (kcat's topic, partition, ...; tail's offset, timestamp) are ignored,
     // but must still be valid JSON.
-    return ValidateJson(raw, static_cast<size_t>(raw.data() - json.data()));
+    return decoded != nullptr ? Status::Ok() : ValidateJson(raw, static_cast<size_t>(raw.data() - json.data()));
   }));
   out->has_key = !m.key.empty() && m.key != "null";
   if (out->has_key) {
     bool base64;
     EVLOG_RETURN_IF_ERROR(ReadEncoding(m.key_encoding, "key_encoding", &base64));
-    EVLOG_RETURN_IF_ERROR(ReadBytes(m.key, static_cast<size_t>(m.key.data() - json.data()), base64, "key", &out->key));
+    EVLOG_RETURN_IF_ERROR(ReadBytes(m.key, static_cast<size_t>(m.key.data() - json.data()), base64, "key", &out->key,
+                                    m.key_text));
   }
   EVLOG_RETURN_IF_ERROR(ReadHeaders(m, json, out));
   return ReadPayload(m, json, out);

@@ -15,7 +15,22 @@ namespace {
 
 using eventlog::Status;
 
-constexpr std::string_view kSpace = " \t\r\n";
+// The position of the first byte at or after i that is not JSON whitespace, or text.size().
+// (string_view::find_first_not_of calls memchr once per byte, over the set.)
+size_t SkipSpace(std::string_view text, size_t i) {
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')) ++i;
+  return std::min(i, text.size());
+}
+
+// True for the bytes that end a scalar (number, true, false, null) in SkipValue.
+bool EndsScalar(char c) {
+  switch (c) {
+    case ',': case ':': case '{': case '}': case '[': case ']': case '"': case ' ': case '\t': case '\r': case '\n':
+      return true;
+    default:
+      return false;
+  }
+}
 constexpr size_t kMaxMessageBytes = 200;  // an error never echoes a whole payload back
 
 Status Invalid(size_t column, std::string_view why) {
@@ -90,40 +105,55 @@ size_t SkipString(std::string_view text, size_t at) {
 
 // The common case, decoded without the general parser, which costs about ten times as
 // much per byte: a string of ASCII without control characters, with only the
-// two-character escapes. Returns false for anything else (\u escapes, bytes from 0x80,
-// control characters, a malformed string), which the general parser then decodes or
-// refuses: so what is accepted, and how it decodes, is exactly what the general parser
-// does. `out`, when given, receives the decoded bytes (or something undefined, on false).
-// One pass, a word at a time through runs of plain bytes.
-bool DecodePlainString(std::string_view raw, std::string* out) {
-  if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') return false;
-  const char* p = raw.data() + 1;
-  const char* end = raw.data() + raw.size() - 1;
-  char* to = nullptr;
-  if (out != nullptr) {
-    out->resize(static_cast<size_t>(end - p));
-    to = out->data();
-  }
-  auto put = [&](const char* bytes, size_t n) {
-    if (to == nullptr) return;
-    std::memcpy(to, bytes, n);
-    to += n;
+// two-character escapes. text[at] is its opening quote; returns the position just past its
+// closing quote (the first quote no backslash takes), or npos for anything else (\u
+// escapes, bytes from 0x80, control characters, no closing quote), which the general
+// parser then decodes or refuses: so what is accepted, and how it decodes, is exactly what
+// the general parser does. `out`, when given, receives the decoded bytes (or something
+// undefined, on npos). One pass, a word at a time through runs of plain bytes: it finds the
+// string's end as it decodes, so a caller that needs both scans the string once.
+size_t DecodePlainStringAt(std::string_view text, size_t at, std::string* out) {
+  const char* p = text.data() + at + 1;
+  const char* end = text.data() + text.size();
+  // Decoded bytes are stored a whole word at a time (one fixed-size store, where a copy of
+  // variable length would cost a call per run in text with an escape every few bytes); `out`
+  // grows ahead of them, as the string's length is not known until its end (a caller that
+// knows a bound sizes it first: what `out` held is overwritten, and cut to size at the end).
+  size_t used = 0;
+  auto room = [&] {
+    if (used + 8 > out->size()) out->resize(std::max<size_t>(64, 2 * out->size()));
+  };
+  auto put_word = [&](uint64_t word, size_t n) {  // the first n bytes of word
+    if (out == nullptr) return;
+    room();
+    std::memcpy(out->data() + used, &word, sizeof(word));
+    used += n;
+  };
+  auto put_byte = [&](char c) {
+    if (out == nullptr) return;
+    room();
+    (*out)[used++] = c;
+  };
+  auto finish = [&](size_t result) {
+    if (out != nullptr) out->resize(used);
+    return result;
   };
   while (p < end) {
     if (word_scan::kLittleEndian && end - p >= 8) {
       const uint64_t word = word_scan::Load(p);
       const uint64_t flags = word_scan::BytesToEscape(word) | word_scan::HighBytes(word);
       const size_t plain = flags == 0 ? 8 : word_scan::FirstFlaggedByte(flags);
-      put(p, plain);
+      put_word(word, plain);
       p += plain;
       if (plain == 8) continue;
     }
     const auto c = static_cast<unsigned char>(*p++);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      put(p - 1, 1);
+    if (c == '"') return finish(static_cast<size_t>(p - text.data()));
+    if (c >= 0x20 && c < 0x80 && c != '\\') {
+      put_byte(static_cast<char>(c));
       continue;
     }
-    if (c != '\\' || p == end) return false;
+    if (c != '\\' || p == end) return std::string_view::npos;
     char decoded;
     switch (*p++) {
       case '"': decoded = '"'; break;
@@ -134,12 +164,18 @@ bool DecodePlainString(std::string_view raw, std::string* out) {
       case 'n': decoded = '\n'; break;
       case 'r': decoded = '\r'; break;
       case 't': decoded = '\t'; break;
-      default: return false;
+      default: return std::string_view::npos;
     }
-    put(&decoded, 1);
+    put_byte(decoded);
   }
-  if (out != nullptr) out->resize(static_cast<size_t>(to - out->data()));
-  return true;
+  return std::string_view::npos;
+}
+
+// DecodePlainStringAt for `raw`, one string token from quote to quote.
+bool DecodePlainString(std::string_view raw, std::string* out) {
+  if (raw.size() < 2 || raw.front() != '"') return false;
+  if (out != nullptr) out->resize(raw.size() + 8);  // room for every word stored
+  return DecodePlainStringAt(raw, 0, out) == raw.size();
 }
 
 // True if raw is an integer any parser reads exactly: optional minus, no leading zero, at
@@ -172,14 +208,15 @@ size_t SkipValue(std::string_view text, size_t at) {
     }
     return std::string_view::npos;
   }
-  const size_t end = text.find_first_of(",:{}[]\" \t\r\n", at);
-  return end == std::string_view::npos ? text.size() : end;
+  size_t end = at;
+  while (end < text.size() && !EndsScalar(text[end])) ++end;
+  return end;
 }
 
 // Walks "open (item (, item)*)? close"; item(at) returns where the item ends.
 template <typename Item>
 Status ForEachItem(std::string_view text, size_t base, char open, char close, std::string_view what, Item item) {
-  auto skip = [&](size_t i) { return std::min(text.size(), text.find_first_not_of(kSpace, i)); };
+  auto skip = [&](size_t i) { return SkipSpace(text, i); };
   size_t at = skip(0);
   if (at == text.size() || text[at] != open) return Invalid(base + at, fmt::format("expected {}", what));
   at = skip(at + 1);
@@ -213,8 +250,13 @@ eventlog::Result<std::string_view> ValueAt(std::string_view text, size_t base, s
 
 }  // namespace
 
-Status ForEachMember(std::string_view text, size_t base,
-                     const std::function<Status(const std::string& name, std::string_view raw)>& fn) {
+namespace {
+
+// ForEachMember and ForEachMemberDecoded: with `decoded`, a plain string value (see
+// DecodePlainStringAt) is decoded into it while its end is found, and handed to fn.
+Status WalkMembers(std::string_view text, size_t base, std::string* decoded,
+                   const std::function<Status(const std::string& name, std::string_view raw,
+                                              const std::string* decoded)>& fn) {
   // Names seen so far: a short list searched in turn, as an envelope has a handful of
   // members; past kListedNames, a hash set, so that an object of many members stays linear.
   // The list lives on the stack: names this short stay inside their strings, so a
@@ -240,12 +282,35 @@ Status ForEachMember(std::string_view text, size_t base,
     EVLOG_RETURN_IF_ERROR(DecodeJsonString(raw_name, base + at, &name));
     // A repeated name is ambiguous (parsers disagree on which one wins): refuse it.
     if (!first_time(name)) return Invalid(base + at, fmt::format("member \"{}\" appears twice", name));
-    size_t colon = std::min(text.size(), text.find_first_not_of(kSpace, at + raw_name.size()));
+    size_t colon = SkipSpace(text, at + raw_name.size());
     if (colon == text.size() || text[colon] != ':') return Invalid(base + colon, "expected ':' after a member name");
-    const size_t value_at = std::min(text.size(), text.find_first_not_of(kSpace, colon + 1));
+    const size_t value_at = SkipSpace(text, colon + 1);
+    if (decoded != nullptr && value_at < text.size() && text[value_at] == '"') {
+      const size_t end = DecodePlainStringAt(text, value_at, decoded);
+      if (end != std::string_view::npos) {
+        EVLOG_RETURN_IF_ERROR(fn(name, text.substr(value_at, end - value_at), decoded));
+        return end;
+      }
+    }
     EVLOG_ASSIGN_OR_RETURN(std::string_view raw, ValueAt(text, base, value_at));
-    EVLOG_RETURN_IF_ERROR(fn(name, raw));
+    EVLOG_RETURN_IF_ERROR(fn(name, raw, nullptr));
     return value_at + raw.size();
+  });
+}
+
+}  // namespace
+
+Status ForEachMember(std::string_view text, size_t base,
+                     const std::function<Status(const std::string& name, std::string_view raw)>& fn) {
+  return WalkMembers(text, base, nullptr,
+                     [&](const std::string& name, std::string_view raw, const std::string*) { return fn(name, raw); });
+}
+
+Status ForEachMemberDecoded(
+    std::string_view text, size_t base, std::string* scratch,
+    const std::function<Status(const std::string& name, std::string_view raw, std::string* decoded)>& fn) {
+  return WalkMembers(text, base, scratch, [&](const std::string& name, std::string_view raw, const std::string* d) {
+    return fn(name, raw, d != nullptr ? scratch : nullptr);
   });
 }
 

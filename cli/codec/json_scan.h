@@ -25,6 +25,16 @@ namespace evlog {
 eventlog::Status ForEachMember(std::string_view text, size_t base,
                                const std::function<eventlog::Status(const std::string& name, std::string_view raw)>& fn);
 
+// ForEachMember for a caller that decodes string values anyway: a string value within
+// DecodeJsonString's fast path (ASCII, two-character escapes) is decoded into *scratch in
+// the same pass that finds its end, and fn receives scratch as `decoded` (fn may swap its
+// content away: scratch is refilled for the next member; a caller keeps one scratch across
+// calls for its capacity). Any other value comes with decoded == nullptr and is then the
+// caller's to check, as with ForEachMember. A decoded string is valid JSON.
+eventlog::Status ForEachMemberDecoded(
+    std::string_view text, size_t base, std::string* scratch,
+    const std::function<eventlog::Status(const std::string& name, std::string_view raw, std::string* decoded)>& fn);
+
 // The same for the elements of the JSON array `text`.
 eventlog::Status ForEachElement(std::string_view text, size_t base,
                                 const std::function<eventlog::Status(std::string_view raw)>& fn);

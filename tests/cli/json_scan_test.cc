@@ -79,6 +79,44 @@ TEST_CASE("DecodeJsonStringAgreesWithTheReferenceParser") {
       REQUIRE(walked.ok());
       REQUIRE(handed_out == raw.substr(0, raw.find_last_not_of(" \t\r\n") + 1));  // the parser allows trailing space
     }
+    // The walk that decodes while it finds a string's end: the same raw text, and a decoded
+    // string only where it is the reference's decoding of the text handed out (which, for
+    // an unterminated `raw`, runs on into the next member), never for text it refuses.
+    {
+      std::string scratch = "left over from an earlier member";
+      std::string handed_out;
+      std::optional<std::string> decoded_by_walk;
+      eventlog::Status walked = ForEachMemberDecoded(
+          "{\"k\":" + raw + ",\"z\":\"after\"}", 0, &scratch,
+          [&](const std::string& name, std::string_view value, std::string* decoded) {
+            if (name == "k") {
+              handed_out = value;
+              if (decoded != nullptr) decoded_by_walk = *decoded;
+            }
+            if (name == "z") REQUIRE((decoded != nullptr && *decoded == "after"));
+            return eventlog::Status::Ok();
+          });
+      if (decoded_by_walk) {
+        const std::optional<std::string> reference = ReferenceString(handed_out);
+        REQUIRE(reference.has_value());
+        REQUIRE(*decoded_by_walk == *reference);
+      }
+      if (ok) {
+        REQUIRE(walked.ok());
+        REQUIRE(handed_out == raw.substr(0, raw.find_last_not_of(" \t\r\n") + 1));
+      }
+    }
+    // And as an envelope's key and payload, which DecodeEnvelope takes from that walk.
+    {
+      DecodedEnvelope envelope;
+      const eventlog::Status read = DecodeEnvelope("{\"key\":" + raw + ",\"payload\":" + raw + "}", &envelope);
+      REQUIRE(read.ok() == ok);
+      if (ok) {
+        REQUIRE(envelope.has_key);
+        REQUIRE(envelope.key == *expected);
+        REQUIRE(envelope.payload == *expected);
+      }
+    }
   }
   CHECK(fast_path_inputs > 1000);  // the comparison covered the fast path, not only the fallback
 }
