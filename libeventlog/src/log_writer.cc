@@ -234,7 +234,12 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
 Status LogWriter::WriteBuffered(bool start_writeback) {
   if (buffer_.empty()) return Status::Ok();
   EVLOG_RETURN_IF_ERROR(segment_->Write(buffer_position_, buffer_));
-  if (start_writeback) segment_->StartWriteback(buffer_position_, buffer_.size());
+  if (start_writeback) {
+    // A write-back that fails as it starts may have dropped the pages, and the commit's
+    // fdatasync would then find nothing left to write: it is a failed sync.
+    Status started = segment_->StartWriteback(buffer_position_, buffer_.size());
+    if (!started.ok()) return SyncFailed(started, /*cut_back_to=*/published_.position);
+  }
   buffer_position_ += buffer_.size();
   buffer_.clear();
   return Status::Ok();
@@ -242,22 +247,24 @@ Status LogWriter::WriteBuffered(bool start_writeback) {
 
 Status LogWriter::SyncSegment(std::optional<uint64_t> cut_back_to) {
   Status s = segment_->Sync();
-  if (!s.ok()) {
-    // fsyncgate: after a failed fdatasync the kernel may have dropped the dirty pages and a
-    // retry can succeed without the data. Only recovery in a new process may decide.
-    failed_ = fmt::format("fdatasync of segment {} failed ({}); no append is accepted until the log is reopened",
-                          SegmentFileName(segment_base_), s.message());
-    // Best effort: remove the frames of this commit whose write-back failed, so that another
-    // process's recovery (whose fdatasync would not see this error) cannot keep them. Never
-    // below the commit's start: what lies there may have been acknowledged, by HEAD or by
-    // an earlier sync, and recovery passes no target at all for the same reason.
-    if (cut_back_to && segment_base_ == published_base_ && *cut_back_to >= published_.position) {
-      (void)segment_->Truncate(*cut_back_to);
-    }
-    return Status::Failed(failed_);
-  }
+  if (!s.ok()) return SyncFailed(s, cut_back_to);
   unsynced_ = false;
   return Status::Ok();
+}
+
+Status LogWriter::SyncFailed(const Status& s, std::optional<uint64_t> cut_back_to) {
+  // fsyncgate: after a failed fdatasync the kernel may have dropped the dirty pages and a
+  // retry can succeed without the data. Only recovery in a new process may decide.
+  failed_ = fmt::format("fdatasync of segment {} failed ({}); no append is accepted until the log is reopened",
+                        SegmentFileName(segment_base_), s.message());
+  // Best effort: remove the frames of this commit whose write-back failed, so that another
+  // process's recovery (whose fdatasync would not see this error) cannot keep them. Never
+  // below the commit's start: what lies there may have been acknowledged, by HEAD or by
+  // an earlier sync, and recovery passes no target at all for the same reason.
+  if (cut_back_to && segment_base_ == published_base_ && *cut_back_to >= published_.position) {
+    (void)segment_->Truncate(*cut_back_to);
+  }
+  return Status::Failed(failed_);
 }
 
 // Closes the active segment and starts the next one at `base`: the next offset, or above it

@@ -59,6 +59,8 @@ class LogWriter {
   // Writes buffer_ at buffer_position_; start_writeback: also start its write-back to the
   // device (File::StartWriteback), for a chunk that more of a synced commit follows.
   Status WriteBuffered(bool start_writeback = false);
+  // Enters the failed state after a failed fdatasync or write-back start (see SyncSegment).
+  Status SyncFailed(const Status& s, std::optional<uint64_t> cut_back_to);
   // fdatasync of the active segment; on failure enters the failed state and, if given,
   // cuts back to `cut_back_to` (never below what was published).
   Status SyncSegment(std::optional<uint64_t> cut_back_to);

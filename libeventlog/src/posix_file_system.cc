@@ -77,14 +77,22 @@ class PosixFile final : public File {
     return Status::Ok();
   }
 
-  void StartWriteback(uint64_t offset, uint64_t length) override {
-    // Linux only; elsewhere the hint is dropped. Errors are the next fdatasync's to report.
+  Status StartWriteback(uint64_t offset, uint64_t length) override {
+    // SYNC_FILE_RANGE_WRITE alone: the wait flags would collect a write-back error for this
+    // file description, and the fdatasync that must report it would then return 0.
 #ifdef SYNC_FILE_RANGE_WRITE
-    (void)sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+    while (sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE) != 0) {
+      if (errno == EINTR) continue;
+      // Where the call does not apply (a file system or kernel without it), there is nothing
+      // to start: the hint is dropped.
+      if (errno == EINVAL || errno == ESPIPE || errno == ENOSYS || errno == EOPNOTSUPP) return Status::Ok();
+      return ErrnoStatus(fmt::format("starting write-back at byte {} of", offset), path_, errno);
+    }
 #else
     (void)offset;
     (void)length;
 #endif
+    return Status::Ok();
   }
 
   Result<size_t> Read(uint64_t offset, std::span<char> out) const override {

@@ -161,6 +161,11 @@ class MemFile final : public File {
     return Status::Ok();
   }
 
+  Status StartWriteback(uint64_t, uint64_t) override {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    return state_->Gate(FaultOp::kWriteback, false);
+  }
+
   Status Truncate(uint64_t size) override {
     std::lock_guard<std::mutex> lock(state_->mu);
     EVLOG_RETURN_IF_ERROR(state_->Gate(FaultOp::kTruncate, true));

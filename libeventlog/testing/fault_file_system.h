@@ -34,7 +34,9 @@
 
 namespace eventlog::testing {
 
-enum class FaultOp { kWrite, kSync, kTruncate, kRename, kRemove, kSyncDir, kCreate };
+// kWriteback: File::StartWriteback, which changes nothing durable (never a crash point) but
+// can fail like a sync.
+enum class FaultOp { kWrite, kSync, kTruncate, kRename, kRemove, kSyncDir, kCreate, kWriteback };
 
 // How an injected failure reports itself: EIO, ENOSPC, or (for a Write; EIO for other
 // operations) a short write that stored the first half of the bytes.

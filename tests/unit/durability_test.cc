@@ -467,3 +467,58 @@ TEST_CASE("AFailedHeadWriteLeavesTheOutcomeUnknownAndCutsNothing") {
 }
 
 }  // namespace eventlog::test
+
+namespace eventlog::test {
+namespace {
+
+// Events of a batch large enough that its commit writes several 1 MiB chunks, each of whose
+// write-back starts before the next is written (File::StartWriteback).
+std::vector<std::string> LargeBatch(int i) {
+  std::vector<std::string> out;
+  for (int j = 0; j < 40; ++j) out.push_back(fmt::format("large{}.{}:{}", i, j, std::string(100 << 10, 'y')));
+  return out;
+}
+
+TEST_CASE("AWriteBackThatFailsAsItStartsIsAFailedSync") {
+  // A write-back that fails as it starts may have dropped the pages (ext4's delayed
+  // allocation does, without recording the error for the next fdatasync), so the commit
+  // must fail as it would after a failed fdatasync: outcome unknown, the writer refusing
+  // appends until the log is reopened, the batch whole or absent after recovery.
+  int starts = 0;
+  {
+    TestLog t({.segment_bytes = 64 << 20});
+    REQUIRE(t.Append(LargeBatch(0)).has_value());
+    starts = t.fs().operations(testing::FaultOp::kWriteback);
+  }
+  REQUIRE(starts >= 3);  // the batch of 4 MB started one write-back per full chunk
+  for (int k = 0; k < starts; ++k) {
+    CAPTURE(k);
+    TestLog t({.segment_bytes = 64 << 20});
+    History h;
+    REQUIRE(t.Append({"before"}).has_value());
+    h.acknowledged.push_back({"before"});
+    t.fs().FailNext(testing::FaultOp::kWriteback, k);
+    auto r = t.Append(LargeBatch(1));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.status().code() == StatusCode::kFailed);
+    // The cause, and what to do.
+    CHECK_MESSAGE(r.status().message().find("injected fault") != std::string::npos, r.status().message());
+    CHECK_MESSAGE(r.status().message().find("until the log is reopened") != std::string::npos, r.status().message());
+    h.unknown.push_back(LargeBatch(1));
+    auto refused = t.Append({"refused"});  // the writer is in its failed state
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.status().code() == StatusCode::kFailed);
+    h.failed.push_back({"refused"});
+    for (bool power_loss : {false, true}) {
+      CAPTURE(power_loss);
+      power_loss ? t.fs().SimulatePowerLoss() : t.fs().SimulateProcessCrash();
+      REQUIRE(t.Reopen().ok());
+      REQUIRE(t.log().Recover().ok());
+      CheckHistory(t.Payloads(), h);
+    }
+    REQUIRE(t.Append({"after"}).has_value());
+  }
+}
+
+}  // namespace
+}  // namespace eventlog::test

@@ -45,13 +45,16 @@ class File {
   // fdatasync. After an error the file's durable state is unknown: callers must not retry
   // and trust a later success (see "fsyncgate"); the appender enters its failed state.
   virtual Status Sync() = 0;
-  // A hint: starts writing [offset, offset + length) back to the device now, without
-  // waiting, so that the device works while the caller prepares what comes next and a later
-  // Sync() has less left to wait for. Promises nothing about durability, and reports no
-  // error: a failed write-back is reported by the next Sync(), as any other would be.
-  virtual void StartWriteback(uint64_t offset, uint64_t length) {
+  // Starts writing [offset, offset + length) back to the device now, without waiting, so
+  // that the device works while the caller prepares what comes next and a later Sync() has
+  // less left to wait for. Promises nothing about durability: Sync() still decides. OK where
+  // the system offers no such call. An error means the write-back failed as it started and
+  // may have dropped the data (ext4's delayed allocation does, without recording the error
+  // for the next fdatasync): the caller treats it as a failed Sync().
+  virtual Status StartWriteback(uint64_t offset, uint64_t length) {
     (void)offset;
     (void)length;
+    return Status::Ok();
   }
   virtual Status Truncate(uint64_t size) = 0;
   virtual Result<uint64_t> Size() const = 0;

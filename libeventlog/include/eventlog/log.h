@@ -8,6 +8,9 @@
 //
 // Appends from several processes are serialised by an flock on LOG/LOCK; readers take no
 // lock and only ever see events below the durable committed end (format-spec §6).
+// A Log belongs to the process that opened it: a child made by fork() opens the log again
+// rather than use the parent's object (flocks on shared file descriptions, and the thread
+// that reports long lock waits, stay with the parent).
 #pragma once
 
 #include <chrono>
