@@ -112,11 +112,34 @@ REPLICA="host=$PG_DIR port=$PG_PORT user=evlog dbname=replica"
 python3 "$HERE/pg_proof_workload.py" schema "$REPLICA" || fail "replica schema"
 APPLY_KILLS=${EVLOG_PG_PROOF_APPLY_KILLS:-10}
 apply_kills=0 apply_restarted=0
+# Each kill, and the restart, waits until the replica's position has passed a random point of
+# the work still to do, not a random time: an `apply -f` that has caught up waits for new
+# events without touching the server, so a restart timed by the clock could find it idle (on
+# a fast machine every event was applied before the restart) and it never stopped. Each kill
+# takes at most a tenth of what remains and the restart a quarter, so work is always left.
+total=$(event_count "$LOG")
+replica_position() {
+  "$PG_BIN/psql" -X -At -d "$REPLICA" -c "SELECT coalesce((SELECT next_offset FROM _evlog_apply WHERE grp = 'replica'), 0)" 2>/dev/null ||
+    echo 0
+}
+running() { [[ -e /proc/$1/stat ]] && [[ $(awk '{print $3}' "/proc/$1/stat") != Z ]]; }
+# reach TARGET PID: waits until the replica's position is at TARGET or more, while PID runs.
+reach() {
+  local deadline=$((SECONDS + 60))
+  while running "$2" && (($(replica_position) < $1)); do
+    ((SECONDS < deadline)) || fail "apply did not reach offset $1 in 60 s: $(tail -3 "$WORK/apply.err")"
+    sleep 0.01
+  done
+  running "$2" || fail "apply ended before offset $1: $(tail -3 "$WORK/apply.err")"
+}
 for ((k = 0; k < APPLY_KILLS; k++)); do
+  before=$(replica_position)
+  left=$((total - before))
+  ((left > 4 * APPLY_KILLS)) || fail "only $left events left to apply at kill $k: the workload is too small"
   "$EVLOG" apply "$LOG" --to "postgres:$REPLICA" -g replica -f --batch 20 2>>"$WORK/apply.err" &
   applier=$!
-  sleep "0.$(printf '%03d' $((100 + RANDOM % 300)))"
   if ((k == APPLY_KILLS / 2)); then
+    reach $((before + 1 + RANDOM % (left / 4))) "$applier"
     pg_restart fast
     apply_restarted=1
     wait_until 60 "apply stopping after the server's restart" bash -c "! kill -0 $applier 2>/dev/null"
@@ -125,6 +148,7 @@ for ((k = 0; k < APPLY_KILLS; k++)); do
     ((status == 1)) || fail "apply exited with $status after the server's restart: $(tail -3 "$WORK/apply.err")"
     continue
   fi
+  reach $((before + 1 + RANDOM % (left / APPLY_KILLS))) "$applier"
   kill -KILL "$applier" 2>/dev/null && apply_kills=$((apply_kills + 1))
   wait "$applier" 2>/dev/null || true
 done
