@@ -10,6 +10,18 @@
 // grow (a frame holding one huge event), so that a length word, which is only trusted once
 // its checksum has been verified, never sizes an allocation beyond kMaxBufferedSpan.
 //
+// Each byte is copied from the page cache once. A span that runs past the end of what was
+// read (a frame cut by the end of the last read) keeps the part already read: it is moved
+// to the front of the buffer, and the next read continues the file where the last one
+// stopped. Reading again from the span's start, as this did before, copied every byte of a
+// log of 256 KiB frames twice.
+//
+// The buffer is page-aligned, and every read lands at the buffer address congruent to its
+// file position modulo the page size, so that the kernel's copy moves whole pages onto
+// whole pages. Measured on this VM (AMD EPYC), a 1 MiB pread into an address 1 to 31 bytes
+// past that congruence took 4.5 times as long (59 ms against 13 ms for 150 MB); malloc's
+// large blocks start 16 bytes into a page, so a plain std::string buffer often fell there.
+//
 // Bytes are only ever read below the limit the caller passes (the committed end, or a
 // closed segment's size), and bytes below that limit never change (format-spec §6: a
 // segment is append-only below its committed end; compaction writes new files), so what
@@ -40,6 +52,8 @@ class SegmentWindow {
   static constexpr uint64_t kFirstReadBytes = 256 << 10;
   // Spans above this come from a mapping instead (see above).
   static constexpr uint64_t kMaxBufferedSpan = 16 << 20;
+  // Reads start at a multiple of this below the position asked for (see above).
+  static constexpr uint64_t kPageBytes = 4096;
 
   // Forgets what was read: the next segment, or a new file.
   void Reset(const File* file, std::string name);
@@ -57,10 +71,17 @@ class SegmentWindow {
   Result<std::string_view> Mapped(uint64_t position, uint64_t length, uint64_t limit);
   Status CutShort(uint64_t size, uint64_t limit) const;  // kCorruption: the file ends at `size`
 
+  struct AlignedFree {
+    void operator()(char* p) const;
+  };
+  // Makes room for `bytes` from buffer_[0], keeping the first `keep` bytes.
+  void Reserve(uint64_t bytes, uint64_t keep);
+
   const File* file_ = nullptr;
   std::string name_;  // for errors: the segment's file name
-  std::string buffer_;
-  uint64_t start_ = 0;  // file position of buffer_[0]
+  std::unique_ptr<char, AlignedFree> buffer_;  // kPageBytes-aligned, capacity_ bytes
+  uint64_t capacity_ = 0;
+  uint64_t start_ = 0;  // file position of buffer_[0], a multiple of kPageBytes
   uint64_t held_ = 0;   // valid bytes in buffer_
   uint64_t next_read_ = kFirstReadBytes;
   std::unique_ptr<MappedRegion> map_;

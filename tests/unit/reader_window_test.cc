@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -45,6 +47,91 @@ TEST_CASE("UnitsAndFramesLargerThanTheReadBufferReadBackWhole") {
     CHECK(e.offset == offset);
     CHECK(e.payload == expected[offset]);
   }
+}
+
+// A file held in memory that records every read: where in the file, into which address,
+// how many bytes.
+class RecordingFile : public File {
+ public:
+  struct ReadCall {
+    uint64_t offset;
+    uintptr_t into;
+    size_t bytes;
+  };
+  explicit RecordingFile(std::string data) : data_(std::move(data)) {}
+  Status Write(uint64_t, std::string_view) override { return Status::IOError("read-only"); }
+  Result<size_t> Read(uint64_t offset, std::span<char> out) const override {
+    const size_t n = offset >= data_.size() ? 0 : std::min<size_t>(out.size(), data_.size() - offset);
+    if (n > 0) std::memcpy(out.data(), data_.data() + offset, n);
+    reads.push_back({offset, reinterpret_cast<uintptr_t>(out.data()), out.size()});
+    return n;
+  }
+  Status Sync() override { return Status::Ok(); }
+  Status Truncate(uint64_t) override { return Status::IOError("read-only"); }
+  Result<uint64_t> Size() const override { return uint64_t{data_.size()}; }
+  Result<std::unique_ptr<MappedRegion>> Map(uint64_t) const override { return Status::IOError("no mapping here"); }
+  mutable std::vector<ReadCall> reads;
+
+ private:
+  std::string data_;
+};
+
+// Walks `file` as the reader walks a segment: a header's worth at each unit, then the unit,
+// each unit `unit_bytes` long. Checks every byte it gets.
+void WalkUnits(SegmentWindow* window, const std::string& data, uint64_t unit_bytes) {
+  for (uint64_t at = 64; at < data.size(); at += unit_bytes) {
+    const uint64_t length = std::min<uint64_t>(unit_bytes, data.size() - at);
+    auto head = window->Bytes(at, std::min<uint64_t>(length, 64), data.size());
+    REQUIRE(head.has_value());
+    auto unit = window->Bytes(at, length, data.size());
+    REQUIRE(unit.has_value());
+    REQUIRE(*unit == std::string_view(data).substr(at, length));
+  }
+}
+
+// The class of defect: a sequential read that copies bytes from the page cache more than
+// once. Units just over a quarter of the largest read each ended a read cut short, and every
+// unit was read twice; reads must also keep the page congruence (see segment_window.h).
+TEST_CASE("ASequentialWalkReadsEachByteOnceIntoPageCongruentAddresses") {
+  std::string data(24u << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 2654435761u) >> 13);
+  for (uint64_t unit : {uint64_t{152}, uint64_t{4096}, uint64_t{(256 << 10) + 32}, uint64_t{(1 << 20) + 8},
+                        uint64_t{(3 << 20) + 160}}) {
+    CAPTURE(unit);
+    RecordingFile file(data);
+    SegmentWindow window;
+    window.Reset(&file, "test.seg");
+    WalkUnits(&window, data, unit);
+    uint64_t copied = 0;
+    for (const RecordingFile::ReadCall& r : file.reads) {
+      CAPTURE(r.offset);
+      CHECK((r.into - r.offset) % SegmentWindow::kPageBytes == 0);
+      copied += r.bytes;
+    }
+    CHECK(copied <= data.size());  // the first read starts at 0, below the first unit
+    CHECK(file.reads.back().offset + file.reads.back().bytes == data.size());
+  }
+}
+
+// A seek back, or forward past what was read, starts a new read at the page holding the
+// position; the bytes come out right either way.
+TEST_CASE("AWindowServesSeeksBackAndForward") {
+  std::string data(8u << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + (i >> 9));
+  RecordingFile file(data);
+  SegmentWindow window;
+  window.Reset(&file, "test.seg");
+  for (uint64_t at : {uint64_t{6 << 20}, uint64_t{100}, uint64_t{(1 << 20) + 4090}, uint64_t{4095}, uint64_t{7 << 20},
+                      uint64_t{(7 << 20) + 3}, uint64_t{64}}) {
+    CAPTURE(at);
+    for (uint64_t length : {uint64_t{8}, uint64_t{5000}, uint64_t{(1 << 20) + 100}}) {
+      length = std::min<uint64_t>(length, data.size() - at);
+      auto bytes = window.Bytes(at, length, data.size());
+      REQUIRE(bytes.has_value());
+      CHECK(*bytes == std::string_view(data).substr(at, length));
+    }
+  }
+  for (const RecordingFile::ReadCall& r : file.reads) CHECK((r.into - r.offset) % SegmentWindow::kPageBytes == 0);
 }
 
 // A segment another program cuts short below what the reader may read: through a mapping
