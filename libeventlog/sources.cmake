@@ -5,6 +5,7 @@ set(EVLOG_LIBRARY_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/archive_codec.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/archive_reader.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/archive_writer.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/atomic_append.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/batch.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/batch_digest.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/committed_head.cc

@@ -1,6 +1,7 @@
 #include "commands/append_command.h"
 
 #include <fmt/core.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -75,11 +76,25 @@ SyncMode ToSyncMode(const std::string& sync) {
   return SyncMode::kBatch;
 }
 
+// Whether stdin is a regular file with at least `bytes` left to read: input that is there
+// to be read, not a producer that may pause.
+bool StdinIsFileOfAtLeast(uint64_t bytes) {
+  struct stat st;
+  if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+  return at >= 0 && st.st_size >= at && static_cast<uint64_t>(st.st_size - at) >= bytes;
+}
+
 AppendPlan MakePlan(const AppendCommandOptions& o, const eventlog::LogInfo& info) {
   // Commit in batches big enough to amortise the fsync, small enough not to hold events
   // back or to fill much of a segment in one frame.
   constexpr uint64_t kMaxCommitBytes = 4 << 20;
-  return {.atomic = o.atomic || o.expect_next.has_value(),
+  // An atomic batch from a file this large is written while it is read: it gets a segment
+  // of its own (Log::BeginAtomicAppend), and below this a Batch in memory costs little.
+  constexpr uint64_t kStreamAtomicBytes = 8 << 20;
+  const bool atomic = o.atomic || o.expect_next.has_value();
+  return {.atomic = atomic,
+          .atomic_stream = atomic && !o.raw && StdinIsFileOfAtLeast(kStreamAtomicBytes),
           .expect_next = o.expect_next,
           .sync = ToSyncMode(o.sync),
           .print_offsets = o.print_offsets,

@@ -43,6 +43,7 @@ AppendSession::AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordS
 
 Status AppendSession::Run() {
   Status status = ReadAndAppend();
+  stream_.reset();  // not committed: nothing of it is appended, and the lock is released now
   // The commit's code decides the exit status: what state the log is in (4 for damage)
   // matters more than what was wrong with the input.
   auto with_commit_failure = [&](const Status& committed) -> Status {
@@ -60,6 +61,7 @@ Status AppendSession::Run() {
 }
 
 Status AppendSession::ReadAndAppend() {
+  if (plan_.atomic_stream) EVLOG_RETURN_IF_ERROR(BeginStream());
   InputRecord record;
   for (;;) {
     if (input_.NextBuffered(&record)) {
@@ -79,7 +81,7 @@ Status AppendSession::ReadAndAppend() {
     if (!read.ok()) return RecordError(record_number_ + 1, read);
   }
   // With --expect-next even an empty input is checked against the log's next offset.
-  if (!batch_.empty() || plan_.expect_next) return Commit();
+  if (stream_ || !batch_.empty() || plan_.expect_next) return Commit();
   return Status::Ok();
 }
 
@@ -105,6 +107,12 @@ Status AppendSession::AddRecord(const InputRecord& record) {
 }
 
 Status AppendSession::AddEvent(const eventlog::EventInput& event) {
+  if (stream_) {
+    Status added = stream_->Add(event);
+    // A refused event is the input's fault; anything else is the log's (a failed write).
+    if (added.code() == eventlog::StatusCode::kInvalidArgument) return RecordError(record_number_, WithLimitHint(added));
+    return added;
+  }
   Status added = batch_.Add(event);
   if (!added.ok() && added.code() == eventlog::StatusCode::kInvalidArgument && !plan_.atomic &&
       !batch_.empty()) {
@@ -118,6 +126,7 @@ Status AppendSession::AddEvent(const eventlog::EventInput& event) {
 }
 
 Status AppendSession::Commit() {
+  if (stream_) return CommitStream();
   if (pipeline_) return pipeline_->Submit(&batch_);
   return CommitBatch(batch_);
 }
@@ -135,15 +144,36 @@ Status AppendSession::CommitBatch(eventlog::Batch& batch) {
     return appended.error();
   }
   batch.Clear();
-  if (appended->count == 0) return Status::Ok();
-  appended_ += appended->count;
-  uint64_t last = appended->first_offset + appended->count - 1;
-  if (!appended_ranges_.empty() && appended_ranges_.back().second + 1 == appended->first_offset) {
+  return Appended(*appended);
+}
+
+Status AppendSession::BeginStream() {
+  auto begun = log_.BeginAtomicAppend({.sync = plan_.sync != SyncMode::kNone, .expect_next = plan_.expect_next});
+  if (!begun) {
+    if (begun.error().code() == eventlog::StatusCode::kConflict) return begun.error().WithContext("--expect-next");
+    return begun.error();
+  }
+  stream_ = std::move(*begun);
+  return Status::Ok();
+}
+
+Status AppendSession::CommitStream() {
+  auto appended = stream_->Commit();
+  stream_.reset();
+  if (!appended) return appended.error();
+  return Appended(*appended);
+}
+
+Status AppendSession::Appended(const eventlog::AppendResult& appended) {
+  if (appended.count == 0) return Status::Ok();
+  appended_ += appended.count;
+  uint64_t last = appended.first_offset + appended.count - 1;
+  if (!appended_ranges_.empty() && appended_ranges_.back().second + 1 == appended.first_offset) {
     appended_ranges_.back().second = last;
   } else {
-    appended_ranges_.emplace_back(appended->first_offset, last);
+    appended_ranges_.emplace_back(appended.first_offset, last);
   }
-  return plan_.print_offsets ? PrintOffsets(*appended) : Status::Ok();
+  return plan_.print_offsets ? PrintOffsets(appended) : Status::Ok();
 }
 
 Status AppendSession::PrintOffsets(const eventlog::AppendResult& appended) {

@@ -3,7 +3,10 @@
 //   - durability: exit status 0 means every event read was appended (and synced, unless
 //     --sync none), and -p prints an offset only after its Append returned OK;
 //   - latency: a producer that pauses has its events committed at once, not at EOF.
-// In atomic mode (--atomic, --expect-next) the whole input is one batch, committed at EOF.
+// In atomic mode (--atomic, --expect-next) the whole input is one batch, committed at EOF:
+// built in a Batch (spilled to a temporary file past 8 MiB) when the input comes from a
+// pipe, or written to the log as it is read (Log::BeginAtomicAppend, holding the log's
+// lock) when it is a large file, so that the device works while the rest is read.
 // In streaming mode with --sync batch or none, batches are committed on a second thread
 // (CommitPipeline) while the next one is read; --sync always commits each event before
 // it reads the next, as it promises.
@@ -28,6 +31,10 @@ enum class SyncMode { kAlways, kBatch, kNone };
 
 struct AppendPlan {
   bool atomic = false;
+  // Atomic, and the input is a file large enough to be worth a segment of its own: written
+  // to the log as it is read (Log::BeginAtomicAppend). Never for a pipe, whose producer
+  // could keep every other appender waiting for the lock.
+  bool atomic_stream = false;
   std::optional<uint64_t> expect_next;
   SyncMode sync = SyncMode::kBatch;
   bool print_offsets = false;
@@ -61,6 +68,11 @@ class AppendSession {
   eventlog::Status Drain();
   // Appends batch and empties it (on the pipeline's thread, when there is one).
   eventlog::Status CommitBatch(eventlog::Batch& batch);
+  // Atomic stream mode: starts it (takes the log's lock), and commits it.
+  eventlog::Status BeginStream();
+  eventlog::Status CommitStream();
+  // Books a commit's offsets (and prints them with -p).
+  eventlog::Status Appended(const eventlog::AppendResult& appended);
   // Names the input record at fault; marks the failure as the input's, not the log's.
   eventlog::Status RecordError(uint64_t number, const eventlog::Status& cause);
   eventlog::Status PrintOffsets(const eventlog::AppendResult& appended);
@@ -71,6 +83,7 @@ class AppendSession {
   EventBuilder& builder_;
   OutputBuffer& offsets_out_;
   eventlog::Batch batch_;
+  std::unique_ptr<eventlog::AtomicAppend> stream_;  // atomic stream mode, until committed
   uint64_t record_number_ = 0;  // 1-based number of the record being handled
   bool record_failed_ = false;
   uint64_t appended_ = 0;

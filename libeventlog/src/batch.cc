@@ -213,27 +213,58 @@ Status Batch::Impl::SpillFinishedFrames() {
   return Status::Ok();
 }
 
+Status Batch::Impl::ReadSpilled(const FinishedFrame& frame, std::string* scratch) const {
+  scratch->resize(frame.size);
+  ssize_t n = pread(spill_fd_, scratch->data(), frame.size, static_cast<off_t>(frame.spill_offset));
+  if (n != static_cast<ssize_t>(frame.size)) {
+    return Status::IOError(fmt::format("reading the batch spill file: {}", n < 0 ? std::strerror(errno) : "short read"));
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Batch::Impl::FrameView View(std::string_view body, uint32_t event_count, uint64_t base_offset,
+                            uint32_t last_offset_delta, int64_t first_timestamp, int64_t last_timestamp) {
+  return {body, event_count, base_offset, last_offset_delta, first_timestamp, last_timestamp};
+}
+
+}  // namespace
+
 Status Batch::Impl::ForEachFrame(const FrameVisitor& fn) const {
   std::string scratch;
   auto view = [](std::string_view body, const FrameMeta& m) {
-    return FrameView{body, m.event_count, m.base_offset, m.last_offset_delta, m.first_timestamp, m.last_timestamp};
+    return View(body, m.event_count, m.base_offset, m.last_offset_delta, m.first_timestamp, m.last_timestamp);
   };
   for (const FinishedFrame& frame : frames_) {
-    if (frame.size > 0 && frame.body.empty()) {
-      scratch.resize(frame.size);
-      ssize_t n = pread(spill_fd_, scratch.data(), frame.size, static_cast<off_t>(frame.spill_offset));
-      if (n != static_cast<ssize_t>(frame.size)) {
-        return Status::IOError(fmt::format("reading the batch spill file: {}", n < 0 ? std::strerror(errno) : "short read"));
-      }
-      EVLOG_RETURN_IF_ERROR(fn(view(scratch, frame.meta)));
-    } else {
-      EVLOG_RETURN_IF_ERROR(fn(view(frame.body, frame.meta)));
-    }
+    const bool spilled = frame.size > 0 && frame.body.empty();
+    if (spilled) EVLOG_RETURN_IF_ERROR(ReadSpilled(frame, &scratch));
+    EVLOG_RETURN_IF_ERROR(fn(view(spilled ? std::string_view(scratch) : std::string_view(frame.body), frame.meta)));
   }
   if (current_count_ == 0) return Status::Ok();
   FrameMeta current = current_meta_;
   current.event_count = current_count_;
   return fn(view(current_, current));
+}
+
+Status Batch::Impl::TakeFinishedFrames(size_t keep, const FrameVisitor& fn) {
+  if (frames_.size() <= keep) return Status::Ok();
+  const size_t take = frames_.size() - keep;
+  std::string scratch;
+  for (size_t i = 0; i < take; ++i) {
+    FinishedFrame& frame = frames_[i];
+    const bool spilled = frame.size > 0 && frame.body.empty();
+    if (spilled) EVLOG_RETURN_IF_ERROR(ReadSpilled(frame, &scratch));
+    const FrameMeta& m = frame.meta;
+    EVLOG_RETURN_IF_ERROR(fn(View(spilled ? std::string_view(scratch) : std::string_view(frame.body), m.event_count,
+                                  m.base_offset, m.last_offset_delta, m.first_timestamp, m.last_timestamp)));
+    if (!spilled) {
+      in_memory_bytes_ -= frame.body.size();
+      spare_.push_back(std::move(frame.body));
+    }
+  }
+  frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(take));
+  return Status::Ok();
 }
 
 void Batch::Impl::Clear() {

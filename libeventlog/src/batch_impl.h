@@ -26,6 +26,7 @@ class Batch::Impl {
 
   uint64_t event_count() const { return event_count_; }
   uint64_t encoded_bytes() const;
+  // Frames not yet taken (TakeFinishedFrames), the one being filled included.
   size_t frame_count() const { return frames_.size() + (current_count_ > 0 ? 1 : 0); }
 
   // True if the events were added with AddAt(); then the first event's offset and
@@ -50,6 +51,12 @@ class Batch::Impl {
   using FrameVisitor = std::function<Status(const FrameView& frame)>;
   Status ForEachFrame(const FrameVisitor& fn) const;
 
+  // Hands the finished frames, all but the last `keep` of them, to `fn` in order, and then
+  // forgets their bodies. The batch still counts their events and bytes (event_count(),
+  // encoded_bytes() and the limit on a batch's size); frame_count() and ForEachFrame()
+  // cover only what is left. For a batch written while it is built (AtomicAppend).
+  Status TakeFinishedFrames(size_t keep, const FrameVisitor& fn);
+
  private:
   struct FrameMeta {
     uint32_t event_count = 0;
@@ -70,6 +77,7 @@ class Batch::Impl {
   void FinishFrame();
   void StartFrame();
   Status SpillFinishedFrames();
+  Status ReadSpilled(const FinishedFrame& frame, std::string* scratch) const;
 
   uint64_t max_event_bytes_;
   uint64_t max_batch_bytes_;

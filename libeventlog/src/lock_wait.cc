@@ -1,8 +1,9 @@
 // Waiting for LOG/LOCK (format-spec §6.2 step 1) without waiting silently.
 //
-// Appenders hold the lock for one write and one fdatasync, so a wait longer than a second
-// means the holder is stuck: stopped with SIGSTOP, blocked on a dead NFS server, or waiting
-// for input while holding it. The caller is told who holds it, and can bound the wait.
+// Appenders hold the lock for one write and one fdatasync (or, for an atomic batch written
+// while it is read from a file, as long as the file takes to read), so a wait longer than a
+// second usually means the holder is stuck: stopped with SIGSTOP, blocked on a dead NFS
+// server, or waiting for input while holding it. The caller is told who holds it, and can bound the wait.
 // The uncontended path costs one non-blocking flock; only a contended one arms a watcher.
 #include <chrono>
 #include <thread>

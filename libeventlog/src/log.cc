@@ -236,6 +236,10 @@ Result<AppendResult> Log::Append(const Batch& batch, const AppendOptions& option
   return impl_->Append(batch, options);
 }
 
+Result<std::unique_ptr<AtomicAppend>> Log::BeginAtomicAppend(const AppendOptions& options) {
+  return impl_->BeginAtomicAppend(options);
+}
+
 Status Log::Recover() { return impl_->Recover(); }
 
 Result<std::unique_ptr<Reader>> Log::NewReader() const { return NewReaderImpl(impl_.get()); }

@@ -48,6 +48,7 @@ class Log::Impl {
   Status RunLocked(const std::function<Status(const HeadRecord&)>& fn);
 
   Result<AppendResult> Append(const Batch& batch, const AppendOptions& options);
+  Result<std::unique_ptr<AtomicAppend>> BeginAtomicAppend(const AppendOptions& options);  // atomic_append.cc
 
   // Takes LOG/LOCK exclusively, waiting as LogOptions says (lock_wait.cc).
   Result<std::unique_ptr<FileLock>> AcquireLock();

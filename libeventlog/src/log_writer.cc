@@ -137,24 +137,95 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
   } else {
     // Every request not yet acknowledged, rejected or published by a roll carries the cause,
     // which is what the caller needs to act on (a full disk, an I/O error).
-    // A request reported as failed must not surface later: its frames are removed first, and
-    // if that fails the outcome is unknown (kFailed) rather than "not committed".
-    if (s.code() != StatusCode::kFailed) {
-      Status undone = UndoUnpublished();
-      if (!undone.ok()) s = undone;
-    }
+    s = AbandonCommit(s);
     for (size_t i = 0; i < requests.size(); ++i) {
       if (decided[i] || (*results)[i].has_value()) continue;
-      // kFailed: the frames may or may not survive (a failed fdatasync's cut-back is best
-      // effort, a failed HEAD write may have landed); only a failure undone above is "not
-      // committed" (format-spec §6.2).
-      (*results)[i] = s.WithContext(s.code() == StatusCode::kFailed ? "outcome unknown" : "not committed");
+      (*results)[i] = s;
     }
-    tail_ = published_;
-    recovered_ = false;  // the next commit rescans the tail
   }
   pending_index_.clear();
   acknowledge_ = nullptr;
+}
+
+// A request reported as failed must not surface later: its frames are removed first, and
+// if that fails the outcome is unknown (kFailed) rather than "not committed". kFailed: the
+// frames may or may not survive (a failed fdatasync's cut-back is best effort, a failed
+// HEAD write may have landed); only a failure undone here is "not committed" (format-spec
+// §6.2). An OK `s` (a stream its caller gave up) stays OK if the undo succeeds.
+Status LogWriter::AbandonCommit(Status s) {
+  if (s.code() != StatusCode::kFailed) {
+    Status undone = UndoUnpublished();
+    if (!undone.ok()) s = undone;
+  }
+  buffer_.clear();
+  pending_index_.clear();
+  tail_ = published_;
+  recovered_ = false;  // the next commit rescans the tail
+  if (s.ok()) return s;
+  return s.WithContext(s.code() == StatusCode::kFailed ? "outcome unknown" : "not committed");
+}
+
+Status LogWriter::BeginStream(bool sync, std::optional<uint64_t> expect_next, uint64_t* first_offset) {
+  if (!failed_.empty()) return Status::Failed(failed_);
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, log_->AcquireLock());
+  EVLOG_RETURN_IF_ERROR(OpenHeadFile());
+  EVLOG_RETURN_IF_ERROR(recovered_ ? LockedRefresh() : LockedRecover());
+  if (expect_next && *expect_next != tail_.next_offset) {
+    return Status::Conflict(fmt::format("expected next offset {}, but the log's next offset is {}", *expect_next,
+                                        tail_.next_offset));
+  }
+  commit_syncs_ = sync;
+  buffer_.clear();
+  pending_index_.clear();
+  // The batch's size is not known yet: give it a whole segment, as LockedAppend gives a
+  // batch that does not fit the active one. A segment without frames is as good as new.
+  if (tail_.position != format::segment::kHeaderSize) {
+    Status rolled = Roll(tail_.next_offset);
+    if (!rolled.ok()) return AbandonCommit(rolled);
+  }
+  buffer_position_ = tail_.position;
+  stream_timestamp_ = std::max(NowNs(), tail_.last_timestamp);
+  *first_offset = tail_.next_offset;
+  stream_lock_ = std::move(lock);
+  return Status::Ok();
+}
+
+Status LogWriter::WriteStreamFrame(uint8_t kind, const Batch::Impl::FrameView& frame) {
+  if (!failed_.empty()) return Status::Failed(failed_);
+  if (frame.event_count > kMaxNextOffset - tail_.next_offset) {
+    return Status::InvalidArgument(fmt::format(
+        "the log is full: its next offset is {} and the last offset a log can hold is {}; start a new log",
+        tail_.next_offset, kMaxNextOffset - 1));
+  }
+  // The batch's own limit (a segment's room) keeps this from happening; never write past it.
+  if (tail_.position + format::AlignUp(f::kHeaderSize + frame.body.size()) > log_->meta().segment_bytes) {
+    return Status::InvalidArgument(
+        fmt::format("batch exceeds {} bytes, the most one segment can hold", log_->max_batch_bytes()));
+  }
+  return AppendFrame(kind, frame, /*preset=*/false, stream_timestamp_);
+}
+
+Status LogWriter::CommitStream() {
+  Status s;
+  if (tail_.position != published_.position) {
+    s = WriteBuffered();
+    if (s.ok() && commit_syncs_) s = SyncSegment(/*cut_back_to=*/published_.position);
+    if (s.ok()) {
+      unsynced_ = unsynced_ || !commit_syncs_;
+      s = Publish();
+    }
+    if (s.ok()) (void)AppendIndexEntries(log_->fs(), log_->dir(), segment_base_, log_->meta().log_id, pending_index_);
+  }
+  if (!s.ok()) s = AbandonCommit(s);
+  pending_index_.clear();
+  stream_lock_.reset();
+  return s;
+}
+
+Status LogWriter::AbandonStream(const Status& cause) {
+  Status s = AbandonCommit(cause);
+  stream_lock_.reset();
+  return s;
 }
 
 // After a failed write, removes this commit's unpublished frames so that nobody's recovery
@@ -201,34 +272,39 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
   const size_t frames = b.frame_count();
   size_t index = 0;
   return b.ForEachFrame([&](const Batch::Impl::FrameView& frame) -> Status {
-    const std::string_view body = frame.body;
-    FrameHeader h;
-    h.kind = frames == 1 ? f::kFull : index == 0 ? f::kFirst : index + 1 == frames ? f::kLast : f::kMiddle;
-    h.base_offset = tail_.next_offset;  // for a preset batch, equal to frame.base_offset
-    h.event_count = frame.event_count;
-    h.last_offset_delta = b.preset() ? frame.last_offset_delta : frame.event_count - 1;
-    h.first_timestamp = b.preset() ? frame.first_timestamp : timestamp;
-    h.last_timestamp = b.preset() ? frame.last_timestamp : timestamp;
-    h.prev_checksum = tail_.last_checksum;
-    const size_t at = buffer_.size();
-    buffer_.resize(at + f::kHeaderSize);
-    buffer_.append(body);
-    buffer_.resize(at + format::AlignUp(f::kHeaderSize + body.size()), '\0');
-    EncodeFrameHeader(&h, std::string_view(buffer_.data() + at + f::kHeaderSize, body.size()), buffer_.data() + at);
-    const uint64_t position = buffer_position_ + at;
-    // An index entry's relative offset is a u32 (format-spec §7.2); gaps may exceed it.
-    if (FrameNeedsIndexEntry(position, h.aligned_length()) && h.base_offset - segment_base_ <= UINT32_MAX) {
-      pending_index_.push_back({h.base_offset, position, h.first_timestamp});
-    }
-    tail_.position = position + h.aligned_length();
-    tail_.next_offset = h.next_offset();
-    tail_.last_checksum = h.checksum;
-    tail_.last_timestamp = h.last_timestamp;
+    const uint8_t kind = frames == 1 ? f::kFull : index == 0 ? f::kFirst : index + 1 == frames ? f::kLast : f::kMiddle;
     ++index;
-    // A full chunk: more of this commit follows, so a commit that syncs starts this chunk's
-    // write-back now. The last, partial chunk goes to fdatasync directly.
-    return buffer_.size() >= kWriteChunkBytes ? WriteBuffered(/*start_writeback=*/commit_syncs_) : Status::Ok();
+    return AppendFrame(kind, frame, b.preset(), timestamp);
   });
+}
+
+Status LogWriter::AppendFrame(uint8_t kind, const Batch::Impl::FrameView& frame, bool preset, int64_t timestamp) {
+  const std::string_view body = frame.body;
+  FrameHeader h;
+  h.kind = kind;
+  h.base_offset = tail_.next_offset;  // for a preset batch, equal to frame.base_offset
+  h.event_count = frame.event_count;
+  h.last_offset_delta = preset ? frame.last_offset_delta : frame.event_count - 1;
+  h.first_timestamp = preset ? frame.first_timestamp : timestamp;
+  h.last_timestamp = preset ? frame.last_timestamp : timestamp;
+  h.prev_checksum = tail_.last_checksum;
+  const size_t at = buffer_.size();
+  buffer_.resize(at + f::kHeaderSize);
+  buffer_.append(body);
+  buffer_.resize(at + format::AlignUp(f::kHeaderSize + body.size()), '\0');
+  EncodeFrameHeader(&h, std::string_view(buffer_.data() + at + f::kHeaderSize, body.size()), buffer_.data() + at);
+  const uint64_t position = buffer_position_ + at;
+  // An index entry's relative offset is a u32 (format-spec §7.2); gaps may exceed it.
+  if (FrameNeedsIndexEntry(position, h.aligned_length()) && h.base_offset - segment_base_ <= UINT32_MAX) {
+    pending_index_.push_back({h.base_offset, position, h.first_timestamp});
+  }
+  tail_.position = position + h.aligned_length();
+  tail_.next_offset = h.next_offset();
+  tail_.last_checksum = h.checksum;
+  tail_.last_timestamp = h.last_timestamp;
+  // A full chunk: more of this commit follows, so a commit that syncs starts this chunk's
+  // write-back now. The last, partial chunk goes to fdatasync directly.
+  return buffer_.size() >= kWriteChunkBytes ? WriteBuffered(/*start_writeback=*/commit_syncs_) : Status::Ok();
 }
 
 Status LogWriter::WriteBuffered(bool start_writeback) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "eventlog/log.h"
+#include "batch_impl.h"
 #include "format_blocks.h"
 #include "segment_index.h"
 #include "segment_scan.h"
@@ -48,10 +49,30 @@ class LogWriter {
   // `sync`) one fdatasync. Fills results[i] for each request.
   void Commit(std::span<const Request> requests, bool sync, std::vector<Result<AppendResult>>* results);
 
+  // An atomic batch written while it is built (AtomicAppend), holding the lock from
+  // BeginStream to CommitStream or AbandonStream:
+  //   BeginStream: lock, adopt the committed end, check expect_next, and close the active
+  //     segment unless it holds no frame, so that the batch has a whole segment's room;
+  //   WriteStreamFrame: one frame of the batch beyond the committed end, where no reader
+  //     looks. The caller gives the kinds: kFirst, kMiddle..., and last kLast (or kFull),
+  //     so that until the last frame is written a crash leaves an incomplete batch;
+  //   CommitStream: sync as begun, publish, index; on failure as AbandonStream;
+  //   AbandonStream: remove what was written, durably (unless in the failed state), and
+  //     say what became of the batch: `cause` with "not committed" or "outcome unknown"
+  //     (as Commit's results), or OK if the caller gave up (cause OK) and the undo worked.
+  Status BeginStream(bool sync, std::optional<uint64_t> expect_next, uint64_t* first_offset);
+  Status WriteStreamFrame(uint8_t kind, const Batch::Impl::FrameView& frame);
+  Status CommitStream();
+  Status AbandonStream(const Status& cause);
+
  private:
   Status LockedRecover();
   Status LockedRefresh();
   Status LockedAppend(const Batch& batch, int64_t timestamp, AppendResult* result);
+  // Encodes one frame at the tail into buffer_, writing out full chunks.
+  Status AppendFrame(uint8_t kind, const Batch::Impl::FrameView& frame, bool preset, int64_t timestamp);
+  // After a failed commit: what its requests are told, and the state the next one starts from.
+  Status AbandonCommit(Status cause);
   Status Roll(uint64_t base);
   Status OpenActive(uint64_t base);
   Status OpenHeadFile();
@@ -85,6 +106,9 @@ class LogWriter {
   std::vector<IndexEntry> pending_index_;
   // During a commit: reports the requests written so far as done (a roll publishes them).
   std::function<void()> acknowledge_;
+
+  std::unique_ptr<FileLock> stream_lock_;  // LOG/LOCK, held by a stream (BeginStream)
+  int64_t stream_timestamp_ = 0;           // every event of the stream's batch has it
 };
 
 }  // namespace eventlog

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "eventlog/atomic_append.h"
 #include "eventlog/batch.h"
 #include "eventlog/file_system.h"
 #include "eventlog/reader.h"
@@ -119,6 +120,15 @@ class Log {
   // Errors: kInvalidArgument (batch larger than a segment), kConflict (expect_next),
   // kIOError (nothing was acknowledged), kFailed (an earlier fsync failed; reopen the log).
   Result<AppendResult> Append(const Batch& batch, const AppendOptions& options = {});
+
+  // Starts an atomic batch that is written to the log while it is built (atomic_append.h),
+  // holding the append lock until it is committed or destroyed. options.expect_next is
+  // checked now (kConflict). Unless the active segment holds no frame yet, it is closed
+  // first, so that the batch has a whole segment's room, as Append gives a batch whose size
+  // it knows. Other appenders, in this process too, wait for it: the thread that holds an
+  // unfinished AtomicAppend must not append (or begin another) itself, which would wait for
+  // ever. The AtomicAppend must not outlive this Log.
+  Result<std::unique_ptr<AtomicAppend>> BeginAtomicAppend(const AppendOptions& options = {});
 
   // Takes the append lock and runs crash recovery now (format-spec §8) rather than at the
   // first append: a torn tail is cut and reported in recovery_notes(); damage to committed

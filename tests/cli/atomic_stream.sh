@@ -1,0 +1,75 @@
+# append --atomic from a large file writes the batch to the log while it reads it
+# (Log::BeginAtomicAppend), holding the log's lock: the batch is still all or nothing for
+# a reader meanwhile, a bad record, --expect-next, a stopped and killed appender; other
+# appenders wait for it. From a pipe the batch is built first and the lock is not held
+# while the producer writes.
+source "$(dirname "$0")/lib.sh"
+
+LOG=$WORK/log
+printf 'seed\n' | evlog append "$LOG"
+# 600,000 lines of 100 bytes: 60 MB, above the 8 MiB from which a file is streamed.
+python3 -c '
+import sys
+w = sys.stdout.write
+for i in range(600000):
+    w(("line %d " % i).ljust(99, "x") + "\n")' >"$WORK/big"
+
+# The whole file, offsets printed: one batch after the seed, in its own segment.
+evlog append --atomic -p "$LOG" <"$WORK/big" >"$WORK/offsets"
+assert_eq "1 600000" "$(sed -n '1p;$p' "$WORK/offsets" | tr '\n' ' ' | sed 's/ $//')" "offsets printed"
+assert_eq 600000 "$(wc -l <"$WORK/offsets" | tr -d ' ')" "offsets printed"
+evlog tail "$LOG" --from 1 | cmp -s - "$WORK/big" || fail "the log does not hold the file"
+[[ -f "$LOG/00000000000000000001.seg" ]] || fail "the batch did not start a segment of its own: $(ls "$LOG")"
+evlog verify "$LOG" >/dev/null
+
+# A bad record near the end: nothing of the 600,000 is appended, and the log goes on.
+cp "$WORK/big" "$WORK/bad"
+printf 'good\n' >>"$WORK/bad"
+python3 -c 'print("z" * 2000000)' >>"$WORK/bad"  # above the log's 1 MiB maximum event
+expect_status 1 evlog append --atomic "$LOG" <"$WORK/bad"
+assert_contains "$(cat "$WORK/stderr")" "input record 600002:" "a record too large for the log"
+assert_contains "$(cat "$WORK/stderr")" "nothing was appended" "a record too large for the log"
+assert_eq 600001 "$(event_count "$LOG")" "events after a refused batch"
+evlog verify "$LOG" >/dev/null
+assert_eq 600001 "$(printf 'next\n' | evlog append -p "$LOG")" "the next append's offset"
+
+# --expect-next is checked before the input is read: a stale one appends nothing, exit 3.
+expect_status 3 evlog append --expect-next 5 "$LOG" <"$WORK/big"
+assert_contains "$(cat "$WORK/stderr")" "--expect-next" "stale --expect-next"
+evlog append --expect-next 600002 "$LOG" <"$WORK/big"
+assert_eq 1200002 "$(event_count "$LOG")" "events after --expect-next"
+
+# Stopped in the middle of the batch: readers see none of it and other appenders wait.
+# Killed there: none of it is ever seen, and the next appender cuts it away.
+SLOW=$WORK/slow
+printf 'first\n' | evlog append "$SLOW"
+"$EVLOG" append --atomic "$SLOW" <"$WORK/big" &
+appender=$!
+BACKGROUND_PIDS+=("$appender")
+segment_written() { (($(stat -c %s "$SLOW/00000000000000000001.seg" 2>/dev/null || echo 0) > (4 << 20))); }
+wait_until 30 "the batch reaching its segment" segment_written
+kill -STOP "$appender"
+if ! kill -0 "$appender" 2>/dev/null || [[ "$(event_count "$SLOW")" != 1 ]]; then
+  fail "the appender finished before it could be stopped mid-batch (a faster machine: give it more input)"
+fi
+assert_eq first "$(evlog tail "$SLOW" --from beginning)" "a reader while the batch is half written"
+expect_status 1 evlog append --wait-lock 300ms "$SLOW" <<<"other"
+assert_contains "$(cat "$WORK/stderr")" "LOCK" "another appender meanwhile"
+kill -KILL "$appender"
+wait "$appender" 2>/dev/null || true
+assert_eq first "$(evlog tail "$SLOW" --from beginning)" "a reader after the kill"
+assert_eq 1 "$(printf 'after\n' | evlog append -p "$SLOW" 2>/dev/null)" "the next append's offset"
+assert_eq "$(printf 'first\nafter')" "$(evlog tail "$SLOW" --from beginning)" "the log after the kill"
+evlog verify "$SLOW" >/dev/null
+
+# From a pipe the lock is free while the producer is still writing.
+PIPED=$WORK/piped
+printf 'first\n' | evlog append "$PIPED"
+{ sleep 2; cat "$WORK/big"; } | "$EVLOG" append --atomic "$PIPED" &
+piped=$!
+BACKGROUND_PIDS+=("$piped")
+sleep 0.5
+assert_eq 1 "$(printf 'meanwhile\n' | evlog append -p --wait-lock 1s "$PIPED")" "an append while a pipe is read"
+wait "$piped"
+assert_eq 600002 "$(event_count "$PIPED")" "events after the piped batch"
+echo PASS
