@@ -43,7 +43,12 @@ AppendSession::AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordS
 
 Status AppendSession::Run() {
   Status status = ReadAndAppend();
-  stream_.reset();  // not committed: nothing of it is appended, and the lock is released now
+  if (stream_) {
+    // Not committed: nothing of it is appended, and the log's lock is released now.
+    Status abandoned = stream_->Abandon();
+    stream_.reset();
+    if (!abandoned.ok()) status = {status.code(), status.message() + "; then " + abandoned.message()};
+  }
   // The commit's code decides the exit status: what state the log is in (4 for damage)
   // matters more than what was wrong with the input.
   auto with_commit_failure = [&](const Status& committed) -> Status {
@@ -109,8 +114,9 @@ Status AppendSession::AddRecord(const InputRecord& record) {
 Status AppendSession::AddEvent(const eventlog::EventInput& event) {
   if (stream_) {
     Status added = stream_->Add(event);
-    // A refused event is the input's fault; anything else is the log's (a failed write).
-    if (added.code() == eventlog::StatusCode::kInvalidArgument) return RecordError(record_number_, WithLimitHint(added));
+    // Refused while the batch goes on: the input's fault. What ended the batch (a failed
+    // write, a full log) is the log's.
+    if (!added.ok() && stream_->active()) return RecordError(record_number_, WithLimitHint(added));
     return added;
   }
   Status added = batch_.Add(event);

@@ -111,7 +111,7 @@ Status Batch::Impl::Add(const EventInput& event) {
   current_meta_.last_offset_delta = current_count_;
   ++current_count_;
   ++event_count_;
-  if (in_memory_bytes_ > kSpillThresholdBytes) return SpillFinishedFrames();
+  if (spill_allowed_ && in_memory_bytes_ > kSpillThresholdBytes) return SpillFinishedFrames();
   return Status::Ok();
 }
 
@@ -186,7 +186,7 @@ Status Batch::Impl::AddAt(const EventInput& event, uint64_t offset, int64_t time
   last_timestamp_ = timestamp_ns;
   ++current_count_;
   ++event_count_;
-  if (in_memory_bytes_ > kSpillThresholdBytes) return SpillFinishedFrames();
+  if (spill_allowed_ && in_memory_bytes_ > kSpillThresholdBytes) return SpillFinishedFrames();
   return Status::Ok();
 }
 
@@ -248,22 +248,21 @@ Status Batch::Impl::ForEachFrame(const FrameVisitor& fn) const {
 }
 
 Status Batch::Impl::TakeFinishedFrames(size_t keep, const FrameVisitor& fn) {
-  if (frames_.size() <= keep) return Status::Ok();
-  const size_t take = frames_.size() - keep;
   std::string scratch;
-  for (size_t i = 0; i < take; ++i) {
-    FinishedFrame& frame = frames_[i];
+  while (frames_.size() > keep) {
+    FinishedFrame frame = std::move(frames_.front());
+    frames_.erase(frames_.begin());
     const bool spilled = frame.size > 0 && frame.body.empty();
     if (spilled) EVLOG_RETURN_IF_ERROR(ReadSpilled(frame, &scratch));
     const FrameMeta& m = frame.meta;
-    EVLOG_RETURN_IF_ERROR(fn(View(spilled ? std::string_view(scratch) : std::string_view(frame.body), m.event_count,
-                                  m.base_offset, m.last_offset_delta, m.first_timestamp, m.last_timestamp)));
+    Status handed = fn(View(spilled ? std::string_view(scratch) : std::string_view(frame.body), m.event_count,
+                            m.base_offset, m.last_offset_delta, m.first_timestamp, m.last_timestamp));
     if (!spilled) {
       in_memory_bytes_ -= frame.body.size();
       spare_.push_back(std::move(frame.body));
     }
+    EVLOG_RETURN_IF_ERROR(handed);
   }
-  frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(take));
   return Status::Ok();
 }
 

@@ -55,7 +55,11 @@ class Batch::Impl {
   // forgets their bodies. The batch still counts their events and bytes (event_count(),
   // encoded_bytes() and the limit on a batch's size); frame_count() and ForEachFrame()
   // cover only what is left. For a batch written while it is built (AtomicAppend).
+  // A frame handed to `fn` is forgotten even if `fn` fails.
   Status TakeFinishedFrames(size_t keep, const FrameVisitor& fn);
+  // Never spills: for a batch whose frames are taken as they finish, where a spill would
+  // only write a frame larger than the threshold out and read it straight back.
+  void NeverSpill() { spill_allowed_ = false; }
 
  private:
   struct FrameMeta {
@@ -94,6 +98,7 @@ class Batch::Impl {
   int spill_fd_ = -1;
   uint64_t spill_size_ = 0;
   bool preset_ = false;
+  bool spill_allowed_ = true;
   uint64_t first_offset_ = 0;     // preset: of the first event
   int64_t first_timestamp_ = 0;
   uint64_t last_offset_ = 0;      // preset: of the last event added

@@ -137,7 +137,7 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
   } else {
     // Every request not yet acknowledged, rejected or published by a roll carries the cause,
     // which is what the caller needs to act on (a full disk, an I/O error).
-    s = AbandonCommit(s);
+    s = AbandonCommit(s, /*may_surface=*/true);
     for (size_t i = 0; i < requests.size(); ++i) {
       if (decided[i] || (*results)[i].has_value()) continue;
       (*results)[i] = s;
@@ -152,7 +152,7 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
 // frames may or may not survive (a failed fdatasync's cut-back is best effort, a failed
 // HEAD write may have landed); only a failure undone here is "not committed" (format-spec
 // §6.2). An OK `s` (a stream its caller gave up) stays OK if the undo succeeds.
-Status LogWriter::AbandonCommit(Status s) {
+Status LogWriter::AbandonCommit(Status s, bool may_surface) {
   if (s.code() != StatusCode::kFailed) {
     Status undone = UndoUnpublished();
     if (!undone.ok()) s = undone;
@@ -162,7 +162,7 @@ Status LogWriter::AbandonCommit(Status s) {
   tail_ = published_;
   recovered_ = false;  // the next commit rescans the tail
   if (s.ok()) return s;
-  return s.WithContext(s.code() == StatusCode::kFailed ? "outcome unknown" : "not committed");
+  return s.WithContext(s.code() == StatusCode::kFailed && may_surface ? "outcome unknown" : "not committed");
 }
 
 Status LogWriter::BeginStream(bool sync, std::optional<uint64_t> expect_next, uint64_t* first_offset) {
@@ -176,18 +176,22 @@ Status LogWriter::BeginStream(bool sync, std::optional<uint64_t> expect_next, ui
   }
   commit_syncs_ = sync;
   buffer_.clear();
-  pending_index_.clear();
-  // The batch's size is not known yet: give it a whole segment, as LockedAppend gives a
-  // batch that does not fit the active one. A segment without frames is as good as new.
-  if (tail_.position != format::segment::kHeaderSize) {
-    Status rolled = Roll(tail_.next_offset);
-    if (!rolled.ok()) return AbandonCommit(rolled);
-  }
   buffer_position_ = tail_.position;
+  pending_index_.clear();
+  stream_last_frame_ = false;
   stream_timestamp_ = std::max(NowNs(), tail_.last_timestamp);
   *first_offset = tail_.next_offset;
   stream_lock_ = std::move(lock);
   return Status::Ok();
+}
+
+Status LogWriter::MakeStreamRoom(std::optional<uint64_t> batch_bytes) {
+  // A batch of unknown size gets a whole segment, as LockedAppend gives a batch that does
+  // not fit the active one; a segment without frames is as good as new.
+  const bool fits = batch_bytes ? tail_.position + *batch_bytes <= log_->meta().segment_bytes
+                                : tail_.position == format::segment::kHeaderSize;
+  if (fits) return Status::Ok();
+  return Roll(tail_.next_offset);
 }
 
 Status LogWriter::WriteStreamFrame(uint8_t kind, const Batch::Impl::FrameView& frame) {
@@ -202,6 +206,7 @@ Status LogWriter::WriteStreamFrame(uint8_t kind, const Batch::Impl::FrameView& f
     return Status::InvalidArgument(
         fmt::format("batch exceeds {} bytes, the most one segment can hold", log_->max_batch_bytes()));
   }
+  stream_last_frame_ = stream_last_frame_ || kind == f::kLast || kind == f::kFull;
   return AppendFrame(kind, frame, /*preset=*/false, stream_timestamp_);
 }
 
@@ -216,14 +221,16 @@ Status LogWriter::CommitStream() {
     }
     if (s.ok()) (void)AppendIndexEntries(log_->fs(), log_->dir(), segment_base_, log_->meta().log_id, pending_index_);
   }
-  if (!s.ok()) s = AbandonCommit(s);
+  if (!s.ok()) s = AbandonCommit(s, /*may_surface=*/true);
   pending_index_.clear();
   stream_lock_.reset();
   return s;
 }
 
 Status LogWriter::AbandonStream(const Status& cause) {
-  Status s = AbandonCommit(cause);
+  // Until its last frame was handed to the file, the batch is incomplete, which no reader
+  // shows and recovery cuts: not committed, even if the writer is now in the failed state.
+  Status s = AbandonCommit(cause, /*may_surface=*/stream_last_frame_);
   stream_lock_.reset();
   return s;
 }

@@ -51,8 +51,10 @@ class LogWriter {
 
   // An atomic batch written while it is built (AtomicAppend), holding the lock from
   // BeginStream to CommitStream or AbandonStream:
-  //   BeginStream: lock, adopt the committed end, check expect_next, and close the active
-  //     segment unless it holds no frame, so that the batch has a whole segment's room;
+  //   BeginStream: lock, adopt the committed end, check expect_next;
+  //   MakeStreamRoom: before the first frame, roll unless the batch fits the active segment:
+  //     `batch_bytes` if known (the input has ended), else only into a segment without
+  //     frames, so that a batch of unknown size has a whole segment's room;
   //   WriteStreamFrame: one frame of the batch beyond the committed end, where no reader
   //     looks. The caller gives the kinds: kFirst, kMiddle..., and last kLast (or kFull),
   //     so that until the last frame is written a crash leaves an incomplete batch;
@@ -61,6 +63,7 @@ class LogWriter {
   //     say what became of the batch: `cause` with "not committed" or "outcome unknown"
   //     (as Commit's results), or OK if the caller gave up (cause OK) and the undo worked.
   Status BeginStream(bool sync, std::optional<uint64_t> expect_next, uint64_t* first_offset);
+  Status MakeStreamRoom(std::optional<uint64_t> batch_bytes);
   Status WriteStreamFrame(uint8_t kind, const Batch::Impl::FrameView& frame);
   Status CommitStream();
   Status AbandonStream(const Status& cause);
@@ -71,8 +74,11 @@ class LogWriter {
   Status LockedAppend(const Batch& batch, int64_t timestamp, AppendResult* result);
   // Encodes one frame at the tail into buffer_, writing out full chunks.
   Status AppendFrame(uint8_t kind, const Batch::Impl::FrameView& frame, bool preset, int64_t timestamp);
-  // After a failed commit: what its requests are told, and the state the next one starts from.
-  Status AbandonCommit(Status cause);
+  // After a failed commit: removes its frames (or not, in the failed state), resets the
+  // state the next commit starts from, and says what the requests are told. may_surface:
+  // the frames written may hold a complete batch, so a failure to remove them (or the
+  // failed state) leaves the outcome unknown; otherwise it is "not committed".
+  Status AbandonCommit(Status cause, bool may_surface);
   Status Roll(uint64_t base);
   Status OpenActive(uint64_t base);
   Status OpenHeadFile();
@@ -109,6 +115,7 @@ class LogWriter {
 
   std::unique_ptr<FileLock> stream_lock_;  // LOG/LOCK, held by a stream (BeginStream)
   int64_t stream_timestamp_ = 0;           // every event of the stream's batch has it
+  bool stream_last_frame_ = false;         // the batch's last frame was handed to the file
 };
 
 }  // namespace eventlog

@@ -137,10 +137,7 @@ TEST_CASE("AFailureAtAnyFileOperationNeverLosesAcknowledgedEventsNorKeepsFailedO
       // shows here even if it never reached the disk), and after a power loss.
       for (bool power_loss : {false, true}) {
         CAPTURE(power_loss);
-        power_loss ? t.fs().SimulatePowerLoss() : t.fs().SimulateProcessCrash();
-        REQUIRE(t.Reopen().ok());
-        Status recovered = t.log().Recover();
-        REQUIRE_MESSAGE(recovered.ok(), recovered.message());
+        ReopenAfterCrash(t, power_loss);
         CheckHistory(t.Payloads(), h);
       }
       REQUIRE(t.Append({"after"}).has_value());

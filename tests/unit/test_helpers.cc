@@ -112,6 +112,13 @@ std::vector<std::string> BatchPayloads(int i, size_t filler) {
   return out;
 }
 
+void ReopenAfterCrash(TestLog& t, bool power_loss) {
+  power_loss ? t.fs().SimulatePowerLoss() : t.fs().SimulateProcessCrash();
+  REQUIRE(t.Reopen().ok());
+  Status recovered = t.log().Recover();
+  REQUIRE_MESSAGE(recovered.ok(), recovered.message());
+}
+
 std::vector<std::string> Numbered(const std::string& prefix, int from, int count) {
   std::vector<std::string> out;
   for (int i = from; i < from + count; ++i) out.push_back(prefix + std::to_string(i));

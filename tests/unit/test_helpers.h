@@ -74,6 +74,9 @@ class ForwardingFileSystem : public FileSystem {
 };
 
 std::vector<std::string> Numbered(const std::string& prefix, int from, int count);
+// The log as the next process finds it after a kill (the page cache survives) or a power
+// loss (only what was synced does): reopened and recovered, both REQUIRED to succeed.
+void ReopenAfterCrash(TestLog& t, bool power_loss);
 std::string HeadPath();  // of TestLog's log
 // The payloads of batch i of a scripted run: 1 to 3 events ("b<i>.<j>:" and `filler` x's),
 // so that batches of different sizes alternate.

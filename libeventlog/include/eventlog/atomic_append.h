@@ -13,8 +13,9 @@
 // which recovery cuts (format-spec §5.4, §8.3): all of it becomes visible, or none.
 //
 // The price: the append lock is held from BeginAtomicAppend() until Commit() or
-// destruction, so every other appender waits for the input to be read. Use it for input
-// that is there to be read, never for a producer that may pause.
+// Abandon(), so every other appender waits for the input to be read. Use it for input
+// that is there to be read, never for a producer that may pause. Use it from the thread
+// that began it, and end it before its Log is closed.
 #pragma once
 
 #include <cstdint>
@@ -31,21 +32,29 @@ class AtomicAppend {
  public:
   class Impl;
   explicit AtomicAppend(std::unique_ptr<Impl> impl);
-  // Without a successful Commit(): nothing of the batch is appended (its frames are
-  // removed, durably) and the append lock is released.
+  // Without a successful Commit(): Abandon().
   ~AtomicAppend();
   AtomicAppend(const AtomicAppend&) = delete;
   AtomicAppend& operator=(const AtomicAppend&) = delete;
 
   // Adds an event, as Batch::Add: kInvalidArgument for an event larger than the log's
-  // maximum or a batch that would outgrow a segment (the batch is then unchanged). Another
-  // error is a failed write: the batch can then only be abandoned.
+  // maximum or a batch that would outgrow a segment, and the batch goes on unchanged
+  // (active() stays true). Any other failure (a failed write, a full log) abandons the
+  // batch, and the error says so ("not committed").
   Status Add(const EventInput& event);
 
   // Writes the rest, syncs (with AppendOptions::sync) and publishes: the events are
   // visible, and durable, when it returns OK. Once only. Errors as Log::Append's.
   Result<AppendResult> Commit();
 
+  // Gives the batch up: nothing of it is appended, its frames are removed (durably), and
+  // the append lock is released. An error says the removal failed: the log is then in the
+  // failed state (reopen it), and the batch, never completed, is still not appended.
+  // After Commit() or a failed Add(), returns how that ended.
+  Status Abandon();
+
+  // Neither committed nor abandoned yet (a failed write abandons it).
+  bool active() const;
   uint64_t event_count() const;
 
  private:
