@@ -43,12 +43,13 @@ AppendSession::AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordS
 
 Status AppendSession::Run() {
   Status status = ReadAndAppend();
-  if (stream_) {
-    // Not committed: nothing of it is appended, and the log's lock is released now.
+  if (stream_ && stream_->active()) {
+    // Not committed: nothing of it is appended, and the log's lock is released now. (A
+    // stream that is no longer active ended with a failure, which `status` already says.)
     Status abandoned = stream_->Abandon();
-    stream_.reset();
     if (!abandoned.ok()) status = {status.code(), status.message() + "; then " + abandoned.message()};
   }
+  stream_.reset();
   // The commit's code decides the exit status: what state the log is in (4 for damage)
   // matters more than what was wrong with the input.
   auto with_commit_failure = [&](const Status& committed) -> Status {

@@ -4,6 +4,7 @@
 # appenders wait for it. From a pipe the batch is built first and the lock is not held
 # while the producer writes.
 source "$(dirname "$0")/lib.sh"
+ENOSPC_SHIM=${EVLOG_ENOSPC_SHIM:?set by ctest: the enospc_after shim}
 
 LOG=$WORK/log
 printf 'seed\n' | evlog append "$LOG"
@@ -38,6 +39,19 @@ expect_status 3 evlog append --expect-next 5 "$LOG" <"$WORK/big"
 assert_contains "$(cat "$WORK/stderr")" "--expect-next" "stale --expect-next"
 evlog append --expect-next 600002 "$LOG" <"$WORK/big"
 assert_eq 1200002 "$(event_count "$LOG")" "events after --expect-next"
+
+# The disk fills up in the middle of the batch: nothing of it is appended, the error says
+# so once, and once there is room the log goes on.
+FULL=$WORK/full
+printf 'first\n' | evlog append "$FULL"
+expect_status 1 env EVLOG_ENOSPC_DIR="$FULL" EVLOG_ENOSPC_AFTER=5000000 LD_PRELOAD="$ENOSPC_SHIM" \
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$EVLOG" append --atomic "$FULL" <"$WORK/big"
+assert_contains "$(cat "$WORK/stderr")" "No space left on device" "a full disk mid-batch"
+assert_contains "$(cat "$WORK/stderr")" "nothing was appended" "a full disk mid-batch"
+assert_eq 1 "$(grep -o 'not committed' "$WORK/stderr" | wc -l | tr -d ' ')" "a full disk mid-batch: said once"
+assert_eq first "$(evlog tail "$FULL" --from beginning)" "the log after a full disk"
+evlog verify "$FULL" >/dev/null
+assert_eq 1 "$(printf 'after\n' | evlog append -p "$FULL")" "the next append's offset"
 
 # Stopped in the middle of the batch: readers see none of it and other appenders wait.
 # Killed there: none of it is ever seen, and the next appender cuts it away.
