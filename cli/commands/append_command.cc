@@ -89,12 +89,13 @@ AppendPlan MakePlan(const AppendCommandOptions& o, const eventlog::LogInfo& info
   // Commit in batches big enough to amortise the fsync, small enough not to hold events
   // back or to fill much of a segment in one frame.
   constexpr uint64_t kMaxCommitBytes = 4 << 20;
-  // An atomic batch from a file this large is written while it is read: it gets a segment
-  // of its own (Log::BeginAtomicAppend), and below this a Batch in memory costs little.
-  constexpr uint64_t kStreamAtomicBytes = 8 << 20;
+  // An atomic batch from a file this large is written while it is read (usually into a
+  // segment of its own, Log::BeginAtomicAppend); below it a Batch in memory costs little.
+  // A log of small segments streams smaller files: a batch that big is a large part of one.
+  const uint64_t stream_atomic_bytes = std::min<uint64_t>(8 << 20, info.segment_bytes / 4);
   const bool atomic = o.atomic || o.expect_next.has_value();
   return {.atomic = atomic,
-          .atomic_stream = atomic && !o.raw && StdinIsFileOfAtLeast(kStreamAtomicBytes),
+          .atomic_stream = atomic && !o.raw && StdinIsFileOfAtLeast(stream_atomic_bytes),
           .expect_next = o.expect_next,
           .sync = ToSyncMode(o.sync),
           .print_offsets = o.print_offsets,

@@ -6,7 +6,8 @@
 // In atomic mode (--atomic, --expect-next) the whole input is one batch, committed at EOF:
 // built in a Batch (spilled to a temporary file past 8 MiB) when the input comes from a
 // pipe, or written to the log as it is read (Log::BeginAtomicAppend, holding the log's
-// lock) when it is a large file, so that the device works while the rest is read.
+// lock) when it is a large file (8 MiB, or a quarter of a segment if less), so that the
+// device works while the rest is read.
 // In streaming mode with --sync batch or none, batches are committed on a second thread
 // (CommitPipeline) while the next one is read; --sync always commits each event before
 // it reads the next, as it promises.

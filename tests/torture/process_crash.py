@@ -3,7 +3,9 @@
 
 Each cycle runs, against one log with small segments (so that appends roll often):
   - producers: `evlog append --atomic -p` processes, one batch each (1..6 events, sometimes
-    large enough to span several frames), some of them with --sync none, some with
+    large enough to span several frames), read from a pipe or, for some, from a file (a
+    large one is then written to the log while it is read: Log::BeginAtomicAppend), some of
+    them with --sync none, some with
     --expect-next set to a stale offset (a definite failure), some under the crash shim
     (tests/cli/crash_at_sync.cc), which kills the append just before its N-th fsync,
     fdatasync or msync, or write to HEAD: inside the append's critical section, between
@@ -89,11 +91,21 @@ class Run:
                    "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
             if rng.random() < 0.5:
                 env["EVLOG_CRASH_AT_WRITES_TO"] = "HEAD"  # writes to HEAD count too: publishing
+        # From a file, a batch of a quarter segment or more streams into the log as it is read.
+        from_file = rng.random() < (0.6 if big else 0.2)
+        if from_file:
+            source = os.path.join(self.work, f"batch-{producer_id}.in")  # producers run at once
+            with open(source, "wb") as f:
+                f.write(data)
         start = self.history.tick()
-        p = self.spawn(args, env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        if from_file:
+            with open(source, "rb") as stdin:
+                p = self.spawn(args, env, stdin=stdin, stdout=subprocess.PIPE)
+        else:
+            p = self.spawn(args, env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         procs.append(p)
         try:
-            out, err = p.communicate(data, timeout=120)
+            out, err = p.communicate(None if from_file else data, timeout=120)
         except (BrokenPipeError, subprocess.TimeoutExpired):
             p.kill()
             out, err = p.communicate()
