@@ -162,7 +162,11 @@ Status LogWriter::AbandonCommit(Status s, bool may_surface) {
   tail_ = published_;
   recovered_ = false;  // the next commit rescans the tail
   if (s.ok()) return s;
-  return s.WithContext(s.code() == StatusCode::kFailed && may_surface ? "outcome unknown" : "not committed");
+  if (s.code() != StatusCode::kFailed) return s.WithContext("not committed");
+  if (may_surface) return s.WithContext("outcome unknown");
+  // The writer is in the failed state, whose message may speak of an unknown outcome: it is
+  // the log's, not this batch's.
+  return s.WithContext("not committed (the batch was never complete), but the log must be reopened");
 }
 
 Status LogWriter::BeginStream(bool sync, std::optional<uint64_t> expect_next, uint64_t* first_offset) {
@@ -228,8 +232,9 @@ Status LogWriter::CommitStream() {
 }
 
 Status LogWriter::AbandonStream(const Status& cause) {
-  // Until its last frame was handed to the file, the batch is incomplete, which no reader
-  // shows and recovery cuts: not committed, even if the writer is now in the failed state.
+  // Until its last frame was encoded (only then can it reach the file), the batch is
+  // incomplete, which no reader shows and recovery cuts: not committed, even if the writer
+  // is now in the failed state.
   Status s = AbandonCommit(cause, /*may_surface=*/stream_last_frame_);
   stream_lock_.reset();
   return s;

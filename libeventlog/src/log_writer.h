@@ -115,7 +115,7 @@ class LogWriter {
 
   std::unique_ptr<FileLock> stream_lock_;  // LOG/LOCK, held by a stream (BeginStream)
   int64_t stream_timestamp_ = 0;           // every event of the stream's batch has it
-  bool stream_last_frame_ = false;         // the batch's last frame was handed to the file
+  bool stream_last_frame_ = false;         // the batch's last frame was encoded (it may be in the file)
 };
 
 }  // namespace eventlog

@@ -10,7 +10,8 @@
 // the frames are written beyond the committed end as they fill, where no reader looks, and
 // their write-back starts at once; Commit() writes the last frame, syncs and publishes.
 // Until then the batch's last frame is missing, so a crash leaves an incomplete batch,
-// which recovery cuts (format-spec §5.4, §8.3): all of it becomes visible, or none.
+// which recovery cuts (format-spec §5.4, §8.3): all of it becomes visible, or none. Its
+// events carry one timestamp, taken when the batch began (Append takes it at the commit).
 //
 // The price: the append lock is held from BeginAtomicAppend() until Commit() or
 // Abandon(), so every other appender waits for the input to be read. Use it for input
