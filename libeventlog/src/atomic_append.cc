@@ -12,13 +12,11 @@
 
 #include "batch_impl.h"
 #include "eventlog/log.h"
-#include "format.h"
+#include "frame.h"
 #include "log_impl.h"
 #include "log_writer.h"
 
 namespace eventlog {
-
-namespace f = format::frame;
 
 class AtomicAppend::Impl {
  public:
@@ -49,7 +47,7 @@ class AtomicAppend::Impl {
     Status written = frames_written_ == 0 ? writer_->MakeStreamRoom(std::nullopt) : Status::Ok();
     if (written.ok()) {
       written = encoder_.TakeFinishedFrames(/*keep=*/0, [&](const Batch::Impl::FrameView& frame) {
-        return writer_->WriteStreamFrame(frames_written_++ == 0 ? f::kFirst : f::kMiddle, frame);
+        return writer_->WriteStreamFrame(BatchFrameKind(/*first=*/frames_written_++ == 0, /*last=*/false), frame);
       });
     }
     if (written.ok()) return written;
@@ -67,9 +65,7 @@ class AtomicAppend::Impl {
     if (written.ok()) {
       written = encoder_.ForEachFrame([&](const Batch::Impl::FrameView& frame) {
         const bool first = frames_written_++ == 0;
-        const bool last = ++index == left;
-        return writer_->WriteStreamFrame(first && last ? f::kFull : first ? f::kFirst : last ? f::kLast : f::kMiddle,
-                                         frame);
+        return writer_->WriteStreamFrame(BatchFrameKind(first, /*last=*/++index == left), frame);
       });
     }
     EVLOG_RETURN_IF_ERROR(End(written.ok() ? writer_->CommitStream() : writer_->AbandonStream(written)));

@@ -222,29 +222,21 @@ Status Batch::Impl::ReadSpilled(const FinishedFrame& frame, std::string* scratch
   return Status::Ok();
 }
 
-namespace {
-
-Batch::Impl::FrameView View(std::string_view body, uint32_t event_count, uint64_t base_offset,
-                            uint32_t last_offset_delta, int64_t first_timestamp, int64_t last_timestamp) {
-  return {body, event_count, base_offset, last_offset_delta, first_timestamp, last_timestamp};
+Batch::Impl::FrameView Batch::Impl::ViewOf(std::string_view body, const FrameMeta& m) {
+  return {body, m.event_count, m.base_offset, m.last_offset_delta, m.first_timestamp, m.last_timestamp};
 }
-
-}  // namespace
 
 Status Batch::Impl::ForEachFrame(const FrameVisitor& fn) const {
   std::string scratch;
-  auto view = [](std::string_view body, const FrameMeta& m) {
-    return View(body, m.event_count, m.base_offset, m.last_offset_delta, m.first_timestamp, m.last_timestamp);
-  };
   for (const FinishedFrame& frame : frames_) {
     const bool spilled = frame.size > 0 && frame.body.empty();
     if (spilled) EVLOG_RETURN_IF_ERROR(ReadSpilled(frame, &scratch));
-    EVLOG_RETURN_IF_ERROR(fn(view(spilled ? std::string_view(scratch) : std::string_view(frame.body), frame.meta)));
+    EVLOG_RETURN_IF_ERROR(fn(ViewOf(spilled ? std::string_view(scratch) : std::string_view(frame.body), frame.meta)));
   }
   if (current_count_ == 0) return Status::Ok();
   FrameMeta current = current_meta_;
   current.event_count = current_count_;
-  return fn(view(current_, current));
+  return fn(ViewOf(current_, current));
 }
 
 Status Batch::Impl::TakeFinishedFrames(size_t keep, const FrameVisitor& fn) {
@@ -254,9 +246,7 @@ Status Batch::Impl::TakeFinishedFrames(size_t keep, const FrameVisitor& fn) {
     frames_.erase(frames_.begin());
     const bool spilled = frame.size > 0 && frame.body.empty();
     if (spilled) EVLOG_RETURN_IF_ERROR(ReadSpilled(frame, &scratch));
-    const FrameMeta& m = frame.meta;
-    Status handed = fn(View(spilled ? std::string_view(scratch) : std::string_view(frame.body), m.event_count,
-                            m.base_offset, m.last_offset_delta, m.first_timestamp, m.last_timestamp));
+    Status handed = fn(ViewOf(spilled ? std::string_view(scratch) : std::string_view(frame.body), frame.meta));
     if (!spilled) {
       in_memory_bytes_ -= frame.body.size();
       spare_.push_back(std::move(frame.body));

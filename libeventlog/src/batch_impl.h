@@ -82,6 +82,7 @@ class Batch::Impl {
   void StartFrame();
   Status SpillFinishedFrames();
   Status ReadSpilled(const FinishedFrame& frame, std::string* scratch) const;
+  static FrameView ViewOf(std::string_view body, const FrameMeta& meta);
 
   uint64_t max_event_bytes_;
   uint64_t max_batch_bytes_;

@@ -62,6 +62,21 @@ Status CheckPresetBatch(const Batch& batch, const ScanPosition& tail) {
   return Status::Ok();
 }
 
+Status ExpectNextConflict(uint64_t expected, uint64_t next_offset) {
+  return Status::Conflict(
+      fmt::format("expected next offset {}, but the log's next offset is {}", expected, next_offset));
+}
+
+// The largest offset is 2^64 - 2, so that the next offset after it is representable
+// (format-spec §10.1). A full log refuses; it never wraps to 0.
+Status FitsInLog(uint64_t next_offset, uint64_t count) {
+  if (count <= kMaxNextOffset - next_offset) return Status::Ok();
+  return Status::InvalidArgument(fmt::format(
+      "the log is full: its next offset is {} and the last offset a log can hold is {}, so {} more events do not "
+      "fit; start a new log",
+      next_offset, kMaxNextOffset - 1, count));
+}
+
 }  // namespace
 
 LogWriter::LogWriter(Log::Impl* log) : log_(log) {}
@@ -76,26 +91,26 @@ Status LogWriter::Recover() {
   return LockedRecover();
 }
 
-Status LogWriter::RunLocked(const std::function<Status(const HeadRecord&)>& fn) {
+Result<std::unique_ptr<FileLock>> LogWriter::LockAndAdopt() {
   if (!failed_.empty()) return Status::Failed(failed_);
-  EVLOG_ASSIGN_OR_RETURN(auto lock, log_->AcquireLock());
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, log_->AcquireLock());
   EVLOG_RETURN_IF_ERROR(OpenHeadFile());
   EVLOG_RETURN_IF_ERROR(recovered_ ? LockedRefresh() : LockedRecover());
+  return lock;
+}
+
+Status LogWriter::RunLocked(const std::function<Status(const HeadRecord&)>& fn) {
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, LockAndAdopt());
   return fn(AsHead(head_sequence_, segment_base_, published_));
 }
 
 void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector<Result<AppendResult>>* results) {
-  if (!failed_.empty()) {
-    results->assign(requests.size(), Status::Failed(failed_));
+  auto lock = LockAndAdopt();
+  if (!lock) {
+    results->assign(requests.size(), lock.status());
     return;
   }
-  auto lock = log_->AcquireLock();
-  Status s = lock ? OpenHeadFile() : lock.status();
-  if (s.ok()) s = recovered_ ? LockedRefresh() : LockedRecover();
-  if (!s.ok()) {
-    results->assign(requests.size(), s);
-    return;
-  }
+  Status s;
   const int64_t timestamp = std::max(NowNs(), tail_.last_timestamp);
   commit_syncs_ = sync;
   buffer_.clear();
@@ -110,8 +125,7 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
   for (size_t i = 0; i < requests.size() && s.ok(); ++i) {
     const Request& req = requests[i];
     if (req.expect_next && *req.expect_next != tail_.next_offset) {
-      (*results)[i] = Status::Conflict(fmt::format("expected next offset {}, but the log's next offset is {}",
-                                                   *req.expect_next, tail_.next_offset));
+      (*results)[i] = ExpectNextConflict(*req.expect_next, tail_.next_offset);
       decided[i] = true;
       continue;
     }
@@ -126,11 +140,7 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
     if (s.ok()) pending.emplace_back(i, r);
   }
   if (s.ok()) s = WriteBuffered();
-  if (s.ok() && sync && !pending.empty()) s = SyncSegment(/*cut_back_to=*/published_.position);
-  if (s.ok() && !pending.empty()) {
-    unsynced_ = unsynced_ || !sync;
-    s = Publish();
-  }
+  if (s.ok() && !pending.empty()) s = SyncAndPublish(sync);
   if (s.ok()) {
     acknowledge_();
     (void)AppendIndexEntries(log_->fs(), log_->dir(), segment_base_, log_->meta().log_id, pending_index_);
@@ -170,14 +180,8 @@ Status LogWriter::AbandonCommit(Status s, bool may_surface) {
 }
 
 Status LogWriter::BeginStream(bool sync, std::optional<uint64_t> expect_next, uint64_t* first_offset) {
-  if (!failed_.empty()) return Status::Failed(failed_);
-  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, log_->AcquireLock());
-  EVLOG_RETURN_IF_ERROR(OpenHeadFile());
-  EVLOG_RETURN_IF_ERROR(recovered_ ? LockedRefresh() : LockedRecover());
-  if (expect_next && *expect_next != tail_.next_offset) {
-    return Status::Conflict(fmt::format("expected next offset {}, but the log's next offset is {}", *expect_next,
-                                        tail_.next_offset));
-  }
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, LockAndAdopt());
+  if (expect_next && *expect_next != tail_.next_offset) return ExpectNextConflict(*expect_next, tail_.next_offset);
   commit_syncs_ = sync;
   buffer_.clear();
   buffer_position_ = tail_.position;
@@ -200,11 +204,7 @@ Status LogWriter::MakeStreamRoom(std::optional<uint64_t> batch_bytes) {
 
 Status LogWriter::WriteStreamFrame(uint8_t kind, const Batch::Impl::FrameView& frame) {
   if (!failed_.empty()) return Status::Failed(failed_);
-  if (frame.event_count > kMaxNextOffset - tail_.next_offset) {
-    return Status::InvalidArgument(fmt::format(
-        "the log is full: its next offset is {} and the last offset a log can hold is {}; start a new log",
-        tail_.next_offset, kMaxNextOffset - 1));
-  }
+  EVLOG_RETURN_IF_ERROR(FitsInLog(tail_.next_offset, frame.event_count));
   // The batch's own limit (a segment's room) keeps this from happening; never write past it.
   if (tail_.position + format::AlignUp(f::kHeaderSize + frame.body.size()) > log_->meta().segment_bytes) {
     return Status::InvalidArgument(
@@ -218,11 +218,7 @@ Status LogWriter::CommitStream() {
   Status s;
   if (tail_.position != published_.position) {
     s = WriteBuffered();
-    if (s.ok() && commit_syncs_) s = SyncSegment(/*cut_back_to=*/published_.position);
-    if (s.ok()) {
-      unsynced_ = unsynced_ || !commit_syncs_;
-      s = Publish();
-    }
+    if (s.ok()) s = SyncAndPublish(commit_syncs_);
     if (s.ok()) (void)AppendIndexEntries(log_->fs(), log_->dir(), segment_base_, log_->meta().log_id, pending_index_);
   }
   if (!s.ok()) s = AbandonCommit(s, /*may_surface=*/true);
@@ -260,14 +256,7 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
   result->first_offset = tail_.next_offset;
   result->count = b.event_count();
   if (b.event_count() == 0) return Status::Ok();
-  // The largest offset is 2^64 - 2, so that the next offset after it is representable
-  // (format-spec §10.1). A full log refuses; it never wraps to 0.
-  if (b.event_count() > kMaxNextOffset - tail_.next_offset) {
-    return Status::InvalidArgument(fmt::format(
-        "the log is full: its next offset is {} and the last offset a log can hold is {}, so {} more events do not "
-        "fit; start a new log",
-        tail_.next_offset, kMaxNextOffset - 1, b.event_count()));
-  }
+  EVLOG_RETURN_IF_ERROR(FitsInLog(tail_.next_offset, b.event_count()));
   if (b.preset()) EVLOG_RETURN_IF_ERROR(CheckPresetBatch(batch, tail_));
   // Earlier batches of this commit may have carried preset timestamps after the clock's.
   timestamp = std::max(timestamp, tail_.last_timestamp);
@@ -284,7 +273,7 @@ Status LogWriter::LockedAppend(const Batch& batch, int64_t timestamp, AppendResu
   const size_t frames = b.frame_count();
   size_t index = 0;
   return b.ForEachFrame([&](const Batch::Impl::FrameView& frame) -> Status {
-    const uint8_t kind = frames == 1 ? f::kFull : index == 0 ? f::kFirst : index + 1 == frames ? f::kLast : f::kMiddle;
+    const uint8_t kind = BatchFrameKind(/*first=*/index == 0, /*last=*/index + 1 == frames);
     ++index;
     return AppendFrame(kind, frame, b.preset(), timestamp);
   });
@@ -331,6 +320,12 @@ Status LogWriter::WriteBuffered(bool start_writeback) {
   buffer_position_ += buffer_.size();
   buffer_.clear();
   return Status::Ok();
+}
+
+Status LogWriter::SyncAndPublish(bool sync) {
+  if (sync) EVLOG_RETURN_IF_ERROR(SyncSegment(/*cut_back_to=*/published_.position));
+  unsynced_ = unsynced_ || !sync;
+  return Publish();
 }
 
 Status LogWriter::SyncSegment(std::optional<uint64_t> cut_back_to) {

@@ -69,6 +69,9 @@ class LogWriter {
   Status AbandonStream(const Status& cause);
 
  private:
+  // Takes the lock (unless in the failed state) and adopts the committed end, or recovers
+  // it: what every commit and RunLocked starts with.
+  Result<std::unique_ptr<FileLock>> LockAndAdopt();
   Status LockedRecover();
   Status LockedRefresh();
   Status LockedAppend(const Batch& batch, int64_t timestamp, AppendResult* result);
@@ -83,6 +86,8 @@ class LogWriter {
   Status OpenActive(uint64_t base);
   Status OpenHeadFile();
   Status Publish();
+  // What a commit does once its frames are written: fdatasync (with `sync`), then HEAD.
+  Status SyncAndPublish(bool sync);
   // Writes buffer_ at buffer_position_; start_writeback: also start its write-back to the
   // device (File::StartWriteback), for a chunk that more of a synced commit follows.
   Status WriteBuffered(bool start_writeback = false);
