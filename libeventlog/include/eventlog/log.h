@@ -123,9 +123,10 @@ class Log {
 
   // Starts an atomic batch that is written to the log while it is built (atomic_append.h),
   // holding the append lock until it is committed or destroyed. options.expect_next is
-  // checked now (kConflict). Unless the active segment holds no frame yet, it is closed
-  // first, so that the batch has a whole segment's room, as Append gives a batch whose size
-  // it knows. Other appenders, in this process too, wait for it: the thread that holds an
+  // checked now (kConflict). A batch whose first frame fills before it ends gets a whole
+  // segment's room (the active segment is closed first unless it holds no frame); one that
+  // ends first is placed where it fits, as Append places a batch whose size it knows.
+  // Other appenders, in this process too, wait for it: the thread that holds an
   // unfinished AtomicAppend must not append (or begin another) itself, which would wait for
   // ever. The AtomicAppend must not outlive this Log.
   Result<std::unique_ptr<AtomicAppend>> BeginAtomicAppend(const AppendOptions& options = {});
