@@ -68,15 +68,15 @@ struct EventRecord {
   std::string_view payload;
 };
 
-// An event's timestamp: first_timestamp + timestamp_delta (format-spec §5.5). Computed in
-// unsigned arithmetic, because a frame may legally span INT64_MIN..INT64_MAX, whose delta
-// does not fit an int64_t; in a valid frame the result lies in [first, last].
 // The kind of a batch's frame (format-spec §5.4): FULL alone, else FIRST, MIDDLE..., LAST.
 inline uint8_t BatchFrameKind(bool first, bool last) {
   namespace f = format::frame;
   return first && last ? f::kFull : first ? f::kFirst : last ? f::kLast : f::kMiddle;
 }
 
+// An event's timestamp: first_timestamp + timestamp_delta (format-spec §5.5). Computed in
+// unsigned arithmetic, because a frame may legally span INT64_MIN..INT64_MAX, whose delta
+// does not fit an int64_t; in a valid frame the result lies in [first, last].
 inline int64_t EventTimestamp(int64_t first_timestamp, uint64_t timestamp_delta) {
   return static_cast<int64_t>(static_cast<uint64_t>(first_timestamp) + timestamp_delta);
 }
