@@ -105,6 +105,36 @@ assert_contains "$(cat "$WORK/stderr")" "restart marker held_evlog_restart" "why
 assert_eq 7 "$(stream_count KEPT)" "messages kept in the stream"
 assert_eq "held 1 3" "$(nats_tool consumer-info "$NATS_URL" KEPT held)" "the consumer, untouched"
 
+# A run stopped between the consumer's delete and its add, leaving the restart marker, and
+# another client took the slot the consumer left: under the stream's consumer limit the
+# marker holds the last one. The next run removes the marker first and resumes where the
+# stopped one left off; on a stream kept by interest it stops instead and keeps the marker.
+nats_tool stream "$NATS_URL" FULL full.events limits 2
+expect_status 0 evlog bridge "$WORK/src" --to "$NATS_URL/full.events" -g full
+nats_tool consumer "$NATS_URL" FULL slot_evlog_restart 4 "evlog bridge: restart marker of consumer slot"
+nats_tool consumer "$NATS_URL" FULL taken 1
+# (bounded: the bridge before this fix retried the refused add for ever)
+expect_status 0 timeout 60 "$EVLOG" bridge "$WORK/slot" --from "$NATS_URL/FULL" -g slot
+assert_contains "$(cat "$WORK/stderr")" "no room for consumer slot beside its restart marker" "the marker made room"
+assert_contains "$(cat "$WORK/stderr")" "appended 4 events" "summary after the marker made room"
+assert_eq "$(export_without_offsets "$WORK/src" | tail -n 4)" "$(export_without_offsets "$WORK/slot")" \
+  "the copy from where the stopped run left off"
+assert_eq "none" "$(nats_tool consumer-info "$NATS_URL" FULL slot_evlog_restart)" "the marker, removed"
+assert_eq "slot 4 0" "$(nats_tool consumer-info "$NATS_URL" FULL slot)" "the consumer, resumed"
+# A new consumer where the limit leaves no room: an error, not a wait for ever.
+expect_status 1 timeout 60 "$EVLOG" bridge "$WORK/third" --from "$NATS_URL/FULL" -g third
+assert_contains "$(cat "$WORK/stderr")" "stream FULL has as many consumers as its limit allows" "a full stream"
+nats_tool stream "$NATS_URL" KEPT2 kept2.events interest 2
+nats_tool consumer "$NATS_URL" KEPT2 taken 1  # before the messages: without interest they go
+nats_tool consumer "$NATS_URL" KEPT2 held2_evlog_restart 4 "evlog bridge: restart marker of consumer held2"
+expect_status 0 evlog bridge "$WORK/src" --to "$NATS_URL/kept2.events" -g kept2
+expect_status 1 timeout 60 "$EVLOG" bridge "$WORK/held2" --from "$NATS_URL/KEPT2" -g held2
+assert_contains "$(cat "$WORK/stderr")" "no room for it beside its restart marker held2_evlog_restart" \
+  "why the marker stays on a stream kept by interest"
+assert_eq "held2_evlog_restart 4 0" "$(nats_tool consumer-info "$NATS_URL" KEPT2 held2_evlog_restart)" \
+  "the marker, kept"
+assert_eq 7 "$(stream_count KEPT2)" "messages kept in the stream"
+
 # --- errors: no stream stores the subject; no stream of that name.
 expect_status 1 evlog bridge "$WORK/src" --to "$NATS_URL/nowhere" -g other
 assert_contains "$(cat "$WORK/stderr")" "no JetStream stream stores subject nowhere" "subject without a stream"

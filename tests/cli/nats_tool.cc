@@ -1,12 +1,13 @@
 // A small NATS JetStream client for the `evlog bridge` tests and benchmark (Debian ships no
 // `nats` CLI), the way kcat serves the Kafka ones:
-//   evlog_nats_tool stream URL STREAM SUBJECT [interest MAX_CONSUMERS]
+//   evlog_nats_tool stream URL STREAM SUBJECT [interest|limits MAX_CONSUMERS]
 //                                                   create a file stream storing SUBJECT
 //                                                   (deleting any stream of that name first);
-//                                                   with `interest`, retention by interest
-//                                                   and at most MAX_CONSUMERS consumers
+//                                                   with `interest`, retention by interest;
+//                                                   either way at most MAX_CONSUMERS consumers
 //   evlog_nats_tool delete-consumer URL STREAM NAME delete a consumer if it exists
-//   evlog_nats_tool consumer URL STREAM NAME START  add durable pull consumer NAME (ack
+//   evlog_nats_tool consumer URL STREAM NAME START [DESCRIPTION]
+//                                                   add durable pull consumer NAME (ack
 //                                                   policy all) delivering from sequence START
 //   evlog_nats_tool consumer-info URL STREAM NAME   "NAME START ACK_PENDING", or "none"
 //   evlog_nats_tool fetch URL STREAM NAME N         fetch N messages through the existing
@@ -108,7 +109,9 @@ jsStreamInfo* StreamInfo(jsCtx* js, const char* stream) {
   return info;
 }
 
-int CreateStream(jsCtx* js, const char* stream, const char* subject, long interest_max_consumers) {
+// retention: "limits" (JetStream's default) or "interest"; max_consumers 0 for no limit.
+int CreateStream(jsCtx* js, const char* stream, const char* subject, const std::string& retention,
+                 long max_consumers) {
   jsErrCode deleted{};
   js_DeleteStream(js, stream, nullptr, &deleted);  // a benchmark's earlier run; none is fine
   jsStreamConfig config;
@@ -117,10 +120,8 @@ int CreateStream(jsCtx* js, const char* stream, const char* subject, long intere
   config.Subjects = &subject;
   config.SubjectsLen = 1;
   config.Storage = js_FileStorage;
-  if (interest_max_consumers > 0) {
-    config.Retention = js_InterestPolicy;
-    config.MaxConsumers = interest_max_consumers;
-  }
+  if (retention == "interest") config.Retention = js_InterestPolicy;
+  if (max_consumers > 0) config.MaxConsumers = max_consumers;
   jsStreamInfo* info = nullptr;
   jsErrCode code{};
   Check(js_AddStream(&info, js, &config, nullptr, &code), "add stream");
@@ -149,10 +150,11 @@ natsSubscription* PullAll(jsCtx* js, const char* stream, const char* durable, js
   return sub;
 }
 
-int AddConsumer(jsCtx* js, const char* stream, const char* name, long start) {
+int AddConsumer(jsCtx* js, const char* stream, const char* name, long start, const char* description) {
   jsConsumerConfig config;
   jsConsumerConfig_Init(&config);
   config.Durable = name;
+  config.Description = description;
   config.AckPolicy = js_AckAll;
   config.DeliverPolicy = js_DeliverByStartSequence;
   config.OptStartSeq = static_cast<uint64_t>(start);
@@ -303,11 +305,12 @@ int main(int argc, char** argv) {
   Check(natsConnection_JetStream(&js, connection, &js_options), "JetStream");
   int rc = 2;
   if (command == "stream" && argc == 5) {
-    rc = CreateStream(js, argv[3], argv[4], 0);
-  } else if (command == "stream" && argc == 7 && std::strcmp(argv[5], "interest") == 0) {
-    rc = CreateStream(js, argv[3], argv[4], std::atol(argv[6]));
-  } else if (command == "consumer" && argc == 6) {
-    rc = AddConsumer(js, argv[3], argv[4], std::atol(argv[5]));
+    rc = CreateStream(js, argv[3], argv[4], "limits", 0);
+  } else if (command == "stream" && argc == 7 &&
+             (std::strcmp(argv[5], "interest") == 0 || std::strcmp(argv[5], "limits") == 0)) {
+    rc = CreateStream(js, argv[3], argv[4], argv[5], std::atol(argv[6]));
+  } else if (command == "consumer" && (argc == 6 || argc == 7)) {
+    rc = AddConsumer(js, argv[3], argv[4], std::atol(argv[5]), argc == 7 ? argv[6] : nullptr);
   } else if (command == "consumer-info" && argc == 5) {
     rc = ConsumerInfo(js, argv[3], argv[4]);
   } else if (command == "fetch" && argc == 6) {

@@ -27,6 +27,8 @@
 // gone: deleting a stream's last consumer lets the server drop them, the unacknowledged
 // ones included. So without a marker (the server refused it: a consumer limit, permissions)
 // the consumer of such a stream is not recreated; the bridge stops with an error instead.
+// Where the consumer limit leaves no room for the consumer beside its marker when a run
+// resumes from it, the marker goes first, on such a stream neither (ResumeFromMarker).
 // The same holds at the stream's end: when a fetch brings nothing, everything received was
 // added and acknowledged (synchronously, by CommitFetched), so messages still delivered and
 // not acknowledged were lost on their way; the bridge restarts from the ack floor rather
@@ -129,7 +131,7 @@ Result<bool> NatsSource::DeleteConsumer(const std::string& name) {
 }
 
 Status NatsSource::AddConsumer(const std::string& name, uint64_t from, uint64_t* delivered,
-                               const char* description) {
+                               const char* description, jsErrCode* refused) {
   jsConsumerConfig config;
   InitConsumerConfig(&config, name.c_str());
   config.Description = description;
@@ -141,6 +143,13 @@ Status NatsSource::AddConsumer(const std::string& name, uint64_t from, uint64_t*
   jsConsumerInfo* created = nullptr;
   const natsStatus status = js_AddConsumer(&created, js_, stream_.c_str(), &config, nullptr, &code);
   ConsumerInfoPtr owned(created);
+  if (refused != nullptr) *refused = code;
+  if (code == JSMaximumConsumersLimitErr) {
+    // Not a reason to wait: the server answered, and only its operator can make room.
+    return Status::InvalidArgument(fmt::format("{}: creating consumer {}: stream {} has as many consumers as its "
+                                               "limit allows; remove one or raise the limit, then run again",
+                                               remote_, name, stream_));
+  }
   if (status != NATS_OK) return NatsError(fmt::format("{}: creating consumer {}", remote_, name), status);
   if (delivered != nullptr) *delivered = created->Delivered.Consumer;
   return Status::Ok();
@@ -211,6 +220,38 @@ Status NatsSource::Restart(const jsConsumerInfo& info) {
   return Status::Ok();
 }
 
+// A run stopped between the consumer's delete and its add; the marker says where it left
+// off. The slot the consumer left may have been taken since (another client, under a
+// consumer limit), and the marker then holds the last one: it gives it up first, on a
+// stream that does not need it to keep the messages. A crash between that delete and the
+// add would cost the whole stream again, as before there were markers.
+Status NatsSource::ResumeFromMarker(uint64_t from) {
+  jsErrCode refused{};
+  Status added = AddConsumer(durable_, from, &last_delivery_, nullptr, &refused);
+  if (!added.ok() && refused == JSMaximumConsumersLimitErr) {
+    EVLOG_ASSIGN_OR_RETURN(bool interest, KeptByInterest());
+    if (interest) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: consumer {} must be created again to deliver from stream sequence {}, where a stopped run left off, "
+          "but the consumer limit leaves no room for it beside its restart marker {}, and stream {} keeps messages "
+          "only while a consumer wants them, so the marker cannot go first; raise the stream's consumer limit or "
+          "remove another consumer, then run again",
+          remote_, durable_, from, marker_, stream_));
+    }
+    if (!DeleteMarker()) return added;
+    PrintNote(kCommand, fmt::format("{}: the consumer limit left no room for consumer {} beside its restart marker {}; "
+                                    "the marker was removed first",
+                                    remote_, durable_, marker_));
+    added = AddConsumer(durable_, from, &last_delivery_);
+  }
+  EVLOG_RETURN_IF_ERROR(added);
+  PrintNote(kCommand, fmt::format("{}: consumer {} was being recreated when a run stopped; it is created to "
+                                  "deliver from stream sequence {}, where that run left off",
+                                  remote_, durable_, from));
+  static_cast<void>(DeleteMarker());  // gone already if it had to make room
+  return Status::Ok();
+}
+
 Status NatsSource::Subscribe() {
   EVLOG_ASSIGN_OR_RETURN(js_, connection_->JetStream());
   jsErrCode code{};
@@ -233,12 +274,10 @@ Status NatsSource::Subscribe() {
       // operator): everything up to the last message added is appended and acknowledged.
       from = last_added_sequence_ + 1;
     }
-    EVLOG_RETURN_IF_ERROR(AddConsumer(durable_, from, &last_delivery_));
     if (marked) {
-      PrintNote(kCommand, fmt::format("{}: consumer {} was being recreated when a run stopped; it is created to "
-                                      "deliver from stream sequence {}, where that run left off",
-                                      remote_, durable_, from));
-      static_cast<void>(DeleteMarker());
+      EVLOG_RETURN_IF_ERROR(ResumeFromMarker(from));
+    } else {
+      EVLOG_RETURN_IF_ERROR(AddConsumer(durable_, from, &last_delivery_));
     }
   } else if (status != NATS_OK) {
     return NatsError(fmt::format("{}: consumer {}", remote_, durable_), status);

@@ -34,7 +34,9 @@ class NatsSource : public RemoteSource {
   // Adds durable `name` (the bridge's configuration) delivering from stream sequence `from`,
   // or the whole stream when 0; its next delivery's predecessor goes to *delivered.
   eventlog::Status AddConsumer(const std::string& name, uint64_t from, uint64_t* delivered,
-                               const char* description = nullptr);
+                               const char* description = nullptr, jsErrCode* refused = nullptr);
+  // Creates the consumer again from the restart marker's start (Subscribe).
+  eventlog::Status ResumeFromMarker(uint64_t from);
   // The restart marker (nats_source.cc). Requests about it never fail the bridge: it only
   // narrows a crash window, except where Restart says otherwise.
   struct Marker {
