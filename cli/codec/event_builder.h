@@ -27,6 +27,7 @@ class EventBuilder {
   EventBuilder(const EventBuilder&) = delete;
   EventBuilder& operator=(const EventBuilder&) = delete;
 
+  const EventBuilderOptions& options() const { return options_; }
   // True for records that carry no event: blank lines between JSON envelopes.
   bool Skips(std::string_view record) const;
 

@@ -9,20 +9,6 @@ namespace evlog {
 
 using eventlog::Status;
 
-namespace {
-
-// Points at the option that fixes an event-size error.
-Status WithLimitHint(const Status& status) {
-  const std::string& message = status.message();
-  if (message.find("maximum event size") == std::string::npos ||
-      message.find("--max-event-bytes") != std::string::npos) {
-    return status;
-  }
-  return {status.code(), message + " (see --max-event-bytes)"};
-}
-
-}  // namespace
-
 AppendSession::AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordSplitter& input,
                              EventBuilder& builder, OutputBuffer& offsets_out)
     : log_(log),
@@ -30,13 +16,21 @@ AppendSession::AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordS
       input_(input),
       builder_(builder),
       offsets_out_(offsets_out),
-      batch_(log.NewBatch()) {
+      batch_(log.NewBatch()),
+      helper_batch_(log.NewBatch()) {
   if (!plan_.atomic && plan_.sync != SyncMode::kAlways) {
     try {
       pipeline_ = std::make_unique<CommitPipeline>([this](eventlog::Batch& batch) { return CommitBatch(batch); },
                                                    log.NewBatch());
     } catch (const std::system_error&) {
       // No thread to be had (a process or memory limit): commit in this one, as before.
+    }
+  }
+  if (pipeline_ && plan_.json) {
+    try {
+      helper_ = std::make_unique<DecodeHelper>(builder_.options(), plan_.max_event_bytes, log.NewBatch());
+    } catch (const std::system_error&) {
+      // Decode everything on this thread.
     }
   }
 }
@@ -67,6 +61,7 @@ Status AppendSession::Run() {
 }
 
 Status AppendSession::ReadAndAppend() {
+  if (helper_) return ReadAndAppendInChunks();
   if (plan_.atomic_stream) EVLOG_RETURN_IF_ERROR(BeginStream());
   InputRecord record;
   for (;;) {
@@ -93,13 +88,7 @@ Status AppendSession::ReadAndAppend() {
 
 Status AppendSession::AddRecord(const InputRecord& record) {
   ++record_number_;
-  if (record.too_large) {
-    return RecordError(record_number_, Status::InvalidArgument(fmt::format(
-                                           "{} of {} bytes exceeds the log's maximum event size of "
-                                           "{} bytes (see --max-event-bytes)",
-                                           plan_.json ? "JSON envelope" : "event", record.size,
-                                           plan_.max_event_bytes)));
-  }
+  if (record.too_large) return RecordError(record_number_, RecordTooLarge(plan_.json, record.size, plan_.max_event_bytes));
   if (builder_.Skips(record.bytes)) return Status::Ok();
   eventlog::EventInput event;
   Status built = builder_.Build(record.bytes, &event);
@@ -109,6 +98,70 @@ Status AppendSession::AddRecord(const InputRecord& record) {
   if (plan_.sync == SyncMode::kAlways || batch_.encoded_bytes() >= plan_.commit_bytes) {
     return Commit();
   }
+  return Status::Ok();
+}
+
+// The loop of ReadAndAppend, with records decoded a chunk at a time, on the helper's
+// thread and this one in turn (decode_helper.h). Chunks are committed in input order, and
+// whenever the producer pauses everything read is committed, as in the serial loop.
+Status AppendSession::ReadAndAppendInChunks() {
+  // Half a commit: two chunks, one per thread, make the batch the serial loop commits.
+  const uint64_t chunk_bytes = std::max<uint64_t>(1, plan_.commit_bytes / 2);
+  InputRecord record;
+  for (;;) {
+    if (input_.NextBuffered(&record)) {
+      chunk_.Add(record, ++record_number_);
+      if (chunk_.bytes() >= chunk_bytes) EVLOG_RETURN_IF_ERROR(DecodeChunk());
+      continue;
+    }
+    if (input_.done()) break;
+    if (!input_.InputPending()) {
+      EVLOG_RETURN_IF_ERROR(CommitChunks());
+      EVLOG_RETURN_IF_ERROR(Drain());
+    }
+    Status read = input_.Fill();
+    if (!read.ok()) {
+      // As the serial loop: the records before the failed read are appended.
+      EVLOG_RETURN_IF_ERROR(CommitChunks());
+      return RecordError(record_number_ + 1, read);
+    }
+  }
+  return CommitChunks();
+}
+
+// A full chunk: the helper takes it if it is free; otherwise this thread decodes it while
+// the helper finishes the one before, and both are committed.
+Status AppendSession::DecodeChunk() {
+  if (!helper_->busy()) {
+    helper_->Start(&chunk_);
+    return Status::Ok();
+  }
+  return CommitChunks();
+}
+
+// Decodes the chunk being filled here, and commits the helper's chunk and then this one.
+Status AppendSession::CommitChunks() {
+  ChunkOutcome mine;
+  if (!chunk_.empty()) {
+    mine = ChunkDecoder{builder_, plan_.json, plan_.max_event_bytes}.Decode(chunk_, batch_);
+    chunk_.Clear();
+  }
+  if (helper_->busy()) {
+    ChunkOutcome theirs = helper_->Finish(&helper_batch_);
+    if (!helper_batch_.empty()) {
+      Status submitted = pipeline_->Submit(&helper_batch_);
+      if (!submitted.ok()) {
+        batch_.Clear();  // records after a failed commit: never committed
+        return submitted;
+      }
+    }
+    if (!theirs.ok()) {
+      batch_.Clear();  // records after the one at fault
+      return RecordError(theirs.record_number, theirs.cause);
+    }
+  }
+  if (!batch_.empty()) EVLOG_RETURN_IF_ERROR(Commit());
+  if (!mine.ok()) return RecordError(mine.record_number, mine.cause);
   return Status::Ok();
 }
 

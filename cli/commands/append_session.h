@@ -9,8 +9,9 @@
 // lock) when it is a large file (8 MiB, or a quarter of a segment if less), so that the
 // device works while the rest is read.
 // In streaming mode with --sync batch or none, batches are committed on a second thread
-// (CommitPipeline) while the next one is read; --sync always commits each event before
-// it reads the next, as it promises.
+// (CommitPipeline) while the next one is read, and JSON envelopes (--json) are decoded a
+// chunk at a time on a third (DecodeHelper) and this one in turn; --sync always commits
+// each event before it reads the next, as it promises.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 
 #include "codec/event_builder.h"
 #include "commands/commit_pipeline.h"
+#include "commands/decode_helper.h"
 #include "eventlog/log.h"
 #include "codec/input_framing.h"
 #include "codec/output_buffer.h"
@@ -61,6 +63,9 @@ class AppendSession {
 
  private:
   eventlog::Status ReadAndAppend();
+  eventlog::Status ReadAndAppendInChunks();
+  eventlog::Status DecodeChunk();
+  eventlog::Status CommitChunks();
   eventlog::Status AddRecord(const InputRecord& record);
   eventlog::Status AddEvent(const eventlog::EventInput& event);
   // Commits batch_: hands it to the pipeline, or appends it here.
@@ -89,6 +94,10 @@ class AppendSession {
   bool record_failed_ = false;
   uint64_t appended_ = 0;
   std::vector<std::pair<uint64_t, uint64_t>> appended_ranges_;  // inclusive, merged
+  // --json in streaming mode: chunks of records decoded on a second thread (decode_helper.h).
+  RecordChunk chunk_;          // being filled
+  eventlog::Batch helper_batch_;  // the helper's decoded chunk, on its way to the pipeline
+  std::unique_ptr<DecodeHelper> helper_;
   // Declared last: destroyed first, so it finishes its commit while the rest still exists.
   // appended_ and appended_ranges_ are written on its thread; read them only once drained.
   std::unique_ptr<CommitPipeline> pipeline_;

@@ -8,11 +8,9 @@
 // stops the pipeline with its error (batches submitted after it are never committed).
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <thread>
 
+#include "commands/job_thread.h"
 #include "eventlog/batch.h"
 #include "eventlog/status.h"
 
@@ -38,17 +36,11 @@ class CommitPipeline {
   eventlog::Status Drain();
 
  private:
-  void Run();
-  eventlog::Status WaitIdleLocked(std::unique_lock<std::mutex>& lock);
-
   CommitFn commit_;
   eventlog::Batch in_flight_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  bool busy_ = false;      // in_flight_ is being committed
-  bool stopping_ = false;
+  bool busy_ = false;        // in_flight_ is the thread's
   eventlog::Status failed_;  // the first failure; the pipeline commits nothing after it
-  std::thread thread_;     // last: started once everything it reads is constructed
+  JobThread thread_;         // last: started once everything it reads is constructed
 };
 
 }  // namespace evlog
