@@ -20,17 +20,17 @@ AppendSession::AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordS
       helper_batch_(log.NewBatch()) {
   if (!plan_.atomic && plan_.sync != SyncMode::kAlways) {
     try {
+      // Two threads decoding submit two batches a round: room for both, so that the second
+      // does not wait for the first one's commit.
+      std::vector<eventlog::Batch> spares;
+      for (int i = plan_.json ? 2 : 1; i > 0; --i) spares.push_back(log.NewBatch());
       pipeline_ = std::make_unique<CommitPipeline>([this](eventlog::Batch& batch) { return CommitBatch(batch); },
-                                                   log.NewBatch());
+                                                   std::move(spares));
+      if (plan_.json) helper_ = std::make_unique<DecodeHelper>(builder_.options(), plan_.max_event_bytes, log.NewBatch());
     } catch (const std::system_error&) {
-      // No thread to be had (a process or memory limit): commit in this one, as before.
-    }
-  }
-  if (pipeline_ && plan_.json) {
-    try {
-      helper_ = std::make_unique<DecodeHelper>(builder_.options(), plan_.max_event_bytes, log.NewBatch());
-    } catch (const std::system_error&) {
-      // Decode everything on this thread.
+      // No thread to be had (a process or memory limit): decode and commit in this one, as
+      // before.
+      pipeline_.reset();
     }
   }
 }

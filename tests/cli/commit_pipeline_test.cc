@@ -1,6 +1,6 @@
-// CommitPipeline: append's second thread. What `evlog append` relies on: batches are
+// CommitPipeline: append's commit thread. What `evlog append` relies on: batches are
 // committed one at a time in submission order, the caller gets back an emptied batch,
-// a failure stops everything submitted after it, and Drain waits for the batch in flight.
+// a failure stops everything submitted after it, and Drain waits for every batch submitted.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -39,13 +39,30 @@ struct RecordingCommit {
   }
 };
 
+// The tests hold for a pipeline where one batch waits (the serial loop's) and where two
+// do (two threads decoding).
+#define GENERATE_DEPTH() \
+  [] {                   \
+    int d = 1;           \
+    SUBCASE("depth 1") { d = 1; } \
+    SUBCASE("depth 2") { d = 2; } \
+    return d;            \
+  }()
+
+std::vector<Batch> Spares(int n) {
+  std::vector<Batch> spares;
+  for (int i = 0; i < n; ++i) spares.push_back(NewBatch());
+  return spares;
+}
+
 void Fill(Batch* batch, uint64_t events) {
   for (uint64_t i = 0; i < events; ++i) REQUIRE(batch->Add({.payload = "e"}).ok());
 }
 
 TEST_CASE("APipelineCommitsInOrderOneAtATimeAndHandsBackEmptyBatches") {
+  const int depth = GENERATE_DEPTH();
   RecordingCommit recorder;
-  CommitPipeline pipeline([&](Batch& b) { return recorder(b); }, NewBatch());
+  CommitPipeline pipeline([&](Batch& b) { return recorder(b); }, Spares(depth));
   Batch batch = NewBatch();
   for (uint64_t n = 1; n <= 20; ++n) {
     Fill(&batch, n);
@@ -60,9 +77,10 @@ TEST_CASE("APipelineCommitsInOrderOneAtATimeAndHandsBackEmptyBatches") {
 }
 
 TEST_CASE("AFailedCommitStopsThePipeline") {
+  const int depth = GENERATE_DEPTH();
   RecordingCommit recorder;
   recorder.fail_at_count = 3;
-  CommitPipeline pipeline([&](Batch& b) { return recorder(b); }, NewBatch());
+  CommitPipeline pipeline([&](Batch& b) { return recorder(b); }, Spares(depth));
   Batch batch = NewBatch();
   Status last;
   for (uint64_t n = 1; n <= 6 && last.ok(); ++n) {
@@ -82,15 +100,18 @@ TEST_CASE("AFailedCommitStopsThePipeline") {
   CHECK(recorder.committed == std::vector<uint64_t>{1, 2});
 }
 
-TEST_CASE("DestroyingAPipelineWaitsForTheBatchInFlight") {
+TEST_CASE("DestroyingAPipelineWaitsForTheBatchesSubmitted") {
+  const int depth = GENERATE_DEPTH();
   RecordingCommit recorder;
   {
-    CommitPipeline pipeline([&](Batch& b) { return recorder(b); }, NewBatch());
+    CommitPipeline pipeline([&](Batch& b) { return recorder(b); }, Spares(depth));
     Batch batch = NewBatch();
     Fill(&batch, 7);
     REQUIRE(pipeline.Submit(&batch).ok());
+    Fill(&batch, 8);
+    REQUIRE(pipeline.Submit(&batch).ok());
   }
-  CHECK(recorder.committed == std::vector<uint64_t>{7});
+  CHECK(recorder.committed == std::vector<uint64_t>{7, 8});
 }
 
 }  // namespace
