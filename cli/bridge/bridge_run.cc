@@ -78,7 +78,7 @@ int RunFrom(const BridgeCommandOptions& o, const Endpoint& endpoint, const Signa
   if (!source) return ReportFailure(kCommand, source.error());
   InboundPump pump(**log, **source, signals, {.follow = o.follow, .remote = endpoint.text});
   Status status = pump.Run();
-  return Finish(status, signals, pump.Summary());
+  return Finish(status, signals, pump.Summary(/*failed=*/!status.ok()));
 }
 
 // Options that only one engine or one direction reads are refused elsewhere, so that a

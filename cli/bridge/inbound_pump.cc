@@ -42,9 +42,11 @@ Status InboundPump::Run() {
   }
 }
 
-std::string InboundPump::Summary() const {
+std::string InboundPump::Summary(bool failed) const {
   progress_.Clear();
-  if (!first_offset_) return fmt::format("nothing new from {}", options_.remote);
+  if (!first_offset_) {
+    return (failed ? "appended nothing from " : "nothing new from ") + options_.remote;
+  }
   return fmt::format("appended {} events (offsets {}..{}) to {} from {}", appender_.appended(), *first_offset_,
                      last_offset_, log_.dir(), options_.remote);
 }

@@ -28,7 +28,8 @@ class InboundPump {
   eventlog::Status Run();
 
   // "appended 1,000 events (offsets 0..999) from nats://...".
-  std::string Summary() const;
+  // `failed`: the run ended with an error, so "nothing new" would not be known.
+  std::string Summary(bool failed = false) const;
 
  private:
   eventlog::Status CommitRound();

@@ -124,6 +124,7 @@ assert_eq "slot 4 0" "$(nats_tool consumer-info "$NATS_URL" FULL slot)" "the con
 # A new consumer where the limit leaves no room: an error, not a wait for ever.
 expect_status 1 timeout 60 "$EVLOG" bridge "$WORK/third" --from "$NATS_URL/FULL" -g third
 assert_contains "$(cat "$WORK/stderr")" "stream FULL has as many consumers as its limit allows" "a full stream"
+assert_contains "$(cat "$WORK/stderr")" "appended nothing from" "the summary of a run that failed before any message"
 nats_tool stream "$NATS_URL" KEPT2 kept2.events interest 2
 nats_tool consumer "$NATS_URL" KEPT2 taken 1  # before the messages: without interest they go
 nats_tool consumer "$NATS_URL" KEPT2 held2_evlog_restart 4 "evlog bridge: restart marker of consumer held2"
