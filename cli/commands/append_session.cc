@@ -28,9 +28,8 @@ AppendSession::AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordS
                                                    std::move(spares));
       if (plan_.json) helper_ = std::make_unique<DecodeHelper>(builder_.options(), plan_.max_event_bytes, log.NewBatch());
     } catch (const std::system_error&) {
-      // No thread to be had (a process or memory limit): decode and commit in this one, as
-      // before.
-      pipeline_.reset();
+      // No (second) thread to be had, a process or memory limit: decode in this one, and
+      // commit here too if the pipeline did not start either.
     }
   }
 }
@@ -105,13 +104,17 @@ Status AppendSession::AddRecord(const InputRecord& record) {
 // thread and this one in turn (decode_helper.h). Chunks are committed in input order, and
 // whenever the producer pauses everything read is committed, as in the serial loop.
 Status AppendSession::ReadAndAppendInChunks() {
-  // Half a commit: two chunks, one per thread, make the batch the serial loop commits.
+  // Half a commit: two chunks, one per thread, make the batch the serial loop commits. A
+  // record that would take a chunk past it starts the next one, so that a chunk's batch
+  // stays that small unless it holds one record alone.
   const uint64_t chunk_bytes = std::max<uint64_t>(1, plan_.commit_bytes / 2);
+  const uint64_t extra_bytes = RecordChunk::ExtraBytesPerEvent(builder_.options());
   InputRecord record;
   for (;;) {
     if (input_.NextBuffered(&record)) {
-      chunk_.Add(record, ++record_number_);
-      if (chunk_.bytes() >= chunk_bytes) EVLOG_RETURN_IF_ERROR(DecodeChunk());
+      const uint64_t bound = record.size + extra_bytes;
+      if (!chunk_.empty() && chunk_.encoded_bound() + bound > chunk_bytes) EVLOG_RETURN_IF_ERROR(DecodeChunk());
+      chunk_.Add(record, ++record_number_, bound);
       continue;
     }
     if (input_.done()) break;

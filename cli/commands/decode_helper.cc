@@ -8,16 +8,24 @@ namespace evlog {
 
 using eventlog::Status;
 
-void RecordChunk::Add(const InputRecord& record, uint64_t number) {
+uint64_t RecordChunk::ExtraBytesPerEvent(const EventBuilderOptions& options) {
+  uint64_t extra = 64;
+  for (const auto& [name, value] : options.headers) extra += 20 + name.size() + value.size();  // two varints each
+  return extra;
+}
+
+void RecordChunk::Add(const InputRecord& record, uint64_t number, uint64_t encoded_bound) {
   if (records_.empty()) first_number_ = number;
   records_.push_back({bytes_.size(), record.size, record.too_large});
   bytes_.append(record.bytes);
+  encoded_bound_ += encoded_bound;
 }
 
 void RecordChunk::Clear() {
   bytes_.clear();
   records_.clear();
   first_number_ = 0;
+  encoded_bound_ = 0;
 }
 
 Status RecordTooLarge(bool json, uint64_t size, uint64_t max_event_bytes) {
@@ -39,13 +47,14 @@ ChunkOutcome ChunkDecoder::Decode(const RecordChunk& chunk, eventlog::Batch& bat
   uint64_t number = chunk.first_number_;
   for (const RecordChunk::Record& r : chunk.records_) {
     if (r.too_large) return {RecordTooLarge(json, r.size, max_event_bytes), number};
-    const std::string_view bytes(chunk.bytes_.data() + r.at, r.too_large ? 0 : r.size);
+    const std::string_view bytes(chunk.bytes_.data() + r.at, r.size);
     if (!builder.Skips(bytes)) {
       eventlog::EventInput event;
       Status built = builder.Build(bytes, &event);
       if (!built.ok()) return {built, number};
-      // The chunk is bounded well below a segment (RecordChunk::bytes), so a refusal here
-      // is the event's own (too large), never a full batch.
+      // A chunk holds one record, or records whose events fit half a commit (the session
+      // cuts it by RecordChunk::encoded_bound), so a refusal here is the event's own (too
+      // large), never a full batch.
       Status added = batch.Add(event);
       if (!added.ok()) return {WithLimitHint(added), number};
     }

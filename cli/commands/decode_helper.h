@@ -24,21 +24,26 @@
 
 namespace evlog {
 
-// Input records, copied out of the splitter's buffer (which the next read reuses).
+// Input records, copied out of the splitter's buffer (which the next read reuses), with a
+// bound of the size their events encode to, so that a chunk's batch never outgrows what a
+// commit should hold (and never a segment, which would refuse a good record).
 class RecordChunk {
  public:
-  // number: the record's 1-based position in the input.
-  void Add(const InputRecord& record, uint64_t number);
+  // What an event may take beyond its record's text: its record's varints, and room for
+  // rounding. A decoded envelope is never longer than its JSON text (quotes, names and
+  // escapes all take room the decoded bytes do not), but the --header values are added.
+  static uint64_t ExtraBytesPerEvent(const EventBuilderOptions& options);
+
+  // number: the record's 1-based position in the input; encoded_bound: the record's size
+  // plus ExtraBytesPerEvent.
+  void Add(const InputRecord& record, uint64_t number, uint64_t encoded_bound);
   void Clear();
   bool empty() const { return records_.empty(); }
-  // The input bytes held, a bound of what the chunk's events encode to beside the fixed
-  // per-event extras (a decoded envelope is never longer than its JSON text).
-  uint64_t bytes() const { return bytes_.size() + records_.size() * kRecordExtraBytes; }
+  // At least the size of the chunk's events once encoded.
+  uint64_t encoded_bound() const { return encoded_bound_; }
 
  private:
   friend struct ChunkDecoder;
-  // A record's varints, and room for rounding: what an event may take beyond its text.
-  static constexpr uint64_t kRecordExtraBytes = 64;
   struct Record {
     size_t at = 0;
     uint64_t size = 0;  // the record's full length, also when too_large
@@ -47,6 +52,7 @@ class RecordChunk {
   std::string bytes_;
   std::vector<Record> records_;
   uint64_t first_number_ = 0;
+  uint64_t encoded_bound_ = 0;
 };
 
 // The result of decoding a chunk: ok, or the cause and the number of the record at fault.

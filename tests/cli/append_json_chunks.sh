@@ -74,6 +74,23 @@ assert_contains "$(cat "$WORK/stderr")" "input record 2501: event of 3006 bytes 
   "a record over the maximum event size"
 cmp -s <(expected_payloads 1 2500) <(evlog tail "$WORK/big" --from beginning) || fail "records before the large one"
 
+# A chunk's batch never outgrows a segment, which would refuse a good record (found by a
+# review): a large record after a small one in a log of 8 KiB segments, and a 3,000-byte
+# --header added to every event of a log of 1 MiB segments. Both are appended whole, as
+# the serial path (--sync always) appends them.
+rm -rf "$WORK/small"
+evlog append --segment-bytes 8K "$WORK/small" </dev/null
+python3 -c 'print("{\"payload\":\"" + "a" * 500 + "\"}"); print("{\"payload\":\"" + "b" * 7600 + "\"}")' >"$WORK/small.json"
+expect_status 0 evlog append --json "$WORK/small" <"$WORK/small.json"
+assert_eq "500 7600" "$(evlog tail "$WORK/small" --from beginning --format '%S ' | xargs)" "a large record after a small one"
+rm -rf "$WORK/header"
+evlog append --segment-bytes 1M "$WORK/header" </dev/null
+big=$(head -c 3000 /dev/zero | tr '\0' v)
+expect_status 0 evlog append --json -H "big=$big" "$WORK/header" <"$WORK/all.json"
+cmp -s <(expected_payloads 1 "$TOTAL") <(evlog tail "$WORK/header" --from beginning) || fail "payloads with a large --header"
+assert_eq 3000 "$(evlog tail "$WORK/header" -n 1 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["headers"]["big"]))')" \
+  "the --header on the last event"
+
 # A producer that pauses: what it wrote is committed while it waits, as when decoding is
 # serial (the chunk being filled is decoded and committed; it is smaller than a chunk).
 new_log "$WORK/paused"
