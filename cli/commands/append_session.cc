@@ -16,8 +16,7 @@ AppendSession::AppendSession(eventlog::Log& log, const AppendPlan& plan, RecordS
       input_(input),
       builder_(builder),
       offsets_out_(offsets_out),
-      batch_(log.NewBatch()),
-      helper_batch_(log.NewBatch()) {
+      batch_(log.NewBatch()) {
   if (!plan_.atomic && plan_.sync != SyncMode::kAlways) {
     try {
       // Two threads decoding submit two batches a round: room for both, so that the second
@@ -150,9 +149,9 @@ Status AppendSession::CommitChunks() {
     chunk_.Clear();
   }
   if (helper_->busy()) {
-    ChunkOutcome theirs = helper_->Finish(&helper_batch_);
-    if (!helper_batch_.empty()) {
-      Status submitted = pipeline_->Submit(&helper_batch_);
+    ChunkOutcome theirs = helper_->Finish();
+    if (!helper_->decoded().empty()) {
+      Status submitted = pipeline_->Submit(&helper_->decoded());
       if (!submitted.ok()) {
         batch_.Clear();  // records after a failed commit: never committed
         return submitted;

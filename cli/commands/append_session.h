@@ -95,8 +95,7 @@ class AppendSession {
   uint64_t appended_ = 0;
   std::vector<std::pair<uint64_t, uint64_t>> appended_ranges_;  // inclusive, merged
   // --json in streaming mode: chunks of records decoded on a second thread (decode_helper.h).
-  RecordChunk chunk_;          // being filled
-  eventlog::Batch helper_batch_;  // the helper's decoded chunk, on its way to the pipeline
+  RecordChunk chunk_;  // being filled
   std::unique_ptr<DecodeHelper> helper_;
   // Declared last: destroyed first, so it finishes its commit while the rest still exists.
   // appended_ and appended_ranges_ are written on its thread; read them only once drained.

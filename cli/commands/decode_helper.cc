@@ -75,10 +75,9 @@ void DecodeHelper::Start(RecordChunk* chunk) {
   thread_.Start();
 }
 
-ChunkOutcome DecodeHelper::Finish(eventlog::Batch* batch) {
+ChunkOutcome DecodeHelper::Finish() {
   thread_.Wait();
   started_ = false;
-  std::swap(batch_, *batch);
   chunk_.Clear();
   return std::move(outcome_);
 }

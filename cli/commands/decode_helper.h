@@ -88,9 +88,11 @@ class DecodeHelper {
   bool busy() const { return started_; }
   // Takes *chunk (leaving an empty one in its place) and starts decoding it. Not busy().
   void Start(RecordChunk* chunk);
-  // Waits for the chunk started last, swaps its batch into *batch (which must be empty and
-  // is left for the helper to fill next time) and says how decoding it ended. busy().
-  ChunkOutcome Finish(eventlog::Batch* batch);
+  // Waits for the chunk started last and says how decoding it ended. busy().
+  ChunkOutcome Finish();
+  // The events of the chunk finished last, for the session to submit (CommitPipeline::Submit
+  // leaves an empty batch in its place, which the helper fills next). Not busy().
+  eventlog::Batch& decoded() { return batch_; }
 
  private:
   EventBuilder builder_;

@@ -1,6 +1,7 @@
 // A thread that runs one job at a time for its owner, which hands it the job's input,
-// starts it, and later waits for it: append's commit (CommitPipeline) and the decoding of
-// a chunk of JSON envelopes (DecodeHelper) each run on one beside the reading thread.
+// starts it, and later waits for it: the decoding of a chunk of JSON envelopes
+// (DecodeHelper) runs on one beside append's reading thread. (CommitPipeline keeps a queue
+// of batches, so it runs its own loop.)
 //
 // Start and Wait synchronise through the mutex, so whatever the owner wrote before Start is
 // the job's to read, and whatever the job wrote is the owner's to read after Wait: the data
