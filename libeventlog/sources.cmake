@@ -23,6 +23,7 @@ set(EVLOG_LIBRARY_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/wait_notifier.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/log_writer.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/posix_file_system.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/read_splits.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/reader_impl.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/retention.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/salvage.cc
@@ -36,6 +37,7 @@ set(EVLOG_LIBRARY_SOURCES
 )
 # The fault-injecting file system (tests and the torture suite; not the public API).
 set(EVLOG_TESTING_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/testing/chain_break.cc
   ${CMAKE_CURRENT_LIST_DIR}/testing/fault_file_system.cc
   ${CMAKE_CURRENT_LIST_DIR}/testing/torn_writes.cc
 )

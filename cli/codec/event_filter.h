@@ -38,6 +38,13 @@ class EventFilter {
   // known not to match, so the command must say so.
   uint64_t undecided() const { return undecided_; }
   uint64_t first_undecided_offset() const { return first_undecided_offset_; }
+  // Counts `count` undecided events, the first at `first_offset`, that another filter (one
+  // per reader thread) met after every event this one has seen.
+  void AddUndecided(uint64_t count, uint64_t first_offset) {
+    if (count == 0) return;
+    if (undecided_ == 0) first_undecided_offset_ = first_offset;
+    undecided_ += count;
+  }
 
  private:
   struct HeaderTest {

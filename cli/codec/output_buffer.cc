@@ -11,6 +11,9 @@ namespace evlog {
 OutputBuffer::OutputBuffer(int fd, size_t capacity)
     : fd_(fd), capacity_(std::max(capacity, kMinCapacity)), data_(new char[capacity_]) {}
 
+OutputBuffer::OutputBuffer(BlockSink* sink, size_t capacity)
+    : sink_(sink), capacity_(std::max(capacity, kMinCapacity)), data_(new char[capacity_]) {}
+
 void OutputBuffer::AppendDecimal(uint64_t value) {
   char digits[20];
   char* end = digits + sizeof(digits);
@@ -33,6 +36,16 @@ void OutputBuffer::AppendDecimal(int64_t value) {
 }
 
 void OutputBuffer::AppendSlow(std::string_view bytes) {
+  if (sink_ != nullptr) {  // every byte goes through a block
+    while (!bytes.empty() && !failed()) {
+      if (size_ == capacity_) Flush();
+      const size_t n = std::min(bytes.size(), capacity_ - size_);
+      std::memcpy(data_.get() + size_, bytes.data(), n);
+      size_ += n;
+      bytes.remove_prefix(n);
+    }
+    return;
+  }
   Flush();
   if (bytes.size() >= capacity_) {
     // Larger than the whole buffer: copying it first would only add a pass.
@@ -44,9 +57,18 @@ void OutputBuffer::AppendSlow(std::string_view bytes) {
 }
 
 bool OutputBuffer::Flush() {
-  WriteAll(data_.get(), size_);
+  if (sink_ == nullptr) {
+    WriteAll(data_.get(), size_);
+  } else if (size_ > 0 && error_ == 0 && !sink_->Take(&data_, size_)) {
+    error_ = ECANCELED;
+  }
   size_ = 0;
   return !failed();
+}
+
+void OutputBuffer::WriteThrough(std::string_view bytes) {
+  Flush();
+  WriteAll(bytes.data(), bytes.size());
 }
 
 void OutputBuffer::WriteAll(const char* data, size_t size) {

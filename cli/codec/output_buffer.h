@@ -1,6 +1,7 @@
 // Buffered output straight to a file descriptor with write(2): no iostreams, no locale, no
 // per-event allocation. Appends are a bounds check and a memcpy; the buffer is written out
-// when full and whenever the caller calls Flush().
+// when full and whenever the caller calls Flush(). A buffer made with a BlockSink instead
+// hands its full blocks over, unwritten: how a thread prints for another one to write.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,15 @@
 
 namespace evlog {
 
+// Takes the blocks of an OutputBuffer that writes to no file descriptor.
+class BlockSink {
+ public:
+  virtual ~BlockSink() = default;
+  // Takes the first `size` bytes of *block (size > 0), leaving in *block an empty block of
+  // the same capacity (a swap, not a copy). False: stop, the output is no longer wanted.
+  virtual bool Take(std::unique_ptr<char[]>* block, size_t size) = 0;
+};
+
 class OutputBuffer {
  public:
   static constexpr size_t kDefaultCapacity = 1 << 20;
@@ -19,6 +29,8 @@ class OutputBuffer {
   static constexpr size_t kMinCapacity = 6;
 
   explicit OutputBuffer(int fd, size_t capacity = kDefaultCapacity);
+  // Full blocks go to `sink` (which must outlive the buffer); failed() once it said stop.
+  explicit OutputBuffer(BlockSink* sink, size_t capacity = kDefaultCapacity);
   OutputBuffer(const OutputBuffer&) = delete;
   OutputBuffer& operator=(const OutputBuffer&) = delete;
 
@@ -45,6 +57,9 @@ class OutputBuffer {
   size_t capacity() const { return capacity_; }
   void AppendDecimal(uint64_t value);
   void AppendDecimal(int64_t value);
+  // Writes what is buffered, then `bytes` without copying them into the buffer: for bytes
+  // that are already a block of output. Only for a buffer with a file descriptor.
+  void WriteThrough(std::string_view bytes);
 
   // Writes everything buffered. Returns false once any write has failed: from then on
   // output is dropped and error() holds the errno (EPIPE when the reader went away).
@@ -60,7 +75,8 @@ class OutputBuffer {
   void AppendSlow(std::string_view bytes);
   void WriteAll(const char* data, size_t size);
 
-  int fd_;
+  int fd_ = -1;
+  BlockSink* sink_ = nullptr;
   size_t capacity_;
   size_t size_ = 0;
   int error_ = 0;

@@ -139,6 +139,17 @@ class Log {
   // A reader positioned at the oldest stored event.
   Result<std::unique_ptr<Reader>> NewReader() const;
 
+  // Offsets that cut [from, to) into spans of about `span_bytes` of segment data, for
+  // reading a long range with several readers at once: reader k seeks to cut k-1 (the
+  // first to `from`) and stops at the first event Next() returns at or past cut k. Each
+  // cut is where a frame starts, so only the frame at a cut is read by two readers; and
+  // together they verify what one reader would, provided each reads on to that event
+  // rather than stop when position() reaches the cut: reading it checks the frame at the
+  // cut against the frame before, which the next reader, starting there, cannot. Ascending, each
+  // in (from, to); empty for a range shorter than about span_bytes. The cuts come from the
+  // sparse index (format-spec §7): a range the index does not cover is not cut.
+  Result<std::vector<uint64_t>> ReadSplits(uint64_t from, uint64_t to, uint64_t span_bytes) const;
+
   // Current offsets and configuration, read from the committed end.
   Result<LogInfo> Info() const;
   Result<LogStats> Stats() const;
