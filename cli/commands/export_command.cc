@@ -15,7 +15,9 @@
 #include "eventlog/consumer_groups.h"
 #include "eventlog/log.h"
 #include "eventlog/salvage.h"
+#include "codec/event_printer.h"
 #include "codec/export_output.h"
+#include "commands/parallel_print.h"
 #include "term/exit_codes.h"
 #include "term/interruption.h"
 #include "term/progress.h"
@@ -100,13 +102,37 @@ Status ForEachEvent(eventlog::Reader& reader, const ExportRange& range, Fn&& fn)
   }
 }
 
-Status WriteNdjson(eventlog::Reader& reader, const ExportRange& range, const std::optional<EventFilter>& filter,
-                   OutputBuffer& out) {
+Status WriteFailed(const OutputBuffer& out) {
+  return Status::IOError(std::string("write failed: ") + std::strerror(out.error()));
+}
+
+// A long range is read by several threads at once (parallel_print.h), interruption and
+// progress checked before each block of output; a short one by `reader`.
+Status WriteNdjson(const eventlog::Log& log, eventlog::Reader& reader, const ExportRange& range,
+                   const EventFilterOptions& filter_options, std::optional<EventFilter>& filter, OutputBuffer& out) {
+  {
+    Progress progress("export", "events", range.end > range.from ? range.end - range.from : 0);
+    const ParallelHooks hooks{.jumped = nullptr, .before_block = [&](uint64_t span_from) {
+                                if (int signal = Interruption()) {
+                                  return Status::Failed(fmt::format("interrupted by signal {}", signal));
+                                }
+                                progress.Update(span_from - range.from);
+                                return Status::Ok();
+                              }};
+    std::optional<ParallelOutcome> outcome =
+        PrintInParallel(log, {.from = range.from, .to = range.end, .until_ns = std::nullopt},
+                        EventPrinter::Make(/*json=*/true, std::nullopt, false), filter_options,
+                        filter ? &*filter : nullptr, ReadThreads(), hooks, out);
+    if (outcome) {
+      EVLOG_RETURN_IF_ERROR(outcome->status);
+      return out.failed() ? WriteFailed(out) : Status::Ok();
+    }
+  }
   return ForEachEvent(reader, range, [&](const eventlog::Event& event) {
     if (filter && !filter->Matches(event)) return Status::Ok();
     AppendEventJson(event, out);
     out.Append('\n');
-    return out.failed() ? Status::IOError(std::string("write failed: ") + std::strerror(out.error())) : Status::Ok();
+    return out.failed() ? WriteFailed(out) : Status::Ok();
   });
 }
 
@@ -122,7 +148,7 @@ Status WriteArchive(const eventlog::Log& log, const eventlog::LogInfo& info,
   }));
   eventlog::ArchiveWriter writer([&out](std::string_view bytes) {
     out.Append(bytes);
-    return out.failed() ? Status::IOError(std::string("write failed: ") + std::strerror(out.error())) : Status::Ok();
+    return out.failed() ? WriteFailed(out) : Status::Ok();
   });
   EVLOG_RETURN_IF_ERROR(writer.Begin({.log_id = log.log_id(),
                                       .from_offset = range.from,
@@ -151,7 +177,7 @@ Status Export(const ExportCommandOptions& o, const eventlog::Log& log, ExportOut
   } else {
     std::optional<EventFilter> filter;
     if (!o.filter.empty()) filter = std::move(EventFilter::Compile(o.filter)).value();  // validated by the options
-    EVLOG_RETURN_IF_ERROR(WriteNdjson(*reader, range, filter, output.out()));
+    EVLOG_RETURN_IF_ERROR(WriteNdjson(log, *reader, range, o.filter, filter, output.out()));
     // A search abandoned at the regex limits leaves the export incomplete: no file is committed.
     if (filter && filter->undecided() > 0) {
       return Status::Failed(fmt::format("--grep gave up on {} event{} (the first at offset {}) at the regex's "
@@ -171,7 +197,7 @@ int Salvage(const eventlog::Log& log, ExportOutput& output) {
     if (int signal = Interruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     AppendEventJson(event, out, verified ? "" : ",\"unverified\":true");
     out.Append('\n');
-    return out.failed() ? Status::IOError(std::string("write failed: ") + std::strerror(out.error())) : Status::Ok();
+    return out.failed() ? WriteFailed(out) : Status::Ok();
   });
   if (!report) return ReportFailure(kExportCommand, report.error());
   if (Status committed = output.Commit(); !committed.ok()) return ReportFailure(kExportCommand, committed);
@@ -226,6 +252,9 @@ static int OpenAndExport(const ExportCommandOptions& o) {
   if (status.ok()) return kExitOk;
   // `export | head`: the reader went away, as at the end of any pipeline.
   if ((*output)->to_stdout() && (*output)->out().error() == EPIPE && o.format == "ndjson") return kExitOk;
+  // As `tail` does: the events before a failure (damage further on, say) were verified, and
+  // are delivered whole, rather than cut wherever the buffer last happened to be written.
+  if ((*output)->to_stdout() && o.format == "ndjson") (*output)->out().Flush();
   return ReportFailure(kExportCommand, status);
 }
 

@@ -11,8 +11,7 @@
 #include "args/cli_validators.h"
 #include "args/filter_options.h"
 #include "codec/event_printer.h"
-#include "commands/tail_parallel.h"
-#include "commands/tail_removed.h"
+#include "commands/parallel_print.h"
 #include "commands/tail_wait.h"
 #include "eventlog/consumer_groups.h"
 #include "eventlog/log.h"
@@ -170,6 +169,17 @@ struct Limits {
   uint64_t skip = 0;  // matching events to pass over before printing
 };
 
+// The reader jumped from `expected` to `offset`. Key compaction leaves such gaps on purpose;
+// but if the log now starts after `expected`, retention (`compact`) removed events while
+// this reader was behind, and a reader of an audit trail must be told, not skip silently.
+void WarnIfRemoved(const eventlog::Log& log, uint64_t expected, uint64_t offset) {
+  auto info = log.Info();
+  if (!info || info->first_offset <= expected) return;
+  PrintError(kTailCommand, fmt::format("warning: events {}..{} were removed from {} (evlog compact) before they "
+                                       "could be read; continuing at {}",
+                                       expected, std::min(info->first_offset, offset) - 1, log.dir(), offset));
+}
+
 // Prints events until a limit is reached or, without follow, the committed end.
 eventlog::Status PrintEvents(const eventlog::Log& log, eventlog::Reader& reader,
                              const std::optional<EventFilter>& filter, const EventPrinter& printer,
@@ -211,7 +221,7 @@ eventlog::Status PrintEvents(const eventlog::Log& log, eventlog::Reader& reader,
 
 // Printing begins with the committed part of the range, when it is long and every event in
 // it that passes the filters is printed (no -c, no -n with filters), with several readers
-// at once (tail_parallel.h). True when printing is over: an error, --until passed, or
+// at once (parallel_print.h). True when printing is over: an error, --until passed, or
 // stdout failed. Otherwise `reader` is left where PrintEvents goes on: at once, or to
 // follow.
 eventlog::Result<bool> PrintLongRange(const EventFilterOptions& filter_options, const Limits& limits,
@@ -222,8 +232,10 @@ eventlog::Result<bool> PrintLongRange(const EventFilterOptions& filter_options, 
   const ParallelRange range{.from = reader.position(),
                             .to = std::min(limits.end_offset, committed_end),
                             .until_ns = limits.until_ns};
+  const ParallelHooks hooks{.jumped = [&log](uint64_t expected, uint64_t offset) { WarnIfRemoved(log, expected, offset); },
+                            .before_block = nullptr};
   std::optional<ParallelOutcome> outcome = PrintInParallel(
-      log, range, printer, filter_options, filter ? &*filter : nullptr, TailReadThreads(), out);
+      log, range, printer, filter_options, filter ? &*filter : nullptr, ReadThreads(), hooks, out);
   if (!outcome) return false;  // too short to split: all of it is PrintEvents's
   EVLOG_RETURN_IF_ERROR(outcome->status);
   if (outcome->ended) return true;

@@ -1,4 +1,4 @@
-// Test helper for cli.tail_parallel: damages LOG at the middle cut that `tail` makes of it
+// Test helper for cli.parallel_read: damages LOG at the middle cut that `tail` makes of it
 // (Log::ReadSplits over the whole log, SPAN_BYTES apart) in the one way a reader starting at
 // the cut cannot see. The frame there gets a wrong prev_checksum and a checksum to match,
 // and the later frames of its segment are chained to it again: only a reader that read the

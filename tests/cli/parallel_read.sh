@@ -1,7 +1,7 @@
-# `tail` over a long range reads it with several readers at once (cli/commands/
-# tail_parallel.h). Whatever the options, it must print what one reader prints, fail where
-# one reader fails, after the same events and with the same message, and go on as one
-# reader does afterwards (-f). EVLOG_READ_THREADS=1 is the one reader.
+# `tail` and `export` read a long range with several readers at once (cli/commands/
+# parallel_print.h). Whatever the options, they must print what one reader prints, fail
+# where one reader fails, after the same events and with the same message, and `tail -f`
+# must go on as one reader does. EVLOG_READ_THREADS=1 is the one reader.
 source "$(dirname "$0")/lib.sh"
 
 LOG=$WORK/log
@@ -110,3 +110,28 @@ cut_at=$("${EVLOG_BREAK_CHAIN_AT_CUT:?the test helper evlog_break_chain_at_cut}"
 same "a broken chain at a cut" tail "$CHAINED" --from beginning
 assert_contains "$(cat "$WORK/four.err")" "chain mismatch" "a broken chain at a cut: the error"
 assert_eq "$cut_at" "$(wc -l <"$WORK/four.out")" "a broken chain at a cut: every event before it"
+
+# export: the same JSON lines as one reader, to stdout and to a file; a filter; --grep
+# giving up fails the export and commits no file; damage fails it the same way.
+same "export" export "$LOG"
+assert_files_equal "$WORK/one.out" <(evlog tail "$LOG" --from beginning --json) "export is tail --json"
+same "export --from --to --key" export "$LOG" --from 777 --to 200000 --key 'k3'
+same "export -o" export "$LOG" -o "$WORK/export.json" --from 5
+EVLOG_READ_THREADS=1 "$EVLOG" export "$LOG" -o "$WORK/export-one.json" --from 5
+assert_files_equal "$WORK/export-one.json" "$WORK/export.json" "export -o: the file"
+same "export, --grep giving up" export "$HOSTILE" --grep '(a+)+$' -o "$WORK/hostile.json"
+[[ ! -e "$WORK/hostile.json" ]] || fail "export, --grep giving up: no file committed"
+same "export of a damaged log" export "$DAMAGED" -o "$WORK/damaged.json"
+[[ ! -e "$WORK/damaged.json" ]] || fail "export of a damaged log: no file committed"
+same "export, a broken chain at a cut" export "$CHAINED"
+assert_eq "$cut_at" "$(wc -l <"$WORK/four.out")" "export, a broken chain at a cut: every event before it, whole"
+# A full disk under a long export: the error, and no file, whichever reads.
+mkdir "$WORK/full"
+for threads in 1 4; do
+  status=0
+  EVLOG_READ_THREADS=$threads EVLOG_ENOSPC_DIR=$WORK/full EVLOG_ENOSPC_AFTER=$((5 << 20)) LD_PRELOAD=${EVLOG_ENOSPC_SHIM:?set by ctest} \
+    ASAN_OPTIONS=verify_asan_link_order=0 "$EVLOG" export "$LOG" -o "$WORK/full/file" 2>"$WORK/full.err" || status=$?
+  assert_eq 1 "$status" "export on a full disk, $threads readers: exit status"
+  assert_contains "$(cat "$WORK/full.err")" "No space left on device" "export on a full disk, $threads readers"
+  [[ -z $(ls -A "$WORK/full") ]] || fail "export on a full disk, $threads readers: left $(ls -A "$WORK/full")"
+done

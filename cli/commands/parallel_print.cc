@@ -1,4 +1,4 @@
-#include "commands/tail_parallel.h"
+#include "commands/parallel_print.h"
 
 #include <algorithm>
 #include <condition_variable>
@@ -10,10 +10,6 @@
 #include <system_error>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
-
-#include "commands/tail_removed.h"
 
 namespace evlog {
 namespace {
@@ -36,8 +32,7 @@ struct Block {
   size_t size = 0;
 };
 
-// A reader jumped from `expected` to `offset`, leaving its segment: the calling thread
-// asks the log whether events were removed there (tail_removed.h).
+// A reader jumped from `expected` to `offset`, leaving its segment (ParallelHooks::jumped).
 struct Jump {
   uint64_t expected = 0;
   uint64_t offset = 0;
@@ -59,8 +54,8 @@ struct Span {
 class ParallelPrint {
  public:
   ParallelPrint(const eventlog::Log& log, const ParallelRange& range, const std::vector<uint64_t>& cuts,
-                const EventPrinter& printer, const EventFilterOptions& filter)
-      : log_(log), until_ns_(range.until_ns), printer_(printer), filter_(filter) {
+                const EventPrinter& printer, const EventFilterOptions& filter, const ParallelHooks& hooks)
+      : log_(log), until_ns_(range.until_ns), printer_(printer), filter_(filter), hooks_(hooks) {
     uint64_t from = range.from;
     for (uint64_t cut : cuts) {
       spans_.push_back(Span{.from = from, .to = cut});
@@ -104,6 +99,7 @@ class ParallelPrint {
   const std::optional<int64_t> until_ns_;
   const EventPrinter& printer_;
   const EventFilterOptions& filter_;
+  const ParallelHooks& hooks_;
 
   std::mutex mutex_;
   std::condition_variable span_changed_;  // a block or the end of a span: for the writer
@@ -154,8 +150,8 @@ void ParallelPrint::ReadSpans() {
   }
 }
 
-// The loop of tail's PrintEvents for one span, printing into blocks; what it learns goes
-// into the span when it ends.
+// tail's printing loop (PrintEvents) over one span, into blocks; what it learns goes into
+// the span when it ends.
 void ParallelPrint::ReadSpan(size_t index, ReaderState& state) {
   const uint64_t from = spans_[index].from;  // set before the threads started, never changed
   const uint64_t to = spans_[index].to;
@@ -193,6 +189,8 @@ void ParallelPrint::ReadSpan(size_t index, ReaderState& state) {
       if (event.offset > expected && r.segment_base() != segment) jumps.push_back({expected, event.offset});
       expected = event.offset + 1;
       segment = r.segment_base();
+      // Only once Next() has returned it: loading the event at the cut checked its frame
+      // against the frame before, which the next span's reader cannot (Log::ReadSplits).
       if (event.offset >= to) break;
       if (until_ns_ && event.timestamp_ns > *until_ns_) {
         until_passed = true;
@@ -230,31 +228,37 @@ std::optional<ParallelOutcome> ParallelPrint::Run(int threads, EventFilter* unde
   }
   if (readers.empty()) return std::nullopt;
   ParallelOutcome outcome;
-  uint64_t reported_through = 0;  // removed events already reported end before this offset
+  uint64_t reported_through = 0;  // jumps up to this offset were reported
   for (size_t index = 0; index < spans_.size() && !outcome.ended; ++index) {
     Span& span = spans_[index];
     std::unique_lock<std::mutex> lock(mutex_);
     writing_ = index;
     room_.notify_all();  // a reader may take one more span
-    while (true) {
+    while (outcome.status.ok() && !out.failed()) {
       span_changed_.wait(lock, [&] { return span.done || !span.blocks.empty(); });
       if (span.blocks.empty()) break;  // and done
       Block block = std::move(span.blocks.front());
       span.blocks.pop_front();
       lock.unlock();
       room_.notify_all();
-      out.WriteThrough(std::string_view(block.bytes.get(), block.size));
+      if (hooks_.before_block) outcome.status = hooks_.before_block(span.from);
+      if (outcome.status.ok()) out.WriteThrough(std::string_view(block.bytes.get(), block.size));
       lock.lock();
       spare_blocks_.push_back(std::move(block.bytes));
     }
     lock.unlock();
+    if (!outcome.status.ok() || out.failed()) {  // stopped early: the span's reader may still run
+      outcome.ended = true;
+      break;
+    }
+    // The span is done: its reader wrote these last, and touches them no more.
     for (const Jump& jump : span.jumps) {
       if (jump.offset <= reported_through) continue;  // an earlier span's reader reported it
-      WarnIfRemoved(log_, std::max(jump.expected, reported_through), jump.offset);
+      if (hooks_.jumped) hooks_.jumped(std::max(jump.expected, reported_through), jump.offset);
       reported_through = jump.offset;
     }
     if (undecided != nullptr) undecided->AddUndecided(span.undecided, span.first_undecided_offset);
-    if (!span.status.ok()) outcome.status = span.status;
+    outcome.status = span.status;
     outcome.ended = !span.status.ok() || span.until_passed || out.failed();
   }
   Stop();
@@ -264,7 +268,7 @@ std::optional<ParallelOutcome> ParallelPrint::Run(int threads, EventFilter* unde
 
 }  // namespace
 
-int TailReadThreads() {
+int ReadThreads() {
   if (const char* value = std::getenv("EVLOG_READ_THREADS")) {
     char* end = nullptr;
     const long threads = std::strtol(value, &end, 10);
@@ -276,12 +280,13 @@ int TailReadThreads() {
 
 std::optional<ParallelOutcome> PrintInParallel(const eventlog::Log& log, const ParallelRange& range,
                                                const EventPrinter& printer, const EventFilterOptions& filter,
-                                               EventFilter* undecided, int threads, OutputBuffer& out) {
+                                               EventFilter* undecided, int threads, const ParallelHooks& hooks,
+                                               OutputBuffer& out) {
   if (threads < 2) return std::nullopt;
   auto cuts = log.ReadSplits(range.from, range.to, kSpanBytes);
   // Splitting is only a way to go faster: where it fails, one reader reports what is wrong.
   if (!cuts || cuts->empty()) return std::nullopt;
-  ParallelPrint print(log, range, *cuts, printer, filter);
+  ParallelPrint print(log, range, *cuts, printer, filter, hooks);
   return print.Run(threads, undecided, out);
 }
 
