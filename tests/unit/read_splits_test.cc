@@ -88,8 +88,13 @@ TEST_CASE("ReadSplitsCutsARangeThatReadersTogetherReadAsOneReaderDoes") {
   Fill(t, 3000);
   const uint64_t end = NextOffset(t);
   REQUIRE(t.log().Info()->segment_count > 5);
-  for (auto [from, to, span] : std::vector<std::tuple<uint64_t, uint64_t, uint64_t>>{
+  struct Case {
+    uint64_t from, to, span;
+  };
+  for (const Case& c : std::vector<Case>{
            {0, end, 16 << 10}, {0, end, 200 << 10}, {123, end - 77, 8 << 10}, {5000, 5001, 1}, {0, end, 1}}) {
+    // Named copies, not structured bindings: clang 14 cannot capture those in CAPTURE's lambda.
+    const uint64_t from = c.from, to = c.to, span = c.span;
     CAPTURE(from);
     CAPTURE(to);
     CAPTURE(span);
