@@ -40,6 +40,7 @@ class EventFilter {
   uint64_t first_undecided_offset() const { return first_undecided_offset_; }
   // Counts `count` undecided events, the first at `first_offset`, that another filter (one
   // per reader thread) met after every event this one has seen.
+  void ResetUndecided() { undecided_ = first_undecided_offset_ = 0; }
   void AddUndecided(uint64_t count, uint64_t first_offset) {
     if (count == 0) return;
     if (undecided_ == 0) first_undecided_offset_ = first_offset;

@@ -107,12 +107,13 @@ Status WriteFailed(const OutputBuffer& out) {
 }
 
 // A long range is read by several threads at once (parallel_print.h), interruption and
-// progress checked before each block of output; a short one by `reader`.
+// progress checked before each block of output and while waiting for one; a short one by
+// `reader`.
 Status WriteNdjson(const eventlog::Log& log, eventlog::Reader& reader, const ExportRange& range,
                    const EventFilterOptions& filter_options, std::optional<EventFilter>& filter, OutputBuffer& out) {
   {
     Progress progress("export", "events", range.end > range.from ? range.end - range.from : 0);
-    const ParallelHooks hooks{.jumped = nullptr, .before_block = [&](uint64_t span_from) {
+    const ParallelHooks hooks{.jumped = nullptr, .poll = [&](uint64_t span_from) {
                                 if (int signal = Interruption()) {
                                   return Status::Failed(fmt::format("interrupted by signal {}", signal));
                                 }

@@ -1,6 +1,8 @@
 #include "commands/parallel_print.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -21,10 +23,15 @@ constexpr uint64_t kSpanBytes = 4 << 20;
 // Output blocks, and how many of them a span may have waiting before its reader waits too.
 // With a reader taking a span only while fewer than `threads` spans from the one being
 // written on are taken, this bounds memory: at most threads * (kMaxWaitingBlocks + 1)
-// blocks, however slow the output and however far the readers could run ahead.
+// blocks and the one being written, however slow the output and however far the readers
+// could run ahead.
 constexpr size_t kBlockBytes = 1 << 20;
 constexpr size_t kMaxWaitingBlocks = 4;
 constexpr int kMaxDefaultThreads = 4;
+// How often the writing thread polls (ParallelHooks::poll) while it waits, and how many
+// events a reader reads between looks at whether to stop.
+constexpr std::chrono::milliseconds kPollEvery{100};
+constexpr uint64_t kEventsBetweenStopChecks = 1024;
 constexpr int kMaxThreads = 64;
 
 struct Block {
@@ -86,6 +93,7 @@ class ParallelPrint {
   struct ReaderState {
     explicit ReaderState(ParallelPrint* print) : sink(print), out(&sink, kBlockBytes) {}
     std::unique_ptr<eventlog::Reader> reader;
+    std::optional<EventFilter> filter;  // compiled once per thread: a regex's JIT code is costly
     SpanSink sink;
     OutputBuffer out;
   };
@@ -106,7 +114,7 @@ class ParallelPrint {
   std::condition_variable room_;          // a block was written, or stop: for the readers
   std::deque<Span> spans_;  // a deque: Span is not copyable, and never moves
   size_t next_span_ = 0;  // the next span a reader takes
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};  // set under mutex_; readers also look without it
   size_t writing_ = 0;     // the span whose blocks are being written
   size_t ahead_ = 1;       // spans a reader may take from writing_ on: the readers' number
   std::vector<std::unique_ptr<char[]>> spare_blocks_;
@@ -161,8 +169,9 @@ void ParallelPrint::ReadSpan(size_t index, ReaderState& state) {
   state.sink.set_span(index);
   OutputBuffer& out = state.out;
   // Validated on the command line, so it compiles.
-  std::optional<EventFilter> filter;
-  if (!filter_.empty()) filter = std::move(EventFilter::Compile(filter_)).value();
+  if (!filter_.empty() && !state.filter) state.filter = std::move(EventFilter::Compile(filter_)).value();
+  std::optional<EventFilter>& filter = state.filter;
+  if (filter) filter->ResetUndecided();  // counted per span
   if (!state.reader) {
     auto reader = log_.NewReader();
     if (reader) {
@@ -179,14 +188,19 @@ void ParallelPrint::ReadSpan(size_t index, ReaderState& state) {
     // crosses into a later segment has.
     uint64_t segment = UINT64_MAX;
     uint64_t expected = from;
-    while (!out.failed()) {
+    for (uint64_t read = 1; !out.failed(); ++read) {
+      if (read % kEventsBetweenStopChecks == 0 && stopping_.load(std::memory_order_relaxed)) break;
       auto more = r.Next(&event);
       if (!more) {
         status = more.error();
         break;
       }
       if (!*more) break;
-      if (event.offset > expected && r.segment_base() != segment) jumps.push_back({expected, event.offset});
+      // A jump past the span's end is reported only up to it: the next span's reader
+      // reports the rest, having perhaps read events removed since.
+      if (event.offset > expected && r.segment_base() != segment) {
+        jumps.push_back({expected, std::min(event.offset, to)});
+      }
       expected = event.offset + 1;
       segment = r.segment_base();
       // Only once Next() has returned it: loading the event at the cut checked its frame
@@ -235,13 +249,18 @@ std::optional<ParallelOutcome> ParallelPrint::Run(int threads, EventFilter* unde
     writing_ = index;
     room_.notify_all();  // a reader may take one more span
     while (outcome.status.ok() && !out.failed()) {
-      span_changed_.wait(lock, [&] { return span.done || !span.blocks.empty(); });
+      if (!span_changed_.wait_for(lock, kPollEvery, [&] { return span.done || !span.blocks.empty(); })) {
+        lock.unlock();
+        if (hooks_.poll) outcome.status = hooks_.poll(span.from);
+        lock.lock();
+        continue;
+      }
       if (span.blocks.empty()) break;  // and done
       Block block = std::move(span.blocks.front());
       span.blocks.pop_front();
       lock.unlock();
       room_.notify_all();
-      if (hooks_.before_block) outcome.status = hooks_.before_block(span.from);
+      if (hooks_.poll) outcome.status = hooks_.poll(span.from);
       if (outcome.status.ok()) out.WriteThrough(std::string_view(block.bytes.get(), block.size));
       lock.lock();
       spare_blocks_.push_back(std::move(block.bytes));

@@ -38,9 +38,11 @@ struct ParallelHooks {
   // may have been removed (retention) under it. Called in log order, once per jump (a
   // jump several readers met is reported by the first).
   std::function<void(uint64_t expected, uint64_t offset)> jumped;
-  // Before each block is written, with the first offset of the block's span: a status
-  // that is not OK stops printing, and becomes the outcome's (Ctrl-C, say).
-  std::function<eventlog::Status(uint64_t span_from)> before_block;
+  // Called before each block is written and at least every 100 ms while the calling
+  // thread waits for one (a filter may pass nothing for long), with the first offset of
+  // the span being written: a status that is not OK stops printing, and becomes the
+  // outcome's (Ctrl-C, say).
+  std::function<eventlog::Status(uint64_t span_from)> poll;
 };
 
 struct ParallelOutcome {

@@ -233,7 +233,7 @@ eventlog::Result<bool> PrintLongRange(const EventFilterOptions& filter_options, 
                             .to = std::min(limits.end_offset, committed_end),
                             .until_ns = limits.until_ns};
   const ParallelHooks hooks{.jumped = [&log](uint64_t expected, uint64_t offset) { WarnIfRemoved(log, expected, offset); },
-                            .before_block = nullptr};
+                            .poll = nullptr};
   std::optional<ParallelOutcome> outcome = PrintInParallel(
       log, range, printer, filter_options, filter ? &*filter : nullptr, ReadThreads(), hooks, out);
   if (!outcome) return false;  // too short to split: all of it is PrintEvents's

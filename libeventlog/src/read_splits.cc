@@ -1,14 +1,15 @@
 // Log::ReadSplits: where a long range may be cut so that several readers read it at once.
 //
-// The cuts are the base offsets of indexed frames (format-spec §7) and of segments: a
-// reader that seeks to one starts at that very frame, so of the frames another reader
-// reads too there is only that one. They come from the index unvalidated, which costs nothing in safety: a
-// reader seeking to any offset returns exactly the events from that offset on, whatever
-// the index says (the reader validates an entry before it starts there). Nor does cutting
-// weaken verification: each reader stops only after it has loaded and checked the unit
-// that holds the next cut, in sequence with the frames before it, so every frame after the
-// first reader's start has its link to its predecessor checked by some reader (§5.6), as
-// one reader going through the whole range would.
+// The cuts are the base offsets of indexed frames (format-spec §7) and of segments. The
+// index is a cache that may be damaged (§7.2), so an entry is used only if its offset lies
+// inside its own segment's offsets and above the last cut: the cuts stay strictly
+// ascending whatever the index holds. An entry that names no frame costs only speed: the
+// reader validates an entry before it starts there, and a reader seeking to any offset
+// returns exactly the events from that offset on.
+//
+// Verification does not depend on the cuts either: a reader of a span seeks to the offset
+// before its span (parallel_print.h) and reads its span's first frame in sequence after the
+// frame before it, so every link one reader would check is checked by some reader.
 #include <algorithm>
 
 #include "format.h"
@@ -28,13 +29,15 @@ Result<std::vector<uint64_t>> Log::ReadSplits(uint64_t from, uint64_t to, uint64
     const uint64_t base = segments[i];
     const bool last = i + 1 == segments.size();
     if (!last && segments[i + 1] <= from) continue;  // wholly before the range
+    const uint64_t next_base = last ? UINT64_MAX : segments[i + 1];
     uint64_t position = format::segment::kHeaderSize;
-    if (base > from && since_cut >= span_bytes) {
+    if (base > from && since_cut >= span_bytes && (cuts.empty() || base > cuts.back())) {
       cuts.push_back(base);
       since_cut = 0;
     }
     for (const IndexEntry& entry : ReadIndex(impl_->fs(), impl_->dir(), base, impl_->meta().log_id)) {
       if (entry.offset >= to) break;
+      if (entry.offset < base || entry.offset >= next_base) break;  // a damaged index: none of it is used further
       if (entry.offset <= from) {
         position = entry.position;  // where the range starts, near enough
         continue;

@@ -165,6 +165,7 @@ Result<uint64_t> ReaderImpl::IndexedPosition(uint64_t offset, int64_t timestamp)
 
 Status ReaderImpl::SeekToOffset(uint64_t offset) {
   Status opened;
+  uint64_t before = offset;
   do {  // compaction may remove a listed segment before it is opened: list again
     EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log_->fs(), log_->dir()));
     if (segments.empty()) {
@@ -180,11 +181,17 @@ Status ReaderImpl::SeekToOffset(uint64_t offset) {
       return Status::Ok();
     }
     offset = std::max(offset, segments.front());
-    auto it = std::upper_bound(segments.begin(), segments.end(), offset);
+    // Reading starts at the frame holding the event before `offset` (or earlier): a frame
+    // read first is taken without a predecessor (format-spec §5.6), so when `offset` starts
+    // a frame, starting one early checks the link into it, as a reader that came from the
+    // log's start would. Readers splitting a range at frames (Log::ReadSplits) each check
+    // their own first link this way, and a follower that goes on where they ended too.
+    before = offset > segments.front() ? offset - 1 : offset;
+    auto it = std::upper_bound(segments.begin(), segments.end(), before);
     opened = OpenSegmentAt(*std::prev(it));
   } while (opened.code() == StatusCode::kNotFound);
   EVLOG_RETURN_IF_ERROR(opened);
-  EVLOG_ASSIGN_OR_RETURN(position_, IndexedPosition(offset, INT64_MAX));
+  EVLOG_ASSIGN_OR_RETURN(position_, IndexedPosition(before, INT64_MAX));
   next_offset_ = offset;
   time_floor_ = INT64_MIN;
   positioned_ = true;

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,37 @@ void Fill(TestLog& t, int batches) {
   }
 }
 
+// testing::BreakChainAt on the frame of segment 0 that starts at `offset`, segment 0 being
+// the log's only (so active) one: HEAD's last checksum is redone to match.
+void BreakChainInOnlySegment(TestLog& t, uint64_t offset) {
+  const std::string path = t.SegmentPath(0);
+  std::string data = t.Contents(path);
+  uint64_t last_checksum = 0;
+  REQUIRE(testing::BreakChainAt(&data, offset, &last_checksum));
+  t.SetContents(path, data);
+  HeadRecord head;
+  REQUIRE(DecodeHead(t.Contents(HeadPath()), t.id(), &head));
+  head.last_checksum = last_checksum;
+  t.SetContents(HeadPath(), EncodeHead(head, t.id()));
+}
+
+// Adds `delta` to the offset of every entry of segment 0's index from entry `first` on
+// (each offset stays above the one before); returns the index's path.
+std::string AddToIndexOffsets(TestLog& t, size_t first, uint32_t delta) {
+  const std::string path = std::string(TestLog::kDir) + "/00000000000000000000.idx";
+  std::string index = t.Contents(path);
+  REQUIRE(index.size() > format::index::kHeaderSize + (first + 3) * format::index::kEntrySize);
+  for (size_t at = format::index::kHeaderSize + first * format::index::kEntrySize;
+       at + format::index::kEntrySize <= index.size(); at += format::index::kEntrySize) {
+    uint32_t rel;  // little-endian, as the format and this machine are
+    std::memcpy(&rel, index.data() + at + format::index::kEntryRelOffsetAt, 4);
+    rel += delta;
+    std::memcpy(index.data() + at + format::index::kEntryRelOffsetAt, &rel, 4);
+  }
+  t.SetContents(path, index);
+  return path;
+}
+
 uint64_t NextOffset(TestLog& t) {
   auto info = t.log().Info();
   REQUIRE(info.has_value());
@@ -120,14 +152,7 @@ TEST_CASE("ReadSplitsFromADamagedIndexStillGiveTheRange") {
   REQUIRE(whole.status.ok());
   // Entries that name offsets no frame starts at, in order (so they are used): readers
   // then start before their cut, reading a little twice, and skip to it.
-  const std::string index_path = std::string(TestLog::kDir) + "/00000000000000000000.idx";
-  std::string index = t.Contents(index_path);
-  REQUIRE(index.size() > format::index::kHeaderSize + 3 * format::index::kEntrySize);
-  for (size_t at = format::index::kHeaderSize; at + format::index::kEntrySize <= index.size();
-       at += format::index::kEntrySize) {
-    index[at + format::index::kEntryRelOffsetAt] ^= 1;  // the offsets stay increasing
-  }
-  t.SetContents(index_path, index);
+  const std::string index_path = AddToIndexOffsets(t, 0, 1);
   auto cuts = t.log().ReadSplits(0, end, 4 << 10);
   REQUIRE(cuts.has_value());
   CheckCuts(*cuts, 0, end);
@@ -155,20 +180,72 @@ TEST_CASE("ABrokenChainAtACutIsFoundByTheReaderOfTheSpanBefore") {
   REQUIRE(cuts->size() > 4);
   const uint64_t cut = (*cuts)[cuts->size() / 2];
 
-  const std::string path = t.SegmentPath(0);
-  std::string data = t.Contents(path);
-  uint64_t last_checksum = 0;
-  REQUIRE(testing::BreakChainAt(&data, cut, &last_checksum));
-  t.SetContents(path, data);
-  HeadRecord head;
-  REQUIRE(DecodeHead(t.Contents(HeadPath()), t.id(), &head));
-  head.last_checksum = last_checksum;
-  t.SetContents(HeadPath(), EncodeHead(head, t.id()));
+  BreakChainInOnlySegment(t, cut);
 
   const RangeRead whole = ReadBySpans(t.log(), 0, end, {});
   REQUIRE(whole.status.code() == StatusCode::kCorruption);
   CHECK(whole.offsets.size() == cut);  // every event before the broken frame
   CheckSameRead(ReadBySpans(t.log(), 0, end, *cuts), whole);
+}
+
+}  // namespace eventlog::test
+
+namespace eventlog::test {
+
+// The seam after a parallel read (tail -f goes on with a reader that seeks to where the
+// spans ended) and every other seek: a reader that seeks to the first offset of a frame
+// must still find that the frame does not chain to the one before.
+TEST_CASE("AReaderThatSeeksToAFrameChecksItAgainstTheFrameBefore") {
+  TestLog t({.segment_bytes = 8 << 20});
+  Fill(t, 300);
+  const uint64_t end = NextOffset(t);
+  auto cuts = t.log().ReadSplits(0, end, 4 << 10);
+  REQUIRE(cuts.has_value());
+  REQUIRE(cuts->size() > 2);
+  const uint64_t cut = (*cuts)[1];
+  BreakChainInOnlySegment(t, cut);
+
+  {
+    const uint64_t offset = cut;  // the frame's first event: what parallel readers seek to
+    auto reader = t.log().NewReader();
+    REQUIRE(reader.has_value());
+    REQUIRE((*reader)->SeekToOffset(offset).ok());
+    Event event;
+    auto more = (*reader)->Next(&event);
+    REQUIRE_FALSE(more.has_value());
+    CHECK(more.error().code() == StatusCode::kCorruption);
+    CHECK(more.error().message().find("chain mismatch") != std::string::npos);
+  }
+  // Before the damage, reading is unaffected.
+  auto reader = t.log().NewReader();
+  REQUIRE(reader.has_value());
+  REQUIRE((*reader)->SeekToOffset(cut - 1).ok());
+  Event event;
+  auto more = (*reader)->Next(&event);
+  REQUIRE(more.has_value());
+  CHECK(event.offset == cut - 1);
+}
+
+// A damaged index whose entries name offsets of other segments: the cuts stay strictly
+// ascending and inside the range, so no span is read twice.
+TEST_CASE("ReadSplitsFromAnIndexNamingAnotherSegmentsOffsetsStayAscending") {
+  constexpr size_t kEntriesKept = 4;
+  TestLog t({.segment_bytes = 64 << 10});
+  Fill(t, 1500);
+  const uint64_t end = NextOffset(t);
+  const RangeRead whole = ReadBySpans(t.log(), 0, end, {});
+  REQUIRE(whole.status.ok());
+  // From the fifth entry on, offsets of later segments (still increasing), about ten
+  // segments on but inside the range.
+  AddToIndexOffsets(t, kEntriesKept, 3000);
+  REQUIRE(end > 3000 + 1000);
+  for (uint64_t span : {uint64_t{1}, uint64_t{4} << 10, uint64_t{20} << 10}) {
+    CAPTURE(span);
+    auto cuts = t.log().ReadSplits(0, end, span);
+    REQUIRE(cuts.has_value());
+    CheckCuts(*cuts, 0, end);
+    CheckSameRead(ReadBySpans(t.log(), 0, end, *cuts), whole);
+  }
 }
 
 }  // namespace eventlog::test

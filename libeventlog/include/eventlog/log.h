@@ -142,12 +142,11 @@ class Log {
   // Offsets that cut [from, to) into spans of about `span_bytes` of segment data, for
   // reading a long range with several readers at once: reader k seeks to cut k-1 (the
   // first to `from`) and stops at the first event Next() returns at or past cut k. Each
-  // cut is where a frame starts, so only the frame at a cut is read by two readers; and
-  // together they verify what one reader would, provided each reads on to that event
-  // rather than stop when position() reaches the cut: reading it checks the frame at the
-  // cut against the frame before, which the next reader, starting there, cannot. Ascending, each
-  // in (from, to); empty for a range shorter than about span_bytes. The cuts come from the
-  // sparse index (format-spec §7): a range the index does not cover is not cut.
+  // cut is where a frame starts, and a reader seeking there checks that frame against the
+  // one before (Reader::SeekToOffset), so together the readers verify what one would.
+  // Strictly ascending, each in (from, to), whatever a damaged index holds; empty for a
+  // range shorter than about span_bytes. The cuts come from the sparse index (format-spec
+  // §7): a range the index does not cover is not cut.
   Result<std::vector<uint64_t>> ReadSplits(uint64_t from, uint64_t to, uint64_t span_bytes) const;
 
   // Current offsets and configuration, read from the committed end.

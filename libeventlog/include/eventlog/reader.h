@@ -16,6 +16,9 @@ class Reader {
   virtual ~Reader() = default;
 
   // Positions the cursor at `offset`, or at the oldest stored event if `offset` is older.
+  // Reading starts at or before the frame holding the event before `offset` (its events
+  // are not returned), so that a frame whose first event is `offset` is checked against its
+  // predecessor, as a reader coming from the log's start would check it.
   virtual Status SeekToOffset(uint64_t offset) = 0;
   // Positions the cursor at the first event whose timestamp is >= `timestamp_ns`
   // (uses the sparse time index, format-spec §7).
