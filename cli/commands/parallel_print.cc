@@ -203,9 +203,7 @@ void ParallelPrint::ReadSpan(size_t index, ReaderState& state) {
       }
       expected = event.offset + 1;
       segment = r.segment_base();
-      // Only once Next() has returned it: loading the event at the cut checked its frame
-      // against the frame before, which the next span's reader cannot (Log::ReadSplits).
-      if (event.offset >= to) break;
+      if (event.offset >= to) break;  // the next span's; its reader checks the link into it
       if (until_ns_ && event.timestamp_ns > *until_ns_) {
         until_passed = true;
         break;
