@@ -8,6 +8,7 @@ set(EVLOG_LIBRARY_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/atomic_append.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/batch.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/batch_digest.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/commit_queue.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/committed_head.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/compaction.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/consumer_groups.cc

@@ -15,6 +15,7 @@ inline constexpr uint32_t kFormatVersion = 1;
 inline constexpr std::string_view kMetaFileName = "META";
 inline constexpr std::string_view kHeadFileName = "HEAD";
 inline constexpr std::string_view kLockFileName = "LOCK";
+inline constexpr std::string_view kQueueFileName = "QUEUE";
 inline constexpr std::string_view kSegmentSuffix = ".seg";
 inline constexpr std::string_view kIndexSuffix = ".idx";
 inline constexpr std::string_view kTempSuffix = ".tmp";
@@ -115,6 +116,49 @@ inline constexpr size_t kEntryTimeAt = 8;       // i64: frame first timestamp
 // A frame gets an entry iff it covers a byte position that is a multiple of this.
 inline constexpr uint64_t kIntervalBytes = 4096;
 }  // namespace index
+
+// §6.8 QUEUE: shared memory of the appending processes, never durable, never read by
+// readers. A header, then kSlotCount slots; slot i belongs to the process holding the byte
+// lock on byte i of the file.
+namespace queue {
+inline constexpr std::string_view kMagic = "EVLOGQUE";
+inline constexpr size_t kMagicAt = 0;
+inline constexpr size_t kVersionAt = 8;      // u32 = 1
+inline constexpr size_t kSlotCountAt = 12;   // u32 = kSlotCount
+inline constexpr size_t kSlotBytesAt = 16;   // u32 = kSlotBytes
+inline constexpr size_t kLogIdAt = 24;       // 16 bytes
+inline constexpr size_t kHeaderSize = 4096;
+inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kSlotCount = 64;
+inline constexpr uint32_t kSlotBytes = 16384;
+
+// A slot.
+inline constexpr size_t kStateAt = 0;          // u32, accessed atomically: FREE 0, READY 1, CLAIMED 2, DONE 3
+inline constexpr size_t kBatchCountAt = 4;     // u32, at most kMaxBatches
+inline constexpr size_t kPayloadBytesAt = 8;   // u32, at most kMaxPayload
+inline constexpr size_t kHolderPidAt = 12;     // u32: the process that claimed the slot
+inline constexpr size_t kMessageAt = 64;       // failure message, NUL-padded
+inline constexpr size_t kMessageBytes = 512;
+inline constexpr size_t kResultsAt = 576;      // kMaxBatches results
+inline constexpr size_t kResultBytes = 40;
+inline constexpr size_t kPayloadAt = 2048;
+inline constexpr size_t kMaxBatches = 32;
+inline constexpr size_t kMaxPayload = kSlotBytes - kPayloadAt;
+
+// A result: code u32 (a StatusCode), placed u32 (1: the placement below is recorded),
+// first_offset u64, then the placement of the batch's last frame: segment_base u64,
+// position u64, checksum u64.
+inline constexpr size_t kResultCodeAt = 0;
+inline constexpr size_t kResultPlacedAt = 4;
+inline constexpr size_t kResultFirstOffsetAt = 8;
+inline constexpr size_t kResultSegmentAt = 16;
+inline constexpr size_t kResultPositionAt = 24;
+inline constexpr size_t kResultChecksumAt = 32;
+}  // namespace queue
+
+static_assert(queue::kResultsAt + queue::kMaxBatches * queue::kResultBytes <= queue::kPayloadAt);
+static_assert(queue::kMessageAt + queue::kMessageBytes <= queue::kResultsAt);
+static_assert(queue::kSlotCount <= queue::kHeaderSize);  // the lock bytes lie in the header
 
 static_assert(meta::kCreatedAt + 8 == kBlockChecksumAt);
 static_assert(segment::kChainOutAt + 8 == kBlockChecksumAt);

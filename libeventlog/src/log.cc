@@ -263,6 +263,7 @@ Result<LogStats> Log::Stats() const {
   EVLOG_ASSIGN_OR_RETURN(stats.event_count, CountStoredEvents(*impl_));
   EVLOG_ASSIGN_OR_RETURN(std::vector<std::string> names, impl_->fs()->ListDir(impl_->dir()));
   for (const std::string& name : names) {
+    if (name == format::kQueueFileName) continue;  // shared memory of live appenders, not the log's data
     auto file = impl_->fs()->Open(impl_->Path(name), OpenMode::kReadOnly);
     if (!file) continue;  // a directory (groups/) or a file removed meanwhile
     auto size = (*file)->Size();

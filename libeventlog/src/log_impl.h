@@ -52,6 +52,8 @@ class Log::Impl {
 
   // Takes LOG/LOCK exclusively, waiting as LogOptions says (lock_wait.cc).
   Result<std::unique_ptr<FileLock>> AcquireLock();
+  // LogOptions bounds the wait for LOG/LOCK.
+  bool lock_wait_bounded() const { return lock_timeout_.has_value(); }
 
   // Takes LOG/LOCK for maintenance that must not run recovery first (setting damaged
   // segments aside). While it is held, CommittedHead() in this thread reads the end from the

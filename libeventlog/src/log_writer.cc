@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "batch_impl.h"
+#include "coding.h"
 #include "format.h"
 #include "frame.h"
 #include "head.h"
@@ -94,9 +95,13 @@ Status LogWriter::Recover() {
 Result<std::unique_ptr<FileLock>> LogWriter::LockAndAdopt() {
   if (!failed_.empty()) return Status::Failed(failed_);
   EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, log_->AcquireLock());
-  EVLOG_RETURN_IF_ERROR(OpenHeadFile());
-  EVLOG_RETURN_IF_ERROR(recovered_ ? LockedRefresh() : LockedRecover());
+  EVLOG_RETURN_IF_ERROR(Adopt());
   return lock;
+}
+
+Status LogWriter::Adopt() {
+  EVLOG_RETURN_IF_ERROR(OpenHeadFile());
+  return recovered_ ? LockedRefresh() : LockedRecover();
 }
 
 Status LogWriter::RunLocked(const std::function<Status(const HeadRecord&)>& fn) {
@@ -105,20 +110,35 @@ Status LogWriter::RunLocked(const std::function<Status(const HeadRecord&)>& fn) 
 }
 
 void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector<Result<AppendResult>>* results) {
-  auto lock = LockAndAdopt();
+  std::unique_ptr<FileLock> held;
+  if (sync && HandOver(requests, results, &held)) return;
+  Result<std::unique_ptr<FileLock>> lock = std::move(held);
+  if (!*lock) lock = LockAndAdopt();
+  else if (Status adopted = Adopt(); !adopted.ok()) lock = adopted;
   if (!lock) {
     results->assign(requests.size(), lock.status());
     return;
   }
+  if (sync) JoinQueue();
   Status s;
   const int64_t timestamp = std::max(NowNs(), tail_.last_timestamp);
   commit_syncs_ = sync;
   buffer_.clear();
   buffer_position_ = tail_.position;
+
+  // Results are kept for this process's requests and for the batches other processes
+  // handed over; a batch is acknowledged once a publish covers it (here, or in a roll).
+  struct Target {
+    std::vector<Result<AppendResult>>* results;
+    size_t index;
+  };
+  std::vector<CommitQueue::QueuedRequest> handed;
+  std::vector<std::vector<Result<AppendResult>>> handed_results;
+  std::vector<std::vector<bool>> handed_decided;
   std::vector<bool> decided(requests.size(), false);  // a result other than "not committed"
-  std::vector<std::pair<size_t, AppendResult>> pending;  // buffered, not yet published
+  std::vector<std::pair<Target, AppendResult>> pending;  // buffered, not yet published
   acknowledge_ = [&] {
-    for (auto& [i, r] : pending) (*results)[i] = r;
+    for (auto& [target, r] : pending) (*target.results)[target.index] = r;
     pending.clear();
   };
   results->assign(requests.size(), Status::Failed("not committed"));
@@ -137,7 +157,38 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
       s = Status::Ok();
       continue;
     }
-    if (s.ok()) pending.emplace_back(i, r);
+    if (s.ok()) pending.push_back({{results, i}, r});
+  }
+  if (s.ok() && sync && queue_) {
+    // Collecting never fails: a slot that cannot be checked is left to its owner.
+    handed = queue_->Collect();
+    handed_results.resize(handed.size());
+    handed_decided.resize(handed.size());
+    for (size_t h = 0; h < handed.size(); ++h) {
+      CommitQueue::QueuedRequest& req = handed[h];
+      handed_results[h].assign(req.batches.size(), Status::Failed("not committed"));
+      handed_decided[h].assign(req.batches.size(), false);
+      if (!req.malformed.ok()) {
+        handed_results[h].assign(std::max<size_t>(req.batches.size(), 1), req.malformed);
+        handed_decided[h].assign(handed_results[h].size(), true);
+        continue;
+      }
+      for (size_t k = 0; k < req.batches.size() && s.ok(); ++k) {
+        AppendResult r;
+        CommitQueue::Placement placement;
+        s = AppendQueued(req.batches[k], timestamp, &r, &placement);
+        if (s.code() == StatusCode::kInvalidArgument) {
+          handed_results[h][k] = s;
+          handed_decided[h][k] = true;
+          s = Status::Ok();
+          continue;
+        }
+        if (!s.ok()) break;
+        queue_->Place(req.slot, k, placement);
+        pending.push_back({{&handed_results[h], k}, r});
+        if (buffer_.size() >= kWriteChunkBytes) s = WriteBuffered(/*start_writeback=*/true);
+      }
+    }
   }
   if (s.ok()) s = WriteBuffered();
   if (s.ok() && !pending.empty()) s = SyncAndPublish(sync);
@@ -152,9 +203,136 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
       if (decided[i] || (*results)[i].has_value()) continue;
       (*results)[i] = s;
     }
+    for (size_t h = 0; h < handed.size(); ++h) {
+      for (size_t k = 0; k < handed_results[h].size(); ++k) {
+        if (handed_decided[h][k] || handed_results[h][k].has_value()) continue;
+        handed_results[h][k] = s;
+      }
+    }
+  }
+  // Only now, with the lock still held, may the other processes learn their outcome.
+  for (size_t h = 0; h < handed.size(); ++h) {
+    for (size_t k = 0; k < handed_results[h].size(); ++k) queue_->Post(handed[h].slot, k, handed_results[h][k]);
+    queue_->Finish(handed[h].slot);
   }
   pending_index_.clear();
   acknowledge_ = nullptr;
+}
+
+void LogWriter::JoinQueue() {
+  if (queue_tried_) return;
+  queue_tried_ = true;
+  auto queue = CommitQueue::Open(log_->fs(), log_->Path(format::kQueueFileName), log_->meta().log_id);
+  if (!queue || !*queue) return;
+  auto claimed = (*queue)->ClaimSlot();
+  // Without a slot this process still commits for others; it only never hands over.
+  queue_ = std::move(queue).value();
+  (void)claimed;
+}
+
+bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<AppendResult>>* results,
+                         std::unique_ptr<FileLock>* lock) {
+  // A bounded wait for the lock could not be kept: once offered, the batches' fate is
+  // known only to whoever holds the lock next, so the owner must wait for it.
+  if (!queue_ || !queue_->has_slot() || !failed_.empty() || log_->lock_wait_bounded()) return false;
+  std::vector<const Batch*> batches;
+  for (const Request& r : requests) {
+    if (r.expect_next) return false;  // checked against the end the holder sees: take the lock
+    batches.push_back(r.batch);
+  }
+  Result<bool> offered = queue_->Offer(batches);
+  if (!offered || !*offered) return false;
+  Result<std::unique_ptr<FileLock>> acquired = log_->AcquireLock();
+  if (!acquired) {
+    // A holder may take the batches any time from now; give the slot up so that none
+    // takes them later, but one may have already.
+    queue_.reset();
+    results->assign(requests.size(), acquired.status().WithContext("outcome unknown"));
+    return true;
+  }
+  *lock = std::move(acquired).value();
+  switch (queue_->own_state()) {
+    case CommitQueue::SlotState::kReady:
+      queue_->Withdraw();  // nobody took them: commit them here, with whatever else waits
+      return false;
+    case CommitQueue::SlotState::kDone:
+      *results = queue_->TakeResults(batches);
+      return true;
+    case CommitQueue::SlotState::kClaimed:
+    case CommitQueue::SlotState::kFree:
+      break;
+  }
+  // The holder released the lock without posting: it died. Recovery (in Adopt) keeps
+  // what it had written completely and makes it durable, or cuts it.
+  uint32_t holder_pid = 0;
+  std::vector<std::optional<CommitQueue::Placement>> placements = queue_->TakePlacements(batches.size(), &holder_pid);
+  Status adopted = Adopt();
+  results->clear();
+  for (size_t i = 0; i < batches.size(); ++i) {
+    if (!adopted.ok()) {
+      results->push_back(adopted.WithContext(fmt::format(
+          "process {}, which was committing this batch, died; whether it is in the log is unknown", holder_pid)));
+      continue;
+    }
+    results->push_back(FindPlaced(placements[i], batches[i]->impl().event_count(), holder_pid));
+  }
+  return true;
+}
+
+Result<AppendResult> LogWriter::FindPlaced(const std::optional<CommitQueue::Placement>& placement, uint64_t count,
+                                           uint32_t holder_pid) {
+  const std::string not_committed = fmt::format(
+      "not committed: process {}, which had taken this batch over to commit it with its own, died first; "
+      "nothing of it is in the log, so it can be appended again",
+      holder_pid);
+  if (!placement) return Status::Busy(not_committed);  // placed before written: never written
+  const CommitQueue::Placement& p = *placement;
+  const bool below_end = p.segment_base < segment_base_ ||
+                         (p.segment_base == segment_base_ && p.last_frame_position + f::kHeaderSize <= published_.position);
+  if (!below_end) return Status::Busy(not_committed);
+  // Below the committed end is what recovery kept and synced, or what the holder
+  // published; the batch is there iff its last frame is, which its checksum (over the
+  // chain before it) tells.
+  auto file = log_->fs()->Open(log_->Path(SegmentFileName(p.segment_base)), OpenMode::kReadOnly);
+  char checksum[8];
+  Result<size_t> read = file ? (*file)->Read(p.last_frame_position + f::kChecksumAt, checksum) : file.status();
+  if (!read || *read != sizeof checksum) {
+    const Status cause = read ? Status::IOError("short read") : read.status();
+    return cause.WithContext(fmt::format(
+        "process {}, which was committing this batch, died, and checking whether the batch is in segment {} "
+        "failed; outcome unknown",
+        holder_pid, SegmentFileName(p.segment_base)));
+  }
+  if (GetFixed64(checksum) != p.last_checksum) return Status::Busy(not_committed);
+  return AppendResult{p.first_offset, count};
+}
+
+Status LogWriter::AppendQueued(const CommitQueue::QueuedBatch& batch, int64_t timestamp, AppendResult* result,
+                               CommitQueue::Placement* placement) {
+  result->first_offset = tail_.next_offset;
+  result->count = batch.event_count;
+  EVLOG_RETURN_IF_ERROR(FitsInLog(tail_.next_offset, batch.event_count));
+  timestamp = std::max(timestamp, tail_.last_timestamp);
+  if (batch.encoded_bytes > log_->max_batch_bytes()) {
+    return Status::InvalidArgument(fmt::format("batch of {} bytes exceeds {} bytes, the most one segment can hold",
+                                               batch.encoded_bytes, log_->max_batch_bytes()));
+  }
+  if (tail_.position + batch.encoded_bytes > log_->meta().segment_bytes) {
+    EVLOG_RETURN_IF_ERROR(Roll(tail_.next_offset));
+    result->first_offset = tail_.next_offset;
+  }
+  // No frame of the batch may reach the file before its placement is recorded, or a
+  // holder dying in between would leave its owner unable to tell whether it is in.
+  defer_chunk_writes_ = true;
+  Status s;
+  for (size_t k = 0; k < batch.frames.size() && s.ok(); ++k) {
+    s = AppendFrame(BatchFrameKind(k == 0, k + 1 == batch.frames.size()), batch.frames[k], /*preset=*/false,
+                    timestamp);
+  }
+  defer_chunk_writes_ = false;
+  EVLOG_RETURN_IF_ERROR(s);
+  *placement = {segment_base_, last_frame_position_, tail_.last_checksum, result->first_offset};
+  return Status::Ok();
 }
 
 // A request reported as failed must not surface later: its frames are removed first, and
@@ -299,13 +477,15 @@ Status LogWriter::AppendFrame(uint8_t kind, const Batch::Impl::FrameView& frame,
   if (FrameNeedsIndexEntry(position, h.aligned_length()) && h.base_offset - segment_base_ <= UINT32_MAX) {
     pending_index_.push_back({h.base_offset, position, h.first_timestamp});
   }
+  last_frame_position_ = position;
   tail_.position = position + h.aligned_length();
   tail_.next_offset = h.next_offset();
   tail_.last_checksum = h.checksum;
   tail_.last_timestamp = h.last_timestamp;
   // A full chunk: more of this commit follows, so a commit that syncs starts this chunk's
   // write-back now. The last, partial chunk goes to fdatasync directly.
-  return buffer_.size() >= kWriteChunkBytes ? WriteBuffered(/*start_writeback=*/commit_syncs_) : Status::Ok();
+  const bool full = buffer_.size() >= kWriteChunkBytes && !defer_chunk_writes_;
+  return full ? WriteBuffered(/*start_writeback=*/commit_syncs_) : Status::Ok();
 }
 
 Status LogWriter::WriteBuffered(bool start_writeback) {

@@ -23,6 +23,7 @@
 
 #include "eventlog/log.h"
 #include "batch_impl.h"
+#include "commit_queue.h"
 #include "format_blocks.h"
 #include "segment_index.h"
 #include "segment_scan.h"
@@ -46,7 +47,10 @@ class LogWriter {
     std::optional<uint64_t> expect_next;
   };
   // Commits each request as its own atomic batch, in order, under one lock and (with
-  // `sync`) one fdatasync. Fills results[i] for each request.
+  // `sync`) one fdatasync. Fills results[i] for each request. With `sync`, the batches of
+  // other processes waiting for the lock share the fdatasync (commit_queue.h): this
+  // process hands its batches to the lock's holder if there is one, and as the holder
+  // commits those handed to it.
   void Commit(std::span<const Request> requests, bool sync, std::vector<Result<AppendResult>>* results);
 
   // An atomic batch written while it is built (AtomicAppend), holding the lock from
@@ -72,6 +76,23 @@ class LogWriter {
   // Takes the lock (unless in the failed state) and adopts the committed end, or recovers
   // it: what every commit and RunLocked starts with.
   Result<std::unique_ptr<FileLock>> LockAndAdopt();
+  // The second half of LockAndAdopt, for a caller that took the lock itself.
+  Status Adopt();
+  // Offers the requests to the lock's holder through QUEUE and waits for the lock. True if
+  // `results` are final (the holder committed them, or died and the log tells what became
+  // of them); false if this process must commit them itself, then holding `*lock` if taken.
+  bool HandOver(std::span<const Request> requests, std::vector<Result<AppendResult>>* results,
+                std::unique_ptr<FileLock>* lock);
+  // After the holder that took this process's batches died: whether each is in the log.
+  Result<AppendResult> FindPlaced(const std::optional<CommitQueue::Placement>& placement, uint64_t count,
+                                  uint32_t holder_pid);
+  // Opens QUEUE and takes a slot, once per process, holding LOG/LOCK; any failure only
+  // means this process commits alone.
+  void JoinQueue();
+  // Appends one batch handed over by another process, like LockedAppend; `placement` says
+  // where its last frame went, known before any of its frames is written.
+  Status AppendQueued(const CommitQueue::QueuedBatch& batch, int64_t timestamp, AppendResult* result,
+                      CommitQueue::Placement* placement);
   Status LockedRecover();
   Status LockedRefresh();
   Status LockedAppend(const Batch& batch, int64_t timestamp, AppendResult* result);
@@ -117,6 +138,11 @@ class LogWriter {
   std::vector<IndexEntry> pending_index_;
   // During a commit: reports the requests written so far as done (a roll publishes them).
   std::function<void()> acknowledge_;
+
+  std::unique_ptr<CommitQueue> queue_;   // null: not joined (yet), or unavailable
+  bool queue_tried_ = false;
+  bool defer_chunk_writes_ = false;      // AppendQueued: its placement is not recorded yet
+  uint64_t last_frame_position_ = 0;     // of the frame AppendFrame encoded last
 
   std::unique_ptr<FileLock> stream_lock_;  // LOG/LOCK, held by a stream (BeginStream)
   int64_t stream_timestamp_ = 0;           // every event of the stream's batch has it

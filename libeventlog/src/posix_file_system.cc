@@ -171,6 +171,93 @@ class InotifyWatch final : public FileWatch {
   int fd_;
 };
 
+// open(2) for a file of the log: only a regular file, never through a link (see Open()).
+// Fills *st if given.
+Result<int> OpenRegularFile(const std::string& path, int flags, struct stat* st) {
+  int fd = open(path.c_str(), flags, 0644);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound(fmt::format("{}: no such file", path));
+    if (errno == ELOOP) return NotARegularFile(path, "a symbolic link");
+    return ErrnoStatus("open", path, errno);
+  }
+  struct stat own;
+  if (st == nullptr) st = &own;
+  if (fstat(fd, st) != 0) {
+    int err = errno;
+    close(fd);
+    return ErrnoStatus("stat", path, err);
+  }
+  if (!S_ISREG(st->st_mode)) {
+    close(fd);
+    return NotARegularFile(path, S_ISFIFO(st->st_mode) ? "a FIFO" : S_ISDIR(st->st_mode) ? "a directory" : "not a regular file");
+  }
+  return fd;
+}
+
+// Byte locks are open-file-description locks (F_OFD_*): unlike classic POSIX record locks
+// they belong to the descriptor, so closing some other descriptor of the file in this
+// process does not drop them, and unlike flock they lock single bytes. The kernel drops
+// them when the process dies.
+class PosixByteLock final : public FileLock {
+ public:
+  PosixByteLock(int fd, uint64_t index) : fd_(fd), index_(index) {}
+  ~PosixByteLock() override {
+    struct flock unlock = {};
+    unlock.l_type = F_UNLCK;
+    unlock.l_whence = SEEK_SET;
+    unlock.l_start = static_cast<off_t>(index_);
+    unlock.l_len = 1;
+    (void)fcntl(fd_, F_OFD_SETLK, &unlock);
+  }
+
+ private:
+  int fd_;
+  uint64_t index_;
+};
+
+class PosixSharedRegion final : public SharedRegion {
+ public:
+  PosixSharedRegion(int fd, void* base, size_t size, std::string path)
+      : fd_(fd), base_(base), size_(size), path_(std::move(path)) {}
+  ~PosixSharedRegion() override {
+    munmap(base_, size_);
+    close(fd_);  // drops this description's byte locks; every PosixByteLock is gone by now
+  }
+  char* data() override { return static_cast<char*>(base_); }
+  size_t size() const override { return size_; }
+
+  Result<std::unique_ptr<FileLock>> TryLockByte(uint64_t index) override {
+    struct flock lock = ByteRange(F_WRLCK, index);
+    while (fcntl(fd_, F_OFD_SETLK, &lock) != 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EACCES) return std::unique_ptr<FileLock>();
+      return ErrnoStatus("lock a byte of", path_, errno);
+    }
+    return std::unique_ptr<FileLock>(new PosixByteLock(fd_, index));
+  }
+
+  Result<bool> ByteLockedElsewhere(uint64_t index) override {
+    struct flock probe = ByteRange(F_WRLCK, index);
+    if (fcntl(fd_, F_OFD_GETLK, &probe) != 0) return ErrnoStatus("test a byte lock of", path_, errno);
+    return probe.l_type != F_UNLCK;
+  }
+
+ private:
+  static struct flock ByteRange(short type, uint64_t index) {
+    struct flock lock = {};
+    lock.l_type = type;
+    lock.l_whence = SEEK_SET;
+    lock.l_start = static_cast<off_t>(index);
+    lock.l_len = 1;
+    return lock;
+  }
+
+  int fd_;
+  void* base_;
+  size_t size_;
+  std::string path_;
+};
+
 // Opens `path` with `open_flags` (never following a link) and applies flock `operation`.
 // With LOCK_NB, a lock held elsewhere gives nullptr, not an error.
 Result<std::unique_ptr<FileLock>> FlockFile(const std::string& path, int open_flags, int operation) {
@@ -201,22 +288,7 @@ class PosixFs final : public FileSystem {
       case OpenMode::kCreateExclusive: flags |= O_RDWR | O_CREAT | O_EXCL; break;
       case OpenMode::kCreateOrOpen: flags |= O_RDWR | O_CREAT; break;
     }
-    int fd = open(path.c_str(), flags, 0644);
-    if (fd < 0) {
-      if (errno == ENOENT) return Status::NotFound(fmt::format("{}: no such file", path));
-      if (errno == ELOOP) return NotARegularFile(path, "a symbolic link");
-      return ErrnoStatus("open", path, errno);
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-      int err = errno;
-      close(fd);
-      return ErrnoStatus("stat", path, err);
-    }
-    if (!S_ISREG(st.st_mode)) {
-      close(fd);
-      return NotARegularFile(path, S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
-    }
+    EVLOG_ASSIGN_OR_RETURN(int fd, OpenRegularFile(path, flags, nullptr));
     return std::unique_ptr<File>(new PosixFile(fd, path, mode == OpenMode::kReadOnly));
   }
 
@@ -320,6 +392,24 @@ class PosixFs final : public FileSystem {
       return ErrnoStatus("watch", path, err);
     }
     return std::unique_ptr<FileWatch>(new InotifyWatch(fd));
+  }
+
+  Result<std::unique_ptr<SharedRegion>> OpenShared(const std::string& path, size_t size) override {
+    struct stat st;
+    EVLOG_ASSIGN_OR_RETURN(int fd, OpenRegularFile(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, &st));
+    // Extending never shrinks what another process mapped; two extending at once agree.
+    if (static_cast<uint64_t>(st.st_size) < size && ftruncate(fd, static_cast<off_t>(size)) != 0) {
+      int err = errno;
+      close(fd);
+      return ErrnoStatus("extend", path, err);
+    }
+    void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) {
+      int err = errno;
+      close(fd);
+      return ErrnoStatus("map", path, err);
+    }
+    return std::unique_ptr<SharedRegion>(new PosixSharedRegion(fd, base, size, path));
   }
 };
 

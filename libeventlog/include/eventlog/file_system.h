@@ -68,6 +68,22 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// A file mapped read-write and shared with every process that maps it, with byte locks that
+// end with their holder's process: for coordination between live processes (commit_queue.h),
+// never for data. Nothing about it is durable, and its bytes are only as trustworthy as the
+// processes that share it.
+class SharedRegion {
+ public:
+  virtual ~SharedRegion() = default;
+  virtual char* data() = 0;
+  virtual size_t size() const = 0;
+  // An exclusive lock on byte `index` of the file (not of the mapping's contents), if no
+  // other holder has it; nullptr otherwise. Released by the returned object or process death.
+  virtual Result<std::unique_ptr<FileLock>> TryLockByte(uint64_t index) = 0;
+  // Whether another holder (not this region's own locks) has byte `index` locked.
+  virtual Result<bool> ByteLockedElsewhere(uint64_t index) = 0;
+};
+
 // Wakes a waiter when a file is modified (inotify on Linux).
 class FileWatch {
  public:
@@ -111,6 +127,14 @@ class FileSystem {
   virtual Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) = 0;
   // kNotFound if `path` does not exist.
   virtual Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) = 0;
+  // Maps `path` (created if missing, extended with zeros to `size` bytes if shorter) shared
+  // and read-write. nullptr where memory cannot be shared between processes: the
+  // fault-injecting file system, whose "processes" are objects in one test.
+  virtual Result<std::unique_ptr<SharedRegion>> OpenShared(const std::string& path, size_t size) {
+    (void)path;
+    (void)size;
+    return std::unique_ptr<SharedRegion>();
+  }
 };
 
 // The process-wide POSIX implementation (pwrite, fdatasync, mmap, flock, inotify).

@@ -1,0 +1,277 @@
+#include "commit_queue.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "coding.h"
+#include "format.h"
+#include "frame.h"
+
+namespace eventlog {
+
+namespace q = format::queue;
+namespace f = format::frame;
+
+namespace {
+
+// A slot's payload, batch after batch (format-spec §6.8):
+//   u32 frame_count, then per frame: u32 event_count, u32 body_bytes, body.
+constexpr size_t kBatchHeaderBytes = 4;
+constexpr size_t kFrameHeaderBytes = 8;
+
+bool HandsOver(const Batch& batch) {
+  const Batch::Impl& b = batch.impl();
+  return !b.preset() && b.event_count() > 0;
+}
+
+std::string HeaderBytes(const LogId& log_id) {
+  std::string header(q::kHeaderSize, '\0');
+  std::memcpy(header.data() + q::kMagicAt, q::kMagic.data(), q::kMagic.size());
+  PutFixed32(header.data() + q::kVersionAt, q::kVersion);
+  PutFixed32(header.data() + q::kSlotCountAt, q::kSlotCount);
+  PutFixed32(header.data() + q::kSlotBytesAt, q::kSlotBytes);
+  std::memcpy(header.data() + q::kLogIdAt, log_id.data(), log_id.size());
+  return header;
+}
+
+// Checks one handed-over frame body as a reader would check it in the log (format-spec
+// §5.6, the body included), by giving it a header: a malformed body must never reach the
+// segment, where it would be corruption below the committed end.
+Status CheckFrameBody(uint32_t event_count, std::string_view body) {
+  FrameHeader h;
+  h.kind = f::kFull;
+  h.event_count = event_count;
+  h.last_offset_delta = event_count - 1;
+  std::string frame(format::AlignUp(f::kHeaderSize + body.size()), '\0');
+  std::memcpy(frame.data() + f::kHeaderSize, body.data(), body.size());
+  EncodeFrameHeader(&h, body, frame.data());
+  FrameHeader parsed;
+  std::string why;
+  if (ParseFrame(frame, 0, /*check_body=*/true, &parsed, &why) != FrameParse::kOk) return Status::Corruption(why);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CommitQueue>> CommitQueue::Open(FileSystem* fs, const std::string& path, const LogId& log_id) {
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<SharedRegion> region,
+                         fs->OpenShared(path, q::kHeaderSize + size_t{q::kSlotCount} * q::kSlotBytes));
+  if (!region) return std::unique_ptr<CommitQueue>();
+  const std::string header = HeaderBytes(log_id);
+  char* data = region->data();
+  if (std::all_of(data, data + q::kHeaderSize, [](char c) { return c == '\0'; })) {
+    std::memcpy(data, header.data(), header.size());  // new: the caller's LOCK makes us alone
+  } else if (std::memcmp(data, header.data(), header.size()) != 0) {
+    return std::unique_ptr<CommitQueue>();  // another version's, or a former log's: not ours to change
+  }
+  return std::unique_ptr<CommitQueue>(new CommitQueue(std::move(region)));
+}
+
+CommitQueue::~CommitQueue() { slot_lock_.reset(); }
+
+char* CommitQueue::Slot(uint32_t slot) const {
+  return region_->data() + q::kHeaderSize + size_t{slot} * q::kSlotBytes;
+}
+
+// The state word is the one field two processes touch without LOCK (an owner marks its slot
+// READY while a holder may be scanning): release on store, acquire on load, so whoever sees
+// READY sees the payload written before it, and an owner that sees DONE sees the results.
+CommitQueue::SlotState CommitQueue::StateOf(uint32_t slot) const {
+  auto* word = reinterpret_cast<uint32_t*>(Slot(slot) + q::kStateAt);
+  return static_cast<SlotState>(__atomic_load_n(word, __ATOMIC_ACQUIRE));
+}
+
+void CommitQueue::SetState(uint32_t slot, SlotState state) {
+  auto* word = reinterpret_cast<uint32_t*>(Slot(slot) + q::kStateAt);
+  __atomic_store_n(word, static_cast<uint32_t>(state), __ATOMIC_RELEASE);
+}
+
+Result<bool> CommitQueue::ClaimSlot() {
+  for (uint32_t slot = 0; slot < q::kSlotCount; ++slot) {
+    EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, region_->TryLockByte(slot));
+    if (!lock) continue;
+    // Whatever a dead owner left here is void; no holder looks while we hold LOCK.
+    std::memset(Slot(slot), 0, q::kPayloadAt);
+    SetState(slot, SlotState::kFree);
+    slot_lock_ = std::move(lock);
+    slot_ = slot;
+    return true;
+  }
+  return false;
+}
+
+Result<bool> CommitQueue::Offer(std::span<const Batch* const> batches) {
+  if (!has_slot() || batches.empty() || batches.size() > q::kMaxBatches) return false;
+  char* s = Slot(slot_);
+  char* payload = s + q::kPayloadAt;
+  size_t used = 0;
+  for (const Batch* batch : batches) {
+    if (!HandsOver(*batch)) return false;
+    const Batch::Impl& b = batch->impl();
+    if (used + kBatchHeaderBytes > q::kMaxPayload) return false;
+    PutFixed32(payload + used, static_cast<uint32_t>(b.frame_count()));
+    used += kBatchHeaderBytes;
+    bool fits = true;
+    Status s_read = b.ForEachFrame([&](const Batch::Impl::FrameView& frame) -> Status {
+      if (!fits || used + kFrameHeaderBytes + frame.body.size() > q::kMaxPayload) {
+        fits = false;
+        return Status::Ok();
+      }
+      PutFixed32(payload + used, frame.event_count);
+      PutFixed32(payload + used + 4, static_cast<uint32_t>(frame.body.size()));
+      std::memcpy(payload + used + kFrameHeaderBytes, frame.body.data(), frame.body.size());
+      used += kFrameHeaderBytes + frame.body.size();
+      return Status::Ok();
+    });
+    EVLOG_RETURN_IF_ERROR(s_read);
+    if (!fits) return false;
+  }
+  PutFixed32(s + q::kBatchCountAt, static_cast<uint32_t>(batches.size()));
+  PutFixed32(s + q::kPayloadBytesAt, static_cast<uint32_t>(used));
+  std::memset(s + q::kMessageAt, 0, q::kPayloadAt - q::kMessageAt);
+  SetState(slot_, SlotState::kReady);
+  return true;
+}
+
+CommitQueue::SlotState CommitQueue::own_state() const { return StateOf(slot_); }
+
+void CommitQueue::Withdraw() { SetState(slot_, SlotState::kFree); }
+
+std::vector<Result<AppendResult>> CommitQueue::TakeResults(std::span<const Batch* const> batches) {
+  const char* s = Slot(slot_);
+  std::vector<Result<AppendResult>> results;
+  const char* message_at = s + q::kMessageAt;
+  const std::string message(message_at, strnlen(message_at, q::kMessageBytes));
+  for (size_t i = 0; i < batches.size(); ++i) {
+    const char* r = s + q::kResultsAt + i * q::kResultBytes;
+    const uint32_t code = GetFixed32(r + q::kResultCodeAt);
+    if (code == static_cast<uint32_t>(StatusCode::kOk)) {
+      results.push_back(AppendResult{GetFixed64(r + q::kResultFirstOffsetAt), batches[i]->impl().event_count()});
+    } else if (code <= static_cast<uint32_t>(StatusCode::kBusy)) {
+      results.push_back(Status(static_cast<StatusCode>(code), message));
+    } else {
+      results.push_back(Status::Failed(fmt::format("the process that committed it reported an unknown result {}: outcome unknown", code)));
+    }
+  }
+  SetState(slot_, SlotState::kFree);
+  return results;
+}
+
+std::vector<std::optional<CommitQueue::Placement>> CommitQueue::TakePlacements(size_t batch_count,
+                                                                             uint32_t* holder_pid) {
+  const char* s = Slot(slot_);
+  *holder_pid = GetFixed32(s + q::kHolderPidAt);
+  std::vector<std::optional<Placement>> placements;
+  for (size_t i = 0; i < batch_count; ++i) {
+    const char* r = s + q::kResultsAt + i * q::kResultBytes;
+    if (GetFixed32(r + q::kResultPlacedAt) != 1) {
+      placements.emplace_back();
+      continue;
+    }
+    placements.push_back(Placement{GetFixed64(r + q::kResultSegmentAt), GetFixed64(r + q::kResultPositionAt),
+                                   GetFixed64(r + q::kResultChecksumAt), GetFixed64(r + q::kResultFirstOffsetAt)});
+  }
+  SetState(slot_, SlotState::kFree);
+  return placements;
+}
+
+std::vector<CommitQueue::QueuedRequest> CommitQueue::Collect() {
+  std::vector<QueuedRequest> requests;
+  for (uint32_t slot = 0; slot < q::kSlotCount; ++slot) {
+    if ((has_slot() && slot == slot_) || StateOf(slot) != SlotState::kReady) continue;
+    // An owner that died left READY behind: its caller is gone, so its batches are not
+    // appended (after a reboot, every slot is such a one).
+    Result<bool> alive = region_->ByteLockedElsewhere(slot);
+    if (!alive || !*alive) continue;
+    char* s = Slot(slot);
+    PutFixed32(s + q::kHolderPidAt, static_cast<uint32_t>(getpid()));
+    SetState(slot, SlotState::kClaimed);
+    QueuedRequest request;
+    request.slot = slot;
+    request.malformed = Decode(slot, &request);
+    requests.push_back(std::move(request));
+  }
+  return requests;
+}
+
+// Copies the payload out first: the slot's bytes may change under us if its owner
+// misbehaves, the copy cannot.
+Status CommitQueue::Decode(uint32_t slot, QueuedRequest* out) const {
+  const char* s = Slot(slot);
+  const uint32_t batch_count = GetFixed32(s + q::kBatchCountAt);
+  const uint32_t payload_bytes = GetFixed32(s + q::kPayloadBytesAt);
+  auto malformed = [&](std::string_view what) {
+    return Status::InvalidArgument(
+        fmt::format("the batches handed over in slot {} of QUEUE are malformed ({}); nothing of them was appended",
+                    slot, what));
+  };
+  if (batch_count == 0 || batch_count > q::kMaxBatches) return malformed("batch count");
+  if (payload_bytes > q::kMaxPayload) return malformed("payload size");
+  out->storage.assign(s + q::kPayloadAt, payload_bytes);
+  const char* p = out->storage.data();
+  size_t left = payload_bytes;
+  for (uint32_t i = 0; i < batch_count; ++i) {
+    if (left < kBatchHeaderBytes) return malformed("truncated batch");
+    const uint32_t frame_count = GetFixed32(p);
+    p += kBatchHeaderBytes;
+    left -= kBatchHeaderBytes;
+    if (frame_count == 0 || frame_count > left / kFrameHeaderBytes) return malformed("frame count");
+    QueuedBatch batch;
+    for (uint32_t k = 0; k < frame_count; ++k) {
+      if (left < kFrameHeaderBytes) return malformed("truncated frame");
+      const uint32_t event_count = GetFixed32(p);
+      const uint32_t body_bytes = GetFixed32(p + 4);
+      p += kFrameHeaderBytes;
+      left -= kFrameHeaderBytes;
+      if (event_count == 0 || body_bytes > left) return malformed("frame size");
+      const std::string_view body(p, body_bytes);
+      Status checked = CheckFrameBody(event_count, body);
+      if (!checked.ok()) return malformed(checked.message());
+      Batch::Impl::FrameView frame;
+      frame.body = body;
+      frame.event_count = event_count;
+      batch.frames.push_back(frame);
+      batch.event_count += event_count;
+      batch.encoded_bytes += format::AlignUp(f::kHeaderSize + body_bytes);
+      p += body_bytes;
+      left -= body_bytes;
+    }
+    out->batches.push_back(std::move(batch));
+  }
+  if (left != 0) return malformed("trailing bytes");
+  return Status::Ok();
+}
+
+void CommitQueue::Place(uint32_t slot, size_t batch, const Placement& placement) {
+  char* r = Slot(slot) + q::kResultsAt + batch * q::kResultBytes;
+  PutFixed64(r + q::kResultFirstOffsetAt, placement.first_offset);
+  PutFixed64(r + q::kResultSegmentAt, placement.segment_base);
+  PutFixed64(r + q::kResultPositionAt, placement.last_frame_position);
+  PutFixed64(r + q::kResultChecksumAt, placement.last_checksum);
+  PutFixed32(r + q::kResultPlacedAt, 1);
+}
+
+void CommitQueue::Post(uint32_t slot, size_t batch, const Result<AppendResult>& result) {
+  char* s = Slot(slot);
+  char* r = s + q::kResultsAt + batch * q::kResultBytes;
+  if (result.has_value()) {
+    PutFixed32(r + q::kResultCodeAt, static_cast<uint32_t>(StatusCode::kOk));
+    PutFixed64(r + q::kResultFirstOffsetAt, result->first_offset);
+    return;
+  }
+  const Status& status = result.error();
+  PutFixed32(r + q::kResultCodeAt, static_cast<uint32_t>(status.code()));
+  // One message per slot: a commit that fails gives every batch of it the same cause.
+  const std::string& message = status.message();
+  const size_t n = std::min(message.size(), q::kMessageBytes - 1);
+  std::memset(s + q::kMessageAt, 0, q::kMessageBytes);
+  std::memcpy(s + q::kMessageAt, message.data(), n);
+}
+
+void CommitQueue::Finish(uint32_t slot) { SetState(slot, SlotState::kDone); }
+
+}  // namespace eventlog

@@ -1,0 +1,404 @@
+// Group commit across processes (commit_queue.h, format-spec §6.8), with real processes on
+// the real file system: shared memory and byte locks are what the fault-injecting file
+// system cannot model. Each test makes the interleaving it checks happen for certain, by
+// holding LOG/LOCK itself or by pausing a process inside it, never by sleeping and hoping.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "coding.h"
+#include "eventlog/file_system.h"
+#include "eventlog/log.h"
+#include "eventlog/reader.h"
+#include "format.h"
+#include "frame.h"
+
+namespace eventlog {
+namespace {
+
+namespace q = format::queue;
+
+class TempDir {
+ public:
+  TempDir() {
+    char name[] = "/tmp/evlog-queue-test.XXXXXX";
+    REQUIRE(mkdtemp(name) != nullptr);
+    path_ = name;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct Pipe {
+  int fd[2];
+  Pipe() { REQUIRE(pipe(fd) == 0); }
+  ~Pipe() {
+    close(fd[0]);
+    close(fd[1]);
+  }
+  void Send(const void* data, size_t n) const { REQUIRE(write(fd[1], data, n) == static_cast<ssize_t>(n)); }
+  bool Receive(void* data, size_t n) const {
+    char* p = static_cast<char*>(data);
+    while (n > 0) {
+      ssize_t got = read(fd[0], p, n);
+      if (got <= 0) return false;
+      p += got;
+      n -= static_cast<size_t>(got);
+    }
+    return true;
+  }
+};
+
+// What a child reports about its append: a StatusCode and, if OK, the first offset.
+struct Outcome {
+  uint32_t code = UINT32_MAX;
+  uint64_t first_offset = 0;
+};
+
+Outcome AppendOne(Log& log, const std::string& payload) {
+  Batch batch = log.NewBatch();
+  REQUIRE(batch.Add({.payload = payload}).ok());
+  auto appended = log.Append(batch);
+  if (!appended) return {static_cast<uint32_t>(appended.error().code()), 0};
+  return {0, appended->first_offset};
+}
+
+std::unique_ptr<Log> OpenLog(const std::string& dir, FileSystem* fs = nullptr) {
+  auto log = Log::Open(dir, {.create_if_missing = true, .fs = fs});
+  if (!log) std::_Exit(90);  // in a child; the parent sees the exit status
+  return std::move(log).value();
+}
+
+std::vector<std::pair<uint64_t, std::string>> ReadAll(const std::string& dir) {
+  auto log = Log::Open(dir, {});
+  REQUIRE(log);
+  auto reader = (*log)->NewReader();
+  REQUIRE(reader);
+  std::vector<std::pair<uint64_t, std::string>> events;
+  Event event;
+  while (true) {
+    auto more = (*reader)->Next(&event);
+    REQUIRE(more);
+    if (!*more) break;
+    events.emplace_back(event.offset, std::string(event.payload));
+  }
+  return events;
+}
+
+std::string PayloadAt(const std::string& dir, uint64_t offset) {
+  for (auto& [o, payload] : ReadAll(dir)) {
+    if (o == offset) return payload;
+  }
+  return "(no event at offset " + std::to_string(offset) + ")";
+}
+
+uint64_t HeadSequence(const std::string& dir) {
+  auto file = PosixFileSystem()->Open(dir + "/HEAD", OpenMode::kReadOnly);
+  REQUIRE(file);
+  char bytes[8];
+  auto read = (*file)->Read(8, bytes);
+  REQUIRE(read);
+  REQUIRE(*read == 8);
+  return GetFixed64(bytes);
+}
+
+std::unique_ptr<SharedRegion> MapQueue(const std::string& dir) {
+  auto region = PosixFileSystem()->OpenShared(dir + "/QUEUE", q::kHeaderSize + size_t{q::kSlotCount} * q::kSlotBytes);
+  REQUIRE(region);
+  REQUIRE(*region);
+  return std::move(region).value();
+}
+
+char* SlotOf(SharedRegion& queue, uint32_t slot) { return queue.data() + q::kHeaderSize + size_t{slot} * q::kSlotBytes; }
+
+uint32_t StateOf(SharedRegion& queue, uint32_t slot) {
+  return __atomic_load_n(reinterpret_cast<uint32_t*>(SlotOf(queue, slot) + q::kStateAt), __ATOMIC_ACQUIRE);
+}
+
+int CountInState(const std::string& dir, uint32_t state) {
+  if (!std::filesystem::exists(dir + "/QUEUE")) return 0;
+  auto queue = MapQueue(dir);
+  int n = 0;
+  for (uint32_t slot = 0; slot < q::kSlotCount; ++slot) n += StateOf(*queue, slot) == state;
+  return n;
+}
+
+// Polls `done` for up to 20 s (a stuck test fails, it does not hang).
+bool WaitFor(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
+int ExitStatus(pid_t pid) {
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// A child that joins the queue (its first append commits alone and takes a slot), says so
+// with one byte on `up`, waits for EOF on `go`, appends `payload` and reports the Outcome.
+pid_t StartWaiter(const std::string& dir, const std::string& payload, const Pipe& up, const Pipe& down) {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid != 0) return pid;
+  close(down.fd[1]);  // else EOF never comes
+  auto log = OpenLog(dir);
+  if (AppendOne(*log, "join " + payload).code != 0) std::_Exit(91);
+  up.Send("j", 1);
+  char byte;
+  while (read(down.fd[0], &byte, 1) > 0) {
+  }
+  const Outcome outcome = AppendOne(*log, payload);
+  up.Send(&outcome, sizeof outcome);
+  std::_Exit(0);
+}
+
+TEST_CASE("batches of processes waiting for the lock are committed by its holder, under one publish") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  { OpenLog(log_dir); }
+  constexpr int kWaiters = 3;
+  std::vector<pid_t> pids;
+  std::vector<std::unique_ptr<Pipe>> ups;
+  Pipe down;
+  for (int i = 0; i < kWaiters; ++i) {
+    ups.push_back(std::make_unique<Pipe>());
+    pids.push_back(StartWaiter(log_dir, "batch " + std::to_string(i), *ups.back(), down));
+    char joined;
+    REQUIRE(ups.back()->Receive(&joined, 1));
+  }
+  uint64_t sequence_before = 0;
+  {
+    auto lock = PosixFileSystem()->Lock(log_dir + "/LOCK");
+    REQUIRE(lock);
+    sequence_before = HeadSequence(log_dir);
+    close(down.fd[1]);  // go: each appends, finds the lock held, and hands its batch over
+    down.fd[1] = open("/dev/null", O_WRONLY);
+    REQUIRE(WaitFor([&] { return CountInState(log_dir, 1) == kWaiters; }));
+  }  // the first to get the lock withdraws its own batch and commits the others' with it
+  for (int i = 0; i < kWaiters; ++i) {
+    Outcome outcome;
+    REQUIRE(ups[i]->Receive(&outcome, sizeof outcome));
+    CHECK(outcome.code == 0);
+    CHECK(PayloadAt(log_dir, outcome.first_offset) == "batch " + std::to_string(i));
+    CHECK(ExitStatus(pids[i]) == 0);
+  }
+  CHECK(HeadSequence(log_dir) == sequence_before + 1);
+  CHECK(ReadAll(log_dir).size() == 2 * kWaiters);
+  CHECK(CountInState(log_dir, 1) == 0);
+  CHECK(CountInState(log_dir, 2) == 0);
+}
+
+// A file system that lets a test stop a process inside the commit: once armed, taking
+// LOG/LOCK waits until some slot of QUEUE is READY (so that this process, as the holder,
+// takes it), and the first segment write or sync after a slot became CLAIMED kills the
+// process, as a crash there would.
+class HolderDeath final : public FileSystem {
+ public:
+  enum class DieAt { kWrite, kSync };
+  HolderDeath(std::string dir, DieAt die_at) : dir_(std::move(dir)), die_at_(die_at) {}
+  void Arm(const Pipe* holding) {
+    armed_ = true;
+    holding_ = holding;
+  }
+
+  Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
+    auto file = PosixFileSystem()->Open(path, mode);
+    if (!file || !path.ends_with(".seg")) return file;
+    return std::unique_ptr<File>(new DyingFile(this, std::move(file).value()));
+  }
+  Status Rename(const std::string& a, const std::string& b) override { return PosixFileSystem()->Rename(a, b); }
+  Status Remove(const std::string& p) override { return PosixFileSystem()->Remove(p); }
+  Status CreateDir(const std::string& p) override { return PosixFileSystem()->CreateDir(p); }
+  Status SyncDir(const std::string& p) override { return PosixFileSystem()->SyncDir(p); }
+  Result<std::vector<std::string>> ListDir(const std::string& p) override { return PosixFileSystem()->ListDir(p); }
+  Result<bool> Exists(const std::string& p) override { return PosixFileSystem()->Exists(p); }
+  Result<std::unique_ptr<FileLock>> Lock(const std::string& p) override {
+    auto lock = PosixFileSystem()->Lock(p);
+    if (armed_ && lock) {
+      holding_->Send("L", 1);
+      if (!WaitFor([&] { return CountInState(dir_, 1) > 0; })) std::_Exit(92);
+    }
+    return lock;
+  }
+  Result<std::unique_ptr<FileLock>> TryLock(const std::string& p) override {
+    if (armed_) return std::unique_ptr<FileLock>();  // make every lock go through Lock()
+    return PosixFileSystem()->TryLock(p);
+  }
+  std::string LockHolder(const std::string& p) override { return PosixFileSystem()->LockHolder(p); }
+  Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& p) override {
+    return PosixFileSystem()->TryLockShared(p);
+  }
+  Result<std::unique_ptr<FileWatch>> Watch(const std::string& p) override { return PosixFileSystem()->Watch(p); }
+  Result<std::unique_ptr<SharedRegion>> OpenShared(const std::string& p, size_t size) override {
+    return PosixFileSystem()->OpenShared(p, size);
+  }
+
+ private:
+  class DyingFile final : public File {
+   public:
+    DyingFile(HolderDeath* fs, std::unique_ptr<File> file) : fs_(fs), file_(std::move(file)) {}
+    Status Write(uint64_t offset, std::string_view data) override {
+      fs_->MaybeDie(DieAt::kWrite);
+      return file_->Write(offset, data);
+    }
+    Result<size_t> Read(uint64_t offset, std::span<char> out) const override { return file_->Read(offset, out); }
+    Status Sync() override {
+      fs_->MaybeDie(DieAt::kSync);
+      return file_->Sync();
+    }
+    Status Truncate(uint64_t size) override { return file_->Truncate(size); }
+    Result<uint64_t> Size() const override { return file_->Size(); }
+    Result<std::unique_ptr<MappedRegion>> Map(uint64_t length) const override { return file_->Map(length); }
+
+   private:
+    HolderDeath* fs_;
+    std::unique_ptr<File> file_;
+  };
+
+  void MaybeDie(DieAt at) {
+    if (armed_ && at == die_at_ && CountInState(dir_, 2) > 0) std::_Exit(9);
+  }
+
+  std::string dir_;
+  DieAt die_at_;
+  bool armed_ = false;
+  const Pipe* holding_ = nullptr;
+};
+
+TEST_CASE("when the holder dies, the process whose batch it took learns from the log what became of it") {
+  for (HolderDeath::DieAt die_at : {HolderDeath::DieAt::kSync, HolderDeath::DieAt::kWrite}) {
+    CAPTURE(die_at == HolderDeath::DieAt::kSync ? "dies at fdatasync" : "dies before writing");
+    TempDir dir;
+    const std::string log_dir = dir.path() + "/log";
+    { OpenLog(log_dir); }
+    Pipe waiter_up, waiter_down;
+    const pid_t waiter = StartWaiter(log_dir, "handed over", waiter_up, waiter_down);
+    char byte;
+    REQUIRE(waiter_up.Receive(&byte, 1));
+
+    Pipe holding;
+    const pid_t holder = fork();
+    REQUIRE(holder >= 0);
+    if (holder == 0) {
+      close(waiter_down.fd[1]);
+      HolderDeath fs(log_dir, die_at);
+      auto log = OpenLog(log_dir, &fs);
+      fs.Arm(&holding);
+      AppendOne(*log, "the holder's own");
+      std::_Exit(0);  // not reached: the holder dies in its commit
+    }
+    REQUIRE(holding.Receive(&byte, 1));  // the holder has the lock and waits for a READY slot
+    close(waiter_down.fd[1]);
+    waiter_down.fd[1] = open("/dev/null", O_WRONLY);
+    CHECK(ExitStatus(holder) == 9);
+
+    Outcome outcome;
+    REQUIRE(waiter_up.Receive(&outcome, sizeof outcome));
+    CHECK(ExitStatus(waiter) == 0);
+    std::vector<std::string> payloads;
+    for (auto& [offset, payload] : ReadAll(log_dir)) payloads.push_back(payload);
+    if (die_at == HolderDeath::DieAt::kSync) {
+      // Written completely before the death: recovery keeps both batches and syncs them.
+      CHECK(outcome.code == 0);
+      CHECK(PayloadAt(log_dir, outcome.first_offset) == "handed over");
+      CHECK(payloads == std::vector<std::string>{"join handed over", "the holder's own", "handed over"});
+    } else {
+      CHECK(outcome.code == static_cast<uint32_t>(StatusCode::kBusy));  // not committed: append again
+      CHECK(payloads == std::vector<std::string>{"join handed over"});
+    }
+  }
+}
+
+std::string OneEventBody(std::string_view payload) {
+  std::string body;
+  AppendEventRecord(&body, EventInput{.payload = payload}, 0, 0);
+  return body;
+}
+
+// Writes a one-batch, one-frame payload into `slot` and marks it READY.
+void Offer(SharedRegion& queue, uint32_t slot, std::string_view body, uint32_t event_count = 1) {
+  char* s = SlotOf(queue, slot);
+  char* p = s + q::kPayloadAt;
+  PutFixed32(p, 1);
+  PutFixed32(p + 4, event_count);
+  PutFixed32(p + 8, static_cast<uint32_t>(body.size()));
+  std::memcpy(p + 12, body.data(), body.size());
+  PutFixed32(s + q::kBatchCountAt, 1);
+  PutFixed32(s + q::kPayloadBytesAt, static_cast<uint32_t>(12 + body.size()));
+  __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 1u, __ATOMIC_RELEASE);
+}
+
+TEST_CASE("a holder takes only live owners' slots, and appends nothing of a malformed one") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  auto log = OpenLog(log_dir);
+  REQUIRE(AppendOne(*log, "first").code == 0);  // commits alone and creates QUEUE
+  auto queue = MapQueue(log_dir);
+  // A dead owner's batch (no byte lock): its caller is gone, so it must never be appended.
+  Offer(*queue, 62, OneEventBody("from a dead process"));
+  // Live owners (this test holds their byte locks): one malformed, one good.
+  auto malformed_owner = queue->TryLockByte(61);
+  auto good_owner = queue->TryLockByte(60);
+  REQUIRE(malformed_owner);
+  REQUIRE(*malformed_owner);
+  REQUIRE(good_owner);
+  REQUIRE(*good_owner);
+  std::string bad_body = OneEventBody("claims two events");
+  Offer(*queue, 61, bad_body, /*event_count=*/2);
+  Offer(*queue, 60, OneEventBody("handed over"));
+
+  REQUIRE(AppendOne(*log, "second").code == 0);
+
+  CHECK(StateOf(*queue, 62) == 1);  // left alone
+  CHECK(StateOf(*queue, 61) == 3);
+  CHECK(GetFixed32(SlotOf(*queue, 61) + q::kResultsAt + q::kResultCodeAt) ==
+        static_cast<uint32_t>(StatusCode::kInvalidArgument));
+  CHECK(std::string(SlotOf(*queue, 61) + q::kMessageAt).find("malformed") != std::string::npos);
+  CHECK(StateOf(*queue, 60) == 3);
+  CHECK(GetFixed32(SlotOf(*queue, 60) + q::kResultsAt + q::kResultCodeAt) == 0);
+  const uint64_t handed_offset = GetFixed64(SlotOf(*queue, 60) + q::kResultsAt + q::kResultFirstOffsetAt);
+  std::vector<std::string> payloads;
+  for (auto& [offset, payload] : ReadAll(log_dir)) payloads.push_back(payload);
+  CHECK(payloads == std::vector<std::string>{"first", "second", "handed over"});
+  CHECK(PayloadAt(log_dir, handed_offset) == "handed over");
+}
+
+TEST_CASE("a QUEUE file of another log is left alone, and appends go on without it") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  { OpenLog(log_dir); }
+  {
+    auto queue = MapQueue(log_dir);
+    std::memcpy(queue->data(), "EVLOGQUE", 8);  // a header that is not this log's
+    PutFixed32(queue->data() + q::kVersionAt, 99);
+  }
+  auto log = OpenLog(log_dir);
+  REQUIRE(AppendOne(*log, "one").code == 0);
+  REQUIRE(AppendOne(*log, "two").code == 0);
+  auto queue = MapQueue(log_dir);
+  CHECK(GetFixed32(queue->data() + q::kVersionAt) == 99);
+  CHECK(ReadAll(log_dir).size() == 2);
+}
+
+}  // namespace
+}  // namespace eventlog
