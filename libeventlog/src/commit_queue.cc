@@ -57,15 +57,20 @@ Status CheckFrameBody(uint32_t event_count, std::string_view body) {
 
 }  // namespace
 
-Result<std::unique_ptr<CommitQueue>> CommitQueue::Open(FileSystem* fs, const std::string& path, const LogId& log_id) {
+Result<std::unique_ptr<CommitQueue>> CommitQueue::Open(FileSystem* fs, const std::string& path, const LogId& log_id,
+                                                       bool create) {
+  if (!create) {
+    EVLOG_ASSIGN_OR_RETURN(bool exists, fs->Exists(path));
+    if (!exists) return std::unique_ptr<CommitQueue>();
+  }
   EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<SharedRegion> region,
                          fs->OpenShared(path, q::kHeaderSize + size_t{q::kSlotCount} * q::kSlotBytes));
   if (!region) return std::unique_ptr<CommitQueue>();
   const std::string header = HeaderBytes(log_id);
   char* data = region->data();
-  if (std::all_of(data, data + q::kHeaderSize, [](char c) { return c == '\0'; })) {
-    std::memcpy(data, header.data(), header.size());  // new: the caller's LOCK makes us alone
-  } else if (std::memcmp(data, header.data(), header.size()) != 0) {
+  if (std::all_of(data, data + q::kFixedHeaderBytes, [](char c) { return c == '\0'; })) {
+    std::memcpy(data, header.data(), q::kFixedHeaderBytes);  // new: the caller's LOCK makes us alone
+  } else if (std::memcmp(data, header.data(), q::kFixedHeaderBytes) != 0) {
     return std::unique_ptr<CommitQueue>();  // another version's, or a former log's: not ours to change
   }
   return std::unique_ptr<CommitQueue>(new CommitQueue(std::move(region)));
@@ -90,6 +95,13 @@ void CommitQueue::SetState(uint32_t slot, SlotState state) {
   __atomic_store_n(word, static_cast<uint32_t>(state), __ATOMIC_RELEASE);
 }
 
+// The READY mask spares a holder a look at every slot (64 pages) in each commit: an owner
+// sets its bit after marking the slot READY, and whoever moves a slot out of READY clears
+// it. A bit may be stale (its owner died); the slot's state and lock still decide.
+uint64_t* CommitQueue::ReadyMask() const { return reinterpret_cast<uint64_t*>(region_->data() + q::kReadyMaskAt); }
+
+void CommitQueue::ClearReady(uint32_t slot) { __atomic_fetch_and(ReadyMask(), ~(uint64_t{1} << slot), __ATOMIC_ACQ_REL); }
+
 Result<bool> CommitQueue::ClaimSlot() {
   for (uint32_t slot = 0; slot < q::kSlotCount; ++slot) {
     EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, region_->TryLockByte(slot));
@@ -97,6 +109,7 @@ Result<bool> CommitQueue::ClaimSlot() {
     // Whatever a dead owner left here is void; no holder looks while we hold LOCK.
     std::memset(Slot(slot), 0, q::kPayloadAt);
     SetState(slot, SlotState::kFree);
+    ClearReady(slot);
     slot_lock_ = std::move(lock);
     slot_ = slot;
     return true;
@@ -132,14 +145,23 @@ Result<bool> CommitQueue::Offer(std::span<const Batch* const> batches) {
   }
   PutFixed32(s + q::kBatchCountAt, static_cast<uint32_t>(batches.size()));
   PutFixed32(s + q::kPayloadBytesAt, static_cast<uint32_t>(used));
+  PutFixed32(s + q::kHolderPidAt, 0);
   std::memset(s + q::kMessageAt, 0, q::kPayloadAt - q::kMessageAt);
+  // A result a holder never wrote must not read as committed (code 0).
+  for (size_t i = 0; i < q::kMaxBatches; ++i) {
+    PutFixed32(s + q::kResultsAt + i * q::kResultBytes + q::kResultCodeAt, static_cast<uint32_t>(StatusCode::kFailed));
+  }
   SetState(slot_, SlotState::kReady);
+  __atomic_fetch_or(ReadyMask(), uint64_t{1} << slot_, __ATOMIC_ACQ_REL);
   return true;
 }
 
 CommitQueue::SlotState CommitQueue::own_state() const { return StateOf(slot_); }
 
-void CommitQueue::Withdraw() { SetState(slot_, SlotState::kFree); }
+void CommitQueue::Withdraw() {
+  SetState(slot_, SlotState::kFree);
+  ClearReady(slot_);
+}
 
 std::vector<Result<AppendResult>> CommitQueue::TakeResults(std::span<const Batch* const> batches) {
   const char* s = Slot(slot_);
@@ -161,41 +183,55 @@ std::vector<Result<AppendResult>> CommitQueue::TakeResults(std::span<const Batch
   return results;
 }
 
-std::vector<std::optional<CommitQueue::Placement>> CommitQueue::TakePlacements(size_t batch_count,
-                                                                             uint32_t* holder_pid) {
-  const char* s = Slot(slot_);
-  *holder_pid = GetFixed32(s + q::kHolderPidAt);
-  std::vector<std::optional<Placement>> placements;
-  for (size_t i = 0; i < batch_count; ++i) {
-    const char* r = s + q::kResultsAt + i * q::kResultBytes;
-    if (GetFixed32(r + q::kResultPlacedAt) != 1) {
-      placements.emplace_back();
-      continue;
-    }
-    placements.push_back(Placement{GetFixed64(r + q::kResultSegmentAt), GetFixed64(r + q::kResultPositionAt),
-                                   GetFixed64(r + q::kResultChecksumAt), GetFixed64(r + q::kResultFirstOffsetAt)});
-  }
-  SetState(slot_, SlotState::kFree);
-  return placements;
-}
-
 std::vector<CommitQueue::QueuedRequest> CommitQueue::Collect() {
   std::vector<QueuedRequest> requests;
+  const uint64_t mask = __atomic_load_n(ReadyMask(), __ATOMIC_ACQUIRE);
   for (uint32_t slot = 0; slot < q::kSlotCount; ++slot) {
-    if ((has_slot() && slot == slot_) || StateOf(slot) != SlotState::kReady) continue;
+    if ((mask & (uint64_t{1} << slot)) == 0 || (has_slot() && slot == slot_)) continue;
+    if (StateOf(slot) != SlotState::kReady) continue;
     // An owner that died left READY behind: its caller is gone, so its batches are not
     // appended (after a reboot, every slot is such a one).
     Result<bool> alive = region_->ByteLockedElsewhere(slot);
-    if (!alive || !*alive) continue;
-    char* s = Slot(slot);
-    PutFixed32(s + q::kHolderPidAt, static_cast<uint32_t>(getpid()));
+    if (!alive) continue;  // left to its owner, which commits it once it holds the lock
+    if (!*alive) {
+      ClearReady(slot);
+      continue;
+    }
+    ClearReady(slot);
     SetState(slot, SlotState::kClaimed);
-    QueuedRequest request;
+    PutFixed32(Slot(slot) + q::kHolderPidAt, static_cast<uint32_t>(getpid()));
+    QueuedRequest& request = requests.emplace_back();
     request.slot = slot;
+    request.batch_count = std::min<uint32_t>(GetFixed32(Slot(slot) + q::kBatchCountAt), q::kMaxBatches);
     request.malformed = Decode(slot, &request);
-    requests.push_back(std::move(request));
   }
   return requests;
+}
+
+std::vector<CommitQueue::Orphan> CommitQueue::FindOrphans() {
+  std::vector<Orphan> orphans;
+  for (uint32_t slot = 0; slot < q::kSlotCount; ++slot) {
+    if (StateOf(slot) != SlotState::kClaimed) continue;
+    const char* s = Slot(slot);
+    Orphan& orphan = orphans.emplace_back();
+    orphan.slot = slot;
+    orphan.holder_pid = GetFixed32(s + q::kHolderPidAt);
+    QueuedRequest request;
+    const bool decoded = Decode(slot, &request).ok();
+    const uint32_t batch_count = std::min<uint32_t>(GetFixed32(s + q::kBatchCountAt), q::kMaxBatches);
+    for (uint32_t i = 0; i < std::max<uint32_t>(batch_count, 1); ++i) {
+      const char* r = s + q::kResultsAt + i * q::kResultBytes;
+      orphan.event_counts.push_back(decoded && i < request.batches.size() ? request.batches[i].event_count : 0);
+      if (GetFixed32(r + q::kResultPlacedAt) != 1) {
+        orphan.placements.emplace_back();
+        continue;
+      }
+      orphan.placements.push_back(Placement{GetFixed64(r + q::kResultSegmentAt), GetFixed64(r + q::kResultPositionAt),
+                                            GetFixed64(r + q::kResultChecksumAt),
+                                            GetFixed64(r + q::kResultFirstOffsetAt)});
+    }
+  }
+  return orphans;
 }
 
 // Copies the payload out first: the slot's bytes may change under us if its owner
@@ -211,7 +247,7 @@ Status CommitQueue::Decode(uint32_t slot, QueuedRequest* out) const {
   };
   if (batch_count == 0 || batch_count > q::kMaxBatches) return malformed("batch count");
   if (payload_bytes > q::kMaxPayload) return malformed("payload size");
-  out->storage.assign(s + q::kPayloadAt, payload_bytes);
+  out->storage.assign(s + q::kPayloadAt, s + q::kPayloadAt + payload_bytes);
   const char* p = out->storage.data();
   size_t left = payload_bytes;
   for (uint32_t i = 0; i < batch_count; ++i) {
@@ -273,5 +309,18 @@ void CommitQueue::Post(uint32_t slot, size_t batch, const Result<AppendResult>& 
 }
 
 void CommitQueue::Finish(uint32_t slot) { SetState(slot, SlotState::kDone); }
+
+uint32_t* CommitQueue::ReleasesWord() const { return reinterpret_cast<uint32_t*>(region_->data() + q::kReleasesAt); }
+
+uint32_t CommitQueue::releases() const { return __atomic_load_n(ReleasesWord(), __ATOMIC_ACQUIRE); }
+
+void CommitQueue::WaitForRelease(uint32_t seen, int timeout_ms) {
+  region_->WaitWhileEqual(q::kReleasesAt, seen, timeout_ms);
+}
+
+void CommitQueue::AnnounceRelease() {
+  __atomic_fetch_add(ReleasesWord(), 1, __ATOMIC_RELEASE);
+  region_->WakeAll(q::kReleasesAt);
+}
 
 }  // namespace eventlog

@@ -14,13 +14,16 @@
 //                     where its last frame goes before that frame can reach the segment;
 //   CLAIMED -> DONE   the holder, after publishing (or failing), with each batch's result;
 //   READY -> FREE     its owner, once it holds LOCK itself (it commits its batches then);
-//   DONE -> FREE      its owner, holding LOCK, after taking the results;
-//   CLAIMED -> FREE   its owner, holding LOCK: the holder died before posting results, and
-//                     the recorded places say whether each batch is in the log.
-// The owner learns the outcome only while it holds LOCK, which it takes right after offering
-// its batches: the lock's own queue is the wake-up. A slot belongs to the process holding
-// the byte lock with the slot's number; a READY slot whose owner died (its lock gone, on a
-// crash or reboot) is never taken, so no batch is appended after its caller stopped waiting.
+//   DONE -> FREE      its owner, after taking the results (no lock needed: only the owner
+//                     touches a DONE slot);
+//   CLAIMED -> DONE   the next LOCK holder, if the holder died before posting results:
+//                     right after recovery, the recorded places say whether each batch is
+//                     in the log, and nothing else has changed the log yet.
+// The owner learns the outcome when its slot is DONE, or else once it holds LOCK: it tries
+// the lock, and while another process holds it, sleeps until a holder announces a release.
+// A slot belongs to the process holding the byte lock with the slot's number; a READY slot
+// whose owner died (its lock gone, on a crash or reboot) is never taken, so no batch is
+// appended after its caller stopped waiting.
 #pragma once
 
 #include <cstdint>
@@ -58,15 +61,31 @@ class CommitQueue {
   };
   struct QueuedRequest {
     uint32_t slot = 0;
-    std::string storage;  // the copied payload that frames point into
+    uint32_t batch_count = 0;  // as the slot says (at most kMaxBatches): each gets a result
+    // The copied payload that frames point into; a vector, whose buffer moves with it (a
+    // string's small-buffer copy would not).
+    std::vector<char> storage;
     std::vector<QueuedBatch> batches;
     Status malformed;     // not OK: nothing of the slot may be appended
+  };
+
+  // A slot CLAIMED by a holder that died (whoever holds LOG/LOCK and finds one knows its
+  // claimer no longer holds the lock): where each batch was to go, to be resolved against
+  // the log right after recovery, before anything else changes it.
+  struct Orphan {
+    uint32_t slot = 0;
+    uint32_t holder_pid = 0;
+    std::vector<std::optional<Placement>> placements;  // nullopt: never placed, never written
+    std::vector<uint64_t> event_counts;                // 0 where the payload is malformed
   };
 
   // Opens (creating) the queue file at `path`; the caller holds LOG/LOCK, so that no two
   // processes initialise it at once. nullptr if the file system cannot share memory or the
   // file is not a queue of this log and version (then this process commits alone).
-  static Result<std::unique_ptr<CommitQueue>> Open(FileSystem* fs, const std::string& path, const LogId& log_id);
+  // `create`: make the file if it is missing (a process about to hand over or take over);
+  // otherwise a missing file gives nullptr (a lock holder only looking for orphans).
+  static Result<std::unique_ptr<CommitQueue>> Open(FileSystem* fs, const std::string& path, const LogId& log_id,
+                                                   bool create);
   ~CommitQueue();
 
   // --- The owner's side.
@@ -80,24 +99,37 @@ class CommitQueue {
   SlotState own_state() const;
   // READY -> FREE, holding LOG/LOCK.
   void Withdraw();
-  // DONE -> FREE, holding LOG/LOCK: each batch's result (counts from the batches offered).
+  // DONE -> FREE: each batch's result (counts from the batches offered).
   std::vector<Result<AppendResult>> TakeResults(std::span<const Batch* const> batches);
-  // CLAIMED -> FREE, holding LOG/LOCK: where the dead holder meant to put each batch
-  // (nullopt: it died before deciding), and its process id for messages.
-  std::vector<std::optional<Placement>> TakePlacements(size_t batch_count, uint32_t* holder_pid);
 
   // --- The holder's side, holding LOG/LOCK.
   // Every READY slot of a live owner other than this process's, now CLAIMED. A slot whose
   // owner cannot be checked is left alone: its owner commits it once it holds the lock.
   std::vector<QueuedRequest> Collect();
+  // Every CLAIMED slot: its claimer died (this process holds LOG/LOCK and claimed nothing
+  // yet). The caller resolves each batch, Posts and Finishes the slot.
+  std::vector<Orphan> FindOrphans();
   void Place(uint32_t slot, size_t batch, const Placement& placement);
   void Post(uint32_t slot, size_t batch, const Result<AppendResult>& result);
   void Finish(uint32_t slot);  // CLAIMED -> DONE
+
+  // --- Waking. An owner does not block on LOG/LOCK: flock wakes every waiter at each
+  // release, and owners whose batches are DONE would each take the lock in turn only to
+  // read their results. Instead they sleep on a counter that a holder bumps after it has
+  // released the lock, and need the lock only if their slot is not DONE.
+  uint32_t releases() const;
+  // Sleeps until releases() differs from `seen`, at most `timeout_ms` (a holder that does
+  // not announce: maintenance, an older evlog, or one that died).
+  void WaitForRelease(uint32_t seen, int timeout_ms);
+  void AnnounceRelease();  // after LOG/LOCK is released
 
  private:
   CommitQueue(std::unique_ptr<SharedRegion> region) : region_(std::move(region)) {}
   char* Slot(uint32_t slot) const;
   SlotState StateOf(uint32_t slot) const;
+  uint32_t* ReleasesWord() const;
+  uint64_t* ReadyMask() const;
+  void ClearReady(uint32_t slot);
   void SetState(uint32_t slot, SlotState state);
   Status Decode(uint32_t slot, QueuedRequest* out) const;
 

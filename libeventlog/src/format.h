@@ -127,6 +127,9 @@ inline constexpr size_t kVersionAt = 8;      // u32 = 1
 inline constexpr size_t kSlotCountAt = 12;   // u32 = kSlotCount
 inline constexpr size_t kSlotBytesAt = 16;   // u32 = kSlotBytes
 inline constexpr size_t kLogIdAt = 24;       // 16 bytes
+inline constexpr size_t kFixedHeaderBytes = 40;  // the fields above: what identifies the queue
+inline constexpr size_t kReleasesAt = 64;    // u32, accessed atomically: LOCK releases announced
+inline constexpr size_t kReadyMaskAt = 72;   // u64, accessed atomically: bit i set when slot i may be READY
 inline constexpr size_t kHeaderSize = 4096;
 inline constexpr uint32_t kVersion = 1;
 inline constexpr uint32_t kSlotCount = 64;

@@ -21,18 +21,22 @@ constexpr auto kPatienceBeforeNotice = std::chrono::seconds(1);
 
 }  // namespace
 
+std::string Log::Impl::DescribeLockHolder() {
+  const std::string path = Path(format::kLockFileName);
+  const std::string holder = fs_->LockHolder(path);
+  return holder.empty() ? fmt::format("{} is held by another process", path) : fmt::format("{} is held by {}", path, holder);
+}
+
+void Log::Impl::NoticeLockWait() {
+  if (on_lock_wait_) on_lock_wait_(fmt::format("waiting for the log's lock: {}", DescribeLockHolder()));
+}
+
 Result<std::unique_ptr<FileLock>> Log::Impl::AcquireLock() {
   const std::string path = Path(format::kLockFileName);
   EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, fs_->TryLock(path));
   if (lock) return lock;
-  auto describe = [&] {
-    const std::string holder = fs_->LockHolder(path);
-    return holder.empty() ? fmt::format("{} is held by another process", path)
-                          : fmt::format("{} is held by {}", path, holder);
-  };
-  auto notice = [&] {
-    if (on_lock_wait_) on_lock_wait_(fmt::format("waiting for the log's lock: {}", describe()));
-  };
+  auto describe = [&] { return DescribeLockHolder(); };
+  auto notice = [&] { NoticeLockWait(); };
   if (!lock_timeout_) {
     // Blocking: the lock passes to the next waiter at once. Only a caller that listens gets
     // a watcher, and it is the log's one notifier thread, not a new one per wait.

@@ -54,6 +54,9 @@ class Log::Impl {
   Result<std::unique_ptr<FileLock>> AcquireLock();
   // LogOptions bounds the wait for LOG/LOCK.
   bool lock_wait_bounded() const { return lock_timeout_.has_value(); }
+  // Tells the caller's on_lock_wait, if any, who holds LOG/LOCK: for a wait of a second.
+  void NoticeLockWait();
+  std::string DescribeLockHolder();
 
   // Takes LOG/LOCK for maintenance that must not run recovery first (setting damaged
   // segments aside). While it is held, CommittedHead() in this thread reads the end from the

@@ -101,7 +101,9 @@ Result<std::unique_ptr<FileLock>> LogWriter::LockAndAdopt() {
 
 Status LogWriter::Adopt() {
   EVLOG_RETURN_IF_ERROR(OpenHeadFile());
-  return recovered_ ? LockedRefresh() : LockedRecover();
+  EVLOG_RETURN_IF_ERROR(recovered_ ? LockedRefresh() : LockedRecover());
+  ResolveOrphans();
+  return Status::Ok();
 }
 
 Status LogWriter::RunLocked(const std::function<Status(const HeadRecord&)>& fn) {
@@ -169,7 +171,7 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
       handed_results[h].assign(req.batches.size(), Status::Failed("not committed"));
       handed_decided[h].assign(req.batches.size(), false);
       if (!req.malformed.ok()) {
-        handed_results[h].assign(std::max<size_t>(req.batches.size(), 1), req.malformed);
+        handed_results[h].assign(std::max<size_t>(req.batch_count, 1), req.malformed);
         handed_decided[h].assign(handed_results[h].size(), true);
         continue;
       }
@@ -217,17 +219,40 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
   }
   pending_index_.clear();
   acknowledge_ = nullptr;
+  lock->reset();
+  if (queue_) queue_->AnnounceRelease();
+}
+
+void LogWriter::OpenQueue(bool create) {
+  // Without `create` it looks every time (one stat): QUEUE may have appeared since, with
+  // orphans this lock holder must resolve before it changes the log.
+  if (queue_ || queue_created_) return;
+  queue_created_ = create;
+  auto queue = CommitQueue::Open(log_->fs(), log_->Path(format::kQueueFileName), log_->meta().log_id, create);
+  if (queue && *queue) queue_ = std::move(queue).value();
 }
 
 void LogWriter::JoinQueue() {
-  if (queue_tried_) return;
-  queue_tried_ = true;
-  auto queue = CommitQueue::Open(log_->fs(), log_->Path(format::kQueueFileName), log_->meta().log_id);
-  if (!queue || !*queue) return;
-  auto claimed = (*queue)->ClaimSlot();
+  OpenQueue(/*create=*/true);
   // Without a slot this process still commits for others; it only never hands over.
-  queue_ = std::move(queue).value();
-  (void)claimed;
+  if (queue_ && !queue_->has_slot() && !slot_tried_) {
+    slot_tried_ = true;
+    (void)queue_->ClaimSlot();
+  }
+}
+
+// Holding LOG/LOCK, right after recovery: a CLAIMED slot's claimer held the lock while it
+// was CLAIMED, so it died. Nothing has changed the log since recovery kept or cut what it
+// wrote, so the recorded placements tell exactly which of its batches are in.
+void LogWriter::ResolveOrphans() {
+  OpenQueue(/*create=*/false);
+  if (!queue_) return;
+  for (const CommitQueue::Orphan& orphan : queue_->FindOrphans()) {
+    for (size_t i = 0; i < orphan.placements.size(); ++i) {
+      queue_->Post(orphan.slot, i, FindPlaced(orphan.placements[i], orphan.event_counts[i], orphan.holder_pid));
+    }
+    queue_->Finish(orphan.slot);
+  }
 }
 
 bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<AppendResult>>* results,
@@ -240,42 +265,75 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
     if (r.expect_next) return false;  // checked against the end the holder sees: take the lock
     batches.push_back(r.batch);
   }
+  // A free lock needs no hand-over.
+  const std::string lock_path = log_->Path(format::kLockFileName);
+  Result<std::unique_ptr<FileLock>> free_lock = log_->fs()->TryLock(lock_path);
+  if (!free_lock || *free_lock) {
+    if (free_lock) *lock = std::move(free_lock).value();
+    return false;
+  }
   Result<bool> offered = queue_->Offer(batches);
   if (!offered || !*offered) return false;
-  Result<std::unique_ptr<FileLock>> acquired = log_->AcquireLock();
-  if (!acquired) {
-    // A holder may take the batches any time from now; give the slot up so that none
-    // takes them later, but one may have already.
-    queue_.reset();
-    results->assign(requests.size(), acquired.status().WithContext("outcome unknown"));
+  auto unknown = [&](const Status& cause) {
+    // kFailed: the batches may be in the log or not (format-spec §6.8, code 6).
+    results->assign(requests.size(), Status::Failed(fmt::format("{}; outcome unknown", cause.message())));
     return true;
-  }
-  *lock = std::move(acquired).value();
-  switch (queue_->own_state()) {
-    case CommitQueue::SlotState::kReady:
-      queue_->Withdraw();  // nobody took them: commit them here, with whatever else waits
-      return false;
-    case CommitQueue::SlotState::kDone:
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto claimed_since = start;
+  bool noticed = false;
+  bool try_lock = true;
+  while (true) {
+    // The counter before the state: a holder sets DONE before it announces, so either
+    // the state read below is DONE or the announcement wakes the wait below.
+    const uint32_t seen = queue_->releases();
+    const CommitQueue::SlotState state = queue_->own_state();
+    if (state == CommitQueue::SlotState::kDone) {
       *results = queue_->TakeResults(batches);
       return true;
-    case CommitQueue::SlotState::kClaimed:
-    case CommitQueue::SlotState::kFree:
-      break;
-  }
-  // The holder released the lock without posting: it died. Recovery (in Adopt) keeps
-  // what it had written completely and makes it durable, or cuts it.
-  uint32_t holder_pid = 0;
-  std::vector<std::optional<CommitQueue::Placement>> placements = queue_->TakePlacements(batches.size(), &holder_pid);
-  Status adopted = Adopt();
-  results->clear();
-  for (size_t i = 0; i < batches.size(); ++i) {
-    if (!adopted.ok()) {
-      results->push_back(adopted.WithContext(fmt::format(
-          "process {}, which was committing this batch, died; whether it is in the log is unknown", holder_pid)));
-      continue;
     }
-    results->push_back(FindPlaced(placements[i], batches[i]->impl().event_count(), holder_pid));
+    const auto now = std::chrono::steady_clock::now();
+    if (state != CommitQueue::SlotState::kClaimed) claimed_since = now;
+    // While CLAIMED, the holder has the lock and will announce; only a wait that ended
+    // without an announcement, or a claim that lasts (the holder may have died while
+    // others keep announcing), needs to try it.
+    if (try_lock || state == CommitQueue::SlotState::kReady || now - claimed_since > std::chrono::milliseconds(10)) {
+      Result<std::unique_ptr<FileLock>> tried = log_->fs()->TryLock(lock_path);
+      if (!tried) {
+        // A holder may take the batches any time from now; give the slot up so that none
+        // takes them later, but one may have already.
+        queue_.reset();
+        return unknown(tried.status());
+      }
+      if (*tried) {
+        *lock = std::move(tried).value();
+        break;
+      }
+    }
+    if (!noticed && now - start >= std::chrono::seconds(1)) {
+      log_->NoticeLockWait();
+      noticed = true;
+    }
+    // Holders that commit announce their release; the timeout covers those that do not
+    // (maintenance, an older evlog, a holder that died).
+    queue_->WaitForRelease(seen, now - start < std::chrono::milliseconds(100) ? 2 : 20);
+    try_lock = queue_->releases() == seen;
   }
+  if (queue_->own_state() == CommitQueue::SlotState::kReady) {
+    queue_->Withdraw();  // nobody took them: commit them here, with whatever else waits
+    return false;
+  }
+  // DONE, or CLAIMED by a holder that died: adopting the log resolves that (ResolveOrphans).
+  Status adopted = queue_->own_state() == CommitQueue::SlotState::kDone ? Status::Ok() : Adopt();
+  if (adopted.ok() && queue_->own_state() == CommitQueue::SlotState::kDone) {
+    *results = queue_->TakeResults(batches);
+  } else {
+    unknown(adopted.ok() ? Status::Failed("the process committing these batches died and they could not be "
+                                          "checked")
+                         : adopted);
+  }
+  lock->reset();
+  queue_->AnnounceRelease();
   return true;
 }
 
@@ -285,25 +343,41 @@ Result<AppendResult> LogWriter::FindPlaced(const std::optional<CommitQueue::Plac
       "not committed: process {}, which had taken this batch over to commit it with its own, died first; "
       "nothing of it is in the log, so it can be appended again",
       holder_pid);
+  auto unknown = [&](std::string_view why) {
+    return Status::Failed(fmt::format(
+        "process {}, which was committing this batch, died, and {}; whether the batch is in the log is unknown",
+        holder_pid, why));
+  };
+  if (count == 0) return unknown("the batch handed over cannot be read back");
   if (!placement) return Status::Busy(not_committed);  // placed before written: never written
   const CommitQueue::Placement& p = *placement;
   const bool below_end = p.segment_base < segment_base_ ||
                          (p.segment_base == segment_base_ && p.last_frame_position + f::kHeaderSize <= published_.position);
   if (!below_end) return Status::Busy(not_committed);
-  // Below the committed end is what recovery kept and synced, or what the holder
-  // published; the batch is there iff its last frame is, which its checksum (over the
-  // chain before it) tells.
+  // Below the committed end is what recovery kept and synced, or what the holder published
+  // (and nothing was written since): the batch is there iff its last frame is, which the
+  // frame's checksum (over the chain before it) and offsets tell.
   auto file = log_->fs()->Open(log_->Path(SegmentFileName(p.segment_base)), OpenMode::kReadOnly);
-  char checksum[8];
-  Result<size_t> read = file ? (*file)->Read(p.last_frame_position + f::kChecksumAt, checksum) : file.status();
-  if (!read || *read != sizeof checksum) {
-    const Status cause = read ? Status::IOError("short read") : read.status();
-    return cause.WithContext(fmt::format(
-        "process {}, which was committing this batch, died, and checking whether the batch is in segment {} "
-        "failed; outcome unknown",
-        holder_pid, SegmentFileName(p.segment_base)));
+  if (!file) return unknown(fmt::format("segment {} cannot be opened ({})", SegmentFileName(p.segment_base),
+                                        file.error().message()));
+  // A segment rewritten by key compaction (chain_out set, format-spec §4.1) no longer has
+  // the frames at the places recorded: nothing can be told from it.
+  char segment_header[format::segment::kHeaderSize];
+  char header[f::kHeaderSize];
+  Result<size_t> read = (*file)->Read(0, segment_header);
+  if (read && *read == sizeof segment_header) read = (*file)->Read(p.last_frame_position, header);
+  if (!read || *read != sizeof header) {
+    return unknown(fmt::format("reading segment {} failed ({})", SegmentFileName(p.segment_base),
+                               read ? "short read" : read.error().message()));
   }
-  if (GetFixed64(checksum) != p.last_checksum) return Status::Busy(not_committed);
+  if (GetFixed64(segment_header + format::segment::kChainOutAt) != 0) {
+    return unknown(fmt::format("segment {} was rewritten by key compaction since", SegmentFileName(p.segment_base)));
+  }
+  const uint64_t next_offset =
+      GetFixed64(header + f::kBaseOffsetAt) + uint64_t{GetFixed32(header + f::kLastDeltaAt)} + 1;
+  if (GetFixed64(header + f::kChecksumAt) != p.last_checksum || next_offset != p.first_offset + count) {
+    return Status::Busy(not_committed);
+  }
   return AppendResult{p.first_offset, count};
 }
 

@@ -83,12 +83,17 @@ class LogWriter {
   // of them); false if this process must commit them itself, then holding `*lock` if taken.
   bool HandOver(std::span<const Request> requests, std::vector<Result<AppendResult>>* results,
                 std::unique_ptr<FileLock>* lock);
-  // After the holder that took this process's batches died: whether each is in the log.
+  // Whether a batch a dead holder took over is in the log, right after recovery.
   Result<AppendResult> FindPlaced(const std::optional<CommitQueue::Placement>& placement, uint64_t count,
                                   uint32_t holder_pid);
-  // Opens QUEUE and takes a slot, once per process, holding LOG/LOCK; any failure only
-  // means this process commits alone.
+  // Opens QUEUE (creating it if `create`), once per process; a failure only means this
+  // process commits alone.
+  void OpenQueue(bool create);
+  // Opens QUEUE and takes a slot, once per process, holding LOG/LOCK.
   void JoinQueue();
+  // Posts the outcome of batches whose holder died (CommitQueue::FindOrphans); part of
+  // adopting the log, so that no lock holder changes the log before they are resolved.
+  void ResolveOrphans();
   // Appends one batch handed over by another process, like LockedAppend; `placement` says
   // where its last frame went, known before any of its frames is written.
   Status AppendQueued(const CommitQueue::QueuedBatch& batch, int64_t timestamp, AppendResult* result,
@@ -140,7 +145,8 @@ class LogWriter {
   std::function<void()> acknowledge_;
 
   std::unique_ptr<CommitQueue> queue_;   // null: not joined (yet), or unavailable
-  bool queue_tried_ = false;
+  bool queue_created_ = false;          // OpenQueue(create) ran: never again
+  bool slot_tried_ = false;
   bool defer_chunk_writes_ = false;      // AppendQueued: its placement is not recorded yet
   uint64_t last_frame_position_ = 0;     // of the frame AppendFrame encoded last
 

@@ -1,15 +1,18 @@
 // FileSystem on POSIX: pwrite/pread, fdatasync, read-only mmap, flock and inotify.
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <dirent.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -242,7 +245,18 @@ class PosixSharedRegion final : public SharedRegion {
     return probe.l_type != F_UNLCK;
   }
 
+  // Not FUTEX_PRIVATE_FLAG: the word lives in a shared file mapping, and the kernel keys
+  // such a futex by inode and offset, so processes that map the file meet on it.
+  void WaitWhileEqual(uint64_t offset, uint32_t value, int timeout_ms) override {
+    struct timespec timeout = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+    (void)syscall(SYS_futex, Word(offset), FUTEX_WAIT, value, &timeout, nullptr, 0);
+  }
+  void WakeAll(uint64_t offset) override {
+    (void)syscall(SYS_futex, Word(offset), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+  }
+
  private:
+  uint32_t* Word(uint64_t offset) { return reinterpret_cast<uint32_t*>(data() + offset); }
   static struct flock ByteRange(short type, uint64_t index) {
     struct flock lock = {};
     lock.l_type = type;
@@ -395,13 +409,15 @@ class PosixFs final : public FileSystem {
   }
 
   Result<std::unique_ptr<SharedRegion>> OpenShared(const std::string& path, size_t size) override {
-    struct stat st;
-    EVLOG_ASSIGN_OR_RETURN(int fd, OpenRegularFile(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, &st));
-    // Extending never shrinks what another process mapped; two extending at once agree.
-    if (static_cast<uint64_t>(st.st_size) < size && ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    EVLOG_ASSIGN_OR_RETURN(int fd, OpenRegularFile(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, nullptr));
+    // Allocated, not sparse: a store into a hole of a shared mapping needs a block at fault
+    // time, and on a full disk the kernel answers with SIGBUS, not an error. Extending never
+    // shrinks what another process mapped; two allocating at once agree. A file system
+    // without fallocate gets no shared region (the caller then works without one).
+    if (fallocate(fd, 0, 0, static_cast<off_t>(size)) != 0) {
       int err = errno;
       close(fd);
-      return ErrnoStatus("extend", path, err);
+      return ErrnoStatus("allocate", path, err);
     }
     void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) {

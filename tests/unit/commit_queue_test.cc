@@ -346,6 +346,7 @@ void Offer(SharedRegion& queue, uint32_t slot, std::string_view body, uint32_t e
   PutFixed32(s + q::kBatchCountAt, 1);
   PutFixed32(s + q::kPayloadBytesAt, static_cast<uint32_t>(12 + body.size()));
   __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 1u, __ATOMIC_RELEASE);
+  __atomic_fetch_or(reinterpret_cast<uint64_t*>(queue.data() + q::kReadyMaskAt), uint64_t{1} << slot, __ATOMIC_ACQ_REL);
 }
 
 TEST_CASE("a holder takes only live owners' slots, and appends nothing of a malformed one") {
@@ -381,6 +382,51 @@ TEST_CASE("a holder takes only live owners' slots, and appends nothing of a malf
   for (auto& [offset, payload] : ReadAll(log_dir)) payloads.push_back(payload);
   CHECK(payloads == std::vector<std::string>{"first", "second", "handed over"});
   CHECK(PayloadAt(log_dir, handed_offset) == "handed over");
+}
+
+TEST_CASE("a slot whose second batch is malformed: every batch of it is refused, none reads as committed") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  auto log = OpenLog(log_dir);
+  REQUIRE(AppendOne(*log, "first").code == 0);
+  auto queue = MapQueue(log_dir);
+  auto owner = queue->TryLockByte(59);
+  REQUIRE(owner);
+  REQUIRE(*owner);
+  // As an owner's Offer leaves the results: unknown until a holder writes them.
+  char* s = SlotOf(*queue, 59);
+  for (size_t i = 0; i < q::kMaxBatches; ++i) {
+    PutFixed32(s + q::kResultsAt + i * q::kResultBytes + q::kResultCodeAt, static_cast<uint32_t>(StatusCode::kFailed));
+  }
+  const std::string good = OneEventBody("a good batch");
+  const std::string bad = "\x05garbage";
+  std::string payload;
+  for (const std::string* body : {&good, &bad}) {
+    char word[4];
+    PutFixed32(word, 1);
+    payload.append(word, 4);  // one frame
+    payload.append(word, 4);  // of one event
+    PutFixed32(word, static_cast<uint32_t>(body->size()));
+    payload.append(word, 4);
+    payload += *body;
+  }
+  std::memcpy(s + q::kPayloadAt, payload.data(), payload.size());
+  PutFixed32(s + q::kBatchCountAt, 2);
+  PutFixed32(s + q::kPayloadBytesAt, static_cast<uint32_t>(payload.size()));
+  __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 1u, __ATOMIC_RELEASE);
+  __atomic_fetch_or(reinterpret_cast<uint64_t*>(queue->data() + q::kReadyMaskAt), uint64_t{1} << 59, __ATOMIC_ACQ_REL);
+
+  REQUIRE(AppendOne(*log, "second").code == 0);
+
+  CHECK(StateOf(*queue, 59) == 3);
+  for (size_t i = 0; i < 2; ++i) {
+    CAPTURE(i);
+    CHECK(GetFixed32(s + q::kResultsAt + i * q::kResultBytes + q::kResultCodeAt) ==
+          static_cast<uint32_t>(StatusCode::kInvalidArgument));
+  }
+  std::vector<std::string> payloads;
+  for (auto& [offset, p] : ReadAll(log_dir)) payloads.push_back(p);
+  CHECK(payloads == std::vector<std::string>{"first", "second"});
 }
 
 TEST_CASE("a QUEUE file of another log is left alone, and appends go on without it") {

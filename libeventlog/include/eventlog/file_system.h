@@ -82,6 +82,10 @@ class SharedRegion {
   virtual Result<std::unique_ptr<FileLock>> TryLockByte(uint64_t index) = 0;
   // Whether another holder (not this region's own locks) has byte `index` locked.
   virtual Result<bool> ByteLockedElsewhere(uint64_t index) = 0;
+  // Sleeps while the u32 at `offset` (4-aligned) equals `value`, at most `timeout_ms`;
+  // may return early. Wakes sleepers on it (a futex on Linux).
+  virtual void WaitWhileEqual(uint64_t offset, uint32_t value, int timeout_ms) = 0;
+  virtual void WakeAll(uint64_t offset) = 0;
 };
 
 // Wakes a waiter when a file is modified (inotify on Linux).
@@ -127,8 +131,8 @@ class FileSystem {
   virtual Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& path) = 0;
   // kNotFound if `path` does not exist.
   virtual Result<std::unique_ptr<FileWatch>> Watch(const std::string& path) = 0;
-  // Maps `path` (created if missing, extended with zeros to `size` bytes if shorter) shared
-  // and read-write. nullptr where memory cannot be shared between processes: the
+  // Maps `path` (created if missing, extended with zeros to `size` bytes if shorter, and
+  // allocated: a shared mapping must not fault on a full disk) shared and read-write. nullptr where memory cannot be shared between processes: the
   // fault-injecting file system, whose "processes" are objects in one test.
   virtual Result<std::unique_ptr<SharedRegion>> OpenShared(const std::string& path, size_t size) {
     (void)path;

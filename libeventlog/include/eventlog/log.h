@@ -118,7 +118,9 @@ class Log {
   // concurrent calls are group-committed under one lock and one fdatasync. The batch is
   // left unchanged and may be cleared and reused by the caller.
   // Errors: kInvalidArgument (batch larger than a segment), kConflict (expect_next),
-  // kIOError (nothing was acknowledged), kFailed (an earlier fsync failed; reopen the log).
+  // kIOError (nothing was acknowledged), kFailed (an earlier fsync failed; reopen the log;
+  // or the outcome is unknown), kBusy (not committed: the process that took the batch over
+  // to commit it with its own died first; appending again is safe).
   Result<AppendResult> Append(const Batch& batch, const AppendOptions& options = {});
 
   // Starts an atomic batch that is written to the log while it is built (atomic_append.h),
