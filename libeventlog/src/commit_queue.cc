@@ -118,7 +118,10 @@ Result<bool> CommitQueue::ClaimSlot() {
 }
 
 Result<bool> CommitQueue::Offer(std::span<const Batch* const> batches) {
-  if (!has_slot() || batches.empty() || batches.size() > q::kMaxBatches) return false;
+  // Only a FREE slot is the owner's to write (a holder may be resolving any other).
+  if (!has_slot() || own_state() != SlotState::kFree || batches.empty() || batches.size() > q::kMaxBatches) {
+    return false;
+  }
   char* s = Slot(slot_);
   char* payload = s + q::kPayloadAt;
   size_t used = 0;
@@ -157,6 +160,11 @@ Result<bool> CommitQueue::Offer(std::span<const Batch* const> batches) {
 }
 
 CommitQueue::SlotState CommitQueue::own_state() const { return StateOf(slot_); }
+
+void CommitQueue::Release() {
+  SetState(slot_, SlotState::kFree);
+  ClearReady(slot_);
+}
 
 void CommitQueue::Withdraw() {
   SetState(slot_, SlotState::kFree);

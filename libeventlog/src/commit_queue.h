@@ -99,6 +99,8 @@ class CommitQueue {
   SlotState own_state() const;
   // READY -> FREE, holding LOG/LOCK.
   void Withdraw();
+  // Any state -> FREE, holding LOG/LOCK: after the batches' outcome could not be found.
+  void Release();
   // DONE -> FREE: each batch's result (counts from the batches offered).
   std::vector<Result<AppendResult>> TakeResults(std::span<const Batch* const> batches);
 

@@ -102,8 +102,7 @@ Result<std::unique_ptr<FileLock>> LogWriter::LockAndAdopt() {
 Status LogWriter::Adopt() {
   EVLOG_RETURN_IF_ERROR(OpenHeadFile());
   EVLOG_RETURN_IF_ERROR(recovered_ ? LockedRefresh() : LockedRecover());
-  ResolveOrphans();
-  return Status::Ok();
+  return ResolveOrphans();
 }
 
 Status LogWriter::RunLocked(const std::function<Status(const HeadRecord&)>& fn) {
@@ -223,17 +222,25 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
   if (queue_) queue_->AnnounceRelease();
 }
 
-void LogWriter::OpenQueue(bool create) {
+Status LogWriter::OpenQueue(bool create) {
   // Without `create` it looks every time (one stat): QUEUE may have appeared since, with
   // orphans this lock holder must resolve before it changes the log.
-  if (queue_ || queue_created_) return;
+  if (queue_ || queue_created_) return Status::Ok();
   queue_created_ = create;
   auto queue = CommitQueue::Open(log_->fs(), log_->Path(format::kQueueFileName), log_->meta().log_id, create);
-  if (queue && *queue) queue_ = std::move(queue).value();
+  if (queue) {
+    queue_ = std::move(queue).value();  // null for a queue of another log or version
+    return Status::Ok();
+  }
+  // A process that is to hand over works alone instead; a lock holder must not change the
+  // log while a QUEUE it cannot read may hold a dead holder's batches.
+  if (create) return Status::Ok();
+  return queue.error().WithContext(
+      "cannot read QUEUE, which may hold the outcome of batches whose committing process died; nothing was changed");
 }
 
 void LogWriter::JoinQueue() {
-  OpenQueue(/*create=*/true);
+  (void)OpenQueue(/*create=*/true);
   // Without a slot this process still commits for others; it only never hands over.
   if (queue_ && !queue_->has_slot() && !slot_tried_) {
     slot_tried_ = true;
@@ -244,15 +251,16 @@ void LogWriter::JoinQueue() {
 // Holding LOG/LOCK, right after recovery: a CLAIMED slot's claimer held the lock while it
 // was CLAIMED, so it died. Nothing has changed the log since recovery kept or cut what it
 // wrote, so the recorded placements tell exactly which of its batches are in.
-void LogWriter::ResolveOrphans() {
-  OpenQueue(/*create=*/false);
-  if (!queue_) return;
+Status LogWriter::ResolveOrphans() {
+  EVLOG_RETURN_IF_ERROR(OpenQueue(/*create=*/false));
+  if (!queue_) return Status::Ok();
   for (const CommitQueue::Orphan& orphan : queue_->FindOrphans()) {
     for (size_t i = 0; i < orphan.placements.size(); ++i) {
       queue_->Post(orphan.slot, i, FindPlaced(orphan.placements[i], orphan.event_counts[i], orphan.holder_pid));
     }
     queue_->Finish(orphan.slot);
   }
+  return Status::Ok();
 }
 
 bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<AppendResult>>* results,
@@ -294,6 +302,19 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
     }
     const auto now = std::chrono::steady_clock::now();
     if (state != CommitQueue::SlotState::kClaimed) claimed_since = now;
+    // Holders that do not announce (maintenance, streams, writers without QUEUE) hand the
+    // lock straight to the processes blocked on it: after a while, block too, lest polling
+    // lose every race. The state is checked again once the lock is held.
+    if (state == CommitQueue::SlotState::kReady && now - start > std::chrono::milliseconds(100)) {
+      Result<std::unique_ptr<FileLock>> acquired = log_->AcquireLock();
+      if (!acquired) {
+        queue_.reset();
+        queue_created_ = false;
+        return unknown(acquired.status());
+      }
+      *lock = std::move(acquired).value();
+      break;
+    }
     // While CLAIMED, the holder has the lock and will announce; only a wait that ended
     // without an announcement, or a claim that lasts (the holder may have died while
     // others keep announcing), needs to try it.
@@ -303,6 +324,7 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
         // A holder may take the batches any time from now; give the slot up so that none
         // takes them later, but one may have already.
         queue_.reset();
+        queue_created_ = false;
         return unknown(tried.status());
       }
       if (*tried) {
@@ -331,6 +353,9 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
     unknown(adopted.ok() ? Status::Failed("the process committing these batches died and they could not be "
                                           "checked")
                          : adopted);
+    // Still holding the lock, so no other process is resolving the slot: free it for the
+    // next offer, which must not find it CLAIMED.
+    queue_->Release();
   }
   lock->reset();
   queue_->AnnounceRelease();
@@ -352,7 +377,7 @@ Result<AppendResult> LogWriter::FindPlaced(const std::optional<CommitQueue::Plac
   if (!placement) return Status::Busy(not_committed);  // placed before written: never written
   const CommitQueue::Placement& p = *placement;
   const bool below_end = p.segment_base < segment_base_ ||
-                         (p.segment_base == segment_base_ && p.last_frame_position + f::kHeaderSize <= published_.position);
+                         (p.segment_base == segment_base_ && p.last_frame_position <= published_.position - f::kHeaderSize);
   if (!below_end) return Status::Busy(not_committed);
   // Below the committed end is what recovery kept and synced, or what the holder published
   // (and nothing was written since): the batch is there iff its last frame is, which the

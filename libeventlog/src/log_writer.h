@@ -86,14 +86,15 @@ class LogWriter {
   // Whether a batch a dead holder took over is in the log, right after recovery.
   Result<AppendResult> FindPlaced(const std::optional<CommitQueue::Placement>& placement, uint64_t count,
                                   uint32_t holder_pid);
-  // Opens QUEUE (creating it if `create`), once per process; a failure only means this
-  // process commits alone.
-  void OpenQueue(bool create);
+  // Opens QUEUE: with `create`, once per process, and a failure only means this process
+  // commits alone; without, whenever it is not open, and an error if QUEUE exists but
+  // cannot be read (a lock holder must then not change the log).
+  Status OpenQueue(bool create);
   // Opens QUEUE and takes a slot, once per process, holding LOG/LOCK.
   void JoinQueue();
   // Posts the outcome of batches whose holder died (CommitQueue::FindOrphans); part of
   // adopting the log, so that no lock holder changes the log before they are resolved.
-  void ResolveOrphans();
+  Status ResolveOrphans();
   // Appends one batch handed over by another process, like LockedAppend; `placement` says
   // where its last frame went, known before any of its frames is written.
   Status AppendQueued(const CommitQueue::QueuedBatch& batch, int64_t timestamp, AppendResult* result,

@@ -409,12 +409,15 @@ class PosixFs final : public FileSystem {
   }
 
   Result<std::unique_ptr<SharedRegion>> OpenShared(const std::string& path, size_t size) override {
-    EVLOG_ASSIGN_OR_RETURN(int fd, OpenRegularFile(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, nullptr));
+    struct stat st;
+    EVLOG_ASSIGN_OR_RETURN(int fd, OpenRegularFile(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, &st));
     // Allocated, not sparse: a store into a hole of a shared mapping needs a block at fault
-    // time, and on a full disk the kernel answers with SIGBUS, not an error. Extending never
-    // shrinks what another process mapped; two allocating at once agree. A file system
-    // without fallocate gets no shared region (the caller then works without one).
-    if (fallocate(fd, 0, 0, static_cast<off_t>(size)) != 0) {
+    // time, and on a full disk the kernel answers with SIGBUS, not an error. (A copy-on-write
+    // file system may still need space when a page is written again: there, a full disk can
+    // stop a process that hands over.) Extending never shrinks what another process mapped,
+    // and two allocating at once agree; a file that has its size was allocated by whoever
+    // extended it. A file system without fallocate gives an error here.
+    if (static_cast<uint64_t>(st.st_size) < size && fallocate(fd, 0, 0, static_cast<off_t>(size)) != 0) {
       int err = errno;
       close(fd);
       return ErrnoStatus("allocate", path, err);
