@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -69,14 +71,22 @@ Result<std::unique_ptr<CommitQueue>> CommitQueue::Open(FileSystem* fs, const std
   const std::string header = HeaderBytes(log_id);
   char* data = region->data();
   if (std::all_of(data, data + q::kFixedHeaderBytes, [](char c) { return c == '\0'; })) {
-    std::memcpy(data, header.data(), q::kFixedHeaderBytes);  // new: the caller's LOCK makes us alone
-  } else if (std::memcmp(data, header.data(), q::kFixedHeaderBytes) != 0) {
-    return std::unique_ptr<CommitQueue>();  // another version's, or a former log's: not ours to change
+    // New. Two processes may write it at once: the same bytes.
+    std::memcpy(data, header.data(), q::kFixedHeaderBytes);
+  }
+  if (std::memcmp(data, header.data(), q::kFixedHeaderBytes) != 0) {
+    // Another process may be writing it right now; after that, a mismatch means another
+    // version's or a former log's queue: not ours to change.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (std::memcmp(data, header.data(), q::kFixedHeaderBytes) != 0) return std::unique_ptr<CommitQueue>();
   }
   return std::unique_ptr<CommitQueue>(new CommitQueue(std::move(region)));
 }
 
-CommitQueue::~CommitQueue() { slot_lock_.reset(); }
+CommitQueue::~CommitQueue() {
+  offer_lock_.reset();
+  slot_lock_.reset();
+}
 
 char* CommitQueue::Slot(uint32_t slot) const {
   return region_->data() + q::kHeaderSize + size_t{slot} * q::kSlotBytes;
@@ -102,14 +112,26 @@ uint64_t* CommitQueue::ReadyMask() const { return reinterpret_cast<uint64_t*>(re
 
 void CommitQueue::ClearReady(uint32_t slot) { __atomic_fetch_and(ReadyMask(), ~(uint64_t{1} << slot), __ATOMIC_ACQ_REL); }
 
+bool CommitQueue::CompareAndSetState(uint32_t slot, SlotState from, SlotState to) {
+  auto* word = reinterpret_cast<uint32_t*>(Slot(slot) + q::kStateAt);
+  uint32_t expected = static_cast<uint32_t>(from);
+  return __atomic_compare_exchange_n(word, &expected, static_cast<uint32_t>(to), /*weak=*/false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE);
+}
+
+// Needs no lock but the slot's own byte: what a dead owner left is taken out of READY or
+// DONE by a compare-and-swap, which fails if a holder claimed the batches first (it claims
+// only READY batches whose owner holds the offer byte, and no new owner has taken that
+// yet). A CLAIMED slot is a holder's, or an orphan until the next lock holder resolves it:
+// not to be reused now.
 Result<bool> CommitQueue::ClaimSlot() {
   for (uint32_t slot = 0; slot < q::kSlotCount; ++slot) {
     EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, region_->TryLockByte(slot));
     if (!lock) continue;
-    // Whatever a dead owner left here is void; no holder looks while we hold LOCK.
-    std::memset(Slot(slot), 0, q::kPayloadAt);
-    SetState(slot, SlotState::kFree);
+    const SlotState state = StateOf(slot);
+    if (state == SlotState::kClaimed || !CompareAndSetState(slot, state, SlotState::kFree)) continue;
     ClearReady(slot);
+    std::memset(Slot(slot) + q::kStateAt + 4, 0, q::kPayloadAt - q::kStateAt - 4);
     slot_lock_ = std::move(lock);
     slot_ = slot;
     return true;
@@ -154,6 +176,9 @@ Result<bool> CommitQueue::Offer(std::span<const Batch* const> batches) {
   for (size_t i = 0; i < q::kMaxBatches; ++i) {
     PutFixed32(s + q::kResultsAt + i * q::kResultBytes + q::kResultCodeAt, static_cast<uint32_t>(StatusCode::kFailed));
   }
+  // The offer byte says "this READY is a live owner's": a holder takes nothing without it.
+  EVLOG_ASSIGN_OR_RETURN(offer_lock_, region_->TryLockByte(q::kSlotCount + slot_));
+  if (!offer_lock_) return false;
   SetState(slot_, SlotState::kReady);
   __atomic_fetch_or(ReadyMask(), uint64_t{1} << slot_, __ATOMIC_ACQ_REL);
   return true;
@@ -164,12 +189,10 @@ CommitQueue::SlotState CommitQueue::own_state() const { return StateOf(slot_); }
 void CommitQueue::Release() {
   SetState(slot_, SlotState::kFree);
   ClearReady(slot_);
+  offer_lock_.reset();
 }
 
-void CommitQueue::Withdraw() {
-  SetState(slot_, SlotState::kFree);
-  ClearReady(slot_);
-}
+void CommitQueue::Withdraw() { Release(); }
 
 std::vector<Result<AppendResult>> CommitQueue::TakeResults(std::span<const Batch* const> batches) {
   const char* s = Slot(slot_);
@@ -188,6 +211,7 @@ std::vector<Result<AppendResult>> CommitQueue::TakeResults(std::span<const Batch
     }
   }
   SetState(slot_, SlotState::kFree);
+  offer_lock_.reset();
   return results;
 }
 
@@ -199,14 +223,15 @@ std::vector<CommitQueue::QueuedRequest> CommitQueue::Collect() {
     if (StateOf(slot) != SlotState::kReady) continue;
     // An owner that died left READY behind: its caller is gone, so its batches are not
     // appended (after a reboot, every slot is such a one).
-    Result<bool> alive = region_->ByteLockedElsewhere(slot);
+    Result<bool> alive = region_->ByteLockedElsewhere(q::kSlotCount + slot);
     if (!alive) continue;  // left to its owner, which commits it once it holds the lock
     if (!*alive) {
       ClearReady(slot);
       continue;
     }
+    // Fails if a new owner took the slot from a dead one since the state was read.
+    if (!CompareAndSetState(slot, SlotState::kReady, SlotState::kClaimed)) continue;
     ClearReady(slot);
-    SetState(slot, SlotState::kClaimed);
     PutFixed32(Slot(slot) + q::kHolderPidAt, static_cast<uint32_t>(getpid()));
     QueuedRequest& request = requests.emplace_back();
     request.slot = slot;

@@ -21,9 +21,10 @@
 //                     in the log, and nothing else has changed the log yet.
 // The owner learns the outcome when its slot is DONE, or else once it holds LOCK: it tries
 // the lock, and while another process holds it, sleeps until a holder announces a release.
-// A slot belongs to the process holding the byte lock with the slot's number; a READY slot
-// whose owner died (its lock gone, on a crash or reboot) is never taken, so no batch is
-// appended after its caller stopped waiting.
+// A slot belongs to the process holding the byte lock with the slot's number, and its
+// batches are offered while that process also holds the byte 64 above; a READY slot whose
+// owner died (its locks gone, on a crash or reboot) is never taken, so no batch is appended
+// after its caller stopped waiting.
 #pragma once
 
 #include <cstdint>
@@ -89,8 +90,8 @@ class CommitQueue {
   ~CommitQueue();
 
   // --- The owner's side.
-  // Takes a free slot for this process (holding LOG/LOCK, so that no holder looks at the
-  // slot while it is reset). False if every slot has a live owner.
+  // Takes a slot for this process (no lock needed). False if every slot has a live owner
+  // or is being committed.
   Result<bool> ClaimSlot();
   bool has_slot() const { return slot_lock_ != nullptr; }
   // Writes `batches` into the slot and marks it READY; false (nothing offered) if they do
@@ -131,12 +132,14 @@ class CommitQueue {
   SlotState StateOf(uint32_t slot) const;
   uint32_t* ReleasesWord() const;
   uint64_t* ReadyMask() const;
+  bool CompareAndSetState(uint32_t slot, SlotState from, SlotState to);
   void ClearReady(uint32_t slot);
   void SetState(uint32_t slot, SlotState state);
   Status Decode(uint32_t slot, QueuedRequest* out) const;
 
   std::unique_ptr<SharedRegion> region_;
-  std::unique_ptr<FileLock> slot_lock_;
+  std::unique_ptr<FileLock> slot_lock_;   // byte `slot_`: the slot is this process's
+  std::unique_ptr<FileLock> offer_lock_;  // byte kSlotCount + slot_: while offered
   uint32_t slot_ = 0;
 };
 

@@ -119,7 +119,7 @@ inline constexpr uint64_t kIntervalBytes = 4096;
 
 // §6.8 QUEUE: shared memory of the appending processes, never durable, never read by
 // readers. A header, then kSlotCount slots; slot i belongs to the process holding the byte
-// lock on byte i of the file.
+// lock on byte i of the file, which holds byte kSlotCount + i while the slot is offered.
 namespace queue {
 inline constexpr std::string_view kMagic = "EVLOGQUE";
 inline constexpr size_t kMagicAt = 0;
@@ -161,7 +161,7 @@ inline constexpr size_t kResultChecksumAt = 32;
 
 static_assert(queue::kResultsAt + queue::kMaxBatches * queue::kResultBytes <= queue::kPayloadAt);
 static_assert(queue::kMessageAt + queue::kMessageBytes <= queue::kResultsAt);
-static_assert(queue::kSlotCount <= queue::kHeaderSize);  // the lock bytes lie in the header
+static_assert(2 * queue::kSlotCount <= queue::kHeaderSize);  // the lock bytes lie in the header
 
 static_assert(meta::kCreatedAt + 8 == kBlockChecksumAt);
 static_assert(segment::kChainOutAt + 8 == kBlockChecksumAt);

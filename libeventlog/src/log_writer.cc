@@ -241,11 +241,9 @@ Status LogWriter::OpenQueue(bool create) {
 
 void LogWriter::JoinQueue() {
   (void)OpenQueue(/*create=*/true);
-  // Without a slot this process still commits for others; it only never hands over.
-  if (queue_ && !queue_->has_slot() && !slot_tried_) {
-    slot_tried_ = true;
-    (void)queue_->ClaimSlot();
-  }
+  // Without a slot (64 processes have one) this process still commits for others; it only
+  // does not hand over.
+  if (queue_ && !queue_->has_slot()) (void)queue_->ClaimSlot();
 }
 
 // Holding LOG/LOCK, right after recovery: a CLAIMED slot's claimer held the lock while it
@@ -267,7 +265,7 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
                          std::unique_ptr<FileLock>* lock) {
   // A bounded wait for the lock could not be kept: once offered, the batches' fate is
   // known only to whoever holds the lock next, so the owner must wait for it.
-  if (!queue_ || !queue_->has_slot() || !failed_.empty() || log_->lock_wait_bounded()) return false;
+  if (!failed_.empty() || log_->lock_wait_bounded()) return false;
   std::vector<const Batch*> batches;
   for (const Request& r : requests) {
     if (r.expect_next) return false;  // checked against the end the holder sees: take the lock
@@ -280,6 +278,10 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
     if (free_lock) *lock = std::move(free_lock).value();
     return false;
   }
+  // Contended: join the queue now (a process that appends once, like `evlog append` in a
+  // shell loop, hands over on its first commit).
+  JoinQueue();
+  if (!queue_ || !queue_->has_slot()) return false;
   Result<bool> offered = queue_->Offer(batches);
   if (!offered || !*offered) return false;
   auto unknown = [&](const Status& cause) {

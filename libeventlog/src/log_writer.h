@@ -90,7 +90,7 @@ class LogWriter {
   // commits alone; without, whenever it is not open, and an error if QUEUE exists but
   // cannot be read (a lock holder must then not change the log).
   Status OpenQueue(bool create);
-  // Opens QUEUE and takes a slot, once per process, holding LOG/LOCK.
+  // Opens QUEUE and takes a slot (no lock needed), unless done.
   void JoinQueue();
   // Posts the outcome of batches whose holder died (CommitQueue::FindOrphans); part of
   // adopting the log, so that no lock holder changes the log before they are resolved.
@@ -147,7 +147,6 @@ class LogWriter {
 
   std::unique_ptr<CommitQueue> queue_;   // null: not joined (yet), or unavailable
   bool queue_created_ = false;          // OpenQueue(create) ran: never again
-  bool slot_tried_ = false;
   bool defer_chunk_writes_ = false;      // AppendQueued: its placement is not recorded yet
   uint64_t last_frame_position_ = 0;     // of the frame AppendFrame encoded last
 

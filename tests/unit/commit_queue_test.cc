@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -78,8 +79,12 @@ Outcome AppendOne(Log& log, const std::string& payload) {
   return {0, appended->first_offset};
 }
 
-std::unique_ptr<Log> OpenLog(const std::string& dir, FileSystem* fs = nullptr) {
-  auto log = Log::Open(dir, {.create_if_missing = true, .fs = fs});
+// `alone`: never hand batches over (a bounded wait for the lock does not), so that this
+// process takes the lock itself and becomes the holder.
+std::unique_ptr<Log> OpenLog(const std::string& dir, FileSystem* fs = nullptr, bool alone = false) {
+  LogOptions options{.create_if_missing = true, .fs = fs};
+  if (alone) options.lock_timeout = std::chrono::seconds(60);
+  auto log = Log::Open(dir, options);
   if (!log) std::_Exit(90);  // in a child; the parent sees the exit status
   return std::move(log).value();
 }
@@ -208,6 +213,53 @@ TEST_CASE("batches of processes waiting for the lock are committed by its holder
   CHECK(CountInState(log_dir, 2) == 0);
 }
 
+TEST_CASE("processes that append once hand their batch over on their first commit") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  { REQUIRE(AppendOne(*OpenLog(log_dir), "first").code == 0); }
+  constexpr int kProcesses = 3;
+  std::vector<pid_t> pids;
+  std::vector<std::unique_ptr<Pipe>> ups;
+  Pipe down;
+  // Forked before the lock is taken: a child inheriting the descriptor that holds the
+  // flock would keep it held.
+  for (int i = 0; i < kProcesses; ++i) {
+    ups.push_back(std::make_unique<Pipe>());
+    const Pipe& up = *ups.back();
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      close(down.fd[1]);
+      char byte;
+      while (read(down.fd[0], &byte, 1) > 0) {
+      }
+      const Outcome outcome = AppendOne(*OpenLog(log_dir), "once " + std::to_string(i));
+      up.Send(&outcome, sizeof outcome);
+      std::_Exit(0);
+    }
+    pids.push_back(pid);
+  }
+  uint64_t sequence_before = 0;
+  {
+    auto lock = PosixFileSystem()->Lock(log_dir + "/LOCK");
+    REQUIRE(lock);
+    sequence_before = HeadSequence(log_dir);
+    close(down.fd[1]);  // go
+    down.fd[1] = open("/dev/null", O_WRONLY);
+    REQUIRE(WaitFor([&] { return CountInState(log_dir, 1) == kProcesses; }));
+  }
+  for (int i = 0; i < kProcesses; ++i) {
+    Outcome outcome;
+    REQUIRE(ups[i]->Receive(&outcome, sizeof outcome));
+    CHECK(outcome.code == 0);
+    CHECK(PayloadAt(log_dir, outcome.first_offset) == "once " + std::to_string(i));
+    CHECK(ExitStatus(pids[i]) == 0);
+  }
+  // Two publishes: the holder's recovery (a process's first commit recovers, and publishes
+  // what it found) and its one commit of all three batches. Alone, each would make two.
+  CHECK(HeadSequence(log_dir) == sequence_before + 2);
+}
+
 // A file system that lets a test stop a process inside the commit: once armed, taking
 // LOG/LOCK waits until some slot of QUEUE is READY (so that this process, as the holder,
 // takes it), and the first segment write or sync after a slot became CLAIMED kills the
@@ -232,17 +284,9 @@ class HolderDeath final : public FileSystem {
   Status SyncDir(const std::string& p) override { return PosixFileSystem()->SyncDir(p); }
   Result<std::vector<std::string>> ListDir(const std::string& p) override { return PosixFileSystem()->ListDir(p); }
   Result<bool> Exists(const std::string& p) override { return PosixFileSystem()->Exists(p); }
-  Result<std::unique_ptr<FileLock>> Lock(const std::string& p) override {
-    auto lock = PosixFileSystem()->Lock(p);
-    if (armed_ && lock) {
-      holding_->Send("L", 1);
-      if (!WaitFor([&] { return CountInState(dir_, 1) > 0; })) std::_Exit(92);
-    }
-    return lock;
-  }
+  Result<std::unique_ptr<FileLock>> Lock(const std::string& p) override { return Hold(PosixFileSystem()->Lock(p)); }
   Result<std::unique_ptr<FileLock>> TryLock(const std::string& p) override {
-    if (armed_) return std::unique_ptr<FileLock>();  // make every lock go through Lock()
-    return PosixFileSystem()->TryLock(p);
+    return Hold(PosixFileSystem()->TryLock(p));
   }
   std::string LockHolder(const std::string& p) override { return PosixFileSystem()->LockHolder(p); }
   Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& p) override {
@@ -275,6 +319,16 @@ class HolderDeath final : public FileSystem {
     std::unique_ptr<File> file_;
   };
 
+  // The first lock taken once armed: say so, and keep it until a batch is offered.
+  Result<std::unique_ptr<FileLock>> Hold(Result<std::unique_ptr<FileLock>> lock) {
+    if (armed_ && lock && *lock && !held_) {
+      held_ = true;
+      holding_->Send("L", 1);
+      if (!WaitFor([&] { return CountInState(dir_, 1) > 0; })) std::_Exit(92);
+    }
+    return lock;
+  }
+
   void MaybeDie(DieAt at) {
     if (armed_ && at == die_at_ && CountInState(dir_, 2) > 0) std::_Exit(9);
   }
@@ -282,6 +336,7 @@ class HolderDeath final : public FileSystem {
   std::string dir_;
   DieAt die_at_;
   bool armed_ = false;
+  bool held_ = false;
   const Pipe* holding_ = nullptr;
 };
 
@@ -302,7 +357,7 @@ TEST_CASE("when the holder dies, the process whose batch it took learns from the
     if (holder == 0) {
       close(waiter_down.fd[1]);
       HolderDeath fs(log_dir, die_at);
-      auto log = OpenLog(log_dir, &fs);
+      auto log = OpenLog(log_dir, &fs, /*alone=*/true);
       fs.Arm(&holding);
       AppendOne(*log, "the holder's own");
       std::_Exit(0);  // not reached: the holder dies in its commit
@@ -327,6 +382,18 @@ TEST_CASE("when the holder dies, the process whose batch it took learns from the
       CHECK(payloads == std::vector<std::string>{"join handed over"});
     }
   }
+}
+
+// The byte locks a live owner of `slot` holds while its batches are offered.
+std::vector<std::unique_ptr<FileLock>> LiveOwner(SharedRegion& queue, uint32_t slot) {
+  std::vector<std::unique_ptr<FileLock>> locks;
+  for (uint64_t byte : {uint64_t{slot}, uint64_t{q::kSlotCount} + slot}) {
+    auto lock = queue.TryLockByte(byte);
+    REQUIRE(lock);
+    REQUIRE(*lock);
+    locks.push_back(std::move(lock).value());
+  }
+  return locks;
 }
 
 std::string OneEventBody(std::string_view payload) {
@@ -357,13 +424,9 @@ TEST_CASE("a holder takes only live owners' slots, and appends nothing of a malf
   auto queue = MapQueue(log_dir);
   // A dead owner's batch (no byte lock): its caller is gone, so it must never be appended.
   Offer(*queue, 62, OneEventBody("from a dead process"));
-  // Live owners (this test holds their byte locks): one malformed, one good.
-  auto malformed_owner = queue->TryLockByte(61);
-  auto good_owner = queue->TryLockByte(60);
-  REQUIRE(malformed_owner);
-  REQUIRE(*malformed_owner);
-  REQUIRE(good_owner);
-  REQUIRE(*good_owner);
+  // Live owners (this test holds their slot and offer bytes): one malformed, one good.
+  auto malformed_owner = LiveOwner(*queue, 61);
+  auto good_owner = LiveOwner(*queue, 60);
   std::string bad_body = OneEventBody("claims two events");
   Offer(*queue, 61, bad_body, /*event_count=*/2);
   Offer(*queue, 60, OneEventBody("handed over"));
@@ -390,9 +453,7 @@ TEST_CASE("a slot whose second batch is malformed: every batch of it is refused,
   auto log = OpenLog(log_dir);
   REQUIRE(AppendOne(*log, "first").code == 0);
   auto queue = MapQueue(log_dir);
-  auto owner = queue->TryLockByte(59);
-  REQUIRE(owner);
-  REQUIRE(*owner);
+  auto owner = LiveOwner(*queue, 59);
   // As an owner's Offer leaves the results: unknown until a holder writes them.
   char* s = SlotOf(*queue, 59);
   for (size_t i = 0; i < q::kMaxBatches; ++i) {
@@ -423,6 +484,58 @@ TEST_CASE("a slot whose second batch is malformed: every batch of it is refused,
     CAPTURE(i);
     CHECK(GetFixed32(s + q::kResultsAt + i * q::kResultBytes + q::kResultCodeAt) ==
           static_cast<uint32_t>(StatusCode::kInvalidArgument));
+  }
+  std::vector<std::string> payloads;
+  for (auto& [offset, p] : ReadAll(log_dir)) payloads.push_back(p);
+  CHECK(payloads == std::vector<std::string>{"first", "second"});
+}
+
+// Makes `slot` what a holder that died leaves: CLAIMED, one batch of one event, and (if
+// given) where it was to put the batch's last frame.
+void Orphan(SharedRegion& queue, uint32_t slot, std::optional<std::array<uint64_t, 4>> placement) {
+  Offer(queue, slot, OneEventBody("orphan"));
+  char* s = SlotOf(queue, slot);
+  char* r = s + q::kResultsAt;
+  PutFixed32(r + q::kResultCodeAt, static_cast<uint32_t>(StatusCode::kFailed));
+  if (placement) {
+    PutFixed64(r + q::kResultSegmentAt, (*placement)[0]);
+    PutFixed64(r + q::kResultPositionAt, (*placement)[1]);
+    PutFixed64(r + q::kResultChecksumAt, (*placement)[2]);
+    PutFixed64(r + q::kResultFirstOffsetAt, (*placement)[3]);
+    PutFixed32(r + q::kResultPlacedAt, 1);
+  }
+  __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 2u, __ATOMIC_RELEASE);
+}
+
+TEST_CASE("the next lock holder resolves what a dead holder took over, from the log, before it appends") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  { REQUIRE(AppendOne(*OpenLog(log_dir), "first").code == 0); }  // one frame at 64
+  std::string first_frame(64, '\0');
+  {
+    auto segment = PosixFileSystem()->Open(log_dir + "/00000000000000000000.seg", OpenMode::kReadOnly);
+    REQUIRE(segment);
+    REQUIRE((*segment)->Read(64, std::span<char>(first_frame.data(), 64)));
+  }
+  const uint64_t checksum = GetFixed64(first_frame.data() + format::frame::kChecksumAt);
+  {
+    auto queue = MapQueue(log_dir);
+    Orphan(*queue, 50, std::array<uint64_t, 4>{0, 64, checksum, 0});       // its frame is in the log
+    Orphan(*queue, 51, std::array<uint64_t, 4>{0, 64, checksum ^ 1, 0});   // another frame is there
+    Orphan(*queue, 52, std::array<uint64_t, 4>{0, 4096, checksum, 1});     // beyond the end: cut
+    Orphan(*queue, 53, std::nullopt);                                        // never placed
+  }
+  auto log = OpenLog(log_dir);
+  REQUIRE(AppendOne(*log, "second").code == 0);
+  auto queue = MapQueue(log_dir);
+  auto code = [&](uint32_t slot) { return GetFixed32(SlotOf(*queue, slot) + q::kResultsAt + q::kResultCodeAt); };
+  for (uint32_t slot : {50u, 51u, 52u, 53u}) CHECK(StateOf(*queue, slot) == 3);
+  CHECK(code(50) == 0);
+  CHECK(GetFixed64(SlotOf(*queue, 50) + q::kResultsAt + q::kResultFirstOffsetAt) == 0);
+  for (uint32_t slot : {51u, 52u, 53u}) {
+    CAPTURE(slot);
+    CHECK(code(slot) == static_cast<uint32_t>(StatusCode::kBusy));
+    CHECK(std::string(SlotOf(*queue, slot) + q::kMessageAt).find("not committed") != std::string::npos);
   }
   std::vector<std::string> payloads;
   for (auto& [offset, p] : ReadAll(log_dir)) payloads.push_back(p);
