@@ -70,14 +70,19 @@ Result<std::unique_ptr<CommitQueue>> CommitQueue::Open(FileSystem* fs, const std
   if (!region) return std::unique_ptr<CommitQueue>();
   const std::string header = HeaderBytes(log_id);
   char* data = region->data();
-  if (std::all_of(data, data + q::kFixedHeaderBytes, [](char c) { return c == '\0'; })) {
-    // New. Two processes may write it at once: the same bytes.
-    std::memcpy(data, header.data(), q::kFixedHeaderBytes);
-  }
-  if (std::memcmp(data, header.data(), q::kFixedHeaderBytes) != 0) {
-    // Another process may be writing it right now; after that, a mismatch means another
-    // version's or a former log's queue: not ours to change.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  {
+    // The header byte lock makes writing a new header and reading it one step at a time:
+    // nobody sees half of it. Held for microseconds, so waiting for it polls.
+    std::unique_ptr<FileLock> init;
+    for (int attempt = 0; !init; ++attempt) {
+      EVLOG_ASSIGN_OR_RETURN(init, region->TryLockByte(q::kInitLockByte));
+      if (!init && attempt == 10000) return Status::Busy(fmt::format("{}: its header stays locked", path));
+      if (!init) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    if (std::all_of(data, data + q::kFixedHeaderBytes, [](char c) { return c == '\0'; })) {
+      std::memcpy(data, header.data(), q::kFixedHeaderBytes);
+    }
+    // Another version's or a former log's queue: not ours to change.
     if (std::memcmp(data, header.data(), q::kFixedHeaderBytes) != 0) return std::unique_ptr<CommitQueue>();
   }
   return std::unique_ptr<CommitQueue>(new CommitQueue(std::move(region)));
@@ -226,7 +231,12 @@ std::vector<CommitQueue::QueuedRequest> CommitQueue::Collect() {
     Result<bool> alive = region_->ByteLockedElsewhere(q::kSlotCount + slot);
     if (!alive) continue;  // left to its owner, which commits it once it holds the lock
     if (!*alive) {
+      // A new owner may have taken the slot and offered since: give its bit back.
       ClearReady(slot);
+      Result<bool> offered = region_->ByteLockedElsewhere(q::kSlotCount + slot);
+      if (StateOf(slot) == SlotState::kReady && offered && *offered) {
+        __atomic_fetch_or(ReadyMask(), uint64_t{1} << slot, __ATOMIC_ACQ_REL);
+      }
       continue;
     }
     // Fails if a new owner took the slot from a dead one since the state was read.

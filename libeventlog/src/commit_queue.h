@@ -9,6 +9,8 @@
 // over; it excludes and is excluded as before.
 //
 // A slot's life, with who moves it:
+//   READY/DONE -> FREE  a new owner taking the slot (ClaimSlot, no lock held): what a dead
+//                     owner left, by compare-and-swap, so that a holder's claim wins;
 //   FREE -> READY     its owner, after writing its batches into the slot (no lock held);
 //   READY -> CLAIMED  the LOCK holder, which then appends them, recording for each batch
 //                     where its last frame goes before that frame can reach the segment;
@@ -80,8 +82,8 @@ class CommitQueue {
     std::vector<uint64_t> event_counts;                // 0 where the payload is malformed
   };
 
-  // Opens (creating) the queue file at `path`; the caller holds LOG/LOCK, so that no two
-  // processes initialise it at once. nullptr if the file system cannot share memory or the
+  // Opens the queue file at `path` (no lock needed: a header byte lock orders writing a
+  // new header against reading it). nullptr if the file system cannot share memory or the
   // file is not a queue of this log and version (then this process commits alone).
   // `create`: make the file if it is missing (a process about to hand over or take over);
   // otherwise a missing file gives nullptr (a lock holder only looking for orphans).

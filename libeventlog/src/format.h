@@ -130,6 +130,7 @@ inline constexpr size_t kLogIdAt = 24;       // 16 bytes
 inline constexpr size_t kFixedHeaderBytes = 40;  // the fields above: what identifies the queue
 inline constexpr size_t kReleasesAt = 64;    // u32, accessed atomically: LOCK releases announced
 inline constexpr size_t kReadyMaskAt = 72;   // u64, accessed atomically: bit i set when slot i may be READY
+inline constexpr uint64_t kInitLockByte = 128;  // locked while the header is written or checked
 inline constexpr size_t kHeaderSize = 4096;
 inline constexpr uint32_t kVersion = 1;
 inline constexpr uint32_t kSlotCount = 64;
@@ -161,7 +162,7 @@ inline constexpr size_t kResultChecksumAt = 32;
 
 static_assert(queue::kResultsAt + queue::kMaxBatches * queue::kResultBytes <= queue::kPayloadAt);
 static_assert(queue::kMessageAt + queue::kMessageBytes <= queue::kResultsAt);
-static_assert(2 * queue::kSlotCount <= queue::kHeaderSize);  // the lock bytes lie in the header
+static_assert(2 * queue::kSlotCount <= queue::kInitLockByte);  // the lock bytes lie in the header
 
 static_assert(meta::kCreatedAt + 8 == kBlockChecksumAt);
 static_assert(segment::kChainOutAt + 8 == kBlockChecksumAt);

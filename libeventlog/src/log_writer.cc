@@ -225,16 +225,17 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
 Status LogWriter::OpenQueue(bool create) {
   // Without `create` it looks every time (one stat): QUEUE may have appeared since, with
   // orphans this lock holder must resolve before it changes the log.
-  if (queue_ || queue_created_) return Status::Ok();
-  queue_created_ = create;
+  if (queue_ || (create && queue_create_failed_)) return Status::Ok();
   auto queue = CommitQueue::Open(log_->fs(), log_->Path(format::kQueueFileName), log_->meta().log_id, create);
-  if (queue) {
-    queue_ = std::move(queue).value();  // null for a queue of another log or version
+  if (queue && *queue) {
+    queue_ = std::move(queue).value();
     return Status::Ok();
   }
-  // A process that is to hand over works alone instead; a lock holder must not change the
-  // log while a QUEUE it cannot read may hold a dead holder's batches.
-  if (create) return Status::Ok();
+  // A process that is to hand over works alone instead (and stops trying); a queue of
+  // another log or version holds nothing this one could resolve; but a lock holder must
+  // not change the log while a QUEUE it cannot read may hold a dead holder's batches.
+  if (create) queue_create_failed_ = true;
+  if (create || queue) return Status::Ok();
   return queue.error().WithContext(
       "cannot read QUEUE, which may hold the outcome of batches whose committing process died; nothing was changed");
 }
@@ -242,8 +243,12 @@ Status LogWriter::OpenQueue(bool create) {
 void LogWriter::JoinQueue() {
   (void)OpenQueue(/*create=*/true);
   // Without a slot (64 processes have one) this process still commits for others; it only
-  // does not hand over.
-  if (queue_ && !queue_->has_slot()) (void)queue_->ClaimSlot();
+  // does not hand over. It looks for a free one again at most once a second.
+  if (!queue_ || queue_->has_slot()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_slot_attempt_) return;
+  Result<bool> claimed = queue_->ClaimSlot();
+  if (!claimed || !*claimed) next_slot_attempt_ = now + std::chrono::seconds(1);
 }
 
 // Holding LOG/LOCK, right after recovery: a CLAIMED slot's claimer held the lock while it
@@ -311,7 +316,6 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
       Result<std::unique_ptr<FileLock>> acquired = log_->AcquireLock();
       if (!acquired) {
         queue_.reset();
-        queue_created_ = false;
         return unknown(acquired.status());
       }
       *lock = std::move(acquired).value();
@@ -326,7 +330,6 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
         // A holder may take the batches any time from now; give the slot up so that none
         // takes them later, but one may have already.
         queue_.reset();
-        queue_created_ = false;
         return unknown(tried.status());
       }
       if (*tried) {

@@ -14,6 +14,7 @@
 //   5. append sparse index entries; unlock; only now report success.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -146,7 +147,8 @@ class LogWriter {
   std::function<void()> acknowledge_;
 
   std::unique_ptr<CommitQueue> queue_;   // null: not joined (yet), or unavailable
-  bool queue_created_ = false;          // OpenQueue(create) ran: never again
+  bool queue_create_failed_ = false;    // this process works alone
+  std::chrono::steady_clock::time_point next_slot_attempt_{};  // all 64 slots were taken
   bool defer_chunk_writes_ = false;      // AppendQueued: its placement is not recorded yet
   uint64_t last_frame_position_ = 0;     // of the frame AppendFrame encoded last
 

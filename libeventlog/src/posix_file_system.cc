@@ -201,10 +201,15 @@ Result<int> OpenRegularFile(const std::string& path, int flags, struct stat* st)
 // they belong to the descriptor, so closing some other descriptor of the file in this
 // process does not drop them, and unlike flock they lock single bytes. The kernel drops
 // them when the process dies.
+//
+// A child forked without exec shares the description, and so the locks: it must never
+// unlock them (destroying an inherited object, or exit() running destructors), or the
+// parent's slot would look free while the parent still uses it.
 class PosixByteLock final : public FileLock {
  public:
-  PosixByteLock(int fd, uint64_t index) : fd_(fd), index_(index) {}
+  PosixByteLock(int fd, uint64_t index) : fd_(fd), index_(index), owner_(getpid()) {}
   ~PosixByteLock() override {
+    if (getpid() != owner_) return;
     struct flock unlock = {};
     unlock.l_type = F_UNLCK;
     unlock.l_whence = SEEK_SET;
@@ -216,6 +221,7 @@ class PosixByteLock final : public FileLock {
  private:
   int fd_;
   uint64_t index_;
+  pid_t owner_;
 };
 
 class PosixSharedRegion final : public SharedRegion {

@@ -542,6 +542,28 @@ TEST_CASE("the next lock holder resolves what a dead holder took over, from the 
   CHECK(payloads == std::vector<std::string>{"first", "second"});
 }
 
+TEST_CASE("a child forked without exec that drops an inherited byte lock leaves the parent's lock held") {
+  TempDir dir;
+  const std::string path = dir.path() + "/shared";
+  auto region = PosixFileSystem()->OpenShared(path, 4096);
+  REQUIRE(region);
+  auto lock = (*region)->TryLockByte(5);
+  REQUIRE(lock);
+  REQUIRE(*lock);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    lock->reset();  // as destroying an inherited Log, or exit() running destructors, would
+    std::_Exit(0);
+  }
+  REQUIRE(ExitStatus(child) == 0);
+  auto other = PosixFileSystem()->OpenShared(path, 4096);  // another description: sees the lock
+  REQUIRE(other);
+  auto held = (*other)->ByteLockedElsewhere(5);
+  REQUIRE(held);
+  CHECK(*held);
+}
+
 TEST_CASE("a QUEUE file of another log is left alone, and appends go on without it") {
   TempDir dir;
   const std::string log_dir = dir.path() + "/log";
