@@ -197,7 +197,6 @@ void CommitQueue::Release() {
   offer_lock_.reset();
 }
 
-void CommitQueue::Withdraw() { Release(); }
 
 std::vector<Result<AppendResult>> CommitQueue::TakeResults(std::span<const Batch* const> batches) {
   const char* s = Slot(slot_);
@@ -215,8 +214,7 @@ std::vector<Result<AppendResult>> CommitQueue::TakeResults(std::span<const Batch
       results.push_back(Status::Failed(fmt::format("the process that committed it reported an unknown result {}: outcome unknown", code)));
     }
   }
-  SetState(slot_, SlotState::kFree);
-  offer_lock_.reset();
+  Release();
   return results;
 }
 

@@ -100,9 +100,8 @@ class CommitQueue {
   // not fit or one cannot be handed over (preset offsets, no events).
   Result<bool> Offer(std::span<const Batch* const> batches);
   SlotState own_state() const;
-  // READY -> FREE, holding LOG/LOCK.
-  void Withdraw();
-  // Any state -> FREE, holding LOG/LOCK: after the batches' outcome could not be found.
+  // -> FREE, ending the offer: READY holding LOG/LOCK (nobody took the batches), or
+  // CLAIMED holding it (their outcome could not be found). TakeResults ends with it.
   void Release();
   // DONE -> FREE: each batch's result (counts from the batches offered).
   std::vector<Result<AppendResult>> TakeResults(std::span<const Batch* const> batches);

@@ -35,8 +35,7 @@ Result<std::unique_ptr<FileLock>> Log::Impl::AcquireLock() {
   const std::string path = Path(format::kLockFileName);
   EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, fs_->TryLock(path));
   if (lock) return lock;
-  auto describe = [&] { return DescribeLockHolder(); };
-  auto notice = [&] { NoticeLockWait(); };
+  auto notice = [this] { NoticeLockWait(); };
   if (!lock_timeout_) {
     // Blocking: the lock passes to the next waiter at once. Only a caller that listens gets
     // a watcher, and it is the log's one notifier thread, not a new one per wait.
@@ -55,10 +54,10 @@ Result<std::unique_ptr<FileLock>> Log::Impl::AcquireLock() {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
       return Status::Busy(fmt::format("{} after waiting {} ms; nothing was changed. If that process is stuck, stop it",
-                                      describe(), lock_timeout_->count()));
+                                      DescribeLockHolder(), lock_timeout_->count()));
     }
     if (!noticed && now - start >= kPatienceBeforeNotice) {
-      notice();
+      NoticeLockWait();
       noticed = true;
     }
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));

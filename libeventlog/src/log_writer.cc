@@ -347,7 +347,7 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
     try_lock = queue_->releases() == seen;
   }
   if (queue_->own_state() == CommitQueue::SlotState::kReady) {
-    queue_->Withdraw();  // nobody took them: commit them here, with whatever else waits
+    queue_->Release();  // nobody took them: commit them here, with whatever else waits
     return false;
   }
   // DONE, or CLAIMED by a holder that died: adopting the log resolves that (ResolveOrphans).

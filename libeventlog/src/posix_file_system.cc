@@ -197,6 +197,16 @@ Result<int> OpenRegularFile(const std::string& path, int flags, struct stat* st)
   return fd;
 }
 
+// A record lock request for one byte.
+struct flock ByteRange(short type, uint64_t index) {
+  struct flock lock = {};
+  lock.l_type = type;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = static_cast<off_t>(index);
+  lock.l_len = 1;
+  return lock;
+}
+
 // Byte locks are open-file-description locks (F_OFD_*): unlike classic POSIX record locks
 // they belong to the descriptor, so closing some other descriptor of the file in this
 // process does not drop them, and unlike flock they lock single bytes. The kernel drops
@@ -210,11 +220,7 @@ class PosixByteLock final : public FileLock {
   PosixByteLock(int fd, uint64_t index) : fd_(fd), index_(index), owner_(getpid()) {}
   ~PosixByteLock() override {
     if (getpid() != owner_) return;
-    struct flock unlock = {};
-    unlock.l_type = F_UNLCK;
-    unlock.l_whence = SEEK_SET;
-    unlock.l_start = static_cast<off_t>(index_);
-    unlock.l_len = 1;
+    struct flock unlock = ByteRange(F_UNLCK, index_);
     (void)fcntl(fd_, F_OFD_SETLK, &unlock);
   }
 
@@ -263,14 +269,6 @@ class PosixSharedRegion final : public SharedRegion {
 
  private:
   uint32_t* Word(uint64_t offset) { return reinterpret_cast<uint32_t*>(data() + offset); }
-  static struct flock ByteRange(short type, uint64_t index) {
-    struct flock lock = {};
-    lock.l_type = type;
-    lock.l_whence = SEEK_SET;
-    lock.l_start = static_cast<off_t>(index);
-    lock.l_len = 1;
-    return lock;
-  }
 
   int fd_;
   void* base_;
