@@ -120,7 +120,8 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
     results->assign(requests.size(), lock.status());
     return;
   }
-  if (sync) JoinQueue();
+  // QUEUE, if it exists, was opened by Adopt. A holder does not create it: the first process
+  // to find the lock held does (HandOver), so a log only one process appends to never has one.
   Status s;
   const int64_t timestamp = std::max(NowNs(), tail_.last_timestamp);
   commit_syncs_ = sync;
