@@ -33,6 +33,7 @@
 #include "commands/verify_command.h"
 #include "eventlog/log.h"
 #include "term/exit_codes.h"
+#include "term/mapping_fault.h"
 #include "term/report.h"
 
 namespace {
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
   // -p`); a file-size limit must surface as EFBIG from the library, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGXFSZ, SIG_IGN);
+  evlog::ReportMappingFaults();
 
   // Named here, or CLI11 takes argv[0] and usage lines show the binary's full path.
   CLI::App app{"evlog: a local, reliable, append-only event log", "evlog"};

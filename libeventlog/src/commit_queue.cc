@@ -70,22 +70,49 @@ Result<std::unique_ptr<CommitQueue>> CommitQueue::Open(FileSystem* fs, const std
   if (!region) return std::unique_ptr<CommitQueue>();
   const std::string header = HeaderBytes(log_id);
   char* data = region->data();
+  auto ours = [&] { return std::memcmp(data, header.data(), q::kFixedHeaderBytes) == 0; };
+  // The header is written once and never changed, so one that reads exactly as ours is
+  // whole: no lock needed (a process stopped while holding the header lock stops nobody).
+  if (ours()) return std::unique_ptr<CommitQueue>(new CommitQueue(std::move(region)));
+  // Not (yet) ours: nobody of this log has used it, so it holds nothing to resolve. Only a
+  // process about to hand over writes a header.
+  if (!create) return std::unique_ptr<CommitQueue>();
   {
     // The header byte lock makes writing a new header and reading it one step at a time:
-    // nobody sees half of it. Held for microseconds, so waiting for it polls.
+    // nobody sees half of it. Held for microseconds by a process at work, so waiting for it
+    // polls; if it stays taken (a process stopped there), this one commits alone.
     std::unique_ptr<FileLock> init;
     for (int attempt = 0; !init; ++attempt) {
       EVLOG_ASSIGN_OR_RETURN(init, region->TryLockByte(q::kInitLockByte));
-      if (!init && attempt == 10000) return Status::Busy(fmt::format("{}: its header stays locked", path));
+      if (!init && attempt == 1000) return std::unique_ptr<CommitQueue>();
       if (!init) std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
     if (std::all_of(data, data + q::kFixedHeaderBytes, [](char c) { return c == '\0'; })) {
       std::memcpy(data, header.data(), q::kFixedHeaderBytes);
     }
     // Another version's or a former log's queue: not ours to change.
-    if (std::memcmp(data, header.data(), q::kFixedHeaderBytes) != 0) return std::unique_ptr<CommitQueue>();
+    if (!ours()) return std::unique_ptr<CommitQueue>();
   }
   return std::unique_ptr<CommitQueue>(new CommitQueue(std::move(region)));
+}
+
+Result<bool> CommitQueue::HoldsClaimedSlots(FileSystem* fs, const std::string& path, const LogId& log_id) {
+  Result<std::unique_ptr<File>> file = fs->Open(path, OpenMode::kReadOnly);
+  // Gone, or not a regular file: no process can map it, so none has used it.
+  if (!file && (file.error().code() == StatusCode::kNotFound || file.error().code() == StatusCode::kCorruption)) {
+    return false;
+  }
+  EVLOG_RETURN_IF_ERROR(file.status());
+  // pread sees what the processes mapping the file see: both are the file's page cache.
+  char header[q::kFixedHeaderBytes];
+  EVLOG_ASSIGN_OR_RETURN(size_t got, (*file)->Read(0, header));
+  if (got != sizeof header || std::memcmp(header, HeaderBytes(log_id).data(), sizeof header) != 0) return false;
+  for (uint32_t slot = 0; slot < q::kSlotCount; ++slot) {
+    char state[4];
+    EVLOG_ASSIGN_OR_RETURN(got, (*file)->Read(q::kHeaderSize + uint64_t{slot} * q::kSlotBytes + q::kStateAt, state));
+    if (got == sizeof state && GetFixed32(state) == static_cast<uint32_t>(SlotState::kClaimed)) return true;
+  }
+  return false;
 }
 
 CommitQueue::~CommitQueue() {
@@ -198,20 +225,23 @@ void CommitQueue::Release() {
 }
 
 
-std::vector<Result<AppendResult>> CommitQueue::TakeResults(std::span<const Batch* const> batches) {
+std::vector<CommitQueue::TakenResult> CommitQueue::TakeResults(std::span<const Batch* const> batches) {
   const char* s = Slot(slot_);
-  std::vector<Result<AppendResult>> results;
+  std::vector<TakenResult> results;
   const char* message_at = s + q::kMessageAt;
   const std::string message(message_at, strnlen(message_at, q::kMessageBytes));
   for (size_t i = 0; i < batches.size(); ++i) {
     const char* r = s + q::kResultsAt + i * q::kResultBytes;
     const uint32_t code = GetFixed32(r + q::kResultCodeAt);
+    TakenResult& taken = results.emplace_back(TakenResult{Status::Failed("no result"), std::nullopt});
     if (code == static_cast<uint32_t>(StatusCode::kOk)) {
-      results.push_back(AppendResult{GetFixed64(r + q::kResultFirstOffsetAt), batches[i]->impl().event_count()});
+      taken.result = AppendResult{GetFixed64(r + q::kResultFirstOffsetAt), batches[i]->impl().event_count()};
+      if (GetFixed32(r + q::kResultPlacedAt) == 1) taken.placement = PlacementAt(r);
     } else if (code <= static_cast<uint32_t>(StatusCode::kBusy)) {
-      results.push_back(Status(static_cast<StatusCode>(code), message));
+      taken.result = Status(static_cast<StatusCode>(code), message);
     } else {
-      results.push_back(Status::Failed(fmt::format("the process that committed it reported an unknown result {}: outcome unknown", code)));
+      taken.result = Status::Failed(
+          fmt::format("the process that committed it reported an unknown result {}: outcome unknown", code));
     }
   }
   Release();
@@ -262,14 +292,14 @@ std::vector<CommitQueue::Orphan> CommitQueue::FindOrphans() {
     const uint32_t batch_count = std::min<uint32_t>(GetFixed32(s + q::kBatchCountAt), q::kMaxBatches);
     for (uint32_t i = 0; i < std::max<uint32_t>(batch_count, 1); ++i) {
       const char* r = s + q::kResultsAt + i * q::kResultBytes;
-      orphan.event_counts.push_back(decoded && i < request.batches.size() ? request.batches[i].event_count : 0);
+      const bool known = decoded && i < request.batches.size();
+      orphan.event_counts.push_back(known ? request.batches[i].event_count : 0);
+      orphan.last_bodies.emplace_back(known ? request.batches[i].frames.back().body : std::string_view());
       if (GetFixed32(r + q::kResultPlacedAt) != 1) {
         orphan.placements.emplace_back();
         continue;
       }
-      orphan.placements.push_back(Placement{GetFixed64(r + q::kResultSegmentAt), GetFixed64(r + q::kResultPositionAt),
-                                            GetFixed64(r + q::kResultChecksumAt),
-                                            GetFixed64(r + q::kResultFirstOffsetAt)});
+      orphan.placements.push_back(PlacementAt(r));
     }
   }
   return orphans;
@@ -324,6 +354,7 @@ Status CommitQueue::Decode(uint32_t slot, QueuedRequest* out) const {
 }
 
 void CommitQueue::Place(uint32_t slot, size_t batch, const Placement& placement) {
+  if (StateOf(slot) != SlotState::kClaimed) return;  // as in Post
   char* r = Slot(slot) + q::kResultsAt + batch * q::kResultBytes;
   PutFixed64(r + q::kResultFirstOffsetAt, placement.first_offset);
   PutFixed64(r + q::kResultSegmentAt, placement.segment_base);
@@ -332,7 +363,17 @@ void CommitQueue::Place(uint32_t slot, size_t batch, const Placement& placement)
   PutFixed32(r + q::kResultPlacedAt, 1);
 }
 
+CommitQueue::Placement CommitQueue::PlacementAt(const char* result) {
+  return Placement{GetFixed64(result + q::kResultSegmentAt), GetFixed64(result + q::kResultPositionAt),
+                   GetFixed64(result + q::kResultChecksumAt), GetFixed64(result + q::kResultFirstOffsetAt)};
+}
+
 void CommitQueue::Post(uint32_t slot, size_t batch, const Result<AppendResult>& result) {
+  // A slot that is no longer CLAIMED was changed under the protocol (QUEUE truncated or
+  // written by another program): it may be a new owner's now, so nothing is written into
+  // it. (What could still slip through in a race is caught by the owner's check against
+  // the log: LogWriter::ConfirmTaken.)
+  if (StateOf(slot) != SlotState::kClaimed) return;
   char* s = Slot(slot);
   char* r = s + q::kResultsAt + batch * q::kResultBytes;
   if (result.has_value()) {
@@ -349,7 +390,7 @@ void CommitQueue::Post(uint32_t slot, size_t batch, const Result<AppendResult>& 
   std::memcpy(s + q::kMessageAt, message.data(), n);
 }
 
-void CommitQueue::Finish(uint32_t slot) { SetState(slot, SlotState::kDone); }
+void CommitQueue::Finish(uint32_t slot) { (void)CompareAndSetState(slot, SlotState::kClaimed, SlotState::kDone); }
 
 uint32_t* CommitQueue::ReleasesWord() const { return reinterpret_cast<uint32_t*>(region_->data() + q::kReleasesAt); }
 

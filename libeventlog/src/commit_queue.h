@@ -23,6 +23,9 @@
 //                     in the log, and nothing else has changed the log yet.
 // The owner learns the outcome when its slot is DONE, or else once it holds LOCK: it tries
 // the lock, and while another process holds it, sleeps until a holder announces a release.
+// It believes "committed" only once the log bears it out (LogWriter::ConfirmTaken): the
+// slot is memory other programs can write, and a QUEUE truncated or rewritten in use can
+// hold one holder's results in another owner's slot.
 // A slot belongs to the process holding the byte lock with the slot's number, and its
 // batches are offered while that process also holds the byte 64 above; a READY slot whose
 // owner died (its locks gone, on a crash or reboot) is never taken, so no batch is appended
@@ -80,6 +83,14 @@ class CommitQueue {
     uint32_t holder_pid = 0;
     std::vector<std::optional<Placement>> placements;  // nullopt: never placed, never written
     std::vector<uint64_t> event_counts;                // 0 where the payload is malformed
+    std::vector<std::string> last_bodies;              // each batch's last frame body, if known
+  };
+
+  // A batch's result as its owner reads it, with where the holder put the batch if it
+  // says committed: the owner checks that against the log before it believes it.
+  struct TakenResult {
+    Result<AppendResult> result;
+    std::optional<Placement> placement;
   };
 
   // Opens the queue file at `path` (no lock needed: a header byte lock orders writing a
@@ -89,6 +100,11 @@ class CommitQueue {
   // otherwise a missing file gives nullptr (a lock holder only looking for orphans).
   static Result<std::unique_ptr<CommitQueue>> Open(FileSystem* fs, const std::string& path, const LogId& log_id,
                                                    bool create);
+  // For a lock holder that cannot Open the queue (no permission to write it, no space to
+  // extend it, a special file): whether it holds a slot CLAIMED by a holder that died,
+  // which this process could not resolve, read with plain reads. False for a file that is
+  // missing, not a regular file or not this log's queue: no process of the log uses it.
+  static Result<bool> HoldsClaimedSlots(FileSystem* fs, const std::string& path, const LogId& log_id);
   ~CommitQueue();
 
   // --- The owner's side.
@@ -104,7 +120,7 @@ class CommitQueue {
   // CLAIMED holding it (their outcome could not be found). TakeResults ends with it.
   void Release();
   // DONE -> FREE: each batch's result (counts from the batches offered).
-  std::vector<Result<AppendResult>> TakeResults(std::span<const Batch* const> batches);
+  std::vector<TakenResult> TakeResults(std::span<const Batch* const> batches);
 
   // --- The holder's side, holding LOG/LOCK.
   // Every READY slot of a live owner other than this process's, now CLAIMED. A slot whose
@@ -114,6 +130,7 @@ class CommitQueue {
   // yet). The caller resolves each batch, Posts and Finishes the slot.
   std::vector<Orphan> FindOrphans();
   void Place(uint32_t slot, size_t batch, const Placement& placement);
+  // Post and Finish leave a slot alone that is no longer CLAIMED.
   void Post(uint32_t slot, size_t batch, const Result<AppendResult>& result);
   void Finish(uint32_t slot);  // CLAIMED -> DONE
 
@@ -137,6 +154,7 @@ class CommitQueue {
   void ClearReady(uint32_t slot);
   void SetState(uint32_t slot, SlotState state);
   Status Decode(uint32_t slot, QueuedRequest* out) const;
+  static Placement PlacementAt(const char* result);
 
   std::unique_ptr<SharedRegion> region_;
   std::unique_ptr<FileLock> slot_lock_;   // byte `slot_`: the slot is this process's

@@ -227,18 +227,26 @@ Status LogWriter::OpenQueue(bool create) {
   // Without `create` it looks every time (one stat): QUEUE may have appeared since, with
   // orphans this lock holder must resolve before it changes the log.
   if (queue_ || (create && queue_create_failed_)) return Status::Ok();
-  auto queue = CommitQueue::Open(log_->fs(), log_->Path(format::kQueueFileName), log_->meta().log_id, create);
+  const std::string path = log_->Path(format::kQueueFileName);
+  auto queue = CommitQueue::Open(log_->fs(), path, log_->meta().log_id, create);
   if (queue && *queue) {
     queue_ = std::move(queue).value();
     return Status::Ok();
   }
   // A process that is to hand over works alone instead (and stops trying); a queue of
-  // another log or version holds nothing this one could resolve; but a lock holder must
-  // not change the log while a QUEUE it cannot read may hold a dead holder's batches.
+  // another log or version holds nothing this one could resolve.
   if (create) queue_create_failed_ = true;
   if (create || queue) return Status::Ok();
-  return queue.error().WithContext(
-      "cannot read QUEUE, which may hold the outcome of batches whose committing process died; nothing was changed");
+  // A lock holder that cannot use QUEUE (it may not write it, say) must still not change
+  // the log while it holds a dead holder's batches that it could not resolve.
+  Result<bool> claimed = CommitQueue::HoldsClaimedSlots(log_->fs(), path, log_->meta().log_id);
+  if (claimed && !*claimed) return Status::Ok();
+  return (claimed ? queue.error() : claimed.error())
+      .WithContext(fmt::format(
+          "{} holds, or may hold, batches whose committing process died, and this process cannot open it to "
+          "resolve them; nothing was changed. Append as a user who can write it, or once no process appends, "
+          "remove it (it means nothing then)",
+          path));
 }
 
 void LogWriter::JoinQueue() {
@@ -260,7 +268,8 @@ Status LogWriter::ResolveOrphans() {
   if (!queue_) return Status::Ok();
   for (const CommitQueue::Orphan& orphan : queue_->FindOrphans()) {
     for (size_t i = 0; i < orphan.placements.size(); ++i) {
-      queue_->Post(orphan.slot, i, FindPlaced(orphan.placements[i], orphan.event_counts[i], orphan.holder_pid));
+      queue_->Post(orphan.slot, i,
+                   FindPlaced(orphan.placements[i], orphan.event_counts[i], orphan.last_bodies[i], orphan.holder_pid));
     }
     queue_->Finish(orphan.slot);
   }
@@ -305,7 +314,7 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
     const uint32_t seen = queue_->releases();
     const CommitQueue::SlotState state = queue_->own_state();
     if (state == CommitQueue::SlotState::kDone) {
-      *results = queue_->TakeResults(batches);
+      *results = ConfirmTaken(queue_->TakeResults(batches), batches);
       return true;
     }
     const auto now = std::chrono::steady_clock::now();
@@ -354,7 +363,7 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
   // DONE, or CLAIMED by a holder that died: adopting the log resolves that (ResolveOrphans).
   Status adopted = queue_->own_state() == CommitQueue::SlotState::kDone ? Status::Ok() : Adopt();
   if (adopted.ok() && queue_->own_state() == CommitQueue::SlotState::kDone) {
-    *results = queue_->TakeResults(batches);
+    *results = ConfirmTaken(queue_->TakeResults(batches), batches);
   } else {
     unknown(adopted.ok() ? Status::Failed("the process committing these batches died and they could not be "
                                           "checked")
@@ -368,8 +377,48 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
   return true;
 }
 
+// What the log holds where a holder recorded a batch's last frame: that frame, with the
+// recorded checksum (over the chain before it), ending at first_offset + count, and with
+// `last_body`, the batch's own last frame body, as its body: the checksum says the holder's
+// batch is there, the body that it is the owner's.
+LogWriter::PlacedFrame LogWriter::ReadPlaced(const CommitQueue::Placement& p, uint64_t count,
+                                             std::string_view last_body, std::string* why) {
+  const std::string segment = SegmentFileName(p.segment_base);
+  auto file = log_->fs()->Open(log_->Path(segment), OpenMode::kReadOnly);
+  if (!file) {
+    *why = fmt::format("segment {} cannot be opened ({})", segment, file.error().message());
+    return PlacedFrame::kUnknown;
+  }
+  // A segment rewritten by key compaction (chain_out set, format-spec §4.1) no longer has
+  // the frames at the places recorded: nothing can be told from it.
+  char segment_header[format::segment::kHeaderSize];
+  char header[f::kHeaderSize];
+  std::string body(last_body.size(), '\0');
+  Result<size_t> read = (*file)->Read(0, segment_header);
+  if (read && *read == sizeof segment_header) read = (*file)->Read(p.last_frame_position, header);
+  if (read && *read == sizeof header) read = (*file)->Read(p.last_frame_position + f::kHeaderSize, body);
+  if (!read || *read != body.size()) {
+    *why = fmt::format("reading segment {} failed ({})", segment, read ? "short read" : read.error().message());
+    return PlacedFrame::kUnknown;
+  }
+  if (GetFixed64(segment_header + format::segment::kChainOutAt) != 0) {
+    *why = fmt::format("segment {} was rewritten by key compaction since", segment);
+    return PlacedFrame::kUnknown;
+  }
+  const uint64_t next_offset =
+      GetFixed64(header + f::kBaseOffsetAt) + uint64_t{GetFixed32(header + f::kLastDeltaAt)} + 1;
+  if (GetFixed64(header + f::kChecksumAt) != p.last_checksum || next_offset != p.first_offset + count) {
+    return PlacedFrame::kNotThere;
+  }
+  if (GetFixed32(header + f::kLengthAt) != f::kHeaderSize + last_body.size() || body != last_body) {
+    *why = fmt::format("the frame recorded at {} of segment {} holds another batch", p.last_frame_position, segment);
+    return PlacedFrame::kUnknown;  // the slot does not describe what its holder appended
+  }
+  return PlacedFrame::kThere;
+}
+
 Result<AppendResult> LogWriter::FindPlaced(const std::optional<CommitQueue::Placement>& placement, uint64_t count,
-                                           uint32_t holder_pid) {
+                                           std::string_view last_body, uint32_t holder_pid) {
   const std::string not_committed = fmt::format(
       "not committed: process {}, which had taken this batch over to commit it with its own, died first; "
       "nothing of it is in the log, so it can be appended again",
@@ -386,30 +435,73 @@ Result<AppendResult> LogWriter::FindPlaced(const std::optional<CommitQueue::Plac
                          (p.segment_base == segment_base_ && p.last_frame_position <= published_.position - f::kHeaderSize);
   if (!below_end) return Status::Busy(not_committed);
   // Below the committed end is what recovery kept and synced, or what the holder published
-  // (and nothing was written since): the batch is there iff its last frame is, which the
-  // frame's checksum (over the chain before it) and offsets tell.
-  auto file = log_->fs()->Open(log_->Path(SegmentFileName(p.segment_base)), OpenMode::kReadOnly);
-  if (!file) return unknown(fmt::format("segment {} cannot be opened ({})", SegmentFileName(p.segment_base),
-                                        file.error().message()));
-  // A segment rewritten by key compaction (chain_out set, format-spec §4.1) no longer has
-  // the frames at the places recorded: nothing can be told from it.
-  char segment_header[format::segment::kHeaderSize];
-  char header[f::kHeaderSize];
-  Result<size_t> read = (*file)->Read(0, segment_header);
-  if (read && *read == sizeof segment_header) read = (*file)->Read(p.last_frame_position, header);
-  if (!read || *read != sizeof header) {
-    return unknown(fmt::format("reading segment {} failed ({})", SegmentFileName(p.segment_base),
-                               read ? "short read" : read.error().message()));
+  // (and nothing was written since): the batch is there iff its last frame is.
+  std::string why;
+  switch (ReadPlaced(p, count, last_body, &why)) {
+    case PlacedFrame::kThere: return AppendResult{p.first_offset, count};
+    case PlacedFrame::kNotThere: return Status::Busy(not_committed);
+    case PlacedFrame::kUnknown: break;
   }
-  if (GetFixed64(segment_header + format::segment::kChainOutAt) != 0) {
-    return unknown(fmt::format("segment {} was rewritten by key compaction since", SegmentFileName(p.segment_base)));
+  return unknown(why);
+}
+
+// The owner's check of the results it took, without LOG/LOCK: a batch said to be committed
+// is believed only if its last frame is below HEAD's committed end, where the holder said,
+// with this batch's own bytes. A slot is shared memory any process of the log's users can
+// write, and one changed under the protocol (QUEUE truncated or rewritten while in use) can
+// carry a stale holder's results for another owner's batch: acknowledging those would lose
+// this batch. A result the log does not bear out is reported as unknown (kFailed).
+std::vector<Result<AppendResult>> LogWriter::ConfirmTaken(std::vector<CommitQueue::TakenResult> taken,
+                                                          std::span<const Batch* const> batches) {
+  std::vector<Result<AppendResult>> results;
+  std::optional<HeadRecord> head;
+  for (size_t i = 0; i < taken.size(); ++i) {
+    Result<AppendResult>& result = taken[i].result;
+    if (!result) {
+      results.push_back(std::move(result));
+      continue;
+    }
+    auto unknown = [&](std::string_view why) {
+      return Status::Failed(fmt::format(
+          "the process that committed this batch for this one reported it committed at offset {}, but {}; "
+          "whether it is in the log is unknown (was LOG/QUEUE changed by another program?)",
+          result->first_offset, why));
+    };
+    if (!taken[i].placement || taken[i].placement->first_offset != result->first_offset) {
+      results.push_back(unknown("it did not record where"));
+      continue;
+    }
+    const CommitQueue::Placement& p = *taken[i].placement;
+    // HEAD is read without the lock: a read that overlaps its rewrite fails its checksum
+    // and is read again (head.h).
+    for (int attempt = 0; !head && attempt < 10; ++attempt) {
+      auto file = log_->fs()->Open(log_->Path(format::kHeadFileName), OpenMode::kReadOnly);
+      if (!file) break;
+      Result<std::optional<HeadRecord>> read = ReadHead(**file, log_->meta());
+      if (!read) break;
+      head = *read;
+    }
+    if (!head) {
+      results.push_back(unknown("HEAD cannot be read to check it"));
+      continue;
+    }
+    const bool below_end = p.segment_base < head->segment_base ||
+                           (p.segment_base == head->segment_base && p.last_frame_position + f::kHeaderSize <= head->committed_end);
+    std::string last_body;
+    Status read_body = batches[i]->impl().ForEachFrame([&](const Batch::Impl::FrameView& frame) {
+      last_body.assign(frame.body);
+      return Status::Ok();
+    });
+    std::string why = "the log does not hold it there";
+    if (!below_end) {
+      why = "that place is not below the log's committed end";
+    } else if (read_body.ok() && ReadPlaced(p, result->count, last_body, &why) == PlacedFrame::kThere) {
+      results.push_back(std::move(result));
+      continue;
+    }
+    results.push_back(unknown(why));
   }
-  const uint64_t next_offset =
-      GetFixed64(header + f::kBaseOffsetAt) + uint64_t{GetFixed32(header + f::kLastDeltaAt)} + 1;
-  if (GetFixed64(header + f::kChecksumAt) != p.last_checksum || next_offset != p.first_offset + count) {
-    return Status::Busy(not_committed);
-  }
-  return AppendResult{p.first_offset, count};
+  return results;
 }
 
 Status LogWriter::AppendQueued(const CommitQueue::QueuedBatch& batch, int64_t timestamp, AppendResult* result,

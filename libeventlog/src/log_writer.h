@@ -86,7 +86,13 @@ class LogWriter {
                 std::unique_ptr<FileLock>* lock);
   // Whether a batch a dead holder took over is in the log, right after recovery.
   Result<AppendResult> FindPlaced(const std::optional<CommitQueue::Placement>& placement, uint64_t count,
-                                  uint32_t holder_pid);
+                                  std::string_view last_body, uint32_t holder_pid);
+  enum class PlacedFrame { kThere, kNotThere, kUnknown };
+  PlacedFrame ReadPlaced(const CommitQueue::Placement& placement, uint64_t count, std::string_view last_body,
+                         std::string* why);
+  // The results an owner took from its slot, each "committed" checked against the log.
+  std::vector<Result<AppendResult>> ConfirmTaken(std::vector<CommitQueue::TakenResult> taken,
+                                                 std::span<const Batch* const> batches);
   // Opens QUEUE: with `create`, once per process, and a failure only means this process
   // commits alone; without, whenever it is not open, and an error if QUEUE exists but
   // cannot be read (a lock holder must then not change the log).

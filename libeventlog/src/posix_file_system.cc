@@ -254,7 +254,9 @@ class PosixSharedRegion final : public SharedRegion {
   Result<bool> ByteLockedElsewhere(uint64_t index) override {
     struct flock probe = ByteRange(F_WRLCK, index);
     if (fcntl(fd_, F_OFD_GETLK, &probe) != 0) return ErrnoStatus("test a byte lock of", path_, errno);
-    return probe.l_type != F_UNLCK;
+    // Only an exclusive lock is an owner's: anyone who can read the file can take a shared
+    // one, and must not make a dead owner's slot look alive.
+    return probe.l_type == F_WRLCK;
   }
 
   // Not FUTEX_PRIVATE_FLAG: the word lives in a shared file mapping, and the kernel keys

@@ -4,6 +4,7 @@
 // holding LOG/LOCK itself or by pausing a process inside it, never by sleeping and hoping.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,8 +19,10 @@
 #include <thread>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "coding.h"
+#include "commit_queue.h"
 #include "eventlog/file_system.h"
 #include "eventlog/log.h"
 #include "eventlog/reader.h"
@@ -125,7 +128,21 @@ uint64_t HeadSequence(const std::string& dir) {
   return GetFixed64(bytes);
 }
 
+LogId LogIdOf(const std::string& dir) {
+  auto meta = PosixFileSystem()->Open(dir + "/META", OpenMode::kReadOnly);
+  REQUIRE(meta);
+  LogId id{};
+  auto read = (*meta)->Read(format::meta::kLogIdAt, std::span<char>(id.data(), id.size()));
+  REQUIRE(read);
+  REQUIRE(*read == id.size());
+  return id;
+}
+
+// QUEUE mapped as the test's own; created, with the log's header, as a process about to
+// hand over creates it.
 std::unique_ptr<SharedRegion> MapQueue(const std::string& dir) {
+  auto created = CommitQueue::Open(PosixFileSystem(), dir + "/QUEUE", LogIdOf(dir), /*create=*/true);
+  REQUIRE(created);
   auto region = PosixFileSystem()->OpenShared(dir + "/QUEUE", q::kHeaderSize + size_t{q::kSlotCount} * q::kSlotBytes);
   REQUIRE(region);
   REQUIRE(*region);
@@ -268,11 +285,35 @@ TEST_CASE("processes that append once hand their batch over on their first commi
   CHECK(HeadSequence(log_dir) == sequence_before + 2);
 }
 
+// The real file system, for wrappers that change one or two of its calls.
+class PosixForwarding : public FileSystem {
+ public:
+  Result<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
+    return PosixFileSystem()->Open(path, mode);
+  }
+  Status Rename(const std::string& a, const std::string& b) override { return PosixFileSystem()->Rename(a, b); }
+  Status Remove(const std::string& p) override { return PosixFileSystem()->Remove(p); }
+  Status CreateDir(const std::string& p) override { return PosixFileSystem()->CreateDir(p); }
+  Status SyncDir(const std::string& p) override { return PosixFileSystem()->SyncDir(p); }
+  Result<std::vector<std::string>> ListDir(const std::string& p) override { return PosixFileSystem()->ListDir(p); }
+  Result<bool> Exists(const std::string& p) override { return PosixFileSystem()->Exists(p); }
+  Result<std::unique_ptr<FileLock>> Lock(const std::string& p) override { return PosixFileSystem()->Lock(p); }
+  Result<std::unique_ptr<FileLock>> TryLock(const std::string& p) override { return PosixFileSystem()->TryLock(p); }
+  std::string LockHolder(const std::string& p) override { return PosixFileSystem()->LockHolder(p); }
+  Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& p) override {
+    return PosixFileSystem()->TryLockShared(p);
+  }
+  Result<std::unique_ptr<FileWatch>> Watch(const std::string& p) override { return PosixFileSystem()->Watch(p); }
+  Result<std::unique_ptr<SharedRegion>> OpenShared(const std::string& p, size_t size) override {
+    return PosixFileSystem()->OpenShared(p, size);
+  }
+};
+
 // A file system that lets a test stop a process inside the commit: once armed, taking
 // LOG/LOCK waits until some slot of QUEUE is READY (so that this process, as the holder,
 // takes it), and the first segment write or sync after a slot became CLAIMED kills the
 // process, as a crash there would.
-class HolderDeath final : public FileSystem {
+class HolderDeath final : public PosixForwarding {
  public:
   enum class DieAt { kWrite, kSync };
   HolderDeath(std::string dir, DieAt die_at) : dir_(std::move(dir)), die_at_(die_at) {}
@@ -286,23 +327,9 @@ class HolderDeath final : public FileSystem {
     if (!file || !path.ends_with(".seg")) return file;
     return std::unique_ptr<File>(new DyingFile(this, std::move(file).value()));
   }
-  Status Rename(const std::string& a, const std::string& b) override { return PosixFileSystem()->Rename(a, b); }
-  Status Remove(const std::string& p) override { return PosixFileSystem()->Remove(p); }
-  Status CreateDir(const std::string& p) override { return PosixFileSystem()->CreateDir(p); }
-  Status SyncDir(const std::string& p) override { return PosixFileSystem()->SyncDir(p); }
-  Result<std::vector<std::string>> ListDir(const std::string& p) override { return PosixFileSystem()->ListDir(p); }
-  Result<bool> Exists(const std::string& p) override { return PosixFileSystem()->Exists(p); }
   Result<std::unique_ptr<FileLock>> Lock(const std::string& p) override { return Hold(PosixFileSystem()->Lock(p)); }
   Result<std::unique_ptr<FileLock>> TryLock(const std::string& p) override {
     return Hold(PosixFileSystem()->TryLock(p));
-  }
-  std::string LockHolder(const std::string& p) override { return PosixFileSystem()->LockHolder(p); }
-  Result<std::unique_ptr<FileLock>> TryLockShared(const std::string& p) override {
-    return PosixFileSystem()->TryLockShared(p);
-  }
-  Result<std::unique_ptr<FileWatch>> Watch(const std::string& p) override { return PosixFileSystem()->Watch(p); }
-  Result<std::unique_ptr<SharedRegion>> OpenShared(const std::string& p, size_t size) override {
-    return PosixFileSystem()->OpenShared(p, size);
   }
 
  private:
@@ -498,20 +525,34 @@ TEST_CASE("a slot whose second batch is malformed: every batch of it is refused,
   CHECK(payloads == std::vector<std::string>{"first", "second"});
 }
 
+// The checksum field of the frame at 64 of the first segment: a log's first frame.
+uint64_t FirstFrameChecksum(const std::string& log_dir) {
+  std::string frame(format::frame::kHeaderSize, '\0');
+  auto segment = PosixFileSystem()->Open(log_dir + "/00000000000000000000.seg", OpenMode::kReadOnly);
+  REQUIRE(segment);
+  REQUIRE((*segment)->Read(64, std::span<char>(frame.data(), frame.size())));
+  return GetFixed64(frame.data() + format::frame::kChecksumAt);
+}
+
+// Records in result `r` where a holder put a batch's last frame: segment base, position,
+// checksum field, first offset.
+void Place(char* r, const std::array<uint64_t, 4>& placement) {
+  PutFixed64(r + q::kResultSegmentAt, placement[0]);
+  PutFixed64(r + q::kResultPositionAt, placement[1]);
+  PutFixed64(r + q::kResultChecksumAt, placement[2]);
+  PutFixed64(r + q::kResultFirstOffsetAt, placement[3]);
+  PutFixed32(r + q::kResultPlacedAt, 1);
+}
+
 // Makes `slot` what a holder that died leaves: CLAIMED, one batch of one event, and (if
 // given) where it was to put the batch's last frame.
-void Orphan(SharedRegion& queue, uint32_t slot, std::optional<std::array<uint64_t, 4>> placement) {
-  Offer(queue, slot, OneEventBody("orphan"));
+void Orphan(SharedRegion& queue, uint32_t slot, std::optional<std::array<uint64_t, 4>> placement,
+            std::string_view payload = "orphan") {
+  Offer(queue, slot, OneEventBody(payload));
   char* s = SlotOf(queue, slot);
   char* r = s + q::kResultsAt;
   PutFixed32(r + q::kResultCodeAt, static_cast<uint32_t>(StatusCode::kFailed));
-  if (placement) {
-    PutFixed64(r + q::kResultSegmentAt, (*placement)[0]);
-    PutFixed64(r + q::kResultPositionAt, (*placement)[1]);
-    PutFixed64(r + q::kResultChecksumAt, (*placement)[2]);
-    PutFixed64(r + q::kResultFirstOffsetAt, (*placement)[3]);
-    PutFixed32(r + q::kResultPlacedAt, 1);
-  }
+  if (placement) Place(r, *placement);
   __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 2u, __ATOMIC_RELEASE);
 }
 
@@ -519,25 +560,23 @@ TEST_CASE("the next lock holder resolves what a dead holder took over, from the 
   TempDir dir;
   const std::string log_dir = dir.path() + "/log";
   { REQUIRE(AppendOne(*OpenLog(log_dir), "first").code == 0); }  // one frame at 64
-  std::string first_frame(64, '\0');
-  {
-    auto segment = PosixFileSystem()->Open(log_dir + "/00000000000000000000.seg", OpenMode::kReadOnly);
-    REQUIRE(segment);
-    REQUIRE((*segment)->Read(64, std::span<char>(first_frame.data(), 64)));
-  }
-  const uint64_t checksum = GetFixed64(first_frame.data() + format::frame::kChecksumAt);
+  const uint64_t checksum = FirstFrameChecksum(log_dir);
   {
     auto queue = MapQueue(log_dir);
-    Orphan(*queue, 50, std::array<uint64_t, 4>{0, 64, checksum, 0});       // its frame is in the log
-    Orphan(*queue, 51, std::array<uint64_t, 4>{0, 64, checksum ^ 1, 0});   // another frame is there
-    Orphan(*queue, 52, std::array<uint64_t, 4>{0, 4096, checksum, 1});     // beyond the end: cut
-    Orphan(*queue, 53, std::nullopt);                                        // never placed
+    Orphan(*queue, 50, std::array<uint64_t, 4>{0, 64, checksum, 0}, "first");      // its frame is in the log
+    Orphan(*queue, 51, std::array<uint64_t, 4>{0, 64, checksum ^ 1, 0}, "first");  // another frame is there
+    Orphan(*queue, 52, std::array<uint64_t, 4>{0, 4096, checksum, 1});              // beyond the end: cut
+    Orphan(*queue, 53, std::nullopt);                                                 // never placed
+    // The frame recorded is there, but the slot's batch is not what it holds: a slot
+    // changed under the protocol, whose outcome cannot be told.
+    Orphan(*queue, 54, std::array<uint64_t, 4>{0, 64, checksum, 0}, "not first");
   }
   auto log = OpenLog(log_dir);
   REQUIRE(AppendOne(*log, "second").code == 0);
   auto queue = MapQueue(log_dir);
   auto code = [&](uint32_t slot) { return GetFixed32(SlotOf(*queue, slot) + q::kResultsAt + q::kResultCodeAt); };
-  for (uint32_t slot : {50u, 51u, 52u, 53u}) CHECK(StateOf(*queue, slot) == 3);
+  for (uint32_t slot : {50u, 51u, 52u, 53u, 54u}) CHECK(StateOf(*queue, slot) == 3);
+  CHECK(code(54) == static_cast<uint32_t>(StatusCode::kFailed));
   CHECK(code(50) == 0);
   CHECK(GetFixed64(SlotOf(*queue, 50) + q::kResultsAt + q::kResultFirstOffsetAt) == 0);
   for (uint32_t slot : {51u, 52u, 53u}) {
@@ -663,6 +702,190 @@ TEST_CASE("a QUEUE file of another log is left alone, and appends go on without 
   auto queue = MapQueue(log_dir);
   CHECK(GetFixed32(queue->data() + q::kVersionAt) == 99);
   CHECK(ReadAll(log_dir).size() == 2);
+}
+
+// A child that opens the log, waits for EOF on `go`, appends `payload` (handing it over if
+// the lock is held) and reports the Outcome on `up`.
+pid_t StartAppender(const std::string& dir, const std::string& payload, const Pipe& up, const Pipe& go) {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid != 0) return pid;
+  close(go.fd[1]);
+  auto log = OpenLog(dir);
+  char byte;
+  while (read(go.fd[0], &byte, 1) > 0) {
+  }
+  const Outcome outcome = AppendOne(*log, payload);
+  up.Send(&outcome, sizeof outcome);
+  std::_Exit(0);
+}
+
+// A child appends `payload` while this process holds LOG/LOCK; `while_held` runs once the
+// child was told to go, before the lock is released. The child's outcome.
+Outcome AppendAgainstHeldLock(const std::string& log_dir, const std::string& payload,
+                              const std::function<void()>& while_held = {}) {
+  Pipe up, go;
+  const pid_t appender = StartAppender(log_dir, payload, up, go);
+  {
+    auto lock = PosixFileSystem()->Lock(log_dir + "/LOCK");
+    REQUIRE(lock);
+    close(go.fd[1]);  // go
+    go.fd[1] = open("/dev/null", O_WRONLY);
+    if (while_held) while_held();
+  }
+  Outcome outcome;
+  REQUIRE(up.Receive(&outcome, sizeof outcome));
+  CHECK(ExitStatus(appender) == 0);
+  return outcome;
+}
+
+int ReadySlot(const std::string& dir) {
+  auto queue = MapQueue(dir);
+  for (uint32_t slot = 0; slot < q::kSlotCount; ++slot) {
+    if (StateOf(*queue, slot) == 1) return static_cast<int>(slot);
+  }
+  return -1;
+}
+
+// The defect class a review found by truncating QUEUE under running appends: a holder whose
+// slot was taken from under it (the truncation zeroed its CLAIMED state, its owner died, a
+// new owner offered in it) wrote its old results into the new owner's slot, and the new
+// owner reported "committed" at the offset of another process's batch. Here the test plays
+// that stale holder: it answers a live owner's offer with a result the log does bear out,
+// but for another batch.
+TEST_CASE("an owner believes a result that says committed only if the log holds its own batch there") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  { REQUIRE(AppendOne(*OpenLog(log_dir), "another process's event").code == 0); }  // a frame at 64
+  const uint64_t checksum = FirstFrameChecksum(log_dir);
+  Pipe up, go;
+  const pid_t owner = StartAppender(log_dir, "mine", up, go);
+  {
+    auto lock = PosixFileSystem()->Lock(log_dir + "/LOCK");
+    REQUIRE(lock);
+    close(go.fd[1]);  // go: the owner finds the lock held and offers its batch
+    go.fd[1] = open("/dev/null", O_WRONLY);
+    REQUIRE(WaitFor([&] { return ReadySlot(log_dir) >= 0; }));
+    auto queue = MapQueue(log_dir);
+    const uint32_t slot = static_cast<uint32_t>(ReadySlot(log_dir));
+    char* s = SlotOf(*queue, slot);
+    __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 2u, __ATOMIC_RELEASE);  // claimed
+    char* r = s + q::kResultsAt;
+    Place(r, {0, 64, checksum, 0});
+    PutFixed32(r + q::kResultCodeAt, 0);
+    __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 3u, __ATOMIC_RELEASE);  // done
+    __atomic_fetch_add(reinterpret_cast<uint32_t*>(queue->data() + q::kReleasesAt), 1u, __ATOMIC_RELEASE);
+    queue->WakeAll(q::kReleasesAt);
+    Outcome outcome;
+    REQUIRE(up.Receive(&outcome, sizeof outcome));  // without waiting for the lock
+    CHECK(outcome.code == static_cast<uint32_t>(StatusCode::kFailed));  // unknown, not committed at 0
+  }
+  CHECK(ExitStatus(owner) == 0);
+  CHECK(ReadAll(log_dir) == std::vector<std::pair<uint64_t, std::string>>{{0, "another process's event"}});
+}
+
+// A process stopped while it holds the header lock (byte 128), or any process that can read
+// QUEUE and locks that byte, must not stop the others: a header that reads as this log's is
+// used without the lock, and one that is not written yet is nobody's to resolve.
+TEST_CASE("a process holding QUEUE's header lock stops no append") {
+  for (bool header_written : {true, false}) {
+    CAPTURE(header_written);
+    TempDir dir;
+    const std::string log_dir = dir.path() + "/log";
+    { OpenLog(log_dir); }
+    std::unique_ptr<SharedRegion> queue;
+    if (header_written) {
+      queue = MapQueue(log_dir);
+    } else {
+      auto region = PosixFileSystem()->OpenShared(log_dir + "/QUEUE", q::kHeaderSize + size_t{q::kSlotCount} * q::kSlotBytes);
+      REQUIRE(region);
+      queue = std::move(region).value();
+    }
+    auto header_lock = queue->TryLockByte(q::kInitLockByte);
+    REQUIRE(header_lock);
+    REQUIRE(*header_lock);
+    {
+      auto log = OpenLog(log_dir);  // its own opening of QUEUE: the byte lock excludes it
+      REQUIRE(AppendOne(*log, "alone").code == 0);
+    }
+    // Contended: the appender hands over (a header of this log) or commits alone (none yet).
+    const Outcome outcome = AppendAgainstHeldLock(log_dir, "contended", [&] {
+      if (header_written) REQUIRE(WaitFor([&] { return ReadySlot(log_dir) >= 0; }));
+    });
+    CHECK(outcome.code == 0);
+    CHECK(ReadAll(log_dir).size() == 2);
+  }
+}
+
+// A file system on which QUEUE cannot be mapped for writing, as for a user who may read it
+// but not write it (tests run as root, which permission bits do not stop).
+class QueueNotWritable final : public PosixForwarding {
+ public:
+  Result<std::unique_ptr<SharedRegion>> OpenShared(const std::string& p, size_t) override {
+    return Status::IOError(fmt::format("open {}: Permission denied", p));
+  }
+};
+
+TEST_CASE("a lock holder that cannot open QUEUE appends, unless QUEUE holds batches it would have to resolve") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  { OpenLog(log_dir); }
+  QueueNotWritable fs;
+  {
+    MapQueue(log_dir);  // a queue of this log, nothing claimed in it
+    auto log = OpenLog(log_dir, &fs);
+    REQUIRE(AppendOne(*log, "one").code == 0);
+  }
+  {
+    auto queue = MapQueue(log_dir);
+    Orphan(*queue, 7, std::nullopt);  // a dead holder's
+  }
+  auto log = OpenLog(log_dir, &fs);
+  Batch batch = log->NewBatch();
+  REQUIRE(batch.Add({.payload = "two"}).ok());
+  auto appended = log->Append(batch);
+  REQUIRE_FALSE(appended);
+  CHECK(appended.error().message().find("QUEUE holds, or may hold, batches whose committing process died") !=
+        std::string::npos);
+  CHECK(ReadAll(log_dir).size() == 1);
+  // Its owner's process (or any that can write QUEUE) resolves it; then appending goes on.
+  { REQUIRE(AppendOne(*OpenLog(log_dir), "three").code == 0); }
+  CHECK(AppendOne(*log, "four").code == 0);
+  CHECK(ReadAll(log_dir).size() == 3);
+}
+
+TEST_CASE("a QUEUE that is not a regular file holds nothing: appends go on, alone") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  { OpenLog(log_dir); }
+  REQUIRE(mkdir((log_dir + "/QUEUE").c_str(), 0755) == 0);
+  { REQUIRE(AppendOne(*OpenLog(log_dir), "uncontended").code == 0); }
+  CHECK(AppendAgainstHeldLock(log_dir, "contended").code == 0);
+  CHECK(ReadAll(log_dir).size() == 2);
+}
+
+TEST_CASE("a shared lock on a dead owner's offer byte does not make its batch look offered") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  auto log = OpenLog(log_dir);
+  REQUIRE(AppendOne(*log, "first").code == 0);
+  auto queue = MapQueue(log_dir);
+  Offer(*queue, 9, OneEventBody("from a dead process"));
+  // A reader of QUEUE takes a shared lock on the offer byte; only an owner's is exclusive.
+  const int fd = open((log_dir + "/QUEUE").c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  struct flock shared = {};
+  shared.l_type = F_RDLCK;
+  shared.l_whence = SEEK_SET;
+  shared.l_start = q::kSlotCount + 9;
+  shared.l_len = 1;
+  REQUIRE(fcntl(fd, F_OFD_SETLK, &shared) == 0);
+  REQUIRE(AppendOne(*log, "second").code == 0);
+  close(fd);
+  CHECK(StateOf(*queue, 9) == 1);  // left alone
+  std::vector<std::string> payloads;
+  for (auto& [offset, payload] : ReadAll(log_dir)) payloads.push_back(payload);
+  CHECK(payloads == std::vector<std::string>{"first", "second"});
 }
 
 }  // namespace

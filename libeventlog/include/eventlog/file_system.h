@@ -80,7 +80,8 @@ class SharedRegion {
   // An exclusive lock on byte `index` of the file (not of the mapping's contents), if no
   // other holder has it; nullptr otherwise. Released by the returned object or process death.
   virtual Result<std::unique_ptr<FileLock>> TryLockByte(uint64_t index) = 0;
-  // Whether another holder (not this region's own locks) has byte `index` locked.
+  // Whether another holder (not this region's own locks) has byte `index` locked
+  // exclusively (a shared lock, which any reader of the file may take, does not count).
   virtual Result<bool> ByteLockedElsewhere(uint64_t index) = 0;
   // Sleeps while the u32 at `offset` (4-aligned) equals `value`, at most `timeout_ms`;
   // may return early. Wakes sleepers on it (a futex on Linux).
