@@ -365,9 +365,17 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
   if (adopted.ok() && queue_->own_state() == CommitQueue::SlotState::kDone) {
     *results = ConfirmTaken(queue_->TakeResults(batches), batches);
   } else {
-    unknown(adopted.ok() ? Status::Failed("the process committing these batches died and they could not be "
-                                          "checked")
-                         : adopted);
+    if (!adopted.ok()) {
+      unknown(adopted);
+    } else if (queue_->own_state() == CommitQueue::SlotState::kFree) {
+      // Only the owner frees its slot: another program reset it, perhaps after a holder
+      // had taken the batches.
+      unknown(Status::Failed(fmt::format(
+          "the slot holding these batches in {} was reset by another program while they waited",
+          log_->Path(format::kQueueFileName))));
+    } else {
+      unknown(Status::Failed("the process committing these batches died and they could not be checked"));
+    }
     // Still holding the lock, so no other process is resolving the slot: free it for the
     // next offer, which must not find it CLAIMED.
     queue_->Release();

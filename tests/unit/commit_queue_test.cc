@@ -784,6 +784,20 @@ TEST_CASE("an owner believes a result that says committed only if the log holds 
   CHECK(ReadAll(log_dir) == std::vector<std::pair<uint64_t, std::string>>{{0, "another process's event"}});
 }
 
+TEST_CASE("an owner whose offered slot another program reset reports the outcome unknown") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  { REQUIRE(AppendOne(*OpenLog(log_dir), "first").code == 0); }
+  const Outcome outcome = AppendAgainstHeldLock(log_dir, "mine", [&] {
+    REQUIRE(WaitFor([&] { return ReadySlot(log_dir) >= 0; }));
+    auto queue = MapQueue(log_dir);
+    char* s = SlotOf(*queue, static_cast<uint32_t>(ReadySlot(log_dir)));
+    std::memset(s, 0, q::kSlotBytes);  // as `dd conv=notrunc if=/dev/zero of=LOG/QUEUE` would
+  });
+  CHECK(outcome.code == static_cast<uint32_t>(StatusCode::kFailed));  // a holder might have taken it first
+  CHECK(ReadAll(log_dir).size() == 1);
+}
+
 // A process stopped while it holds the header lock (byte 128), or any process that can read
 // QUEUE and locks that byte, must not stop the others: a header that reads as this log's is
 // used without the lock, and one that is not written yet is nobody's to resolve.
