@@ -179,7 +179,7 @@ int RunAppendCommand(const AppendCommandOptions& o) {
   PrintNewRecoveryNotes(**log, notes);
   if (status.ok()) return kExitOk;
   PrintError(kAppendCommand, status.message());
-  PrintError(kAppendCommand, session.DescribeProgress());
+  PrintError(kAppendCommand, session.DescribeProgress(status));
   return ExitCodeFor(status);
 }
 

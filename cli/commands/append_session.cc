@@ -254,8 +254,19 @@ Status AppendSession::RecordError(uint64_t number, const Status& cause) {
   return {cause.code(), fmt::format("input record {}: {}", number, cause.message())};
 }
 
-std::string AppendSession::DescribeProgress() const {
-  if (plan_.atomic) return "nothing was appended (the input is one atomic batch)";
+std::string AppendSession::DescribeProgress(const eventlog::Status& failure) const {
+  // kFailed: the failing commit's events may be in the log or not.
+  const bool unknown = failure.code() == eventlog::StatusCode::kFailed;
+  if (plan_.atomic) {
+    return unknown ? "whether the input (one atomic batch) is in the log is unknown: look with `evlog tail`"
+                   : "nothing was appended (the input is one atomic batch)";
+  }
+  std::string before = DescribeAppended();
+  if (unknown) before += "; whether the events of the commit that failed are in the log is unknown: look with `evlog tail`";
+  return before;
+}
+
+std::string AppendSession::DescribeAppended() const {
   if (appended_ == 0) return "no events were appended before the error";
   std::string ranges;
   constexpr size_t kMaxRangesShown = 4;

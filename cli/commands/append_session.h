@@ -58,10 +58,12 @@ class AppendSession {
   // ("input record 7: ..."); its code gives the exit status.
   eventlog::Status Run();
 
-  // What an error left behind, e.g. "6 events appended before the error (offsets 0..5)".
-  std::string DescribeProgress() const;
+  // What the error `failure` left behind, e.g. "6 events appended before the error
+  // (offsets 0..5)", and whether the commit that failed may have landed.
+  std::string DescribeProgress(const eventlog::Status& failure) const;
 
  private:
+  std::string DescribeAppended() const;
   eventlog::Status ReadAndAppend();
   eventlog::Status ReadAndAppendInChunks();
   eventlog::Status DecodeChunk();

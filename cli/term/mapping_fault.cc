@@ -20,10 +20,11 @@ void OnBus(int signo, siginfo_t* info, void*) {
     return;
   }
   static const char kMessage[] =
-      "evlog: stopped: a file of the log mapped by this process was cut short by another program while in use "
-      "(LOG/QUEUE or a segment truncated or rewritten), or no disk space could be given to it (a full "
-      "copy-on-write file system). If this was an append, whether its events are in the log is unknown: look "
-      "with `evlog tail`. Do not truncate or rewrite the files of a log in use.\n";
+      "evlog: stopped: a page of a file of the log mapped by this process could not be read (SIGBUS): the file "
+      "was cut short by another program while in use (LOG/QUEUE or a segment truncated or rewritten), the "
+      "device failed to read it, or a full copy-on-write file system could not give it space. If this was an "
+      "append, whether its events are in the log is unknown: look with `evlog tail`. Do not truncate or "
+      "rewrite the files of a log in use.\n";
   [[maybe_unused]] ssize_t n = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
   _exit(kExitError);
 }

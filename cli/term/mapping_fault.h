@@ -11,9 +11,10 @@
 
 namespace evlog {
 
-// For the rest of the process: a SIGBUS from a mapped file (BUS_ADRERR) writes a message
-// to stderr and exits with status 1 (kExitError); any other SIGBUS is left to kill the
-// process as before.
+// For the rest of the process: a SIGBUS from a mapped file (BUS_ADRERR: a page past the
+// file's end, or one the device failed to read) writes a message to stderr and exits with
+// status 1 (kExitError); any other SIGBUS (sent by kill, a misaligned access) is left to
+// kill the process as before.
 void ReportMappingFaults();
 
 }  // namespace evlog

@@ -11,6 +11,7 @@
 #include "frame.h"
 #include "head.h"
 #include "log_impl.h"
+#include "reader_impl.h"
 #include "segment.h"
 
 namespace eventlog {
@@ -395,23 +396,35 @@ LogWriter::PlacedFrame LogWriter::ReadPlaced(const CommitQueue::Placement& p, ui
   auto file = log_->fs()->Open(log_->Path(segment), OpenMode::kReadOnly);
   if (!file) {
     *why = fmt::format("segment {} cannot be opened ({})", segment, file.error().message());
-    return PlacedFrame::kUnknown;
+    return file.error().code() == StatusCode::kNotFound ? PlacedFrame::kGone : PlacedFrame::kError;
+  }
+  char segment_header[format::segment::kHeaderSize];
+  Result<size_t> read = (*file)->Read(0, segment_header);
+  if (!read || *read != sizeof segment_header) {
+    *why = fmt::format("reading segment {} failed ({})", segment, read ? "short read" : read.error().message());
+    return read ? PlacedFrame::kGone : PlacedFrame::kError;
   }
   // A segment rewritten by key compaction (chain_out set, format-spec §4.1) no longer has
-  // the frames at the places recorded: nothing can be told from it.
-  char segment_header[format::segment::kHeaderSize];
-  char header[f::kHeaderSize];
-  std::string body(last_body.size(), '\0');
-  Result<size_t> read = (*file)->Read(0, segment_header);
-  if (read && *read == sizeof segment_header) read = (*file)->Read(p.last_frame_position, header);
-  if (read && *read == sizeof header) read = (*file)->Read(p.last_frame_position + f::kHeaderSize, body);
-  if (!read || *read != body.size()) {
-    *why = fmt::format("reading segment {} failed ({})", segment, read ? "short read" : read.error().message());
-    return PlacedFrame::kUnknown;
-  }
+  // the frames at the places recorded.
   if (GetFixed64(segment_header + format::segment::kChainOutAt) != 0) {
     *why = fmt::format("segment {} was rewritten by key compaction since", segment);
-    return PlacedFrame::kUnknown;
+    return PlacedFrame::kGone;
+  }
+  char header[f::kHeaderSize];
+  std::string body(last_body.size(), '\0');
+  bool whole = false;
+  read = (*file)->Read(p.last_frame_position, header);
+  if (read && *read == sizeof header) {
+    read = (*file)->Read(p.last_frame_position + f::kHeaderSize, body);
+    whole = read && *read == body.size();
+  }
+  if (!read) {
+    *why = fmt::format("reading segment {} failed ({})", segment, read.error().message());
+    return PlacedFrame::kError;
+  }
+  if (!whole) {
+    *why = fmt::format("segment {} ends before the place recorded", segment);
+    return PlacedFrame::kGone;
   }
   const uint64_t next_offset =
       GetFixed64(header + f::kBaseOffsetAt) + uint64_t{GetFixed32(header + f::kLastDeltaAt)} + 1;
@@ -420,9 +433,35 @@ LogWriter::PlacedFrame LogWriter::ReadPlaced(const CommitQueue::Placement& p, ui
   }
   if (GetFixed32(header + f::kLengthAt) != f::kHeaderSize + last_body.size() || body != last_body) {
     *why = fmt::format("the frame recorded at {} of segment {} holds another batch", p.last_frame_position, segment);
-    return PlacedFrame::kUnknown;  // the slot does not describe what its holder appended
+    return PlacedFrame::kOtherBatch;
   }
   return PlacedFrame::kThere;
+}
+
+// Whether the log holds `batch`'s events at first_offset and on, as a reader sees them:
+// the owner's check when the frame cannot be read where it was recorded, because
+// maintenance rewrote or removed its segment after the holder published it.
+bool LogWriter::EventsAreAt(uint64_t first_offset, const Batch& batch) {
+  auto reader = NewReaderImpl(log_);
+  if (!reader || !(*reader)->SeekToOffset(first_offset).ok()) return false;
+  uint64_t offset = first_offset;
+  bool same = true;
+  Status decoded = batch.impl().ForEachFrame([&](const Batch::Impl::FrameView& frame) {
+    const char* p = frame.body.data();
+    const char* end = p + frame.body.size();
+    EventRecord record;
+    std::vector<HeaderView> headers;
+    Event event;
+    while (same && p < end) {
+      auto more = (*reader)->Next(&event);
+      same = DecodeEventRecord(&p, end, &record, &headers) && more && *more && event.offset == offset++ &&
+             event.key == record.key && event.payload == record.payload &&
+             std::equal(event.headers.begin(), event.headers.end(), headers.begin(), headers.end(),
+                        [](const HeaderView& a, const HeaderView& b) { return a.name == b.name && a.value == b.value; });
+    }
+    return Status::Ok();
+  });
+  return decoded.ok() && same && offset == first_offset + batch.impl().event_count();
 }
 
 Result<AppendResult> LogWriter::FindPlaced(const std::optional<CommitQueue::Placement>& placement, uint64_t count,
@@ -448,7 +487,9 @@ Result<AppendResult> LogWriter::FindPlaced(const std::optional<CommitQueue::Plac
   switch (ReadPlaced(p, count, last_body, &why)) {
     case PlacedFrame::kThere: return AppendResult{p.first_offset, count};
     case PlacedFrame::kNotThere: return Status::Busy(not_committed);
-    case PlacedFrame::kUnknown: break;
+    case PlacedFrame::kOtherBatch:  // the slot does not describe what its holder appended
+    case PlacedFrame::kGone:
+    case PlacedFrame::kError: break;
   }
   return unknown(why);
 }
@@ -471,11 +512,11 @@ std::vector<Result<AppendResult>> LogWriter::ConfirmTaken(std::vector<CommitQueu
     }
     auto unknown = [&](std::string_view why) {
       return Status::Failed(fmt::format(
-          "the process that committed this batch for this one reported it committed at offset {}, but {}; "
-          "whether it is in the log is unknown (was LOG/QUEUE changed by another program?)",
+          "the process that committed this batch for this one reported it committed at offset {}, but {}, so "
+          "that the log cannot confirm it; whether it is in the log is unknown",
           result->first_offset, why));
     };
-    if (!taken[i].placement || taken[i].placement->first_offset != result->first_offset) {
+    if (!taken[i].placement) {
       results.push_back(unknown("it did not record where"));
       continue;
     }
@@ -501,13 +542,15 @@ std::vector<Result<AppendResult>> LogWriter::ConfirmTaken(std::vector<CommitQueu
       return Status::Ok();
     });
     std::string why = "the log does not hold it there";
+    bool committed = false;
     if (!below_end) {
       why = "that place is not below the log's committed end";
-    } else if (read_body.ok() && ReadPlaced(p, result->count, last_body, &why) == PlacedFrame::kThere) {
-      results.push_back(std::move(result));
-      continue;
+    } else if (read_body.ok()) {
+      const PlacedFrame placed = ReadPlaced(p, result->count, last_body, &why);
+      committed = placed == PlacedFrame::kThere ||
+                  (placed == PlacedFrame::kGone && EventsAreAt(result->first_offset, *batches[i]));
     }
-    results.push_back(unknown(why));
+    results.push_back(committed ? std::move(result) : Result<AppendResult>(unknown(why)));
   }
   return results;
 }

@@ -87,9 +87,13 @@ class LogWriter {
   // Whether a batch a dead holder took over is in the log, right after recovery.
   Result<AppendResult> FindPlaced(const std::optional<CommitQueue::Placement>& placement, uint64_t count,
                                   std::string_view last_body, uint32_t holder_pid);
-  enum class PlacedFrame { kThere, kNotThere, kUnknown };
+  // kNotThere: another frame is at the place (recovery cut the batch); kOtherBatch: the
+  // frame recorded is there but holds other bytes; kGone: its segment was removed or
+  // rewritten by maintenance (or is shorter); kError: it cannot be read.
+  enum class PlacedFrame { kThere, kNotThere, kOtherBatch, kGone, kError };
   PlacedFrame ReadPlaced(const CommitQueue::Placement& placement, uint64_t count, std::string_view last_body,
                          std::string* why);
+  bool EventsAreAt(uint64_t first_offset, const Batch& batch);
   // The results an owner took from its slot, each "committed" checked against the log.
   std::vector<Result<AppendResult>> ConfirmTaken(std::vector<CommitQueue::TakenResult> taken,
                                                  std::span<const Batch* const> batches);

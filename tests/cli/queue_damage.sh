@@ -37,10 +37,45 @@ exec 3>&-
 status=0
 wait "$appender" || status=$?
 assert_eq 1 "$status" "exit status of an append whose QUEUE was cut short (stderr: $(cat "$WORK/stream.err"))"
-assert_contains "$(cat "$WORK/stream.err")" "was cut short by another program while in use" "the message"
+assert_contains "$(cat "$WORK/stream.err")" "cut short by another program while in use" "the message"
 assert_eq "zero
 one" "$(evlog tail "$log" --from beginning)" "the events acknowledged before"
 evlog verify "$log" >/dev/null || fail "verify after the truncation"
+
+# --- a waiting append whose slot another program zeroes: the outcome is unknown, and both
+# messages say so (the slot's state reads FREE, which only its owner sets).
+log="$WORK/zeroed"
+echo first | evlog append "$log"
+make_queue "$log"
+ready_slot() {  # prints the first READY slot of QUEUE; fails if there is none
+  python3 - "$log/QUEUE" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+for slot in range(64):
+    at = 4096 + slot * 16384
+    if int.from_bytes(data[at:at + 4], "little") == 1:
+        print(slot)
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+exec 4>"$log/LOCK"
+flock 4
+status=0
+(echo mine | "$EVLOG" append "$log" 2>"$WORK/zeroed.err") 4>&- &  # not sharing the lock's descriptor
+appender=$!
+BACKGROUND_PIDS+=("$appender")
+wait_until 30 "the append's offer in QUEUE" ready_slot >/dev/null
+slot=$(ready_slot)
+dd if=/dev/zero of="$log/QUEUE" bs=16384 seek=$((4096 + slot * 16384)) oflag=seek_bytes count=1 conv=notrunc \
+  status=none || fail "zeroing slot $slot"
+exec 4>&-
+wait "$appender" || status=$?
+assert_eq 1 "$status" "exit status of an append whose slot was zeroed (stderr: $(cat "$WORK/zeroed.err"))"
+assert_contains "$(cat "$WORK/zeroed.err")" "was reset by another program while they waited" "the cause"
+assert_contains "$(cat "$WORK/zeroed.err")" "whether the events of the commit that failed are in the log is unknown" \
+  "the progress line"
+assert_eq "first" "$(evlog tail "$log" --from beginning)" "the log after the zeroed slot"
 
 # --- appenders in several processes while QUEUE is truncated again and again: no process
 # dies of a signal, and every append that exited 0 is in the log, once, at its offset.

@@ -23,6 +23,7 @@
 
 #include "coding.h"
 #include "commit_queue.h"
+#include "eventlog/compaction.h"
 #include "eventlog/file_system.h"
 #include "eventlog/log.h"
 #include "eventlog/reader.h"
@@ -747,6 +748,25 @@ int ReadySlot(const std::string& dir) {
   return -1;
 }
 
+// A child appends `payload` while this process, holding LOG/LOCK, plays the holder that
+// takes its offer: it answers "committed at placement[3]", with the placement given
+// (segment base, position, checksum field, first offset), without appending anything.
+Outcome AnswerCommitted(const std::string& log_dir, const std::string& payload,
+                        const std::array<uint64_t, 4>& placement) {
+  return AppendAgainstHeldLock(log_dir, payload, [&] {
+    REQUIRE(WaitFor([&] { return ReadySlot(log_dir) >= 0; }));
+    auto queue = MapQueue(log_dir);
+    char* s = SlotOf(*queue, static_cast<uint32_t>(ReadySlot(log_dir)));
+    __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 2u, __ATOMIC_RELEASE);  // claimed
+    char* r = s + q::kResultsAt;
+    Place(r, placement);
+    PutFixed32(r + q::kResultCodeAt, 0);
+    __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 3u, __ATOMIC_RELEASE);  // done
+    __atomic_fetch_add(reinterpret_cast<uint32_t*>(queue->data() + q::kReleasesAt), 1u, __ATOMIC_RELEASE);
+    queue->WakeAll(q::kReleasesAt);
+  });
+}
+
 // The defect class a review found by truncating QUEUE under running appends: a holder whose
 // slot was taken from under it (the truncation zeroed its CLAIMED state, its owner died, a
 // new owner offered in it) wrote its old results into the new owner's slot, and the new
@@ -758,30 +778,58 @@ TEST_CASE("an owner believes a result that says committed only if the log holds 
   const std::string log_dir = dir.path() + "/log";
   { REQUIRE(AppendOne(*OpenLog(log_dir), "another process's event").code == 0); }  // a frame at 64
   const uint64_t checksum = FirstFrameChecksum(log_dir);
-  Pipe up, go;
-  const pid_t owner = StartAppender(log_dir, "mine", up, go);
-  {
-    auto lock = PosixFileSystem()->Lock(log_dir + "/LOCK");
-    REQUIRE(lock);
-    close(go.fd[1]);  // go: the owner finds the lock held and offers its batch
-    go.fd[1] = open("/dev/null", O_WRONLY);
-    REQUIRE(WaitFor([&] { return ReadySlot(log_dir) >= 0; }));
-    auto queue = MapQueue(log_dir);
-    const uint32_t slot = static_cast<uint32_t>(ReadySlot(log_dir));
-    char* s = SlotOf(*queue, slot);
-    __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 2u, __ATOMIC_RELEASE);  // claimed
-    char* r = s + q::kResultsAt;
-    Place(r, {0, 64, checksum, 0});
-    PutFixed32(r + q::kResultCodeAt, 0);
-    __atomic_store_n(reinterpret_cast<uint32_t*>(s + q::kStateAt), 3u, __ATOMIC_RELEASE);  // done
-    __atomic_fetch_add(reinterpret_cast<uint32_t*>(queue->data() + q::kReleasesAt), 1u, __ATOMIC_RELEASE);
-    queue->WakeAll(q::kReleasesAt);
-    Outcome outcome;
-    REQUIRE(up.Receive(&outcome, sizeof outcome));  // without waiting for the lock
-    CHECK(outcome.code == static_cast<uint32_t>(StatusCode::kFailed));  // unknown, not committed at 0
-  }
-  CHECK(ExitStatus(owner) == 0);
+  const Outcome outcome = AnswerCommitted(log_dir, "mine", {0, 64, checksum, 0});
+  CHECK(outcome.code == static_cast<uint32_t>(StatusCode::kFailed));  // unknown, not committed at 0
   CHECK(ReadAll(log_dir) == std::vector<std::pair<uint64_t, std::string>>{{0, "another process's event"}});
+}
+
+// Between the holder's DONE and the owner's check, the log may roll, and key compaction
+// rewrite (or retention remove) the segment that holds the owner's batch: the frame is no
+// longer where it was put. The owner then reads its events by offset; they are there after
+// key compaction, which keeps unkeyed events at their offsets, and gone after retention
+// (unknown: the log can no longer confirm them). The test's own event plays the owner's
+// batch, committed there by a holder: same bytes, same place.
+TEST_CASE("an owner whose batch's segment was compacted or removed before its check reads its events by offset") {
+  for (bool removed : {false, true}) {
+    CAPTURE(removed);
+    TempDir dir;
+    const std::string log_dir = dir.path() + "/log";
+    {
+      LogOptions options{.create_if_missing = true};
+      options.limits.segment_bytes = 4096;
+      auto log = Log::Open(log_dir, options);
+      REQUIRE(log);
+      REQUIRE(AppendOne(**log, "mine").code == 0);  // offset 0, a frame at 64
+      for (const char* value : {"old", "new"}) {
+        Batch batch = (*log)->NewBatch();
+        REQUIRE(batch.Add({.key = "k", .payload = value}).ok());
+        REQUIRE((*log)->Append(batch));
+      }
+    }
+    const uint64_t checksum = FirstFrameChecksum(log_dir);
+    {
+      auto log = OpenLog(log_dir);
+      REQUIRE(AppendOne(*log, std::string(3000, 'r')).code == 0);  // the first segment is closed
+      REQUIRE(AppendOne(*log, std::string(3000, 's')).code == 0);
+      CompactionOptions options;
+      if (removed) {
+        options.before_offset = 4;  // the first segment: offsets 0 to 3
+      } else {
+        options.keep_latest_per_key = true;
+      }
+      auto report = CompactLog(*log, options);
+      REQUIRE(report);
+      REQUIRE(report->removed.size() == (removed ? 1 : 0));
+      if (!removed) REQUIRE(report->keys);
+    }
+    const Outcome outcome = AnswerCommitted(log_dir, "mine", {0, 64, checksum, 0});
+    if (removed) {
+      CHECK(outcome.code == static_cast<uint32_t>(StatusCode::kFailed));
+    } else {
+      CHECK(outcome.code == 0);
+      CHECK(outcome.first_offset == 0);
+    }
+  }
 }
 
 TEST_CASE("an owner whose offered slot another program reset reports the outcome unknown") {
