@@ -112,6 +112,9 @@ class CommitQueue {
   // or is being committed.
   Result<bool> ClaimSlot();
   bool has_slot() const { return slot_lock_ != nullptr; }
+  // The file was truncated under its mapping (SharedRegion::CutShort): drop this queue
+  // before touching it, and open the file again.
+  bool cut_short() const { return region_->CutShort(); }
   // Writes `batches` into the slot and marks it READY; false (nothing offered) if they do
   // not fit or one cannot be handed over (preset offsets, no events).
   Result<bool> Offer(std::span<const Batch* const> batches);

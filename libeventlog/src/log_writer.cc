@@ -227,6 +227,11 @@ void LogWriter::Commit(std::span<const Request> requests, bool sync, std::vector
 Status LogWriter::OpenQueue(bool create) {
   // Without `create` it looks every time (one stat): QUEUE may have appeared since, with
   // orphans this lock holder must resolve before it changes the log.
+  // A QUEUE truncated by another program since it was mapped would kill this process with
+  // SIGBUS at the next touch: drop it, and this process's slot with it (an owner that was
+  // waiting in it learns that from HandOver), and open the file again, which extends it. A
+  // truncation from here on still stops the process.
+  if (queue_ && queue_->cut_short()) queue_.reset();
   if (queue_ || (create && queue_create_failed_)) return Status::Ok();
   const std::string path = log_->Path(format::kQueueFileName);
   auto queue = CommitQueue::Open(log_->fs(), path, log_->meta().log_id, create);
@@ -363,6 +368,12 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
   }
   // DONE, or CLAIMED by a holder that died: adopting the log resolves that (ResolveOrphans).
   Status adopted = queue_->own_state() == CommitQueue::SlotState::kDone ? Status::Ok() : Adopt();
+  if (!queue_) {  // Adopt found QUEUE cut short and dropped it, the slot with it
+    unknown(Status::Failed(fmt::format("{} was cut short by another program while these batches waited in it",
+                                       log_->Path(format::kQueueFileName))));
+    lock->reset();
+    return true;
+  }
   if (adopted.ok() && queue_->own_state() == CommitQueue::SlotState::kDone) {
     *results = ConfirmTaken(queue_->TakeResults(batches), batches);
   } else {

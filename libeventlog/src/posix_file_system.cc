@@ -268,6 +268,10 @@ class PosixSharedRegion final : public SharedRegion {
   void WakeAll(uint64_t offset) override {
     (void)syscall(SYS_futex, Word(offset), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
   }
+  bool CutShort() const override {
+    struct stat st;
+    return fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) < size_;
+  }
 
  private:
   uint32_t* Word(uint64_t offset) { return reinterpret_cast<uint32_t*>(data() + offset); }

@@ -832,6 +832,35 @@ TEST_CASE("an owner whose batch's segment was compacted or removed before its ch
   }
 }
 
+// A process that keeps the log open (a streaming append, a replay's dead-letter log) maps
+// QUEUE once; a program truncating QUEUE between its commits must not kill it at the next.
+TEST_CASE("a process that has QUEUE mapped survives its truncation between commits") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  { OpenLog(log_dir); }
+  MapQueue(log_dir);
+  Pipe up, go;
+  const pid_t appender = fork();
+  REQUIRE(appender >= 0);
+  if (appender == 0) {
+    close(go.fd[1]);
+    auto log = OpenLog(log_dir);
+    if (AppendOne(*log, "before").code != 0) std::_Exit(91);  // QUEUE is mapped now
+    up.Send("m", 1);
+    char byte;
+    while (read(go.fd[0], &byte, 1) > 0) {
+    }
+    std::_Exit(AppendOne(*log, "after").code == 0 ? 0 : 92);
+  }
+  char byte;
+  REQUIRE(up.Receive(&byte, 1));
+  std::filesystem::resize_file(log_dir + "/QUEUE", 0);
+  close(go.fd[1]);
+  go.fd[1] = open("/dev/null", O_WRONLY);
+  CHECK(ExitStatus(appender) == 0);  // 128 + SIGBUS without the check
+  CHECK(ReadAll(log_dir).size() == 2);
+}
+
 TEST_CASE("an owner whose offered slot another program reset reports the outcome unknown") {
   TempDir dir;
   const std::string log_dir = dir.path() + "/log";

@@ -87,6 +87,9 @@ class SharedRegion {
   // may return early. Wakes sleepers on it (a futex on Linux).
   virtual void WaitWhileEqual(uint64_t offset, uint32_t value, int timeout_ms) = 0;
   virtual void WakeAll(uint64_t offset) = 0;
+  // Whether the file is now shorter than the mapping: another program truncated it, and
+  // touching a page past its end would raise SIGBUS.
+  virtual bool CutShort() const { return false; }
 };
 
 // Wakes a waiter when a file is modified (inotify on Linux).
