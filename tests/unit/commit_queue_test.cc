@@ -946,13 +946,25 @@ TEST_CASE("a lock holder that cannot open QUEUE appends, unless QUEUE holds batc
 }
 
 TEST_CASE("a QUEUE that is not a regular file holds nothing: appends go on, alone") {
-  TempDir dir;
-  const std::string log_dir = dir.path() + "/log";
-  { OpenLog(log_dir); }
-  REQUIRE(mkdir((log_dir + "/QUEUE").c_str(), 0755) == 0);
-  { REQUIRE(AppendOne(*OpenLog(log_dir), "uncontended").code == 0); }
-  CHECK(AppendAgainstHeldLock(log_dir, "contended").code == 0);
-  CHECK(ReadAll(log_dir).size() == 2);
+  for (const char* kind : {"a directory", "a FIFO", "a symbolic link to a queue"}) {
+    CAPTURE(kind);
+    TempDir dir;
+    const std::string log_dir = dir.path() + "/log";
+    { OpenLog(log_dir); }
+    const std::string queue = log_dir + "/QUEUE";
+    if (kind[2] == 'd') {
+      REQUIRE(mkdir(queue.c_str(), 0755) == 0);
+    } else if (kind[2] == 'F') {
+      REQUIRE(mkfifo(queue.c_str(), 0644) == 0);  // opening it must not wait for a writer
+    } else {
+      MapQueue(log_dir);  // a real queue of this log, reached only through the link
+      REQUIRE(rename(queue.c_str(), (log_dir + "/real-queue").c_str()) == 0);
+      REQUIRE(symlink("real-queue", queue.c_str()) == 0);
+    }
+    { REQUIRE(AppendOne(*OpenLog(log_dir), "uncontended").code == 0); }
+    CHECK(AppendAgainstHeldLock(log_dir, "contended").code == 0);
+    CHECK(ReadAll(log_dir).size() == 2);
+  }
 }
 
 TEST_CASE("a shared lock on a dead owner's offer byte does not make its batch look offered") {
