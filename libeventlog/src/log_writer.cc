@@ -368,10 +368,14 @@ bool LogWriter::HandOver(std::span<const Request> requests, std::vector<Result<A
   }
   // DONE, or CLAIMED by a holder that died: adopting the log resolves that (ResolveOrphans).
   Status adopted = queue_->own_state() == CommitQueue::SlotState::kDone ? Status::Ok() : Adopt();
-  if (!queue_) {  // Adopt found QUEUE cut short and dropped it, the slot with it
+  // Adopt found QUEUE cut short and dropped it, this process's slot with it; it may have
+  // opened the file again, as a queue in which this process has no slot (own_state() and
+  // Release() would then act on another process's slot).
+  if (!queue_ || !queue_->has_slot()) {
     unknown(Status::Failed(fmt::format("{} was cut short by another program while these batches waited in it",
                                        log_->Path(format::kQueueFileName))));
     lock->reset();
+    if (queue_) queue_->AnnounceRelease();
     return true;
   }
   if (adopted.ok() && queue_->own_state() == CommitQueue::SlotState::kDone) {

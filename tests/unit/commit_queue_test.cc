@@ -861,6 +861,27 @@ TEST_CASE("a process that has QUEUE mapped survives its truncation between commi
   CHECK(ReadAll(log_dir).size() == 2);
 }
 
+// The owner's slot is CLAIMED by a holder that died, and QUEUE is cut short (its header and
+// first two slots kept) before the owner takes the lock: adopting the log drops the queue and
+// maps the file again, where this process has no slot. It must not then read or free slot
+// 0, which another live owner holds READY.
+TEST_CASE("an owner whose QUEUE was cut short while it waited reports unknown and leaves other slots alone") {
+  TempDir dir;
+  const std::string log_dir = dir.path() + "/log";
+  { REQUIRE(AppendOne(*OpenLog(log_dir), "first").code == 0); }
+  auto queue = MapQueue(log_dir);
+  auto bystander = LiveOwner(*queue, 0);  // so the owner below takes slot 1
+  Offer(*queue, 0, OneEventBody("a bystander's"));
+  const Outcome outcome = AppendAgainstHeldLock(log_dir, "mine", [&] {
+    REQUIRE(WaitFor([&] { return StateOf(*queue, 1) == 1; }));
+    __atomic_store_n(reinterpret_cast<uint32_t*>(SlotOf(*queue, 1) + q::kStateAt), 2u, __ATOMIC_RELEASE);
+    std::filesystem::resize_file(log_dir + "/QUEUE", q::kHeaderSize + 2 * q::kSlotBytes);
+  });
+  CHECK(outcome.code == static_cast<uint32_t>(StatusCode::kFailed));
+  CHECK(StateOf(*queue, 0) == 1);  // still the bystander's offer
+  CHECK(ReadAll(log_dir).size() == 1);
+}
+
 TEST_CASE("an owner whose offered slot another program reset reports the outcome unknown") {
   TempDir dir;
   const std::string log_dir = dir.path() + "/log";
