@@ -536,12 +536,10 @@ std::vector<Result<AppendResult>> LogWriter::ConfirmTaken(std::vector<CommitQueu
       continue;
     }
     const CommitQueue::Placement& p = *taken[i].placement;
-    // HEAD is read without the lock: a read that overlaps its rewrite fails its checksum
-    // and is read again (head.h).
+    // HEAD as published, read without the lock through the readers' handle: a read that
+    // overlaps its rewrite fails its checksum and is read again (head.h).
     for (int attempt = 0; !head && attempt < 10; ++attempt) {
-      auto file = log_->fs()->Open(log_->Path(format::kHeadFileName), OpenMode::kReadOnly);
-      if (!file) break;
-      Result<std::optional<HeadRecord>> read = ReadHead(**file, log_->meta());
+      Result<std::optional<HeadRecord>> read = log_->PublishedHead();
       if (!read) break;
       head = *read;
     }
