@@ -16,6 +16,7 @@ set(EVLOG_LIBRARY_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/group_store_pages.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/format_blocks.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/frame.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/hash_dispatched.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/head.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/key_compaction.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/log.cc
