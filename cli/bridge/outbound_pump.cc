@@ -70,7 +70,10 @@ Status OutboundPump::Drain(std::chrono::milliseconds limit) {
 }
 
 Status OutboundPump::Run() {
-  EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, groups_.Get(options_.group));
+  // Joined, not just read: from here on, compaction keeps this group's events.
+  EVLOG_ASSIGN_OR_RETURN(eventlog::GroupJoin join, groups_.Join(options_.group));
+  PrintGroupJoinWarnings(kCommand, options_.group, join);
+  const eventlog::GroupInfo& group = join.group;
   EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log_.Info());
   start_position_ = group.position;
   if (group.position < info.first_offset) {

@@ -111,8 +111,10 @@ eventlog::Status Open(const ReplayCommandOptions& o, Opened* opened) {
   uint64_t start = o.from ? StartOffset(*o.from, info) : info.first_offset;
   if (o.group) {
     EVLOG_ASSIGN_OR_RETURN(opened->groups, eventlog::ConsumerGroups::Open(*opened->log));
-    EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, opened->groups->Get(*o.group));
-    start = group.position;
+    // Joined, not just read: from here on, compaction keeps this group's events.
+    EVLOG_ASSIGN_OR_RETURN(eventlog::GroupJoin join, opened->groups->Join(*o.group));
+    PrintGroupJoinWarnings(kReplayCommand, *o.group, join);
+    start = join.group.position;
   }
   if (o.to) opened->end_offset = EndOffsetExclusive(*o.to, info);
   if (o.dead_letter) {

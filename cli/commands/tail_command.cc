@@ -249,6 +249,16 @@ eventlog::Result<TailCommandOptions> ResolveGroup(const TailCommandOptions& o, c
   TailCommandOptions resolved = o;
   if (!o.group) return resolved;
   EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, eventlog::ConsumerGroups::GetIfPresent(log, *o.group));
+  EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log.Info());
+  if (group.position > info.next_offset) {
+    // Read from the end, where new events go, as ConsumerGroups::Join() would; the store is
+    // left as it is (tail changes nothing), and the next `ack` moves the position back.
+    PrintGroupJoinWarnings(kTailCommand, *o.group,
+                           eventlog::GroupJoin{.group = {group.name, info.next_offset, group.updated_ns},
+                                               .created = false,
+                                               .was_past_end = group.position});
+    group.position = info.next_offset;
+  }
   resolved.from = Position{Position::Kind::kOffset, group.position};
   resolved.group.reset();
   return resolved;

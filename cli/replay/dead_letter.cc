@@ -1,23 +1,53 @@
 #include "replay/dead_letter.h"
 
+#include <algorithm>
 #include <vector>
+
+#include <fmt/format.h>
+
+#include "term/report.h"
 
 namespace evlog {
 
 using eventlog::Status;
 
+namespace {
+
+constexpr char kReplayCommandName[] = "replay";
+// A segment's header and one frame's header: what a segment holds besides its largest
+// event (format-spec §4, §5).
+constexpr uint64_t kSegmentOverhead = 128;
+
+}  // namespace
+
 eventlog::Result<std::unique_ptr<DeadLetterLog>> DeadLetterLog::Open(const std::string& dir,
                                                                      const eventlog::Log& source,
                                                                      std::string source_path) {
   EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, source.Info());
+  // An event of the source's largest size must still fit once the headers are added;
+  // created with the source's own limit, such an event could never be dead-lettered, and
+  // replay would stop at it on every run.
+  const uint64_t needed = info.max_event_bytes + kHeadersRoom + source_path.size();
+  // A segment holds an event of up to its size less its header and one frame header.
+  const uint64_t segment_bytes = std::min(std::max(info.segment_bytes, (needed + kSegmentOverhead + 7) / 8 * 8),
+                                          eventlog::LogLimits::kMaxSegmentBytes);
   eventlog::LogOptions options{
       .create_if_missing = true,
-      .limits = {.segment_bytes = info.segment_bytes, .max_event_bytes = info.max_event_bytes},
+      .limits = {.segment_bytes = segment_bytes,
+                 .max_event_bytes = std::min(needed, (segment_bytes & ~uint64_t{7}) - kSegmentOverhead)},
       .fs = nullptr};
   EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<eventlog::Log> log, eventlog::Log::Open(dir, options));
   // Replaying with -f into itself would never end: each dead letter is a new event to replay.
   if (log->log_id() == source.log_id()) {
     return Status::InvalidArgument("the dead-letter log " + dir + " is the log being replayed");
+  }
+  EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo dead_info, log->Info());
+  if (dead_info.max_event_bytes < needed) {
+    PrintError(kReplayCommandName,
+               fmt::format("warning: the dead-letter log {} takes events of up to {} bytes, but an event of the "
+                           "source log with the dead-letter headers may take {}: replay stops at an event that "
+                           "does not fit (use a new dead-letter directory, which is created large enough)",
+                           dir, dead_info.max_event_bytes, needed));
   }
   return std::unique_ptr<DeadLetterLog>(new DeadLetterLog(std::move(log), std::move(source_path)));
 }
@@ -30,7 +60,7 @@ Status DeadLetterLog::Add(eventlog::Batch& batch, const OwnedEvent& event,
   headers.push_back({"evlog-source-log", source_path_});
   headers.push_back({"evlog-source-offset", offset});
   headers.push_back({"evlog-attempts", attempts});
-  headers.push_back({"evlog-last-status", last_status});
+  headers.push_back({"evlog-last-status", last_status.substr(0, kMaxStatusBytes)});
   eventlog::EventInput input{.key = std::nullopt, .headers = headers, .payload = event.payload};
   if (event.key) input.key = *event.key;
   return batch.Add(input).WithContext("dead-lettering offset " + offset);

@@ -22,11 +22,22 @@ namespace evlog {
 
 class DeadLetterLog {
  public:
-  // Opens DLLOG, creating it if missing with the source log's segment size and maximum event
-  // size. kInvalidArgument if DLLOG is the source log itself.
+  // Opens DLLOG, creating it if missing with room for any event of the source log and the
+  // four headers added to it: the source's maximum event size plus kHeadersRoom and the
+  // source path's length, and a segment size that holds such an event. A DLLOG created
+  // smaller (by an older evlog, or by hand) is used with a warning: an event near the
+  // source's limit may not fit it, and replay would stop there. kInvalidArgument if DLLOG
+  // is the source log itself.
   static eventlog::Result<std::unique_ptr<DeadLetterLog>> Open(const std::string& dir,
                                                                const eventlog::Log& source,
                                                                std::string source_path);
+
+  // Room for the added headers besides the source path: their names, the offset, attempt
+  // count and status, and their length prefixes, with a wide margin.
+  static constexpr uint64_t kHeadersRoom = 1024;
+  // The longest last_status kept whole; a longer one is cut to this, so that it stays
+  // within kHeadersRoom.
+  static constexpr size_t kMaxStatusBytes = 512;
 
   eventlog::Status Append(std::span<const OwnedEvent> events, int attempts,
                           std::string_view last_status);

@@ -30,6 +30,15 @@ void PrintRecoveryNotes(std::string_view command, const eventlog::Log& log) {
   for (const std::string& note : log.recovery_notes()) PrintNote(command, "note: " + note);
 }
 
+void PrintGroupJoinWarnings(std::string_view command, std::string_view group, const eventlog::GroupJoin& join) {
+  if (!join.was_past_end) return;
+  PrintError(command, fmt::format("warning: group {} was at offset {}, past the log's end ({}): the log has lost "
+                                  "events the group had processed (restored from an older backup, or appended "
+                                  "with --sync none before a power loss?); the group now reads from offset {}, "
+                                  "where new events go",
+                                  group, *join.was_past_end, join.group.position, join.group.position));
+}
+
 int ExitCodeFor(const eventlog::Status& status) {
   switch (status.code()) {
     case eventlog::StatusCode::kOk: return kExitOk;

@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "eventlog/consumer_groups.h"
 #include "eventlog/log.h"
 #include "eventlog/status.h"
 
@@ -25,6 +26,10 @@ int ExitCodeFor(const eventlog::Status& status);
 
 // Prints the repairs made while opening `log` (a torn tail cut) as "note:" lines.
 void PrintRecoveryNotes(std::string_view command, const eventlog::Log& log);
+
+// Warns when ConsumerGroups::Join() moved `group` back from past the log's end: the log
+// lost events the group had acked, and those offsets are being used again.
+void PrintGroupJoinWarnings(std::string_view command, std::string_view group, const eventlog::GroupJoin& join);
 
 // Prints the status's message and returns its exit status.
 int ReportFailure(std::string_view command, const eventlog::Status& status);

@@ -372,6 +372,19 @@ class ConsumerGroups::Impl {
     return 0;
   }
 
+  // A position read in a write transaction that lies past `info->next_offset` is either
+  // stale (the log lost the events it covered) or newer than `info` (another process
+  // appended and acked since `info` was read): the log, read again now, decides. The other
+  // process's ack commits only after its append, and this transaction holds the write lock,
+  // so a position it wrote is never past the end read here.
+  bool PastTheEnd(const GroupInfo& g, LogInfo* info) {
+    if (g.position <= info->next_offset) return false;
+    Result<LogInfo> now = log_.Info();
+    if (!now) return false;  // unknown: leave the position as it is
+    *info = *now;
+    return g.position > info->next_offset;
+  }
+
   // Settles a pending record left by an AppendWithPositions() that did not finish: the
   // positions are applied if the log holds the recorded batch, and dropped otherwise. The
   // decision reads the log outside any transaction; the write then happens only if the
@@ -438,6 +451,26 @@ Result<GroupInfo> ConsumerGroups::Get(std::string_view group) {
   return g;
 }
 
+Result<GroupJoin> ConsumerGroups::Join(std::string_view group) {
+  EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
+  EVLOG_ASSIGN_OR_RETURN(LogInfo info, impl_->log_.Info());
+  GroupJoin join;
+  EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
+    join = GroupJoin{};
+    bool exists;
+    int rc = impl_->ReadGroup(txn, group, info.first_offset, &join.group, &exists);
+    if (rc != 0) return rc;
+    if (impl_->PastTheEnd(join.group, &info)) {
+      join.was_past_end = join.group.position;
+      return impl_->WriteGroup(txn, &join.group, info.next_offset);
+    }
+    if (exists) return 0;  // nothing written: the abort changes nothing
+    join.created = true;
+    return impl_->WriteGroup(txn, &join.group, join.group.position);
+  }));
+  return join;
+}
+
 Result<GroupInfo> ConsumerGroups::Ack(std::string_view group, uint64_t offset) {
   EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
   EVLOG_ASSIGN_OR_RETURN(LogInfo info, impl_->log_.Info());
@@ -450,7 +483,12 @@ Result<GroupInfo> ConsumerGroups::Ack(std::string_view group, uint64_t offset) {
   EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
     bool exists;
     int rc = impl_->ReadGroup(txn, group, info.first_offset, &g, &exists);
-    if (rc != 0 || offset + 1 <= g.position) return rc;  // never backwards
+    if (rc != 0) return rc;
+    const bool past_end = impl_->PastTheEnd(g, &info);
+    if (past_end) g.position = info.next_offset;
+    if (offset + 1 <= g.position) {  // never backwards; but a position past the end is not kept
+      return past_end ? impl_->WriteGroup(txn, &g, g.position) : 0;
+    }
     return impl_->WriteGroup(txn, &g, offset + 1);
   }));
   return g;

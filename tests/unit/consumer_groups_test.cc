@@ -129,6 +129,30 @@ TEST_CASE("GetOfAnUnknownGroupCreatesNothing") {
   CHECK(list->empty());
 }
 
+TEST_CASE("JoinStoresANewGroupAtTheFirstOffsetAndLeavesAnExistingOneAsItIs") {
+  GroupsLog t;
+  t.Append(10);
+  Result<GroupJoin> joined = t.groups().Join("new");
+  REQUIRE(joined.has_value());
+  CHECK(joined->created);
+  CHECK_FALSE(joined->was_past_end.has_value());
+  CHECK(joined->group.position == 0);
+  auto list = t.groups().List();
+  REQUIRE(list.has_value());
+  REQUIRE(list->size() == 1);
+  CHECK((*list)[0].name == "new");
+  CHECK((*list)[0].position == 0);
+
+  REQUIRE(t.groups().Ack("new", 6).has_value());
+  const int64_t acked_at = t.groups().Get("new")->updated_ns;
+  Result<GroupJoin> again = t.groups().Join("new");
+  REQUIRE(again.has_value());
+  CHECK_FALSE(again->created);
+  CHECK(again->group.position == 7);
+  CHECK(t.groups().Get("new")->updated_ns == acked_at);  // nothing written
+  CHECK_FALSE(t.groups().Join("").has_value());
+}
+
 TEST_CASE("ResetMovesBackwardsButNotPastTheEnd") {
   GroupsLog t;
   t.Append(10);

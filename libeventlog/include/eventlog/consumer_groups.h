@@ -34,6 +34,14 @@ inline uint64_t GroupLag(const GroupInfo& group, uint64_t log_next_offset) {
   return log_next_offset > group.position ? log_next_offset - group.position : 0;
 }
 
+// What ConsumerGroups::Join() found and did.
+struct GroupJoin {
+  GroupInfo group;  // the position to read from, as now stored
+  bool created = false;  // the group had no key: it now has one, at the log's first offset
+  // The stored position lay past the log's end, at this offset, and was moved back to it.
+  std::optional<uint64_t> was_past_end;
+};
+
 class ConsumerGroups {
  public:
   // Opens (creating if missing) the group store of `log`. Clears reader slots left by
@@ -45,9 +53,21 @@ class ConsumerGroups {
   // The group's committed position; a group never committed to is at the log's first offset.
   Result<GroupInfo> Get(std::string_view group);
 
+  // The group's position for a consumer about to read from it (replay, bridge), stored
+  // durably first where it was not:
+  // - A group with no key is created at the log's first offset. Compaction and retention
+  //   keep the events of the groups the store holds; a consumer whose first event takes
+  //   long, or fails, would otherwise see them removed before its first ack.
+  // - A position past the log's end is moved back to the end. It means the log lost events
+  //   the group had acked (a log restored from a backup older than its groups, events
+  //   appended with --sync none lost to a power cut): left there, the events appended at
+  //   those offsets from now on would never be delivered to the group.
+  Result<GroupJoin> Join(std::string_view group);
+
   // Marks every event up to and including `offset` as processed by `group`. Never moves a
   // position backwards: acking at or below the position is a no-op. kInvalidArgument if
-  // `offset` is not below the log's next offset (there is no such event yet).
+  // `offset` is not below the log's next offset (there is no such event yet). A stored
+  // position past the log's end counts as the end (Join() says why).
   Result<GroupInfo> Ack(std::string_view group, uint64_t offset);
 
   // Sets the position to `position` (may move backwards: that is its purpose).
