@@ -39,13 +39,15 @@ Status OutboundPump::SendAvailable(eventlog::Reader& reader, bool* caught_up) {
   return Status::Ok();
 }
 
+// The confirmations a poll collected count even when it also reports a failure: those
+// events are delivered, and dropping them would send them again on the next run.
 Status OutboundPump::PollConfirmations(std::chrono::milliseconds timeout) {
   confirmed_.clear();
-  EVLOG_RETURN_IF_ERROR(sink_.Poll(timeout, &confirmed_));
+  const Status polled = sink_.Poll(timeout, &confirmed_);
   for (uint64_t offset : confirmed_)
     if (prefix_.Confirm(offset)) ++confirmed_count_;
   progress_.Update(confirmed_count_);
-  return Status::Ok();
+  return polled;
 }
 
 Status OutboundPump::AckConfirmed(bool force) {
@@ -86,7 +88,24 @@ Status OutboundPump::Run() {
   EVLOG_ASSIGN_OR_RETURN(auto reader, log_.NewReader());
   EVLOG_RETURN_IF_ERROR(reader->SeekToOffset(group.position));
   last_ack_ = std::chrono::steady_clock::now();
+  const Status relayed = Relay(*reader);
+  if (!relayed.ok() && prefix_.outstanding() + confirmed_count_ > 0) {
+    // Ended by a failure (an event the remote refuses, a fatal client error, the log): the
+    // events before it that the remote confirms are delivered. Collect the confirmations
+    // still arriving, for a bounded time, and ack the confirmed prefix, so that a rerun,
+    // which stops at the same event, does not send them all again. The group never passes
+    // an unconfirmed event (ConfirmedPrefix), so this acks nothing the remote lacks.
+    const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+    // Until a poll brings nothing: a refused event stays outstanding for ever.
+    while (std::chrono::steady_clock::now() < deadline && PollConfirmations(kIdleWait).ok() && !confirmed_.empty()) {
+    }
+    (void)AckConfirmed(true);  // the failure is what the caller reports
+  }
+  return relayed;
+}
 
+Status OutboundPump::Relay(eventlog::Reader& reader_ref) {
+  eventlog::Reader* reader = &reader_ref;
   for (;;) {
     if (signals_.termination()) return Drain(options_.drain_timeout);
     bool caught_up = false;

@@ -46,6 +46,7 @@ class OutboundPump {
   std::string Summary() const;
 
  private:
+  eventlog::Status Relay(eventlog::Reader& reader);
   eventlog::Status SendAvailable(eventlog::Reader& reader, bool* caught_up);
   eventlog::Status PollConfirmations(std::chrono::milliseconds timeout);
   eventlog::Status AckConfirmed(bool force);

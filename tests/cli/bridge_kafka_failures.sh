@@ -69,6 +69,18 @@ refused_at=$(sed -n 's/.*event at offset \([0-9]*\) was not stored in .*/\1/p' "
 assert_contains "$(cat "$WORK/stderr")" "too large" "the error says why"
 [[ $(position refused) -le $refused_at ]] || fail "group acked past the refused event $refused_at: $(position refused)"
 
+# An event the client refuses before sending (larger than message.max.bytes): the bridge
+# stops there, but first acks what the broker confirmed before it, so a rerun does not send
+# it all again (a review found every rerun sending the whole prefix anew).
+BIG=$WORK/big
+(for i in $(seq 0 1999); do echo "small $i"; done
+ head -c 1500000 /dev/zero | tr '\0' x; echo
+ echo "after") | evlog append "$BIG" --max-event-bytes 4M
+for run in 1 2; do
+  expect_status 1 evlog bridge "$BIG" --to "kafka://$KAFKA_BOOTSTRAP/big" -g big
+  assert_eq 2000 "$(group_position "$BIG" big)" "run $run: the group after a refused event at offset 2000"
+done
+
 # SIGKILL mid-stream: small batches and a slow broker make the relay last seconds; the
 # restart sends again what was not acked.
 kafka_mock_control "rtt 1 200"

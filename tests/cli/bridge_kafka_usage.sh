@@ -10,7 +10,8 @@ URL=kafka://127.0.0.1:1/topic
 expect_status 2 evlog bridge "$WORK/log" --to "$URL" -g g -X "$SECRET"
 assert_contains "$(cat "$WORK/stderr")" "-X takes KEY=VALUE" "-X without '='"
 expect_status 2 evlog bridge "$WORK/log" --to "$URL" -g g -X "=$SECRET"
-for reserved in enable.idempotence acks group.id bootstrap.servers enable.auto.commit; do
+for reserved in enable.idempotence acks group.id bootstrap.servers enable.auto.commit delivery.report.only.error \
+  auto.offset.reset; do
   expect_status 2 evlog bridge "$WORK/log" --from "$URL" -g g -X "$reserved=$SECRET"
   assert_contains "$(cat "$WORK/stderr")" "-X $reserved: set by the bridge itself" "-X $reserved"
   grep -q -- "$SECRET" "$WORK/stderr" && fail "-X $reserved: the value was printed: $(cat "$WORK/stderr")"

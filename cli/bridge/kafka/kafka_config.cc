@@ -26,11 +26,14 @@ constexpr std::chrono::seconds kWaitNoteInterval{5};
 // the rest is what at-least-once in order rests on (format-spec/bridge.md §B3). Both names
 // of an aliased property are listed.
 // Also those that would break per-key order or let a message expire unconfirmed.
-constexpr std::array<std::string_view, 14> kReservedProperties = {
-    "bootstrap.servers",  "metadata.broker.list", "group.id",           "enable.idempotence",
+// delivery.report.only.error: a successful delivery report is what confirms an event (§B5);
+// without them the bridge would wait for ever. auto.offset.reset: a new group reads the
+// topic from its earliest record (§B3); "latest" would skip the backlog.
+constexpr std::array<std::string_view, 16> kReservedProperties = {
+    "bootstrap.servers",  "metadata.broker.list",  "group.id",           "enable.idempotence",
     "acks",               "request.required.acks", "enable.auto.commit", "enable.partition.eof",
     "partitioner",        "partitioner_cb",        "message.timeout.ms", "delivery.timeout.ms",
-    "retries",            "message.send.max.retries",
+    "retries",            "message.send.max.retries", "delivery.report.only.error", "auto.offset.reset",
 };
 
 // The -X values of this process, which no message may quote: written once, before the
