@@ -98,6 +98,7 @@ struct Opened {
   std::unique_ptr<DeadLetterLog> dead_letter;
   std::unique_ptr<eventlog::Reader> reader;
   uint64_t end_offset = UINT64_MAX;
+  uint64_t group_position = 0;  // with -g, where the group stood when joined
 };
 
 // Opens everything replay needs and positions the reader at the first event to deliver.
@@ -115,6 +116,7 @@ eventlog::Status Open(const ReplayCommandOptions& o, Opened* opened) {
     EVLOG_ASSIGN_OR_RETURN(eventlog::GroupJoin join, opened->groups->Join(*o.group));
     PrintGroupJoinWarnings(kReplayCommand, *o.group, join);
     start = join.group.position;
+    opened->group_position = start;
   }
   if (o.to) opened->end_offset = EndOffsetExclusive(*o.to, info);
   if (o.dead_letter) {
@@ -150,7 +152,8 @@ CLI::App* RegisterReplayCommand(CLI::App& parent, ReplayCommandOptions& o) {
       "and _ replaced by _: header content-type arrives as EVLOG_HEADER_CONTENT_TYPE. See "
       "evlog-replay(1).\n"
       "Exit status: 0 every event in range delivered or dead-lettered, 1 error, 2 usage error, 4 "
-      "corruption, 5 an event could not be delivered (no --dead-letter), 128+N ended by signal N.");
+      "corruption, 3 the group was moved back by another program while replay ran (nothing acked after it), 5 an "
+      "event could not be delivered (no --dead-letter), 128+N ended by signal N.");
   return app;
 }
 
@@ -167,6 +170,7 @@ int RunReplayCommand(const ReplayCommandOptions& o) {
                          .batch_size = o.batch.value_or(1),
                          .groups = opened.groups.get(),
                          .group = o.group.value_or(""),
+                         .group_position = opened.group_position,
                          .dead_letter = opened.dead_letter.get()});
   return session.Run();
 }

@@ -84,9 +84,20 @@ eventlog::Result<std::optional<int>> ReplaySession::Settle(const Delivery& deliv
   return std::optional<int>();
 }
 
+// Acks from where the group stood: if another program moved it back meanwhile (groups
+// --reset-to, --delete), the ack is not written, so the reset stands, and replay stops
+// rather than go on delivering what the group no longer asks for next.
 eventlog::Status ReplaySession::Ack() {
   if (target_.groups == nullptr) return eventlog::Status::Ok();
-  return target_.groups->Ack(target_.group, batch_.back().offset).status();
+  auto acked = target_.groups->AckFrom(target_.group, target_.group_position, batch_.back().offset);
+  if (!acked) {
+    if (acked.error().code() != eventlog::StatusCode::kConflict) return acked.error();
+    return eventlog::Status::Conflict(fmt::format("{}: {} was not acked; run replay again to deliver from where "
+                                                  "the group now stands",
+                                                  acked.error().message(), DescribeOffsets(batch_)));
+  }
+  target_.group_position = acked->position;
+  return eventlog::Status::Ok();
 }
 
 int ReplaySession::Finish(int status) const {

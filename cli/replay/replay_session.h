@@ -24,6 +24,7 @@ struct ReplayTarget {
   uint64_t batch_size = 1;
   eventlog::ConsumerGroups* groups = nullptr;  // with -g, where events are acked
   std::string group;
+  uint64_t group_position = 0;  // with -g, where the group stood when replay joined it
   DeadLetterLog* dead_letter = nullptr;        // with --dead-letter
 };
 

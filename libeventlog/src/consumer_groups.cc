@@ -385,6 +385,37 @@ class ConsumerGroups::Impl {
     return g.position > info->next_offset;
   }
 
+  // Ack() and AckFrom(): `since`, if given, is where the caller knows the group stood.
+  Result<GroupInfo> Ack(std::string_view group, std::optional<uint64_t> since, uint64_t offset) {
+    EVLOG_ASSIGN_OR_RETURN(LogInfo info, log_.Info());
+    if (offset >= info.next_offset) {
+      return Status::InvalidArgument(fmt::format("cannot ack offset {}: the log's last event is {}", offset,
+                                                 info.next_offset == 0 ? std::string("none (empty log)")
+                                                                       : std::to_string(info.next_offset - 1)));
+    }
+    GroupInfo g;
+    bool moved_back = false;
+    EVLOG_RETURN_IF_ERROR(Transact(true, [&](MDB_txn* txn) {
+      bool exists;
+      int rc = ReadGroup(txn, group, info.first_offset, &g, &exists);
+      if (rc != 0) return rc;
+      const bool past_end = PastTheEnd(g, &info);
+      if (past_end) g.position = info.next_offset;
+      moved_back = since && (!exists || g.position < *since);
+      if (moved_back) return 0;  // nothing written: the abort changes nothing
+      if (offset + 1 <= g.position) {  // never backwards; but a position past the end is not kept
+        return past_end ? WriteGroup(txn, &g, g.position) : 0;
+      }
+      return WriteGroup(txn, &g, offset + 1);
+    }));
+    if (moved_back) {
+      return Status::Conflict(fmt::format("group {} was moved back to offset {} (or deleted) by another program, from "
+                                          "{} or later, while its events were being processed",
+                                          group, g.position, *since));
+    }
+    return g;
+  }
+
   // Settles a pending record left by an AppendWithPositions() that did not finish: the
   // positions are applied if the log holds the recorded batch, and dropped otherwise. The
   // decision reads the log outside any transaction; the write then happens only if the
@@ -473,25 +504,12 @@ Result<GroupJoin> ConsumerGroups::Join(std::string_view group) {
 
 Result<GroupInfo> ConsumerGroups::Ack(std::string_view group, uint64_t offset) {
   EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
-  EVLOG_ASSIGN_OR_RETURN(LogInfo info, impl_->log_.Info());
-  if (offset >= info.next_offset) {
-    return Status::InvalidArgument(fmt::format("cannot ack offset {}: the log's last event is {}", offset,
-                                               info.next_offset == 0 ? std::string("none (empty log)")
-                                                                     : std::to_string(info.next_offset - 1)));
-  }
-  GroupInfo g;
-  EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
-    bool exists;
-    int rc = impl_->ReadGroup(txn, group, info.first_offset, &g, &exists);
-    if (rc != 0) return rc;
-    const bool past_end = impl_->PastTheEnd(g, &info);
-    if (past_end) g.position = info.next_offset;
-    if (offset + 1 <= g.position) {  // never backwards; but a position past the end is not kept
-      return past_end ? impl_->WriteGroup(txn, &g, g.position) : 0;
-    }
-    return impl_->WriteGroup(txn, &g, offset + 1);
-  }));
-  return g;
+  return impl_->Ack(group, std::nullopt, offset);
+}
+
+Result<GroupInfo> ConsumerGroups::AckFrom(std::string_view group, uint64_t since, uint64_t offset) {
+  EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
+  return impl_->Ack(group, since, offset);
 }
 
 Result<GroupInfo> ConsumerGroups::Reset(std::string_view group, uint64_t position, bool create) {

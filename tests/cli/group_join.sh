@@ -78,6 +78,37 @@ assert_eq 20 "$(group_position "$COPY" t)" "ack below the end of a group past th
 evlog ack "$COPY" -g h 19
 assert_eq 20 "$(group_position "$COPY" h)" "ack of the last event by a group past the end"
 
+# --- A reset or delete while replay works on the group stands --------------------------
+RS=$WORK/reset
+seq 0 199 | evlog append "$RS"
+evlog ack "$RS" -g g 99
+for change in "--reset-to 0 --execute" "--delete"; do
+  evlog ack "$RS" -g g 99 2>/dev/null || true
+  [[ $change == --delete* ]] && evlog groups "$RS" -g g --reset-to 100 --execute >/dev/null
+  rm -f "$WORK/started"
+  evlog replay "$RS" -g g --to 101 -- sh -c 'touch "$1"; sleep 1' sh "$WORK/started" 2>"$WORK/replay.err" &
+  pid=$!
+  wait_until 60 "replay's first event started" test -e "$WORK/started"
+  # shellcheck disable=SC2086 # $change is two or three words
+  evlog groups "$RS" -g g $change >/dev/null || fail "groups $change"
+  status=0
+  wait "$pid" || status=$?
+  assert_eq 3 "$status" "replay's exit status after groups $change ($(cat "$WORK/replay.err"))"
+  assert_contains "$(cat "$WORK/replay.err")" "was moved back to offset" "replay's message after groups $change"
+  assert_contains "$(cat "$WORK/replay.err")" "offset 100 was not acked" "replay's message after groups $change"
+done
+assert_eq 0 "$(group_position "$RS" g)" "the group after a delete during replay"
+evlog groups "$RS" --json | grep -q '"group":"g"' && fail "the deleted group came back: $(evlog groups "$RS")"
+# Moved forward meanwhile (another consumer acked further): no conflict.
+evlog groups "$RS" -g g --reset-to 100 --execute >/dev/null 2>&1 || evlog ack "$RS" -g g 99
+rm -f "$WORK/started"
+evlog replay "$RS" -g g --to 101 -- sh -c 'touch "$1"; sleep 1' sh "$WORK/started" 2>"$WORK/replay.err" &
+pid=$!
+wait_until 60 "replay's first event started" test -e "$WORK/started"
+evlog ack "$RS" -g g 150
+wait "$pid" || fail "replay after another consumer acked further: $(cat "$WORK/replay.err")"
+assert_eq 151 "$(group_position "$RS" g)" "the group after a forward move during replay"
+
 # --- Dead letters of the largest events --------------------------------------------------
 BIG=$WORK/big
 (echo small; head -c 1000 /dev/zero | tr '\0' x; echo; echo after) | evlog append "$BIG" --max-event-bytes 1K

@@ -153,6 +153,34 @@ TEST_CASE("JoinStoresANewGroupAtTheFirstOffsetAndLeavesAnExistingOneAsItIs") {
   CHECK_FALSE(t.groups().Join("").has_value());
 }
 
+TEST_CASE("AckFromRefusesToUndoAResetOrDeleteAndAcceptsAForwardMove") {
+  GroupsLog t;
+  t.Append(10);
+  REQUIRE(t.groups().Join("g").has_value());
+  Result<GroupInfo> acked = t.groups().AckFrom("g", 0, 3);
+  REQUIRE(acked.has_value());
+  CHECK(acked->position == 4);
+
+  REQUIRE(t.groups().Reset("g", 1).has_value());  // another program moves it back
+  Result<GroupInfo> refused = t.groups().AckFrom("g", 4, 6);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code() == StatusCode::kConflict);
+  CHECK(t.Position("g") == 1);
+
+  REQUIRE(t.groups().Ack("g", 7).has_value());  // another consumer moves it forward
+  Result<GroupInfo> forward = t.groups().AckFrom("g", 4, 5);
+  REQUIRE(forward.has_value());
+  CHECK(forward->position == 8);
+
+  REQUIRE(t.groups().Delete("g").ok());
+  Result<GroupInfo> deleted = t.groups().AckFrom("g", 8, 8);
+  REQUIRE_FALSE(deleted.has_value());
+  CHECK(deleted.error().code() == StatusCode::kConflict);
+  auto list = t.groups().List();
+  REQUIRE(list.has_value());
+  CHECK(list->empty());
+}
+
 TEST_CASE("ResetMovesBackwardsButNotPastTheEnd") {
   GroupsLog t;
   t.Append(10);

@@ -70,6 +70,14 @@ class ConsumerGroups {
   // position past the log's end counts as the end (Join() says why).
   Result<GroupInfo> Ack(std::string_view group, uint64_t offset);
 
+  // Ack() for a consumer that knows where the group stood: `since` is the position it
+  // started from (Join) or last acked to. If the stored position is below `since`, another
+  // program moved the group back (a reset, a delete) while the consumer worked: nothing is
+  // written, so the reset stands, and the result is kConflict; the consumer should stop, as
+  // what it delivers next is no longer what the group asks for. A position moved forward is
+  // no conflict: the ack is then a no-op, as Ack() makes it.
+  Result<GroupInfo> AckFrom(std::string_view group, uint64_t since, uint64_t offset);
+
   // Sets the position to `position` (may move backwards: that is its purpose).
   // kInvalidArgument if it is beyond the log's next offset. A group that does not exist is
   // created with `create`, and is kNotFound without it (a mistyped name, nothing changed).
