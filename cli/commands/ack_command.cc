@@ -1,6 +1,7 @@
 #include "commands/ack_command.h"
 
 #include <fmt/core.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -28,16 +29,31 @@ constexpr size_t kMaxLineBytes = 64;
 // error the rest of the input is left unread for whatever reads the stream next. (One
 // read(2) per byte is cheap next to the fsync every ack costs.) A line longer than
 // kMaxLineBytes is cut there: it cannot be an offset, and the caller reports it.
+// Blanks (spaces, tabs, carriage returns) before the offset are dropped and a run of them
+// after it is kept as one, so that padding of any length is allowed, as the man page says,
+// while the line kept stays bounded. A stdin left non-blocking by the program that
+// shares it (EAGAIN) is waited on.
 eventlog::Result<bool> ReadLine(int fd, std::string* line) {
   line->clear();
+  bool read_any = false;
   char c;
   while (line->size() <= kMaxLineBytes) {
     ssize_t n = read(fd, &c, 1);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd readable{.fd = fd, .events = POLLIN, .revents = 0};
+      if (poll(&readable, 1, -1) < 0 && errno != EINTR) {
+        return eventlog::Status::IOError(std::string("cannot wait for stdin: ") + std::strerror(errno));
+      }
+      continue;
+    }
     if (n < 0) return eventlog::Status::IOError(std::string("cannot read stdin: ") + std::strerror(errno));
-    if (n == 0) return !line->empty();
+    if (n == 0) return read_any;
+    read_any = true;
     if (c == '\n') return true;
-    line->push_back(c);
+    const bool blank = c == ' ' || c == '\t' || c == '\r';
+    if (blank && (line->empty() || line->back() == ' ')) continue;
+    line->push_back(blank ? ' ' : c);
   }
   return true;
 }

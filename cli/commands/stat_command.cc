@@ -12,6 +12,7 @@
 #include "codec/json_envelope.h"
 #include "codec/output_buffer.h"
 #include "term/report.h"
+#include "term/table.h"
 #include "codec/time_parse.h"
 
 namespace evlog {
@@ -33,7 +34,7 @@ void AppendText(const std::string& dir, const std::string& id, const eventlog::L
                          FormatByteSize(i.segment_bytes), FormatByteSize(i.max_event_bytes)));
   out.Append(fmt::format("bytes on disk  {}\n", FormatByteSize(s.bytes_on_disk)));
   for (const eventlog::GroupInfo& g : groups) {
-    out.Append(fmt::format("group          {}  position {}  lag {}\n", g.name, g.position, eventlog::GroupLag(g, i.next_offset)));
+    out.Append(fmt::format("group          {}  position {}  lag {}\n", DisplayText(g.name), g.position, eventlog::GroupLag(g, i.next_offset)));
   }
 }
 

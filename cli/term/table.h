@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "codec/output_buffer.h"
@@ -11,7 +12,14 @@ namespace evlog {
 
 using TableRow = std::vector<std::string>;
 
-// rows[0] is the header. Prints nothing when there is no data row.
+// rows[0] is the header. Prints nothing when there is no data row. Cells are printed as
+// DisplayText() gives them.
 void AppendTable(const std::vector<TableRow>& rows, OutputBuffer& out);
+
+// `text` as a terminal may safely show it in a line of text: control bytes (tab, newline,
+// ESC, DEL ...), which would break the columns or be taken as terminal commands, become
+// \xNN, and a backslash becomes \\ so that the result reads back unambiguously. Group names,
+// for one, may be any bytes (format-spec §11).
+std::string DisplayText(std::string_view text);
 
 }  // namespace evlog

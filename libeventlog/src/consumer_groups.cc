@@ -403,8 +403,10 @@ class ConsumerGroups::Impl {
       if (past_end) g.position = info.next_offset;
       moved_back = since && (!exists || g.position < *since);
       if (moved_back) return 0;  // nothing written: the abort changes nothing
-      if (offset + 1 <= g.position) {  // never backwards; but a position past the end is not kept
-        return past_end ? WriteGroup(txn, &g, g.position) : 0;
+      if (offset + 1 <= g.position) {
+        // Never backwards. But a position past the end is not kept, and a first ack creates
+        // the group (at the log's first offset, when it acks an event removed before it).
+        return past_end || !exists ? WriteGroup(txn, &g, g.position) : 0;
       }
       return WriteGroup(txn, &g, offset + 1);
     }));

@@ -45,9 +45,36 @@ assert_contains "$(cat "$WORK/stderr")" "1 offset acked before the error; group 
 printf '%s\n' "$(printf '1%.0s' {1..100})" >"$WORK/input"
 expect_status 1 evlog ack "$LOG" -g s <"$WORK/input"
 assert_contains "$(cat "$WORK/stderr")" "stdin line 1: '$(printf '1%.0s' {1..64})...' is not an offset" "long line"
-printf '%70s\n' 5 >"$WORK/input"
-expect_status 1 evlog ack "$LOG" -g s <"$WORK/input"
-assert_contains "$(cat "$WORK/stderr")" "stdin line 1: '...' is not an offset" "over-long line of spaces"
+# Padding of any length around an offset is allowed (a review found 70 spaces refused);
+# blanks inside it are not.
+printf '%70s%70s\n' 9 '' >"$WORK/input"
+evlog ack "$LOG" -g pad <"$WORK/input" || fail "an offset padded with 139 blanks"
+assert_eq 10 "$(position pad)" "padded offset"
+printf '1%70s2\n' '' >"$WORK/input"
+expect_status 1 evlog ack "$LOG" -g pad <"$WORK/input"
+assert_contains "$(cat "$WORK/stderr")" "stdin line 1: '1 2' is not an offset" "blanks inside an offset"
+# A stdin left non-blocking by the program sharing it is waited on (it failed with EAGAIN).
+python3 - "$EVLOG" "$LOG" <<'PY' || fail "ack from a non-blocking stdin"
+import fcntl, os, subprocess, sys, time
+r, w = os.pipe()
+fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_NONBLOCK)
+ack = subprocess.Popen([sys.argv[1], "ack", sys.argv[2], "-g", "nonblocking"], stdin=r)
+os.close(r)
+for line in (b"3\n", b"4\n"):
+    time.sleep(0.2)
+    os.write(w, line)
+os.close(w)
+sys.exit(ack.wait())
+PY
+assert_eq 5 "$(position nonblocking)" "offsets from a non-blocking stdin"
+# Group names are any bytes; the table shows control bytes escaped, never raw.
+evlog ack "$LOG" -g "$(printf 'a\tb\033[31mc\\')" 0
+table=$(evlog groups "$LOG")
+assert_contains "$table" 'a\x09b\x1b[31mc\\' "a group name with control bytes in the table"
+[[ $table != *$'\033'* && $table != *$'\t'* ]] || fail "the table holds raw control bytes: $table"
+# A first ack creates the group even when it acks an event already behind it.
+evlog ack "$LOG" -g first 0
+evlog groups "$LOG" --json | grep -q '"group":"first"' || fail "a first ack of offset 0 did not create the group"
 evlog ack "$LOG" -g s </dev/null
 assert_eq 9 "$(position s)" "empty input acks nothing"
 
