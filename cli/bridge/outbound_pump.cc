@@ -55,7 +55,10 @@ Status OutboundPump::AckConfirmed(bool force) {
   if (!ackable || (acked_ && *ackable <= *acked_)) return Status::Ok();
   const auto now = std::chrono::steady_clock::now();
   if (!force && now - last_ack_ < options_.ack_interval) return Status::Ok();
-  EVLOG_RETURN_IF_ERROR(groups_.Ack(options_.group, *ackable).status());
+  // From where the group stood: a reset or delete by another program meanwhile stands, and
+  // ends the relay (kConflict), as it ends a replay.
+  const uint64_t since = acked_ ? *acked_ + 1 : start_position_;
+  EVLOG_RETURN_IF_ERROR(groups_.AckFrom(options_.group, since, *ackable).status());
   acked_ = ackable;
   last_ack_ = now;
   return Status::Ok();

@@ -102,5 +102,20 @@ assert_eq 3000 "$(position killed)" "the group after the restart (killed at $at_
 kafka_consume killed "$WORK/killed"
 $CHECK check "$WORK/export" "$WORK/killed" "$LOG_ID" || fail "the topic after SIGKILL and restart"
 
+# A reset of the group by another program while the bridge follows stands: the bridge stops
+# at its next ack (exit 3) instead of moving the group forward again.
+"$EVLOG" bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/reset" -g reset -f 2>"$WORK/reset.err" &
+follower=$!
+BACKGROUND_PIDS+=("$follower")
+caught_up() { [[ $(position reset) == "$(evlog stat "$LOG" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["next_offset"])')" ]]; }
+wait_until 60 "the follower to catch up" caught_up
+evlog groups "$LOG" -g reset --reset-to 0 --execute >/dev/null
+$CHECK make 10 "$((SEED + 7))" | evlog append --json "$LOG"
+status=0
+wait "$follower" || status=$?
+assert_eq 3 "$status" "the follower's exit status after a reset ($(cat "$WORK/reset.err"))"
+assert_contains "$(cat "$WORK/reset.err")" "was moved back to offset 0" "the follower's message after a reset"
+assert_eq 0 "$(position reset)" "the group after a reset during the relay"
+
 kafka_mock_stop TERM
 echo "bridge_kafka_failures: ok"
