@@ -79,8 +79,9 @@ int main(int argc, char** argv) {
   // -q may also follow the subcommand: `evlog tail -q LOG`.
   app.fallthrough();
   app.footer(
-      "Exit status: 0 success, 1 error, 2 usage error, 3 --expect-next conflict (nothing "
-      "appended), 4 corruption found while reading, 5 replay could not deliver an event.");
+      "Exit status: 0 success, 1 error, 2 usage error, 3 conflict (--expect-next did not match: nothing "
+      "appended; or replay/bridge found their group reset by another program), 4 corruption found while "
+      "reading, 5 replay could not deliver an event.");
   evlog::AppendCommandOptions append_options;
   evlog::TailCommandOptions tail_options;
   CLI::App* append = evlog::RegisterAppendCommand(app, append_options);

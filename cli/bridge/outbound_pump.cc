@@ -128,7 +128,9 @@ Status OutboundPump::Relay(eventlog::Reader& reader_ref) {
 
 std::string OutboundPump::Summary() const {
   progress_.Clear();
-  const uint64_t position = acked_ ? *acked_ + 1 : start_position_;
+  // As stored: another program may have moved the group (a reset ends the relay).
+  uint64_t position = acked_ ? *acked_ + 1 : start_position_;
+  if (auto stored = groups_.Get(options_.group); stored) position = stored->position;
   std::string lag;
   if (auto info = log_.Info(); info) {
     lag = fmt::format(", lag {}", eventlog::GroupLag({.position = position}, info->next_offset));

@@ -110,6 +110,11 @@ eventlog::Status Open(const ReplayCommandOptions& o, Opened* opened) {
   EVLOG_ASSIGN_OR_RETURN(opened->reader, opened->log->NewReader());
   EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, opened->log->Info());
   uint64_t start = o.from ? StartOffset(*o.from, info) : info.first_offset;
+  // Before the group is joined: a replay refused here leaves no new group behind.
+  if (o.dead_letter) {
+    EVLOG_ASSIGN_OR_RETURN(opened->dead_letter,
+                           DeadLetterLog::Open(*o.dead_letter, *opened->log, AbsolutePath(o.log_dir)));
+  }
   if (o.group) {
     EVLOG_ASSIGN_OR_RETURN(opened->groups, eventlog::ConsumerGroups::Open(*opened->log));
     // Joined, not just read: from here on, compaction keeps this group's events.
@@ -119,10 +124,6 @@ eventlog::Status Open(const ReplayCommandOptions& o, Opened* opened) {
     opened->group_position = start;
   }
   if (o.to) opened->end_offset = EndOffsetExclusive(*o.to, info);
-  if (o.dead_letter) {
-    EVLOG_ASSIGN_OR_RETURN(opened->dead_letter,
-                           DeadLetterLog::Open(*o.dead_letter, *opened->log, AbsolutePath(o.log_dir)));
-  }
   return opened->reader->SeekToOffset(start);
 }
 

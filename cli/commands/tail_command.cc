@@ -251,13 +251,28 @@ eventlog::Result<TailCommandOptions> ResolveGroup(const TailCommandOptions& o, c
   EVLOG_ASSIGN_OR_RETURN(eventlog::GroupInfo group, eventlog::ConsumerGroups::GetIfPresent(log, *o.group));
   EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log.Info());
   if (group.position > info.next_offset) {
-    // Read from the end, where new events go, as ConsumerGroups::Join() would; the store is
-    // left as it is (tail changes nothing), and the next `ack` moves the position back.
-    PrintGroupJoinWarnings(kTailCommand, *o.group,
-                           eventlog::GroupJoin{.group = {group.name, info.next_offset, group.updated_ns},
-                                               .created = false,
-                                               .was_past_end = group.position});
-    group.position = info.next_offset;
+    // The log lost events the group had processed (ConsumerGroups::Join() says how). The end
+    // is stored as the group's position where this user may write the store, so that the
+    // acks of a `tail -g | ack` pipeline count; tail creates no group.
+    eventlog::GroupJoin join{.group = {group.name, info.next_offset, group.updated_ns},
+                             .created = false,
+                             .was_past_end = group.position};
+    auto groups = eventlog::ConsumerGroups::Open(log);
+    auto joined = groups ? (*groups)->Join(*o.group, /*create=*/false)
+                         : eventlog::Result<eventlog::GroupJoin>(groups.error());
+    if (joined) {
+      if (joined->was_past_end) join = *joined;
+      PrintGroupJoinWarnings(kTailCommand, *o.group, join);
+    } else {
+      PrintError(kTailCommand,
+                 fmt::format("warning: group {} is at offset {}, past the log's end ({}): the log has lost events "
+                             "the group had processed; reading from offset {}, but the position could not be moved "
+                             "there ({}), so acks below {} change nothing: `evlog groups -g {} --reset-to {} "
+                             "--execute` moves it",
+                             *o.group, group.position, info.next_offset, info.next_offset, joined.error().message(),
+                             group.position, *o.group, info.next_offset));
+    }
+    group.position = join.group.position;
   }
   resolved.from = Position{Position::Kind::kOffset, group.position};
   resolved.group.reset();

@@ -42,7 +42,8 @@ eventlog::Result<std::unique_ptr<DeadLetterLog>> DeadLetterLog::Open(const std::
     return Status::InvalidArgument("the dead-letter log " + dir + " is the log being replayed");
   }
   EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo dead_info, log->Info());
-  if (dead_info.max_event_bytes < needed) {
+  // Only where a new directory would take larger events: at the largest segment size, none does.
+  if (dead_info.max_event_bytes < needed && dead_info.max_event_bytes < options.limits.max_event_bytes) {
     PrintError(kReplayCommandName,
                fmt::format("warning: the dead-letter log {} takes events of up to {} bytes, but an event of the "
                            "source log with the dead-letter headers may take {}: replay stops at an event that "

@@ -28,8 +28,10 @@ int64_t NowNs() {
       .count();
 }
 
-// The group furthest behind, read before the lock is taken: positions only move forward
-// (except by an explicit reset), so an earlier reading is the conservative one.
+// The group furthest behind. Read under the log's lock, as ConsumerGroups::Join() stores a
+// new group under it: read before, a group created in between (at the first offset) would
+// lose the segments removed here. A position that moves forward meanwhile (an ack) only
+// makes this reading conservative.
 Result<std::optional<GroupInfo>> SlowestGroup(const Log& log) {
   EVLOG_ASSIGN_OR_RETURN(bool has_groups, log.impl()->fs()->Exists(log.impl()->Path("groups")));
   if (!has_groups) return std::optional<GroupInfo>();  // never used; opening would create it
@@ -103,17 +105,20 @@ Result<CompactionReport> CompactLog(Log& log, const CompactionOptions& options) 
   }
   if (options.tombstone_retention_ns < 0) return Status::InvalidArgument("tombstone_retention_ns is negative");
   std::optional<GroupInfo> slowest;
-  if (!options.ignore_groups) {
-    EVLOG_ASSIGN_OR_RETURN(slowest, SlowestGroup(log));
-  }
   const int64_t now_ns = options.now_ns != 0 ? options.now_ns : NowNs();
   Log::Impl& impl = *log.impl();
   if (options.dry_run) {  // no lock: a dry run must not run recovery or wait for appenders
+    if (!options.ignore_groups) {
+      EVLOG_ASSIGN_OR_RETURN(slowest, SlowestGroup(log));
+    }
     EVLOG_ASSIGN_OR_RETURN(HeadRecord head, impl.CommittedHead());
     return Compact(impl, head, options, slowest, now_ns);
   }
   std::optional<CompactionReport> report;
   EVLOG_RETURN_IF_ERROR(impl.RunLocked([&](const HeadRecord& head) -> Status {
+    if (!options.ignore_groups) {
+      EVLOG_ASSIGN_OR_RETURN(slowest, SlowestGroup(log));
+    }
     // Compaction rewrites and removes segments by the committed end just adopted: if HEAD does
     // not read back as that end, readers would see another one, so refuse.
     EVLOG_RETURN_IF_ERROR(CheckHeadReadsBack(impl.fs(), impl.Path(format::kHeadFileName), impl.meta(), head));

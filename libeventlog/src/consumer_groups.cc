@@ -27,6 +27,7 @@
 #include "coding.h"
 #include "group_store_files.h"
 #include "group_store_pages.h"
+#include "log_impl.h"
 
 namespace eventlog {
 namespace {
@@ -484,20 +485,29 @@ Result<GroupInfo> ConsumerGroups::Get(std::string_view group) {
   return g;
 }
 
-Result<GroupJoin> ConsumerGroups::Join(std::string_view group) {
+Result<GroupJoin> ConsumerGroups::Join(std::string_view group, bool create) {
   EVLOG_RETURN_IF_ERROR(CheckGroupName(group));
   EVLOG_ASSIGN_OR_RETURN(LogInfo info, impl_->log_.Info());
   GroupJoin join;
+  bool exists = false;
+  EVLOG_RETURN_IF_ERROR(impl_->Transact(false, [&](MDB_txn* txn) {
+    return impl_->ReadGroup(txn, group, info.first_offset, &join.group, &exists);
+  }));
+  if ((exists || !create) && join.group.position <= info.next_offset) return join;  // nothing to store
+  // Stored under the log's lock. Compaction reads the groups and removes segments under it,
+  // so either it sees this group, or it has removed what it removes before the first offset
+  // is read here: never a group stored at an offset that is then removed under it.
+  EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, impl_->log_.impl()->LockForMaintenance());
+  EVLOG_ASSIGN_OR_RETURN(info, impl_->log_.Info());
   EVLOG_RETURN_IF_ERROR(impl_->Transact(true, [&](MDB_txn* txn) {
     join = GroupJoin{};
-    bool exists;
     int rc = impl_->ReadGroup(txn, group, info.first_offset, &join.group, &exists);
     if (rc != 0) return rc;
     if (impl_->PastTheEnd(join.group, &info)) {
       join.was_past_end = join.group.position;
       return impl_->WriteGroup(txn, &join.group, info.next_offset);
     }
-    if (exists) return 0;  // nothing written: the abort changes nothing
+    if (exists || !create) return 0;  // nothing written: the abort changes nothing
     join.created = true;
     return impl_->WriteGroup(txn, &join.group, join.group.position);
   }));

@@ -72,9 +72,15 @@ evlog ack "$LOG" -g "$(printf 'a\tb\033[31mc\\')" 0
 table=$(evlog groups "$LOG")
 assert_contains "$table" 'a\x09b\x1b[31mc\\' "a group name with control bytes in the table"
 [[ $table != *$'\033'* && $table != *$'\t'* ]] || fail "the table holds raw control bytes: $table"
-# A first ack creates the group even when it acks an event already behind it.
-evlog ack "$LOG" -g first 0
-evlog groups "$LOG" --json | grep -q '"group":"first"' || fail "a first ack of offset 0 did not create the group"
+# A first ack creates the group even when it acks an event compaction removed already.
+for i in $(seq 0 299); do printf 'event-%03d-%s\n' "$i" xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done |
+  evlog append "$WORK/compacted" --segment-bytes 4096
+evlog compact "$WORK/compacted" --before 200 >/dev/null
+first=$(evlog stat "$WORK/compacted" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["first_offset"])')
+((first > 5)) || fail "compaction removed nothing: the log starts at $first"
+evlog ack "$WORK/compacted" -g first 5
+evlog groups "$WORK/compacted" --json | grep -q '"group":"first"' || fail "a first ack below the first offset created no group"
+assert_eq "$first" "$(group_position "$WORK/compacted" first)" "the group created by an ack below the first offset"
 evlog ack "$LOG" -g s </dev/null
 assert_eq 9 "$(position s)" "empty input acks nothing"
 

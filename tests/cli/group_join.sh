@@ -21,6 +21,30 @@ assert_eq 0 "$(evlog stat "$LOG" --json | python3 -c 'import json, sys; print(js
 evlog replay "$LOG" -g billing -- sh -c 'echo "$EVLOG_OFFSET" >>"$1"' sh "$WORK/delivered" 2>/dev/null
 assert_eq 300 "$(sort -un "$WORK/delivered" | wc -l | tr -d ' ')" "events delivered to the new group"
 
+# A replay refused at start (its dead-letter log is the log itself) leaves no group behind.
+expect_status 1 evlog replay "$LOG" -g typo --dead-letter "$LOG" -- true
+evlog groups "$LOG" --json | grep -q '"group":"typo"' && fail "a refused replay created its group"
+
+# A compaction waiting for the log's lock while a replay creates its group: whichever goes
+# first, no event the group has not processed is removed (compaction read the groups
+# before taking the lock, and removed the events of a group created meanwhile).
+RACE=$WORK/race
+for i in $(seq 0 299); do printf 'event-%03d-%s\n' "$i" xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done |
+  evlog append "$RACE" --segment-bytes 4096
+flock -x "$RACE/LOCK" sleep 1 &
+holder=$!
+sleep 0.2
+evlog replay "$RACE" -g racer --max-attempts 1 -- false 2>/dev/null &
+replayer=$!
+sleep 0.2
+evlog compact "$RACE" --before 200 >/dev/null 2>&1 &
+compactor=$!
+wait "$holder" "$compactor"
+wait "$replayer" || true
+first=$(evlog stat "$RACE" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["first_offset"])')
+position=$(group_position "$RACE" racer)
+((first <= position)) || fail "compaction removed events the new group had not processed: the log starts at $first, the group is at $position"
+
 # A replay killed inside its first event leaves the group stored too.
 LOG2=$WORK/killed
 seq 0 9 | evlog append "$LOG2"
@@ -48,11 +72,14 @@ evlog ack "$OLD" -g h 17
 evlog ack "$OLD" -g t 17
 cp -a "$OLD/groups" "$WORK/copy/"
 COPY=$WORK/copy
-# tail -g changes nothing, and reads from the end, where new events will go.
+# tail -g reads from the end, where new events will go, and stores that position, so that
+# the acks of a `tail -g | ack` pipeline count (it creates no group).
 evlog tail "$COPY" -g t >"$WORK/tail.out" 2>"$WORK/stderr" || fail "tail -g: $(cat "$WORK/stderr")"
 assert_eq "" "$(cat "$WORK/tail.out")" "tail -g from a position past the end"
 assert_contains "$(cat "$WORK/stderr")" "group t was at offset 18, past the log's end (10)" "tail -g warning"
-assert_eq 18 "$(group_position "$COPY" t)" "tail -g leaves the store as it is"
+assert_eq 10 "$(group_position "$COPY" t)" "tail -g stores the end"
+evlog tail "$COPY" -g nosuch >/dev/null 2>&1 || fail "tail -g of a missing group"
+evlog groups "$COPY" --json | grep -q '"group":"nosuch"' && fail "tail -g created a group"
 # replay moves the position back to the end, and says what it found.
 evlog replay "$COPY" -g g -- true 2>"$WORK/stderr" || fail "replay: $(cat "$WORK/stderr")"
 assert_contains "$(cat "$WORK/stderr")" "group g was at offset 18, past the log's end (10)" "replay warning"

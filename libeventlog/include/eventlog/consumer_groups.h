@@ -62,7 +62,9 @@ class ConsumerGroups {
   //   the group had acked (a log restored from a backup older than its groups, events
   //   appended with --sync none lost to a power cut): left there, the events appended at
   //   those offsets from now on would never be delivered to the group.
-  Result<GroupJoin> Join(std::string_view group);
+  // Storing takes the log's lock (LOG/LOCK), which compaction holds while it reads the groups
+  // and removes segments. Without `create`, a missing group is left missing (tail -g).
+  Result<GroupJoin> Join(std::string_view group, bool create = true);
 
   // Marks every event up to and including `offset` as processed by `group`. Never moves a
   // position backwards: acking at or below the position is a no-op. kInvalidArgument if
