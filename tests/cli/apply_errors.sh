@@ -70,6 +70,20 @@ expect_status 2 evlog apply "$LOG" --to "postgres:dbname=x" -g g --create-tables
 assert_contains "$(cat "$WORK/stderr")" "--create-tables works with sqlite: targets only" "--create-tables with postgres"
 expect_status 2 evlog apply "$LOG" --to "sqlite:$DB"
 
+# A position row edited by hand to something that is not an offset is refused, not read as
+# 0 (which applied everything again); nothing is applied.
+LOG4=$WORK/log4
+DB4=$WORK/t4.db
+sql "$DB4" 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);'
+insert t '{"id":1}' '{"id":1,"v":"one"}' | evlog append "$LOG4"
+expect_status 0 evlog apply "$LOG4" --to "sqlite:$DB4" -g g
+for bad in "'four'" "1.5" "-1" "NULL"; do
+  sql "$DB4" "UPDATE _evlog_apply SET next_offset = $bad WHERE grp = 'g'" 2>/dev/null || continue  # NOT NULL
+  expect_status 1 evlog apply "$LOG4" --to "sqlite:$DB4" -g g
+  assert_contains "$(cat "$WORK/stderr")" "_evlog_apply holds next_offset" "position $bad"
+done
+assert_eq "1|one" "$(rows "$DB4" 'SELECT * FROM t')" "nothing applied over a bad position"
+
 # A corrupt log: exit status 4, the run rolled back.
 LOG3=$WORK/log3
 insert t '{"id":1}' '{"id":1,"v":"MARKER"}' | evlog append "$LOG3"

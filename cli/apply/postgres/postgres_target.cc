@@ -11,7 +11,7 @@ using eventlog::Result;
 using eventlog::Status;
 
 constexpr char kCreatePositionTable[] =
-    "CREATE TABLE IF NOT EXISTS _evlog_apply (grp text PRIMARY KEY, log_id text NOT NULL, "
+    "CREATE TABLE _evlog_apply (grp text PRIMARY KEY, log_id text NOT NULL, "
     "next_offset bigint NOT NULL)";
 constexpr char kReadPosition[] = "SELECT log_id, next_offset FROM _evlog_apply WHERE grp = $1";
 constexpr char kWritePosition[] =
@@ -28,14 +28,25 @@ std::string LockName(std::string_view group) { return fmt::format("evlog apply {
 Result<std::unique_ptr<PostgresTarget>> PostgresTarget::Open(const std::string& conninfo,
                                                              const SignalPipe& signals) {
   EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<TargetConnection> connection, TargetConnection::Connect(conninfo, signals));
-  // Two applies starting at once may both try to create the table; the loser's error is
-  // worth nothing, so it looks again before giving up.
-  Result<PgResultPtr> created = connection->Run(kCreatePositionTable, {}, "create table _evlog_apply");
-  if (!created) {
-    EVLOG_ASSIGN_OR_RETURN(PgResultPtr visible,
+  // Created only if no _evlog_apply is visible through the search_path (format-spec §C6.2).
+  // CREATE TABLE IF NOT EXISTS alone looks in the first schema only: a schema created ahead
+  // of the table's ("$user", say) would get a new, empty table, and every event would be
+  // applied again.
+  const auto visible = [&connection]() -> Result<bool> {
+    EVLOG_ASSIGN_OR_RETURN(PgResultPtr found,
                            connection->Run("SELECT pg_catalog.to_regclass('_evlog_apply') IS NOT NULL", {},
                                            "look up table _evlog_apply"));
-    if (std::string_view(PQgetvalue(visible.get(), 0, 0)) != "t") return created.error();
+    return std::string_view(PQgetvalue(found.get(), 0, 0)) == "t";
+  };
+  EVLOG_ASSIGN_OR_RETURN(bool exists, visible());
+  if (!exists) {
+    // Two applies starting at once may both try to create the table; the loser's error is
+    // worth nothing, so it looks again before giving up.
+    Result<PgResultPtr> created = connection->Run(kCreatePositionTable, {}, "create table _evlog_apply");
+    if (!created) {
+      EVLOG_ASSIGN_OR_RETURN(exists, visible());
+      if (!exists) return created.error();
+    }
   }
   return std::unique_ptr<PostgresTarget>(new PostgresTarget(std::move(connection)));
 }

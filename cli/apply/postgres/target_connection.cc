@@ -40,7 +40,7 @@ Status CheckNoNul(const std::vector<TextParam>& params) {
 
 const char TargetConnection::kSessionOptions[] =
     "-c synchronous_commit=on -c client_min_messages=warning -c TimeZone=UTC -c DateStyle=ISO "
-    "-c extra_float_digits=3 -c bytea_output=hex";
+    "-c extra_float_digits=3 -c bytea_output=hex -c IntervalStyle=postgres -c lc_monetary=C";
 
 Result<std::unique_ptr<TargetConnection>> TargetConnection::Connect(const std::string& conninfo,
                                                                     const SignalPipe& signals) {

@@ -15,7 +15,10 @@ constexpr char kCommand[] = "apply";
 constexpr char kCreatePositionTable[] =
     "CREATE TABLE IF NOT EXISTS _evlog_apply (grp TEXT PRIMARY KEY, log_id TEXT NOT NULL, "
     "next_offset INTEGER NOT NULL) WITHOUT ROWID";
-constexpr char kReadPosition[] = "SELECT log_id, next_offset FROM _evlog_apply WHERE grp = ?1";
+// With the values' types: SQLite stores what it is given, and an edited row may hold text
+// where evlog wrote an integer (read as 0 it would apply everything again).
+constexpr char kReadPosition[] =
+    "SELECT log_id, next_offset, typeof(log_id), typeof(next_offset) FROM _evlog_apply WHERE grp = ?1";
 constexpr char kWritePosition[] =
     "INSERT INTO _evlog_apply (grp, log_id, next_offset) VALUES (?1, ?2, ?3) "
     "ON CONFLICT(grp) DO UPDATE SET log_id = excluded.log_id, next_offset = excluded.next_offset";
@@ -46,6 +49,18 @@ Result<std::optional<ApplyPosition>> SqliteTarget::ReadPosition(std::string_view
   EVLOG_ASSIGN_OR_RETURN(bool row, read_position_.Step());
   std::optional<ApplyPosition> position;
   if (row) {
+    const bool log_id_text = read_position_.Text(2) == "text";
+    const bool offset_integer = read_position_.Text(3) == "integer" && read_position_.Int64(1) >= 0;
+    if (!log_id_text || !offset_integer) {
+      const std::string offset(read_position_.Text(1));
+      const std::string type(read_position_.Text(3));
+      read_position_.Reset();
+      return Status::InvalidArgument(fmt::format(
+          "{}: _evlog_apply holds {} for group {}: not an offset (a log id as text and a non-negative integer "
+          "are what apply writes; fix the row, or delete it to apply the whole log again)",
+          name(), !offset_integer ? fmt::format("next_offset '{}' ({})", offset, type) : std::string("a log_id that is not text"),
+          group));
+    }
     position = ApplyPosition{std::string(read_position_.Text(0)), static_cast<uint64_t>(read_position_.Int64(1))};
   }
   read_position_.Reset();

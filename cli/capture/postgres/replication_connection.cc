@@ -40,7 +40,8 @@ Status CheckSlotName(const std::string& slot) {
 }  // namespace
 
 const char ReplicationConnection::kSessionOptions[] =
-    "-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=3 -c bytea_output=hex";
+    "-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=3 -c bytea_output=hex -c IntervalStyle=postgres "
+    "-c lc_monetary=C";
 
 Status ReplicationConnection::Error(std::string_view what) const { return LibpqError(conn_, what); }
 

@@ -37,7 +37,7 @@ bool IsPublicationName(std::string_view name);
 class ReplicationConnection {
  public:
   // Connects with `conninfo` (a libpq keyword string or URI) in logical replication mode,
-  // with kSessionOptions as its `options` (replacing any the conninfo gives).
+  // with kSessionOptions after any `options` the conninfo or PGOPTIONS gives (evlog's win).
   // Errors carry libpq's message, which never includes the password.
   static eventlog::Result<std::unique_ptr<ReplicationConnection>> Connect(const std::string& conninfo);
   ~ReplicationConnection();
