@@ -84,6 +84,18 @@ for bad in "'four'" "1.5" "-1" "NULL"; do
 done
 assert_eq "1|one" "$(rows "$DB4" 'SELECT * FROM t')" "nothing applied over a bad position"
 
+# Changes to evlog's position table or SQLite's own tables are never applied (a source that
+# is itself an apply target could otherwise move another group's position).
+sql "$DB4" "UPDATE _evlog_apply SET next_offset = 1 WHERE grp = 'g'"
+for table in _evlog_apply _EVLOG_APPLY sqlite_sequence; do
+  OUTBOX_ID=0
+  LOG5=$WORK/log5.$RANDOM
+  delete "$table" '{"grp":"g"}' '{"grp":"g","log_id":"x","next_offset":1}' | evlog append "$LOG5"
+  expect_status 1 evlog apply "$LOG5" --to "sqlite:$DB4" -g "g5$RANDOM"
+  assert_contains "$(cat "$WORK/stderr")" "changes to it are not applied" "a change to $table"
+done
+assert_eq 1 "$(position "$DB4" g)" "the other group's position after changes to _evlog_apply"
+
 # A corrupt log: exit status 4, the run rolled back.
 LOG3=$WORK/log3
 insert t '{"id":1}' '{"id":1,"v":"MARKER"}' | evlog append "$LOG3"

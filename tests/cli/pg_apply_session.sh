@@ -43,4 +43,10 @@ assert_eq "ONE" "$(dst_sql 'SELECT v FROM public.applied')" "only the new event 
 assert_eq "" "$(dst_sql "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = '_evlog_apply' AND n.nspname = 'evlog'")" \
   "no second position table in the new schema"
 
+# A change to evlog's own position table is never applied.
+delete public._evlog_apply '{"grp":"g3"}' '{"grp":"g3","log_id":"x","next_offset":0}' >"$WORK/own"
+evlog append "$WORK/own.log" <"$WORK/own"
+expect_status 1 evlog apply "$WORK/own.log" --to "postgres:$DST" -g own
+assert_contains "$(cat "$WORK/stderr")" "is evlog's own position table" "a change to _evlog_apply"
+assert_eq 2 "$(dst_sql "SELECT next_offset FROM public._evlog_apply WHERE grp = 'g3'")" "g3 after a change to _evlog_apply"
 echo PASS

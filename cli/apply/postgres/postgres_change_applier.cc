@@ -17,7 +17,8 @@ using eventlog::Status;
 // (SQLite, §C3), found through the connection's search_path. More than one match is
 // refused: a schema or table name holding a dot can make "a.b.c" ambiguous.
 constexpr char kResolveTable[] =
-    "SELECT c.oid::text, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) "
+    "SELECT c.oid::text, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), "
+    "c.oid = pg_catalog.to_regclass('_evlog_apply') "
     "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.relkind IN ('r', 'p') AND (n.nspname || '.' || c.relname = $1 "
     "OR c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident($1)))";
@@ -203,6 +204,14 @@ Result<const PostgresChangeApplier::Table*> PostgresChangeApplier::Resolve(const
     return Status::InvalidArgument(
         fmt::format("table {} names {} tables of the target ({} and {}); rename one", name, PQntuples(found.get()),
                     PQgetvalue(found.get(), 0, 1), PQgetvalue(found.get(), 1, 1)));
+  }
+  // A change captured from a database that is itself an apply target (a publication FOR ALL
+  // TABLES) would move another group's position: never written from events.
+  if (std::string_view(PQgetvalue(found.get(), 0, 2)) == "t") {
+    return Status::InvalidArgument(fmt::format(
+        "table {} is evlog's own position table ({}): changes to it are not applied (leave it out of the "
+        "source's publication)",
+        name, PQgetvalue(found.get(), 0, 1)));
   }
   Table table{PQgetvalue(found.get(), 0, 1), {}};
   EVLOG_ASSIGN_OR_RETURN(PgResultPtr keys, connection_.RunPrepared(kUniqueKeys, {PQgetvalue(found.get(), 0, 0)},

@@ -1,6 +1,7 @@
 #include "apply/sqlite/sqlite_change_applier.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -97,10 +98,28 @@ Status CheckStorable(const ChangeEvent& change) {
   return Status::Ok();
 }
 
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && EqualsIgnoringCase(text.substr(0, prefix.size()), prefix);
+}
+
 }  // namespace
 
 Status SqliteChangeApplier::Apply(const ChangeEvent& change) {
   EVLOG_ASSIGN_OR_RETURN(std::string table, TargetTable(change));
+  // evlog's position table and SQLite's own (sqlite_sequence, ...) are never written from
+  // events: a change to them (captured from a database that is itself an apply target)
+  // would move another group's position or corrupt the schema.
+  if (EqualsIgnoringCase(table, "_evlog_apply") || StartsWithIgnoringCase(table, "sqlite_")) {
+    return Status::InvalidArgument(fmt::format(
+        "table {} is {}: changes to it are not applied", change.table,
+        EqualsIgnoringCase(table, "_evlog_apply") ? "evlog's own position table" : "one of SQLite's own tables"));
+  }
   EVLOG_RETURN_IF_ERROR(CheckColumns(table, change));
   EVLOG_RETURN_IF_ERROR(CheckStorable(change));
   if (change.key.empty() && (change.op == 'u' || change.op == 'd')) {
