@@ -69,7 +69,7 @@ CLI::App* RegisterApplyCommand(CLI::App& parent, ApplyCommandOptions& o) {
                 "sqlite: only: create the database and any missing table from the first event that names it (no "
                 "declared types; primary key from the event's key)");
   AddWholeNumberOption(*app, "--batch", [&o](uint64_t n) { o.batch = n; },
-                       "Apply up to N events per transaction of the target (default and most 10000)", 1,
+                       "Apply about N events per transaction of the target (default and most 10000); a transaction ends only where a batch of the log does, so a source transaction is never split", 1,
                        kMaxRunEvents)
       ->type_name("N");
   app->footer(

@@ -34,6 +34,7 @@ class ReaderImpl final : public Reader {
   Status SeekToTime(int64_t timestamp_ns) override;
   Result<bool> Next(Event* event) override;
   uint64_t position() const override { return next_offset_; }
+  bool at_unit_end() const override { return cursor_ >= frame_end_ && unit_next_ == unit_.size(); }
   uint64_t segment_base() const override { return segment_base_; }
   Status WaitForAppend(int timeout_ms) override;
 

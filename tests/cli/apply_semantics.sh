@@ -61,10 +61,24 @@ assert_eq "16 0" "$(group_line "$LOG" replica)" "group copy restored from the ta
 # Another group feeds another database from the start.
 expect_status 0 evlog apply "$LOG" --to "sqlite:$WORK/other.db" -g second --create-tables
 assert_eq 16 "$(position "$WORK/other.db" second)" "second target"
-# A run is at most 10,000 events, one transaction each (fewer with --batch).
+# A run ends at the first batch end after 10,000 events, one transaction each (fewer with
+# --batch): batches of 5,000, 5,000 and 1 make runs of 10,000 and 1.
 awk 'BEGIN { for (k = 1; k <= 10001; k++)
-  printf "{\"op\":\"c\",\"table\":\"big\",\"key\":{\"k\":%d},\"before\":null,\"after\":{\"k\":%d}}\n", k, k }' |
-  evlog append "$WORK/big"
+  printf "{\"op\":\"c\",\"table\":\"big\",\"key\":{\"k\":%d},\"before\":null,\"after\":{\"k\":%d}}\n", k, k }' \
+  >"$WORK/big.in"
+split -l 5000 "$WORK/big.in" "$WORK/big.part."
+for part in "$WORK"/big.part.*; do evlog append --atomic "$WORK/big" <"$part"; done
 expect_status 0 evlog apply "$WORK/big" --to "sqlite:$WORK/big.db" -g g --create-tables
 assert_contains "$(cat "$WORK/stderr")" "10001 events applied in 2 transactions" "runs of 10,000"
+# A run ends only at a batch's end: two batches of three events with --batch 2 are two
+# transactions (not three, one of them cutting a batch in two).
+LOGB=$WORK/batches
+DBB=$WORK/batches.db
+for first in 1 4; do
+  for id in $first $((first + 1)) $((first + 2)); do insert t "{\"id\":$id}" "{\"id\":$id,\"v\":\"v$id\"}"; done |
+    evlog append --atomic "$LOGB"
+done
+evlog apply "$LOGB" --to "sqlite:$DBB" -g g --create-tables --batch 2 2>"$WORK/stderr" ||
+  fail "apply --batch 2: $(cat "$WORK/stderr")"
+assert_contains "$(cat "$WORK/stderr")" "6 events applied in 2 transactions" "runs end at batch ends"
 echo PASS

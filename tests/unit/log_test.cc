@@ -164,6 +164,24 @@ TEST_CASE("LargeAtomicBatchSpansFramesAndIsVisibleWhole") {
   CHECK(read[3000] == payloads.back());
 }
 
+TEST_CASE("AtUnitEndMarksTheLastEventOfEachBatchAlsoAcrossFrames") {
+  TestLog t({.segment_bytes = 64 << 20});
+  REQUIRE(t.Append({"a", "b", "c"}).has_value());
+  REQUIRE(t.Append(Numbered(std::string(1000, 'p'), 0, 1500)).has_value());  // ~1.5 MB: several frames
+  REQUIRE(t.Append({"z"}).has_value());
+  auto reader = t.log().NewReader();
+  REQUIRE(reader.has_value());
+  std::vector<uint64_t> ends;
+  Event event;
+  while (true) {
+    auto more = (*reader)->Next(&event);
+    REQUIRE(more.has_value());
+    if (!*more) break;
+    if ((*reader)->at_unit_end()) ends.push_back(event.offset);
+  }
+  CHECK(ends == std::vector<uint64_t>{2, 1502, 1503});
+}
+
 TEST_CASE("BatchLargerThanASegmentIsRefusedWithNothingAppended") {
   TestLog t({.segment_bytes = 8192});
   Batch batch = t.log().NewBatch();

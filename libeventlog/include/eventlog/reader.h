@@ -33,6 +33,12 @@ class Reader {
   // The offset the next call to Next() will return (or wait for).
   virtual uint64_t position() const = 0;
 
+  // True when the event Next() returned last is the last of its unit (format-spec §5.4):
+  // the batch it was appended in, with any committed in the same frames. A batch never
+  // spans such a boundary, so a consumer that ends its own transactions only there never
+  // splits one (apply keeps a source transaction, captured as one batch, whole).
+  virtual bool at_unit_end() const = 0;
+
   // The base offset (the file name) of the segment the reader is in, UINT64_MAX before it
   // opened one. A jump in offsets inside one segment is key compaction's doing; only where
   // this changes can whole segments have been removed (retention) under the reader: a
