@@ -190,6 +190,26 @@ TEST_CASE("truncate: one event per table, key, before and after null") {
   CHECK(events[1].headers == Headers("t", "shop.orders"));
 }
 
+TEST_CASE("a table without key columns: its row changes have no event key, a truncate keeps its own") {
+  auto keyless = std::make_shared<PgRelation>(*Accounts());
+  keyless->name = "applog";
+  for (auto& column : keyless->columns) column.key = false;
+  RowChange change;
+  change.op = RowChange::Op::kInsert;
+  change.relation = keyless;
+  change.new_row = {T("7"), T("hi"), T("t")};
+  auto events = ChangeEvents(Txn(), change, "7301/db");
+  REQUIRE(events.size() == 1);
+  // One key for every row would let key compaction keep only the table's last change.
+  CHECK_FALSE(events[0].key.has_value());
+  CHECK(events[0].payload.find(R"("key":{})") != std::string::npos);
+  change.op = RowChange::Op::kTruncate;
+  change.truncated = {keyless};
+  events = ChangeEvents(Txn(), change, "7301/db");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].key == R"(["shop.applog"])");
+}
+
 TEST_CASE("snapshot row: op r, before null, source with the consistent point and no xid") {
   const PgChangeEvent event = SnapshotEvent(*Accounts(), {T("5"), Null(), T("t")}, 0x100000028, 1500, "7301/db");
   CHECK(event.key == R"(["shop.accounts",5])");

@@ -1,5 +1,7 @@
 #include "capture/postgres/change_events.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "capture/postgres/pg_value.h"
@@ -42,10 +44,15 @@ PgChangeEvent MakeEvent(const Transaction& txn, char op, const PgRelation& relat
   const std::string table = QualifiedName(relation);
   const std::string lsn = FormatLsn(txn.commit_lsn);
   PgChangeEvent event;
-  event.key = "[";
-  AppendJsonString(table, &event.key);
-  if (key_row != nullptr) AppendKeyValues(&event.key, relation, *key_row);
-  event.key.push_back(']');
+  const bool has_key_columns =
+      std::any_of(relation.columns.begin(), relation.columns.end(), [](const auto& column) { return column.key; });
+  if (has_key_columns || op == 't') {  // a TRUNCATE is keyed by its table, for every kind of table
+    std::string key = "[";
+    AppendJsonString(table, &key);
+    if (key_row != nullptr) AppendKeyValues(&key, relation, *key_row);
+    key.push_back(']');
+    event.key = std::move(key);
+  }
 
   std::string& p = event.payload;
   p = R"({"op":")";

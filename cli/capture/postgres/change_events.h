@@ -2,6 +2,7 @@
 // PostgreSQL transaction (envelope, key, headers). Pure: the relay adds them to one batch.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,10 +13,17 @@
 namespace evlog::pg {
 
 struct PgChangeEvent {
-  std::string key;
+  // §C4's [table, key values...]; none for a change to a table without key columns (one
+  // key for all its rows would let key compaction keep only the last change of the table).
+  std::optional<std::string> key;
   std::vector<std::pair<std::string, std::string>> headers;  // in §C7.3's order
   std::string payload;
 };
+
+// The event's key as Batch::Add takes it: a view of event.key.
+inline std::optional<std::string_view> KeyOf(const PgChangeEvent& event) {
+  return event.key ? std::optional<std::string_view>(*event.key) : std::nullopt;
+}
 
 // "schema.table".
 std::string QualifiedName(const PgRelation& relation);

@@ -23,12 +23,12 @@ Status PostgresRelay::Append(const Transaction& transaction) {
   Status refused;
   for (const RowChange& change : transaction.changes) {
     for (const PgChangeEvent& event : ChangeEvents(transaction, change, source_id_)) {
-      bytes += event.key.size() + event.payload.size();
+      bytes += (event.key ? event.key->size() : 0) + event.payload.size();
       for (const auto& [name, value] : event.headers) bytes += name.size() + value.size();
       if (!refused.ok()) continue;  // only counting, for the message
       std::vector<eventlog::HeaderView> headers;
       for (const auto& [name, value] : event.headers) headers.push_back({name, value});
-      refused = batch.Add({.key = event.key, .headers = headers, .payload = event.payload});
+      refused = batch.Add({.key = KeyOf(event), .headers = headers, .payload = event.payload});
     }
   }
   if (!refused.ok()) {

@@ -36,7 +36,7 @@ Status Flush(eventlog::Log& log, eventlog::Batch& batch) {
 Status AddEvent(eventlog::Log& log, eventlog::Batch& batch, const PgChangeEvent& event) {
   std::vector<eventlog::HeaderView> headers;
   for (const auto& [name, value] : event.headers) headers.push_back({name, value});
-  const eventlog::EventInput input{.key = event.key, .headers = headers, .payload = event.payload};
+  const eventlog::EventInput input{.key = KeyOf(event), .headers = headers, .payload = event.payload};
   if (batch.event_count() >= kSnapshotBatchRows) EVLOG_RETURN_IF_ERROR(Flush(log, batch));
   if (batch.Add(input).ok()) return Status::Ok();
   // Full: the row starts the next batch (a row too large for any batch is an error).
