@@ -62,6 +62,12 @@ Status ApplySession::BeginRun() {
   EVLOG_RETURN_IF_ERROR(parts_.target.Begin(settings_.group));
   EVLOG_ASSIGN_OR_RETURN(std::optional<ApplyPosition> now, parts_.target.ReadPosition(settings_.group));
   const auto offset = [](const std::optional<ApplyPosition>& p) { return p ? std::to_string(p->next_offset) : "none"; };
+  if (!now && position_) {
+    return Status::Busy(fmt::format("{}: the position row of group {} (offset {}) was deleted from _evlog_apply "
+                                    "while this apply ran: stopped; run apply again to start from what the target "
+                                    "now holds",
+                                    parts_.target.name(), settings_.group, offset(position_)));
+  }
   if (offset(now) != offset(position_)) {
     return Status::Busy(fmt::format("{}: the position of group {} moved from {} to {} while this apply ran: "
                                         "another apply of that group feeds the target; run one at a time",

@@ -96,6 +96,23 @@ for table in _evlog_apply _EVLOG_APPLY sqlite_sequence; do
 done
 assert_eq 1 "$(position "$DB4" g)" "the other group's position after changes to _evlog_apply"
 
+# The position row deleted by hand under a following apply: it stops, saying so (it used to
+# blame another apply of the group).
+LOG6=$WORK/log6
+DB6=$WORK/t6.db
+insert f '{"id":1}' '{"id":1}' | evlog append "$LOG6"
+"$EVLOG" apply "$LOG6" --to "sqlite:$DB6" -g g --create-tables -f 2>"$WORK/follow.err" &
+follower=$!
+BACKGROUND_PIDS+=("$follower")
+applied_one() { [[ "$(position "$DB6" g 2>/dev/null)" == 1 ]]; }
+wait_until 60 "the follower applied the first event" applied_one
+sql "$DB6" "DELETE FROM _evlog_apply"
+insert f '{"id":2}' '{"id":2}' | evlog append "$LOG6"
+status=0
+wait "$follower" || status=$?
+assert_eq 1 "$status" "the follower's exit status ($(cat "$WORK/follow.err"))"
+assert_contains "$(cat "$WORK/follow.err")" "was deleted from _evlog_apply while this apply ran" "deleted position row"
+
 # A corrupt log: exit status 4, the run rolled back.
 LOG3=$WORK/log3
 insert t '{"id":1}' '{"id":1,"v":"MARKER"}' | evlog append "$LOG3"
