@@ -19,8 +19,15 @@ constexpr int kWaitSliceMs = 250;
 
 }  // namespace
 
+// After SIGINT or SIGTERM the failure is most often the signal's own doing (a lock wait it
+// ended), but it may be a real one that happened at the same moment: it is said, as a note,
+// never dropped.
 int ApplyFailureExit(const Status& status, const SignalPipe& signals) {
-  if (const int signo = signals.termination()) return 128 + signo;
+  if (const int signo = signals.termination()) {
+    PrintNote(kCommand, fmt::format("stopped by signal {}; the run in progress was rolled back ({})", signo,
+                                    status.message()));
+    return 128 + signo;
+  }
   return ReportFailure(kCommand, status);
 }
 

@@ -70,6 +70,7 @@ wait $pid || status=$?
 exec 3>&-
 assert_eq 143 "$status" "exit status after SIGTERM during the lock wait"
 assert_contains "$(cat "$WORK/term.err")" "waiting for $DB: another connection holds its lock" "lock wait note before SIGTERM"
+assert_contains "$(cat "$WORK/term.err")" "stopped by signal 15; the run in progress was rolled back" "what SIGTERM stopped"
 assert_eq "one,two" "$(rows "$DB" 'SELECT group_concat(v) FROM t')" "nothing applied after SIGTERM"
 assert_eq 1 "$(position "$DB" g)" "position after SIGTERM during the lock wait"
 echo PASS
