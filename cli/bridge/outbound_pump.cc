@@ -107,12 +107,11 @@ Status OutboundPump::Run() {
   return relayed;
 }
 
-Status OutboundPump::Relay(eventlog::Reader& reader_ref) {
-  eventlog::Reader* reader = &reader_ref;
+Status OutboundPump::Relay(eventlog::Reader& reader) {
   for (;;) {
     if (signals_.termination()) return Drain(options_.drain_timeout);
     bool caught_up = false;
-    EVLOG_RETURN_IF_ERROR(SendAvailable(*reader, &caught_up));
+    EVLOG_RETURN_IF_ERROR(SendAvailable(reader, &caught_up));
     // Nothing more to read for now: wait on the remote's confirmations instead of spinning.
     const bool waiting = caught_up || prefix_.outstanding() >= options_.max_in_flight;
     EVLOG_RETURN_IF_ERROR(PollConfirmations(waiting && prefix_.outstanding() > 0 ? kIdleWait
@@ -121,7 +120,7 @@ Status OutboundPump::Relay(eventlog::Reader& reader_ref) {
     if (!caught_up || prefix_.outstanding() > 0) continue;
     EVLOG_RETURN_IF_ERROR(AckConfirmed(true));
     if (!options_.follow) return Status::Ok();
-    Status waited = reader->WaitForAppend(static_cast<int>(kIdleWait.count()));
+    Status waited = reader.WaitForAppend(static_cast<int>(kIdleWait.count()));
     if (!waited.ok()) return waited;
   }
 }

@@ -254,15 +254,12 @@ eventlog::Result<TailCommandOptions> ResolveGroup(const TailCommandOptions& o, c
     // The log lost events the group had processed (ConsumerGroups::Join() says how). The end
     // is stored as the group's position where this user may write the store, so that the
     // acks of a `tail -g | ack` pipeline count; tail creates no group.
-    eventlog::GroupJoin join{.group = {group.name, info.next_offset, group.updated_ns},
-                             .created = false,
-                             .was_past_end = group.position};
     auto groups = eventlog::ConsumerGroups::Open(log);
     auto joined = groups ? (*groups)->Join(*o.group, /*create=*/false)
                          : eventlog::Result<eventlog::GroupJoin>(groups.error());
     if (joined) {
-      if (joined->was_past_end) join = *joined;
-      PrintGroupJoinWarnings(kTailCommand, *o.group, join);
+      PrintGroupJoinWarnings(kTailCommand, *o.group, *joined);
+      group.position = joined->group.position;
     } else {
       PrintError(kTailCommand,
                  fmt::format("warning: group {} is at offset {}, past the log's end ({}): the log has lost events "
@@ -271,8 +268,8 @@ eventlog::Result<TailCommandOptions> ResolveGroup(const TailCommandOptions& o, c
                              "--execute` moves it",
                              *o.group, group.position, info.next_offset, info.next_offset, joined.error().message(),
                              group.position, *o.group, info.next_offset));
+      group.position = info.next_offset;
     }
-    group.position = join.group.position;
   }
   resolved.from = Position{Position::Kind::kOffset, group.position};
   resolved.group.reset();

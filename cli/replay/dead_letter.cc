@@ -14,9 +14,6 @@ using eventlog::Status;
 namespace {
 
 constexpr char kReplayCommandName[] = "replay";
-// A segment's header and one frame's header: what a segment holds besides its largest
-// event (format-spec §4, §5).
-constexpr uint64_t kSegmentOverhead = 128;
 
 }  // namespace
 
@@ -28,13 +25,15 @@ eventlog::Result<std::unique_ptr<DeadLetterLog>> DeadLetterLog::Open(const std::
   // created with the source's own limit, such an event could never be dead-lettered, and
   // replay would stop at it on every run.
   const uint64_t needed = info.max_event_bytes + kHeadersRoom + source_path.size();
-  // A segment holds an event of up to its size less its header and one frame header.
-  const uint64_t segment_bytes = std::min(std::max(info.segment_bytes, (needed + kSegmentOverhead + 7) / 8 * 8),
-                                          eventlog::LogLimits::kMaxSegmentBytes);
+  using eventlog::LogLimits;
+  uint64_t segment_bytes = info.segment_bytes;  // larger only if such an event needs it
+  while (LogLimits::MaxEventBytesFor(segment_bytes) < needed && segment_bytes < LogLimits::kMaxSegmentBytes) {
+    segment_bytes = std::min(segment_bytes * 2, LogLimits::kMaxSegmentBytes);
+  }
   eventlog::LogOptions options{
       .create_if_missing = true,
       .limits = {.segment_bytes = segment_bytes,
-                 .max_event_bytes = std::min(needed, (segment_bytes & ~uint64_t{7}) - kSegmentOverhead)},
+                 .max_event_bytes = std::min(needed, LogLimits::MaxEventBytesFor(segment_bytes))},
       .fs = nullptr};
   EVLOG_ASSIGN_OR_RETURN(std::unique_ptr<eventlog::Log> log, eventlog::Log::Open(dir, options));
   // Replaying with -f into itself would never end: each dead letter is a new event to replay.
@@ -42,8 +41,9 @@ eventlog::Result<std::unique_ptr<DeadLetterLog>> DeadLetterLog::Open(const std::
     return Status::InvalidArgument("the dead-letter log " + dir + " is the log being replayed");
   }
   EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo dead_info, log->Info());
-  // Only where a new directory would take larger events: at the largest segment size, none does.
-  if (dead_info.max_event_bytes < needed && dead_info.max_event_bytes < options.limits.max_event_bytes) {
+  // Only where a new directory would take larger events (at the largest segment size, none
+  // does): what it would be created with is at most `needed`.
+  if (dead_info.max_event_bytes < options.limits.max_event_bytes) {
     PrintError(kReplayCommandName,
                fmt::format("warning: the dead-letter log {} takes events of up to {} bytes, but an event of the "
                            "source log with the dead-letter headers may take {}: replay stops at an event that "

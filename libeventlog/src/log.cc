@@ -26,11 +26,6 @@ int64_t NowNs() {
       .count();
 }
 
-// The largest event that fits in an otherwise empty segment.
-uint64_t MaxEventForSegment(uint64_t segment_bytes) {
-  return (segment_bytes & ~uint64_t{format::frame::kAlignment - 1}) - format::segment::kHeaderSize -
-         format::frame::kHeaderSize;
-}
 
 Result<LogMeta> NewMeta(const LogLimits& limits) {
   if (limits.segment_bytes < LogLimits::kMinSegmentBytes || limits.segment_bytes > LogLimits::kMaxSegmentBytes) {
@@ -39,7 +34,7 @@ Result<LogMeta> NewMeta(const LogLimits& limits) {
                                                LogLimits::kMaxSegmentBytes));
   }
   LogMeta meta;
-  const uint64_t cap = MaxEventForSegment(limits.segment_bytes);
+  const uint64_t cap = LogLimits::MaxEventBytesFor(limits.segment_bytes);
   meta.max_event_bytes = limits.max_event_bytes == 0 ? std::min(LogLimits::kDefaultMaxEventBytes, cap)
                                                      : limits.max_event_bytes;
   if (meta.max_event_bytes > cap || meta.max_event_bytes < 1) {
@@ -130,7 +125,7 @@ Result<LogMeta> ReadMeta(FileSystem* fs, const std::string& dir) {
   EVLOG_ASSIGN_OR_RETURN(size_t n, file->Read(0, block));
   EVLOG_ASSIGN_OR_RETURN(LogMeta meta, DecodeMeta(std::string_view(block, n), path));
   if (meta.segment_bytes < LogLimits::kMinSegmentBytes || meta.segment_bytes > LogLimits::kMaxSegmentBytes ||
-      meta.max_event_bytes < 1 || meta.max_event_bytes > MaxEventForSegment(meta.segment_bytes)) {
+      meta.max_event_bytes < 1 || meta.max_event_bytes > LogLimits::MaxEventBytesFor(meta.segment_bytes)) {
     return Status::Corruption(path + ": segment or event size limits out of range");
   }
   return meta;
@@ -180,6 +175,11 @@ Result<uint64_t> CountStoredEvents(Log::Impl& log) {
 }
 
 }  // namespace
+
+uint64_t LogLimits::MaxEventBytesFor(uint64_t segment_bytes) {
+  return (segment_bytes & ~uint64_t{format::frame::kAlignment - 1}) - format::segment::kHeaderSize -
+         format::frame::kHeaderSize;
+}
 
 Result<std::unique_ptr<Log>> Log::Open(const std::string& dir, const LogOptions& options) {
   FileSystem* fs = options.fs ? options.fs : PosixFileSystem();

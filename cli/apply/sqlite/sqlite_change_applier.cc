@@ -115,10 +115,11 @@ Status SqliteChangeApplier::Apply(const ChangeEvent& change) {
   // evlog's position table and SQLite's own (sqlite_sequence, ...) are never written from
   // events: a change to them (captured from a database that is itself an apply target)
   // would move another group's position or corrupt the schema.
-  if (EqualsIgnoringCase(table, "_evlog_apply") || StartsWithIgnoringCase(table, "sqlite_")) {
-    return Status::InvalidArgument(fmt::format(
-        "table {} is {}: changes to it are not applied", change.table,
-        EqualsIgnoringCase(table, "_evlog_apply") ? "evlog's own position table" : "one of SQLite's own tables"));
+  const bool position_table = EqualsIgnoringCase(table, "_evlog_apply");
+  if (position_table || StartsWithIgnoringCase(table, "sqlite_")) {
+    return Status::InvalidArgument(fmt::format("table {} is {}: changes to it are not applied", change.table,
+                                               position_table ? "evlog's own position table"
+                                                              : "one of SQLite's own tables"));
   }
   EVLOG_RETURN_IF_ERROR(CheckColumns(table, change));
   EVLOG_RETURN_IF_ERROR(CheckStorable(change));

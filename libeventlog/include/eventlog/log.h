@@ -39,6 +39,10 @@ struct LogLimits {
   static constexpr uint64_t kMaxSegmentBytes = 1ull << 31;
   static constexpr uint64_t kDefaultMaxEventBytes = 1ull << 20;
 
+  // The largest event an otherwise empty segment of `segment_bytes` holds: the most
+  // max_event_bytes may be for that segment size.
+  static uint64_t MaxEventBytesFor(uint64_t segment_bytes);
+
   uint64_t segment_bytes = kDefaultSegmentBytes;
   // 0 means "the default": 1 MiB, or less when a segment is too small to hold such an event.
   uint64_t max_event_bytes = 0;
