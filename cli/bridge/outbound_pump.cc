@@ -87,7 +87,7 @@ Status OutboundPump::Run() {
                                     options_.group, group.position, info.first_offset, group.position,
                                     info.first_offset - 1));
   }
-  progress_.SetTotal(eventlog::GroupLag(group, info.next_offset));
+  progress_.SetTotal(eventlog::GroupLag(group, info));
   EVLOG_ASSIGN_OR_RETURN(auto reader, log_.NewReader());
   EVLOG_RETURN_IF_ERROR(reader->SeekToOffset(group.position));
   last_ack_ = std::chrono::steady_clock::now();
@@ -132,7 +132,7 @@ std::string OutboundPump::Summary() const {
   if (auto stored = groups_.Get(options_.group); stored) position = stored->position;
   std::string lag;
   if (auto info = log_.Info(); info) {
-    lag = fmt::format(", lag {}", eventlog::GroupLag({.position = position}, info->next_offset));
+    lag = fmt::format(", lag {}", eventlog::GroupLag({.position = position}, *info));
   }
   if (sent_ == 0) return fmt::format("nothing to relay: group {} is at {}{}", options_.group, position, lag);
   if (confirmed_count_ == 0) {

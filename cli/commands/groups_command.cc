@@ -69,9 +69,9 @@ int List(const GroupsCommandOptions& o, const eventlog::Log& log) {
   std::vector<TableRow> rows{{"GROUP", "POSITION", "LAG", "UPDATED"}};
   for (const eventlog::GroupInfo& g : *all) {
     if (o.json) {
-      AppendGroupJson(g, eventlog::GroupLag(g, info->next_offset), out);
+      AppendGroupJson(g, eventlog::GroupLag(g, *info), out);
     } else {
-      rows.push_back({g.name, std::to_string(g.position), std::to_string(eventlog::GroupLag(g, info->next_offset)), Rfc3339Nanos(g.updated_ns)});
+      rows.push_back({g.name, std::to_string(g.position), std::to_string(eventlog::GroupLag(g, *info)), Rfc3339Nanos(g.updated_ns)});
     }
   }
   if (!o.json) AppendTable(rows, out);

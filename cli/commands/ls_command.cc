@@ -63,7 +63,7 @@ LogSummary Summarize(std::string name, const eventlog::Log& log) {
   summary.stats = *stats;
   summary.groups = groups->size();
   for (const eventlog::GroupInfo& g : *groups) {
-    const uint64_t lag = eventlog::GroupLag(g, stats->info.next_offset);
+    const uint64_t lag = eventlog::GroupLag(g, stats->info);
     summary.max_lag = std::max(summary.max_lag.value_or(0), lag);
   }
   return summary;

@@ -34,7 +34,7 @@ void AppendText(const std::string& dir, const std::string& id, const eventlog::L
                          FormatByteSize(i.segment_bytes), FormatByteSize(i.max_event_bytes)));
   out.Append(fmt::format("bytes on disk  {}\n", FormatByteSize(s.bytes_on_disk)));
   for (const eventlog::GroupInfo& g : groups) {
-    out.Append(fmt::format("group          {}  position {}  lag {}\n", DisplayText(g.name), g.position, eventlog::GroupLag(g, i.next_offset)));
+    out.Append(fmt::format("group          {}  position {}  lag {}\n", DisplayText(g.name), g.position, eventlog::GroupLag(g, i)));
   }
 }
 
@@ -56,7 +56,7 @@ void AppendJson(const std::string& dir, const std::string& id, const eventlog::L
   for (size_t n = 0; n < groups.size(); ++n) {
     out.Append(n == 0 ? "{\"group\":" : ",{\"group\":");
     AppendJsonString(groups[n].name, out);  // names are stored as given; non-UTF-8 bytes are escaped
-    out.Append(fmt::format(",\"position\":{},\"lag\":{}}}", groups[n].position, eventlog::GroupLag(groups[n], i.next_offset)));
+    out.Append(fmt::format(",\"position\":{},\"lag\":{}}}", groups[n].position, eventlog::GroupLag(groups[n], i)));
   }
   out.Append("]}\n");
 }

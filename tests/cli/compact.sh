@@ -50,6 +50,9 @@ last=$((${#SEGS[@]} - 1))
 budget=$(($(stat -c %s "$LOG/$(name "${SEGS[last - 1]}")") + $(stat -c %s "$LOG/$(name "${SEGS[last]}")")))
 evlog compact "$LOG" --retain-bytes "$budget" --ignore-groups >/dev/null
 assert_eq "$(printf '%s\n' "${SEGS[last - 1]}" "${SEGS[last]}")" "$(bases)" "--retain-bytes"
+# The group's lag counts the events it can still read, not those removed before it got them.
+assert_contains "$(evlog groups "$LOG" --json)" "\"position\":$((SEGS[3] + 3)),\"lag\":$((2000 - SEGS[last - 1]))," "lag after --ignore-groups"
+assert_contains "$(evlog stat "$LOG")" "position $((SEGS[3] + 3))  lag $((2000 - SEGS[last - 1]))" "stat's lag after --ignore-groups"
 
 # The active segment always stays; the log goes on.
 out=$(evlog compact "$LOG" --retain-age 0s --ignore-groups)

@@ -9,6 +9,7 @@
 // waits for events. Writes are durable when they return (LMDB's default sync).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,10 +29,13 @@ struct GroupInfo {
   int64_t updated_ns = 0;  // when the position last changed (0: never committed)
 };
 
-// How many events the group has still to process. A position is never past the log's next
-// offset when written, but the two are read separately: never a negative lag.
-inline uint64_t GroupLag(const GroupInfo& group, uint64_t log_next_offset) {
-  return log_next_offset > group.position ? log_next_offset - group.position : 0;
+// How many offsets the group has still to process: from its position, or from the log's
+// first offset if compaction with --ignore-groups removed the events in between (they can
+// no longer be processed), to the log's next offset. A position is never past the log's
+// next offset when written, but the two are read separately: never a negative lag.
+inline uint64_t GroupLag(const GroupInfo& group, const LogInfo& log) {
+  const uint64_t from = std::max(group.position, log.first_offset);
+  return log.next_offset > from ? log.next_offset - from : 0;
 }
 
 // What ConsumerGroups::Join() found and did.
