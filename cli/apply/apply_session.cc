@@ -84,6 +84,7 @@ Status ApplySession::BeginRun() {
 }
 
 Status ApplySession::ApplyRun(eventlog::Event& event) {
+  held_removal_.reset();  // a failed run's, if any
   Status begun = BeginRun();
   if (!begun.ok()) {
     parts_.target.Rollback();
@@ -110,14 +111,52 @@ Status ApplySession::ApplyRun(eventlog::Event& event) {
     EVLOG_RETURN_IF_ERROR(more.status());
     if (!*more) break;
   }
+  // A key change's two events are in one batch, which a run never splits: a removal still
+  // held here has lost its update to compaction, and is applied.
+  if (Status flushed = ApplyHeldRemoval(); !flushed.ok()) {
+    parts_.target.Rollback();
+    return {flushed.code(), fmt::format("event at offset {}: {}; nothing of offsets {}..{} was applied, {} stays at "
+                                        "offset {}",
+                                        last, flushed.message(), first, last, parts_.target.name(), next_offset_)};
+  }
   EVLOG_RETURN_IF_ERROR(CommitRun(last + 1));
   applied_ += count;
   return Status::Ok();
 }
 
+// §C6: the delete of a key change's old key is held until the next event. If that is the
+// update it announces, the update moves the row itself (keeping the columns it did not
+// send, such as unchanged TOASTed ones, which the delete would lose) and the delete is
+// dropped; otherwise key compaction removed the update, and the delete is applied.
 Status ApplySession::ApplyEvent(const eventlog::Event& event) {
   EVLOG_ASSIGN_OR_RETURN(ChangeEvent change, DecodeChangeEnvelope(event.payload));
+  if (held_removal_) {
+    // Its update is the very next offset (compaction that removed it leaves a gap), with
+    // the key it announced and, as its old key, the key it deletes.
+    const Result<SqlRow> old_key = OldKey(change);
+    const bool announced = change.op == 'u' && event.offset == held_removal_->offset + 1 && event.key &&
+                           *event.key == held_removal_->new_key && old_key && *old_key == held_removal_->change.key;
+    if (announced) {
+      held_removal_.reset();
+    } else {
+      EVLOG_RETURN_IF_ERROR(ApplyHeldRemoval());
+    }
+  }
+  if (change.op == 'd') {
+    for (const eventlog::HeaderView& header : event.headers) {
+      if (header.name != "evlog.new_key") continue;
+      held_removal_ = HeldRemoval{std::move(change), std::string(header.value), event.offset};
+      return Status::Ok();
+    }
+  }
   return parts_.target.Apply(change);
+}
+
+Status ApplySession::ApplyHeldRemoval() {
+  if (!held_removal_) return Status::Ok();
+  HeldRemoval held = std::move(*held_removal_);
+  held_removal_.reset();
+  return parts_.target.Apply(held.change);
 }
 
 // The target's commit makes the run and its position durable together; the group's copy in

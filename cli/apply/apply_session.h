@@ -9,6 +9,7 @@
 #include <string>
 
 #include "apply/apply_target.h"
+#include "codec/change_event.h"
 #include "eventlog/consumer_groups.h"
 #include "eventlog/reader.h"
 #include "replay/signal_pipe.h"
@@ -59,12 +60,22 @@ class ApplySession {
   // Applies `event` and whatever follows it, up to run_events, as one transaction.
   eventlog::Status ApplyRun(eventlog::Event& event);
   eventlog::Status ApplyEvent(const eventlog::Event& event);
+  // Applies the held delete of a key change (§C6), if there is one, and forgets it.
+  eventlog::Status ApplyHeldRemoval();
   eventlog::Status CommitRun(uint64_t next_offset);
   int Finish(int status);
 
   ApplySessionParts parts_;
   ApplySettings settings_;
   std::optional<ApplyPosition> position_;  // the target's row as this process last saw it
+  // The delete half of a key change (§C4), held until the next event shows whether the
+  // update it announces follows (new_key: that update's event key).
+  struct HeldRemoval {
+    ChangeEvent change;
+    std::string new_key;
+    uint64_t offset;
+  };
+  std::optional<HeldRemoval> held_removal_;
   uint64_t next_offset_;
   uint64_t applied_ = 0;
   uint64_t transactions_ = 0;

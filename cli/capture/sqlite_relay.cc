@@ -23,12 +23,23 @@ constexpr int64_t kNoLimit = std::numeric_limits<int64_t>::max();
 
 }  // namespace
 
-Status AddChange(eventlog::Batch& batch, const ChangeEvent& change) {
+namespace {
+
+Status AddEvent(eventlog::Batch& batch, const ChangeEvent& change) {
   const std::string key = EncodeChangeKey(change);
   const std::string payload = EncodeChangeEnvelope(change);
   std::string storage;
   const std::vector<eventlog::HeaderView> headers = ChangeHeaders(change, &storage);
   return batch.Add({.key = key, .headers = headers, .payload = payload});
+}
+
+}  // namespace
+
+// A key-changing update is two events of the same batch (§C4): key compaction then keeps,
+// for the old key, the delete rather than an older change the update made obsolete.
+Status AddChange(eventlog::Batch& batch, const ChangeEvent& change) {
+  if (std::optional<ChangeEvent> removal = OldKeyDelete(change)) EVLOG_RETURN_IF_ERROR(AddEvent(batch, *removal));
+  return AddEvent(batch, change);
 }
 
 Status SqliteRelay::Resume() {
@@ -69,18 +80,35 @@ Result<uint64_t> SqliteRelay::AppendFrom(Outbox& source, int64_t up_to) {
   uint64_t added = 0;
   for (const OutboxRow& row : rows) {
     EVLOG_ASSIGN_OR_RETURN(ChangeEvent change, source.ToChange(row));
+    const uint64_t events_before = batch_.event_count();
     Status status = AddChange(batch_, change);
-    // A batch that would not fit a segment ends here; the rest goes in the next one.
-    if (!status.ok() && added > 0) break;
-    if (!status.ok()) return status.WithContext(fmt::format("{}: outbox row {}", source.db().path(), row.id));
+    if (!status.ok()) {
+      if (added == 0) return status.WithContext(fmt::format("{}: outbox row {}", source.db().path(), row.id));
+      // A batch that would not fit a segment ends here; the rest goes in the next one. A
+      // row is in one batch whole: if only the first of a key change's two events fitted,
+      // the batch is made again without it (rare: only where a batch reaches its limit).
+      if (batch_.event_count() != events_before) EVLOG_RETURN_IF_ERROR(Refill(source, rows, added));
+      break;
+    }
     last_added = row.id;
     ++added;
   }
   if (added == 0) return uint64_t{0};
+  const uint64_t events = batch_.event_count();  // a key change is two (§C4)
   EVLOG_RETURN_IF_ERROR(AppendBatch(batch_));
+  change_events_ += events;
   last_appended_id_ = last_added;
   relayed_ += added;
   return added;
+}
+
+Status SqliteRelay::Refill(Outbox& source, const std::vector<OutboxRow>& rows, uint64_t count) {
+  batch_.Clear();
+  for (uint64_t i = 0; i < count; ++i) {
+    EVLOG_ASSIGN_OR_RETURN(ChangeEvent change, source.ToChange(rows[i]));
+    EVLOG_RETURN_IF_ERROR(AddChange(batch_, change));
+  }
+  return Status::Ok();
 }
 
 Status SqliteRelay::AppendBatch(eventlog::Batch& batch) {
@@ -125,8 +153,8 @@ std::string SqliteRelay::Summary() const {
   if (events_ == 0) return fmt::format("relayed {} changes", relayed_);
   const std::string offsets = *first_offset_ == last_offset_ ? fmt::format("offset {}", last_offset_)
                                                              : fmt::format("offsets {}..{}", *first_offset_, last_offset_);
-  if (events_ == relayed_) return fmt::format("relayed {} changes ({})", relayed_, offsets);
-  return fmt::format("relayed {} changes and {} snapshot rows ({})", relayed_, events_ - relayed_, offsets);
+  if (events_ == change_events_) return fmt::format("relayed {} changes ({})", relayed_, offsets);
+  return fmt::format("relayed {} changes and {} snapshot rows ({})", relayed_, events_ - change_events_, offsets);
 }
 
 }  // namespace evlog

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "capture/outbox.h"
 #include "eventlog/log.h"
@@ -43,6 +44,8 @@ class SqliteRelay {
 
  private:
   eventlog::Status CheckNotAhead(int64_t largest_in_log);
+  // batch_ made again from the first `count` of `rows`, which fitted it before.
+  eventlog::Status Refill(Outbox& source, const std::vector<OutboxRow>& rows, uint64_t count);
 
   Outbox& outbox_;
   eventlog::Log& log_;
@@ -50,7 +53,8 @@ class SqliteRelay {
   eventlog::Batch batch_;
   int64_t last_appended_id_ = 0;
   uint64_t relayed_ = 0;
-  uint64_t events_ = 0;
+  uint64_t events_ = 0;         // appended, snapshot rows included
+  uint64_t change_events_ = 0;  // of those, from outbox rows
   std::optional<uint64_t> first_offset_;
   uint64_t last_offset_ = 0;
 };

@@ -252,6 +252,18 @@ std::string EncodeChangeKey(const ChangeEvent& c) {
   return out;
 }
 
+std::optional<ChangeEvent> OldKeyDelete(const ChangeEvent& update) {
+  if (update.op != 'u' || !update.before) return std::nullopt;
+  Result<SqlRow> old_key = KeyValues(*update.before, update.key, "before");
+  if (!old_key || *old_key == update.key) return std::nullopt;
+  ChangeEvent removal = update;
+  removal.op = 'd';
+  removal.key = std::move(old_key).value();
+  removal.after.reset();
+  removal.new_key = EncodeChangeKey(update);
+  return removal;
+}
+
 std::vector<eventlog::HeaderView> ChangeHeaders(const ChangeEvent& c, std::string* storage) {
   // storage holds the op and the outbox id, written before any view into it is taken.
   storage->assign(1, c.op);
@@ -262,6 +274,7 @@ std::vector<eventlog::HeaderView> ChangeHeaders(const ChangeEvent& c, std::strin
       {"evlog.source_id", c.source_id},
   };
   if (c.outbox_id) headers.push_back({"evlog.outbox_id", std::string_view(*storage).substr(1)});
+  if (c.new_key) headers.push_back({"evlog.new_key", *c.new_key});
   return headers;
 }
 

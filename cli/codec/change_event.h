@@ -55,6 +55,8 @@ struct ChangeEvent {
   std::string connector = "sqlite";   // source.connector: "sqlite" or "postgres"
   std::string source_id;              // names the source database
   std::optional<int64_t> outbox_id;   // absent for 'r'
+  // Only on the delete half of a key change (§C4): the event key of the row's new key.
+  std::optional<std::string> new_key;
 };
 
 // The value of column `name` in `row`, or nullptr.
@@ -80,6 +82,11 @@ std::string EncodeChangeEnvelope(const ChangeEvent& change);
 
 // §C4: the event's key, `[table, key values...]`.
 std::string EncodeChangeKey(const ChangeEvent& change);
+
+// §C4: an update that changes the row's key is written as two events, a delete of the old
+// key (marked with the new one) and then the update. This is that delete, for an update
+// whose "before" holds a key other than its own; nullopt for any other change.
+std::optional<ChangeEvent> OldKeyDelete(const ChangeEvent& update);
 
 // §C4: the event's headers, views into `change` and `storage` (which must outlive them).
 std::vector<eventlog::HeaderView> ChangeHeaders(const ChangeEvent& change, std::string* storage);

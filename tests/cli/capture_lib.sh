@@ -23,7 +23,8 @@ for line in sys.stdin:
     assert p["source"]["source_id"] == h["evlog.source_id"], line
     assert p["source"].get("outbox_id") == (int(h["evlog.outbox_id"]) if "evlog.outbox_id" in h else None), line
     assert json.loads(e["key"]) == [p["table"]] + list(p["key"].values()), line
-    print(p["source"].get("outbox_id", "-"), p["op"], p["table"], row(p["key"]), row(p["before"]), row(p["after"]))
+    rekey = " new_key=" + h["evlog.new_key"] if "evlog.new_key" in h else ""
+    print(p["source"].get("outbox_id", "-"), p["op"], p["table"], row(p["key"]), row(p["before"]), row(p["after"]) + rekey)
 '
 }
 

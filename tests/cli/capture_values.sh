@@ -1,5 +1,6 @@
 # capture sqlite: every SQLite value crosses into the log losslessly (change-events.md §C1),
-# each change becomes one event with the §C3 envelope, §C4 key and headers, and a rolled-back
+# each change becomes one event with the §C3 envelope, §C4 key and headers (a key change two:
+# the delete of the old key, then the update), and a rolled-back
 # transaction produces nothing.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/capture_lib.sh"
@@ -23,7 +24,7 @@ UPDATE v SET y = 'now' WHERE id = 1;
 UPDATE v SET id = 100 WHERE id = 2;
 DELETE FROM v WHERE id = 3;
 INSERT INTO plain VALUES ('r', 1); UPDATE plain SET b = 2; DELETE FROM plain;"
-assert_eq "evlog: capture: relayed 24 changes (offsets 0..23)" "$(evlog capture sqlite "$DB" "$LOG" 2>&1)" "summary"
+assert_eq "evlog: capture: relayed 24 changes (offsets 0..24)" "$(evlog capture sqlite "$DB" "$LOG" 2>&1)" "summary"
 assert_eq "evlog: capture: relayed 0 changes" "$(evlog capture sqlite "$DB" "$LOG" 2>&1)" "second run"
 
 expected='1 c v {id=1} null {id=1,x=null,y=null,note=null}
@@ -45,6 +46,7 @@ expected='1 c v {id=1} null {id=1,x=null,y=null,note=null}
 17 c v {id=17} null {id=17,x=null,y=T"NULL",note=null}
 18 c v {id=18} null {id=18,x=null,y=T"Inf",note=null}
 19 u v {id=1} {id=1,x=null,y=null,note=null} {id=1,x=null,y=T"now",note=null}
+20 d v {id=2} {id=2,x=null,y=-9223372036854775808,note=null} null new_key=["v",100]
 20 u v {id=100} {id=2,x=null,y=-9223372036854775808,note=null} {id=100,x=null,y=-9223372036854775808,note=null}
 21 d v {id=3} {id=3,x=null,y=9223372036854775807,note=null} null
 22 c plain {rowid=1} null {rowid=1,a=T"r",b=1}

@@ -76,8 +76,10 @@ assert_contains "$stderr" "from host $PG_DIR port $PG_PORT dbname postgres slot 
 evlog tail "$LOG" --from beginning --json >"$WORK/tail1.json"
 pg_sql "SELECT xid FROM xids" >"$WORK/xids1"
 $CHECK "$WORK/tail1.json" "$WORK/xids1" >"$WORK/check" || fail "log check (first run)"
-# 270 workload transactions: 232 of two rows, 38 updates; 5 more of 1+1+2+3+2 events.
-assert_eq "transactions 275 events 511" "$(cat "$WORK/check")" "transactions and events"
+# 270 workload transactions: 232 of two rows, 38 updates; 5 more of 2+1+3+3+2 events (a key
+# change is two: the delete of the old key, then the update; under REPLICA IDENTITY FULL
+# every column is in the key, so full_t's update of v is one too).
+assert_eq "transactions 275 events 513" "$(cat "$WORK/check")" "transactions and events"
 
 # Exact envelopes.
 python3 - "$WORK/tail1.json" <<'PY' || fail "exact values"
@@ -89,7 +91,15 @@ def find(pred):
 u = find(lambda p: p["op"] == "u" and p["key"] == {"id": 500000})
 assert len(u) == 1 and u[0]["before"] == {"id": 1} and u[0]["after"] == {"id": 500000, "name": "n1", "qty": 1}, u
 d = find(lambda p: p["op"] == "d")
-assert [x["key"] for x in d] == [{"id": 2}] and d[0]["before"] == {"id": 2}, d
+assert [x["key"] for x in d] == [{"id": 1}, {"id": 2}, {"id": 1, "v": "a"}], d
+assert d[0]["before"] == {"id": 1} and d[1]["before"] == {"id": 2}, d
+# The delete half of a key change comes just before its update, keyed by the old key and
+# naming the new one; a plain delete names none.
+rekeys = [(i, e) for i, e in enumerate(events) if "evlog.new_key" in e["headers"]]
+assert [e["key"] for _, e in rekeys] == ['["public.items",1]', '["public.full_t",1,"a"]'], rekeys
+assert [e["headers"]["evlog.new_key"] for _, e in rekeys] == ['["public.items",500000]', '["public.full_t",1,"b"]'], rekeys
+assert all(events[i + 1]["key"] == e["headers"]["evlog.new_key"] and json.loads(events[i + 1]["payload"])["op"] == "u"
+           for i, e in rekeys), rekeys
 full = find(lambda p: p["table"] == "public.full_t" and p["op"] == "u")[0]
 assert full["before"] == {"id": 1, "v": "a"} and full["after"] == {"id": 1, "v": "b"}, full
 t = find(lambda p: p["op"] == "t")
@@ -119,13 +129,13 @@ PY
 # (§C7.4's resume position), so each is skipped, not appended twice.
 expect_status 0 evlog capture postgres "$PG_CONNINFO" "$LOG" --slot s2 --publication s1
 assert_contains "$(cat "$WORK/stderr")" "captured 0 transactions (0 events), skipped 275 already in the log" "s2 into the same log"
-assert_eq 511 "$(event_count "$LOG")" "events after s2"
+assert_eq 513 "$(event_count "$LOG")" "events after s2"
 expect_status 0 evlog capture postgres "$PG_CONNINFO" "$LOG" --slot s2 --drop-slot
 
 # Again: nothing new (exactly once).
 expect_status 0 evlog capture postgres "$PG_CONNINFO" "$LOG" --slot s1
 assert_contains "$(cat "$WORK/stderr")" "captured 0 transactions (0 events)" "second run"
-assert_eq 511 "$(event_count "$LOG")" "events after the second run"
+assert_eq 513 "$(event_count "$LOG")" "events after the second run"
 
 # More transactions: only those are appended.
 workload 301 330 >"$WORK/workload2.sql"

@@ -134,7 +134,7 @@ TEST_CASE("insert: key from the row, before null, headers in order") {
   CHECK(events[0].headers == Headers("c", "shop.accounts"));
 }
 
-TEST_CASE("update that changed the key: before holds only the old key columns") {
+TEST_CASE("update that changed the key: a delete of the old key, then the update, whose before holds the old key") {
   RowChange change;
   change.op = RowChange::Op::kUpdate;
   change.relation = Accounts();
@@ -142,11 +142,36 @@ TEST_CASE("update that changed the key: before holds only the old key columns") 
   change.old_row = {T("7"), Null(), Null()};
   change.new_row = {T("8"), {PgValue::Kind::kUnchangedToast, ""}, T("f")};
   auto events = ChangeEvents(Txn(), change, "7301/db");
-  REQUIRE(events.size() == 1);
-  CHECK(events[0].key == R"(["shop.accounts",8])");
+  REQUIRE(events.size() == 2);
+  // Keyed by the old key, so that key compaction keeps this, not an older change of row 7.
+  CHECK(events[0].key == R"(["shop.accounts",7])");
   CHECK(events[0].payload ==
+        R"({"op":"d","table":"shop.accounts","key":{"id":7},"before":{"id":7},"after":null)" + kSource);
+  auto removal_headers = Headers("d", "shop.accounts");
+  removal_headers.emplace_back("evlog.new_key", R"(["shop.accounts",8])");
+  CHECK(events[0].headers == removal_headers);
+  CHECK(events[1].key == R"(["shop.accounts",8])");
+  CHECK(events[1].payload ==
         R"({"op":"u","table":"shop.accounts","key":{"id":8},"before":{"id":7},"after":{"id":8,"note":{"$unchanged_toast":true},"ok":false})" +
             kSource);
+  CHECK(events[1].headers == Headers("u", "shop.accounts"));
+}
+
+TEST_CASE("under REPLICA IDENTITY FULL an update is split only when its key values differ") {
+  RowChange change;
+  change.op = RowChange::Op::kUpdate;
+  change.relation = Accounts();
+  change.old_kind = PgOldRow::kFull;
+  change.old_row = {T("7"), T("a"), T("t")};
+  change.new_row = {T("7"), T("b"), T("t")};
+  CHECK(ChangeEvents(Txn(), change, "7301/db").size() == 1);
+  change.new_row = {T("9"), T("a"), T("t")};
+  auto events = ChangeEvents(Txn(), change, "7301/db");
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].payload ==
+        R"({"op":"d","table":"shop.accounts","key":{"id":7},"before":{"id":7,"note":"a","ok":true},"after":null)" +
+            kSource);
+  CHECK(events[1].key == R"(["shop.accounts",9])");
 }
 
 TEST_CASE("update keeping the key: before is null; under REPLICA IDENTITY FULL, the whole old row") {

@@ -256,8 +256,22 @@ def main():
 
     replay = Replay()
     for xid, _, txn in transactions:
-        for event in txn:
-            replay.apply(event["env"], f"xid {xid} offset {event['offset']}")
+        for i, event in enumerate(txn):
+            where = f"xid {xid} offset {event['offset']}"
+            new_key = event["headers"].get("evlog.new_key")
+            if new_key is not None:
+                # The delete half of a key change (§C7.3): keyed by the old key, followed in
+                # its transaction by the update it names, which moves the row itself (the
+                # update's unchanged TOAST values need the old row). Applied as §C6 says.
+                following = txn[i + 1] if i + 1 < len(txn) else None
+                if event["env"]["op"] != "d" or following is None or following["key"] != new_key or \
+                        following["env"]["op"] != "u":
+                    fail(f"{where}: evlog.new_key {new_key} on a {event['env']['op']} not followed by its update")
+                if json.loads(event["key"])[1:] == json.loads(new_key)[1:]:
+                    fail(f"{where}: a key change to the same key {new_key}")
+                replay.counts["key changes"] += 1
+                continue
+            replay.apply(event["env"], where)
     rebuilt, source = replay.state(), source_rows(conninfo)
     for table in TABLES:
         if rebuilt[table] != source[table]:

@@ -96,6 +96,17 @@ PgChangeEvent MakeEvent(const Transaction& txn, char op, const PgRelation& relat
   return event;
 }
 
+// Whether the update's old row, as the server sent it, has other key values than its new
+// row: compared as the text pgoutput sent, which is the type's output, the same for equal
+// values of one column (an unchanged-TOAST mark never stands for a key column).
+bool KeyChanged(const PgRelation& relation, const PgTuple& old_row, const PgTuple& new_row) {
+  for (size_t i = 0; i < relation.columns.size() && i < old_row.size() && i < new_row.size(); ++i) {
+    if (!relation.columns[i].key) continue;
+    if (old_row[i].kind != new_row[i].kind || old_row[i].text != new_row[i].text) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string QualifiedName(const PgRelation& relation) {
@@ -116,10 +127,18 @@ std::vector<PgChangeEvent> ChangeEvents(const Transaction& txn, const RowChange&
       events.push_back(MakeEvent(txn, 'c', relation, &change.new_row, nullptr, Columns::kAll, &change.new_row,
                                  source_id));
       break;
-    case RowChange::Op::kUpdate:
-      events.push_back(MakeEvent(txn, 'u', relation, &change.new_row, old_row, old_columns, &change.new_row,
-                                 source_id));
+    case RowChange::Op::kUpdate: {
+      PgChangeEvent update =
+          MakeEvent(txn, 'u', relation, &change.new_row, old_row, old_columns, &change.new_row, source_id);
+      // A key change is two events (§C7.3): the delete of the old key, then the update.
+      if (old_row != nullptr && update.key && KeyChanged(relation, *old_row, change.new_row)) {
+        PgChangeEvent removal = MakeEvent(txn, 'd', relation, old_row, old_row, old_columns, nullptr, source_id);
+        removal.headers.emplace_back("evlog.new_key", *update.key);
+        events.push_back(std::move(removal));
+      }
+      events.push_back(std::move(update));
       break;
+    }
     case RowChange::Op::kDelete:
       events.push_back(MakeEvent(txn, 'd', relation, &change.old_row, old_row, old_columns, nullptr, source_id));
       break;
