@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 
 #include <fmt/format.h>
@@ -16,8 +17,24 @@ namespace evlog {
 using eventlog::Result;
 using eventlog::Status;
 
+namespace {
+
+// The database's path with symbolic links and `.`/`..` resolved, so that two relays that
+// name one database by different paths (a symlink, a relative path) lock the same file: a
+// second relay through a symlink ran beside the first, each deleting outbox rows the other
+// had not relayed. A database that cannot be resolved keeps its path (opening it fails next).
+std::string CanonicalPath(const std::string& path) {
+  char* resolved = realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) return path;
+  std::string canonical(resolved);
+  free(resolved);
+  return canonical;
+}
+
+}  // namespace
+
 Result<RelayLock> RelayLock::Acquire(const std::string& db_path) {
-  const std::string path = db_path + ".evlog-relay.lock";
+  const std::string path = CanonicalPath(db_path) + ".evlog-relay.lock";
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus("cannot open " + path);
   RelayLock lock(fd);

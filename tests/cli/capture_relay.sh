@@ -23,6 +23,13 @@ for ((i = 0; i < 600; i++)); do [[ $(outbox_ids "$LOG" | tail -1) == 25003 ]] &&
 assert_eq 25003 "$(outbox_ids "$LOG" | tail -1)" "changes relayed by -f"
 expect_status 1 evlog capture sqlite "$DB" "$WORK/other"
 assert_contains "$(cat "$WORK/stderr")" "another relay is running for this database (pid $follower" "second relay"
+# The same database through a symbolic link, or a path with `..`, is the same database.
+ln -s "$DB" "$WORK/link.db"
+expect_status 1 evlog capture sqlite "$WORK/link.db" "$WORK/other"
+assert_contains "$(cat "$WORK/stderr")" "another relay is running for this database (pid $follower" "relay through a symlink"
+mkdir "$WORK/sub"
+expect_status 1 evlog capture sqlite "$WORK/sub/../$(basename "$DB")" "$WORK/other"
+assert_contains "$(cat "$WORK/stderr")" "another relay is running for this database (pid $follower" "relay through .."
 kill -TERM "$follower"
 status=0
 wait "$follower" || status=$?
