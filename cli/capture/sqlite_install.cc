@@ -1,5 +1,8 @@
 #include "capture/sqlite_install.h"
 
+#include <algorithm>
+#include <map>
+
 #include <fmt/format.h>
 
 #include "capture/table_schema.h"
@@ -76,9 +79,59 @@ std::string DropTriggersSql(const std::string& table) {
   return sql;
 }
 
-Result<std::string> InstallTable(SqliteDb& db, const std::string& table) {
+Result<int64_t> CountRows(SqliteDb& db, const std::string& sql, const std::string& param);
+
+// The relay reads each waiting outbox row of a table by the column list `_evlog_capture`
+// holds now (§C2). Re-installing replaces that list. While the table's triggers exist, the
+// positions of its columns cannot change (SQLite refuses DROP COLUMN of a column a trigger
+// names, and RENAME COLUMN rewrites the triggers): waiting rows read right under the new
+// list. After an --uninstall anything may have changed; rows recorded before stay readable
+// only if their list is a prefix of the new one (columns added at the end). A dropped
+// column would have shifted their values under other names, silently (a review saw a
+// password relayed as `note`), so such a re-install waits until those rows are relayed.
+Status CheckWaitingRowsKeepTheirColumns(SqliteDb& db, const TableSchema& now,
+                                        const std::map<std::string, TableSchema>& captured) {
+  auto before = captured.find(now.table);
+  if (before == captured.end()) return Status::Ok();
+  EVLOG_ASSIGN_OR_RETURN(int64_t triggers,
+                         CountRows(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                                   fmt::format("_evlog_{}_insert", now.table)));
+  if (triggers > 0) return Status::Ok();
+  const std::vector<std::string>& old_columns = before->second.columns;
+  const bool extends = old_columns.size() <= now.columns.size() &&
+                       std::equal(old_columns.begin(), old_columns.end(), now.columns.begin());
+  if (extends) return Status::Ok();
+  EVLOG_ASSIGN_OR_RETURN(int64_t waiting, CountRows(db, "SELECT count(*) FROM _evlog_outbox WHERE tbl = ?1", now.table));
+  if (waiting == 0) return Status::Ok();
+  return Status::InvalidArgument(fmt::format(
+      "{}: {} changes of table {} wait in the outbox, recorded with the columns {}, and its columns are now {}: "
+      "relay them first (evlog capture sqlite {} LOG), then install again",
+      db.path(), waiting, now.table, NamesJson(old_columns), NamesJson(now.columns), db.path()));
+}
+
+// Triggers of ours that are on the table under another table's name: ALTER TABLE ... RENAME
+// moves a table's triggers with it, so re-installing the renamed table would add a second
+// set and record every change twice.
+Result<std::string> DropMovedTriggersSql(SqliteDb& db, const std::string& table) {
+  EVLOG_ASSIGN_OR_RETURN(SqliteStatement select,
+                         db.Prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1 "
+                                    "AND substr(name, 1, 7) = '_evlog_'"));
+  EVLOG_RETURN_IF_ERROR(select.BindText(1, table));
+  std::string sql;
+  while (true) {
+    EVLOG_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    sql += fmt::format("DROP TRIGGER IF EXISTS {};\n", QuoteIdentifier(select.Text(0)));
+  }
+  return sql;
+}
+
+Result<std::string> InstallTable(SqliteDb& db, const std::string& table,
+                                 const std::map<std::string, TableSchema>& captured) {
   EVLOG_ASSIGN_OR_RETURN(TableSchema schema, ReadTableSchema(db, table));
-  std::string sql = DropTriggersSql(schema.table);
+  EVLOG_RETURN_IF_ERROR(CheckWaitingRowsKeepTheirColumns(db, schema, captured));
+  EVLOG_ASSIGN_OR_RETURN(std::string sql, DropMovedTriggersSql(db, schema.table));
+  sql += DropTriggersSql(schema.table);
   for (const char* kind : kTriggerKinds) sql += TriggerSql(schema, kind) + "\n";
   sql += fmt::format(
       "INSERT OR REPLACE INTO _evlog_capture (tbl, columns, pk, installed_ms) VALUES ({}, {}, {}, {});",
@@ -156,9 +209,10 @@ Result<std::vector<std::string>> UninstallTables(SqliteDb& db, std::vector<std::
 Result<std::vector<std::string>> InstallCapture(SqliteDb& db, const std::vector<std::string>& tables) {
   return InTransaction(db, [&]() -> Result<std::vector<std::string>> {
     EVLOG_RETURN_IF_ERROR(db.Exec(kCreateTables));
+    EVLOG_ASSIGN_OR_RETURN(const auto captured, ReadCapturedTables(db));
     std::vector<std::string> done;
     for (const std::string& table : tables) {
-      EVLOG_ASSIGN_OR_RETURN(std::string line, InstallTable(db, table));
+      EVLOG_ASSIGN_OR_RETURN(std::string line, InstallTable(db, table, captured));
       done.push_back(std::move(line));
     }
     return done;

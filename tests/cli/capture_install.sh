@@ -84,4 +84,36 @@ expect_status 0 evlog capture sqlite "$DB" --uninstall
 assert_contains "$(cat "$WORK/stderr")" "not installed" "uninstall twice"
 expect_status 1 evlog capture sqlite "$DB" "$LOG"
 assert_contains "$(cat "$WORK/stderr")" "capture is not installed" "relay without capture"
+
+# A column dropped while changes of the table wait in the outbox (uninstall, drop, add one,
+# re-install): the waiting changes would be read under the new column names (a review saw
+# a password relayed as `note`), so the re-install waits until they are relayed.
+D2=$WORK/drop.db L2=$WORK/drop-log
+app "$D2" "PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT, password TEXT, note TEXT);" >/dev/null
+evlog capture sqlite "$D2" --install -t t 2>/dev/null
+app "$D2" "INSERT INTO t VALUES (1, 'a@x', 'hunter2', 'n1');"
+evlog capture sqlite "$D2" --uninstall -t t 2>/dev/null
+app "$D2" "ALTER TABLE t DROP COLUMN password; ALTER TABLE t ADD COLUMN flag TEXT;"
+expect_status 1 evlog capture sqlite "$D2" --install -t t
+assert_contains "$(cat "$WORK/stderr")" "1 changes of table t wait in the outbox, recorded with the columns [\"id\",\"email\",\"password\",\"note\"], and its columns are now [\"id\",\"email\",\"note\",\"flag\"]: relay them first" "re-install over waiting rows of other columns"
+evlog capture sqlite "$D2" "$L2" 2>/dev/null
+assert_eq '{"id":1,"email":"a@x","password":"hunter2","note":"n1"}' \
+  "$(evlog tail "$L2" --from beginning --format '%s\n' | python3 -c 'import json, sys; print(json.dumps(json.loads(sys.stdin.read())["after"], separators=(",", ":")))')" \
+  "the waiting change keeps the columns of its time"
+evlog capture sqlite "$D2" --install -t t 2>/dev/null || fail "re-install once relayed"
+# While the triggers exist, columns keep their positions: ADD COLUMN and RENAME COLUMN
+# re-install over waiting rows.
+app "$D2" "INSERT INTO t VALUES (2, 'b@x', 'n2', 'f2'); ALTER TABLE t RENAME COLUMN note TO remark;"
+evlog capture sqlite "$D2" --install -t t 2>/dev/null || fail "re-install after RENAME COLUMN"
+
+# A renamed table keeps our triggers (SQLite moves them): installing it under its new name
+# replaces them, rather than recording every change twice.
+app "$D2" "ALTER TABLE t RENAME TO t2;"
+evlog capture sqlite "$D2" --install -t t2 2>/dev/null
+assert_eq "_evlog_t2_delete _evlog_t2_insert _evlog_t2_update" \
+  "$(app "$D2" "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name" | tr '\n' ' ' | sed 's/ $//')" \
+  "the triggers of a renamed table"
+before=$(outbox_rows "$D2")
+app "$D2" "INSERT INTO t2 VALUES (3, 'c@x', 'n3', 'f3');"
+assert_eq $((before + 1)) "$(outbox_rows "$D2")" "one outbox row per change of the renamed table"
 echo PASS
