@@ -87,17 +87,37 @@ Result<ExportRange> ResolveRange(const ExportCommandOptions& o, const eventlog::
   return ExportRange{std::clamp(from, std::min(info.first_offset, end), end), end};
 }
 
+// The range is fixed when the export starts, and an export is a copy people restore from:
+// if the log now starts after `expected`, retention removed events of the range while they
+// were being read, and the export fails rather than end with a hole (`tail` warns and goes
+// on instead). A gap that leaves the log's start where it was is key compaction's doing.
+Status CheckNotRemoved(const eventlog::Log& log, uint64_t expected, uint64_t offset) {
+  EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log.Info());
+  if (info.first_offset <= expected) return Status::Ok();
+  return Status::Failed(fmt::format("events {}..{} of the range were removed from {} (evlog compact) while they "
+                                    "were being exported, so the export would be incomplete; export again, or "
+                                    "from offset {}",
+                                    expected, std::min(info.first_offset, offset) - 1, log.dir(),
+                                    info.first_offset));
+}
+
 // Calls fn for every stored event in the range, in order.
 template <typename Fn>
-Status ForEachEvent(eventlog::Reader& reader, const ExportRange& range, Fn&& fn) {
+Status ForEachEvent(const eventlog::Log& log, eventlog::Reader& reader, const ExportRange& range, Fn&& fn) {
   EVLOG_RETURN_IF_ERROR(reader.SeekToOffset(range.from));
   Progress progress("export", "events", range.end > range.from ? range.end - range.from : 0);
   eventlog::Event event;
+  uint64_t expected = range.from;
   while (true) {
     if (int signal = Interruption()) return Status::Failed(fmt::format("interrupted by signal {}", signal));
     EVLOG_ASSIGN_OR_RETURN(bool more, reader.Next(&event));
-    if (!more || event.offset >= range.end) return Status::Ok();
+    if (!more || event.offset >= range.end) {
+      // Events removed up to the range's end leave nothing to read after the hole.
+      return more || expected >= range.end ? Status::Ok() : CheckNotRemoved(log, expected, range.end);
+    }
+    if (event.offset != expected) EVLOG_RETURN_IF_ERROR(CheckNotRemoved(log, expected, event.offset));
     EVLOG_RETURN_IF_ERROR(fn(event));
+    expected = event.offset + 1;
     progress.Update(event.offset - range.from + 1);
   }
 }
@@ -113,7 +133,13 @@ Status WriteNdjson(const eventlog::Log& log, eventlog::Reader& reader, const Exp
                    const EventFilterOptions& filter_options, std::optional<EventFilter>& filter, OutputBuffer& out) {
   {
     Progress progress("export", "events", range.end > range.from ? range.end - range.from : 0);
-    const ParallelHooks hooks{.jumped = nullptr, .poll = [&](uint64_t span_from) {
+    Status removed;  // the first hole retention made (CheckNotRemoved)
+    const ParallelHooks hooks{.jumped =
+                                  [&](uint64_t expected, uint64_t offset) {
+                                    if (removed.ok()) removed = CheckNotRemoved(log, expected, offset);
+                                  },
+                              .poll = [&](uint64_t span_from) {
+                                if (!removed.ok()) return removed;
                                 if (int signal = Interruption()) {
                                   return Status::Failed(fmt::format("interrupted by signal {}", signal));
                                 }
@@ -126,10 +152,11 @@ Status WriteNdjson(const eventlog::Log& log, eventlog::Reader& reader, const Exp
                         filter ? &*filter : nullptr, ReadThreads(), hooks, out);
     if (outcome) {
       EVLOG_RETURN_IF_ERROR(outcome->status);
+      EVLOG_RETURN_IF_ERROR(removed);
       return out.failed() ? WriteFailed(out) : Status::Ok();
     }
   }
-  return ForEachEvent(reader, range, [&](const eventlog::Event& event) {
+  return ForEachEvent(log, reader, range, [&](const eventlog::Event& event) {
     if (filter && !filter->Matches(event)) return Status::Ok();
     AppendEventJson(event, out);
     out.Append('\n');
@@ -141,9 +168,9 @@ Status WriteArchive(const eventlog::Log& log, const eventlog::LogInfo& info,
                     const std::vector<eventlog::GroupInfo>& groups, eventlog::Reader& reader,
                     const ExportRange& range, OutputBuffer& out) {
   // The header announces the event count, so count first. Events below the captured end
-  // never change; if compaction removes some meanwhile, the writer's count check fails.
+  // never change; if compaction removes some meanwhile, ForEachEvent says so.
   uint64_t count = 0;
-  EVLOG_RETURN_IF_ERROR(ForEachEvent(reader, range, [&](const eventlog::Event&) {
+  EVLOG_RETURN_IF_ERROR(ForEachEvent(log, reader, range, [&](const eventlog::Event&) {
     ++count;
     return Status::Ok();
   }));
@@ -158,7 +185,7 @@ Status WriteArchive(const eventlog::Log& log, const eventlog::LogInfo& info,
                                       .created_ns = NowNanos(),
                                       .segment_bytes = info.segment_bytes,
                                       .max_event_bytes = info.max_event_bytes}));
-  EVLOG_RETURN_IF_ERROR(ForEachEvent(reader, range, [&](const eventlog::Event& e) { return writer.Add(e); }));
+  EVLOG_RETURN_IF_ERROR(ForEachEvent(log, reader, range, [&](const eventlog::Event& e) { return writer.Add(e); }));
   return writer.Finish(groups);
 }
 
