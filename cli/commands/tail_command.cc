@@ -112,14 +112,32 @@ eventlog::Result<uint64_t> OffsetAtTime(eventlog::Reader& reader, int64_t timest
   return found ? std::min(event.offset, end) : end;
 }
 
-// Matching events in [reader's position, end).
-eventlog::Result<uint64_t> CountMatches(eventlog::Reader& reader, const EventFilter& filter, uint64_t end) {
+// Matching events (every event, without a filter) in [reader's position, end).
+eventlog::Result<uint64_t> CountMatches(eventlog::Reader& reader, const EventFilter* filter, uint64_t end) {
   uint64_t matches = 0;
   eventlog::Event event;
   while (true) {
     EVLOG_ASSIGN_OR_RETURN(bool more, reader.Next(&event));
     if (!more || event.offset >= end) return matches;
-    if (filter.Matches(event)) ++matches;
+    if (filter == nullptr || filter->Matches(event)) ++matches;
+  }
+}
+
+// Where the last `lines` events before `end` start, not before `start`, and how many
+// events after that offset to pass over. Offsets have gaps where key compaction removed
+// events or an archive of such a log was imported, so `end - lines` may hold fewer: the
+// window doubles until it holds enough or reaches `start`. Each try reads only the events
+// stored in its window, so a log without gaps reads `lines` events once.
+struct LastEvents {
+  uint64_t from;
+  uint64_t skip;
+};
+eventlog::Result<LastEvents> FindLastEvents(eventlog::Reader& reader, uint64_t start, uint64_t end, uint64_t lines) {
+  for (uint64_t window = std::max<uint64_t>(lines, 1);; window = window > UINT64_MAX / 2 ? UINT64_MAX : 2 * window) {
+    const uint64_t from = std::max(start, end > window ? end - window : 0);
+    EVLOG_RETURN_IF_ERROR(reader.SeekToOffset(from));
+    EVLOG_ASSIGN_OR_RETURN(uint64_t events, CountMatches(reader, nullptr, end));
+    if (events >= lines || from == start) return LastEvents{from, events > lines ? events - lines : 0};
   }
 }
 
@@ -151,10 +169,12 @@ eventlog::Result<uint64_t> SeekToStart(const TailCommandOptions& o, const eventl
     }
     if (filter) {
       EVLOG_RETURN_IF_ERROR(reader.SeekToOffset(start));
-      EVLOG_ASSIGN_OR_RETURN(uint64_t matches, CountMatches(reader, *filter, end));
+      EVLOG_ASSIGN_OR_RETURN(uint64_t matches, CountMatches(reader, &*filter, end));
       skip = matches > *lines ? matches - *lines : 0;
     } else {
-      start = std::max(start, end > *lines ? end - *lines : 0);
+      EVLOG_ASSIGN_OR_RETURN(LastEvents last, FindLastEvents(reader, start, end, *lines));
+      start = last.from;
+      skip = last.skip;
     }
   }
   EVLOG_RETURN_IF_ERROR(reader.SeekToOffset(start));
