@@ -40,7 +40,7 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(SqliteDb& db) {
   EVLOG_ASSIGN_OR_RETURN(outbox->delete_rows_, db.Prepare("DELETE FROM _evlog_outbox WHERE id <= ?1"));
   EVLOG_ASSIGN_OR_RETURN(outbox->set_meta_,
                          db.Prepare("INSERT OR REPLACE INTO _evlog_meta (key, value) VALUES "
-                                    "('relay_log_id', ?1), ('relay_offset', ?2)"));
+                                    "('relay_log_id', ?1), ('relay_offset', ?2), ('relay_outbox_id', ?3)"));
   EVLOG_ASSIGN_OR_RETURN(outbox->get_meta_, db.Prepare("SELECT CAST(value AS TEXT) FROM _evlog_meta WHERE key = ?1"));
   EVLOG_ASSIGN_OR_RETURN(outbox->cast_real_, db.Prepare("SELECT CAST(?1 AS REAL)"));
   EVLOG_ASSIGN_OR_RETURN(outbox->data_version_, db.Prepare("PRAGMA data_version"));
@@ -141,6 +141,7 @@ Status Outbox::MarkRelayed(int64_t up_to, const std::string& log_id, uint64_t ne
   if (done.ok()) done = delete_rows_.Run();
   if (done.ok()) done = set_meta_.BindText(1, log_id);
   if (done.ok()) done = set_meta_.BindInt64(2, static_cast<int64_t>(next_offset));
+  if (done.ok()) done = set_meta_.BindInt64(3, up_to);
   if (done.ok()) done = set_meta_.Run();
   if (done.ok()) done = db_.Exec("COMMIT");
   if (!done.ok()) (void)db_.Exec("ROLLBACK");

@@ -1,5 +1,6 @@
 #include "capture/relay_resume.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -29,7 +30,7 @@ std::optional<int64_t> OutboxIdOf(const eventlog::Event& event, const std::strin
 }  // namespace
 
 Result<RelayedSoFar> FindRelayed(const eventlog::Log& log, const std::string& source_id,
-                                 std::optional<uint64_t> from) {
+                                 std::optional<uint64_t> from, int64_t keep_after) {
   EVLOG_ASSIGN_OR_RETURN(auto reader, log.NewReader());
   if (from) EVLOG_RETURN_IF_ERROR(reader->SeekToOffset(*from));
   RelayedSoFar found;
@@ -37,7 +38,10 @@ Result<RelayedSoFar> FindRelayed(const eventlog::Log& log, const std::string& so
   for (;;) {
     EVLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&event));
     if (!more) break;
-    if (auto id = OutboxIdOf(event, source_id); id && *id > found.largest_outbox_id) found.largest_outbox_id = *id;
+    const std::optional<int64_t> id = OutboxIdOf(event, source_id);
+    if (!id) continue;
+    found.largest_outbox_id = std::max(found.largest_outbox_id, *id);
+    if (*id > keep_after) found.payloads[*id] = event.payload;
   }
   found.next_offset = reader->position();
   return found;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <limits>
+#include <set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -53,8 +54,19 @@ Status SqliteRelay::Resume() {
     const uint64_t offset = std::strtoull(offset_text->c_str(), nullptr, 10);
     if (offset <= info.next_offset) from = offset;
   }
-  EVLOG_ASSIGN_OR_RETURN(RelayedSoFar relayed, FindRelayed(log_, outbox_.source_id(), from));
+  // The last id marked relayed: 0 for a database never relayed; unknown for one last
+  // relayed by an evlog that did not record it.
+  std::optional<int64_t> marked;
+  EVLOG_ASSIGN_OR_RETURN(auto marked_text, outbox_.Meta("relay_outbox_id"));
+  if (marked_text) {
+    marked = std::strtoll(marked_text->c_str(), nullptr, 10);
+  } else if (!log_id) {
+    marked = 0;
+  }
+  EVLOG_ASSIGN_OR_RETURN(RelayedSoFar relayed,
+                         FindRelayed(log_, outbox_.source_id(), from, marked.value_or(kNoLimit)));
   EVLOG_RETURN_IF_ERROR(CheckNotAhead(relayed.largest_outbox_id));
+  if (marked) EVLOG_RETURN_IF_ERROR(CheckUnmarkedRowsWait(*marked, relayed));
   last_appended_id_ = relayed.largest_outbox_id;
   return outbox_.MarkRelayed(last_appended_id_, log_.log_id(), relayed.next_offset);
 }
@@ -70,6 +82,40 @@ Status SqliteRelay::CheckNotAhead(int64_t largest_in_log) {
       "assigned ids up to {}: was it restored from an older copy? Relay into a new log, or re-install capture "
       "(--uninstall, then --install) to give the database a new source_id",
       outbox_.db().path(), log_.dir(), largest_in_log, outbox_.source_id(), assigned));
+}
+
+// Changes the log holds past the last id marked relayed were appended by a relay that died
+// before marking them (and deleting their rows): each must still wait in the outbox, as it
+// was. A row that is missing, or holds another change, means the database was restored
+// from an older copy and has given those ids to new changes since (CheckNotAhead sees
+// only ids it never gave): deleting "up to" the log's largest id would drop them.
+Status SqliteRelay::CheckUnmarkedRowsWait(int64_t marked, const RelayedSoFar& relayed) {
+  std::set<int64_t> waiting;
+  std::vector<OutboxRow> rows;
+  for (int64_t after = marked; after < relayed.largest_outbox_id; after = rows.back().id) {
+    EVLOG_RETURN_IF_ERROR(outbox_.ReadRows(after, relayed.largest_outbox_id, &rows));
+    if (rows.empty()) break;
+    for (const OutboxRow& row : rows) {
+      auto logged = relayed.payloads.find(row.id);
+      if (logged == relayed.payloads.end()) continue;  // a gap: not in the log, relayed next
+      EVLOG_ASSIGN_OR_RETURN(ChangeEvent change, outbox_.ToChange(row));
+      if (EncodeChangeEnvelope(change) != logged->second) return Restored(row.id, "holds another change");
+      waiting.insert(row.id);
+    }
+  }
+  for (const auto& [id, payload] : relayed.payloads) {
+    if (!waiting.contains(id)) return Restored(id, "is not in the outbox");
+  }
+  return Status::Ok();
+}
+
+Status SqliteRelay::Restored(int64_t id, std::string_view what) {
+  return Status::InvalidArgument(fmt::format(
+      "{}: the log {} holds outbox id {} of this database (source_id {}), not yet marked relayed, but the "
+      "database's outbox row {} {}: was the database restored from an older copy? Relaying would drop its new "
+      "changes. Relay into a new log, or re-install capture (--uninstall, then --install) to give the database a "
+      "new source_id",
+      outbox_.db().path(), log_.dir(), id, outbox_.source_id(), id, what));
 }
 
 Result<uint64_t> SqliteRelay::AppendFrom(Outbox& source, int64_t up_to) {

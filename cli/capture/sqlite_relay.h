@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "capture/outbox.h"
+#include "capture/relay_resume.h"
 #include "eventlog/log.h"
 #include "eventlog/status.h"
 #include "replay/signal_pipe.h"
@@ -44,6 +45,8 @@ class SqliteRelay {
 
  private:
   eventlog::Status CheckNotAhead(int64_t largest_in_log);
+  eventlog::Status CheckUnmarkedRowsWait(int64_t marked, const RelayedSoFar& relayed);
+  eventlog::Status Restored(int64_t id, std::string_view what);
   // batch_ made again from the first `count` of `rows`, which fitted it before.
   eventlog::Status Refill(Outbox& source, const std::vector<OutboxRow>& rows, uint64_t count);
 

@@ -53,4 +53,22 @@ wait_until 60 "the writer holds the lock" test -e "$LOCKED-journal"
 evlog capture sqlite "$LOCKED" "$WORK/locked-log" 2>"$WORK/locked.err"
 assert_contains "$(cat "$WORK/locked.err")" "waiting for DB: $LOCKED is locked by another connection" "long writer"
 assert_contains "$(cat "$WORK/locked.err")" "relayed 1 changes" "relayed once the writer committed"
+# A database restored from an older copy gives the ids the log already holds to new
+# changes: the relay refuses, rather than delete them as "already relayed". Both a copy
+# taken before any relay and one taken after some.
+for when in before-any-relay after-a-relay; do
+  R=$WORK/restore-$when.db RL=$WORK/restore-$when-log
+  app "$R" "PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);" >/dev/null
+  evlog capture sqlite "$R" --install -t t 2>/dev/null
+  app "$R" "INSERT INTO t VALUES (1, 'a');"
+  [[ $when == after-a-relay ]] && evlog capture sqlite "$R" "$RL" 2>/dev/null
+  app "$R" ".backup $WORK/backup.db"
+  app "$R" "INSERT INTO t VALUES (2, 'b'); INSERT INTO t VALUES (3, 'c');"
+  evlog capture sqlite "$R" "$RL" 2>/dev/null
+  cp "$WORK/backup.db" "$R" && rm -f "$R-wal" "$R-shm"
+  app "$R" "INSERT INTO t VALUES (100, 'new'); INSERT INTO t VALUES (101, 'new'); INSERT INTO t VALUES (102, 'new');"
+  expect_status 1 evlog capture sqlite "$R" "$RL"
+  assert_contains "$(cat "$WORK/stderr")" "was the database restored from an older copy?" "relay after a restore ($when)"
+  assert_eq 3 "$(app "$R" "SELECT count(*) FROM _evlog_outbox WHERE after LIKE '%new%'")" "new changes kept ($when)"
+done
 echo PASS
