@@ -128,11 +128,15 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
                                    VerifyReport* report) {
   const std::string name = SegmentFileName(base);
   SegmentHeader header;
-  auto file = OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly, &header);
+  auto file = OpenListedSegment(log.fs(), log.dir(), base, log.meta().log_id, &header);
   if (!file) {
     // A file the system will not let us read (EACCES, EIO) says nothing about its bytes:
     // that is an error for the caller, not damage for --repair --force to set aside.
     if (file.error().code() == StatusCode::kIOError) return file.error();
+    // Listed when verify began, no longer listed: a compaction removed it meanwhile (verify
+    // takes no lock). Not damage; the next segment is taken as is. (One still listed but
+    // not there, a dangling symlink, is damage: OpenListedSegment says so.)
+    if (file.error().code() == StatusCode::kNotFound) return std::optional<ScanPosition>();
     report->problems.push_back({Kind::kCorruption, name, 0, file.error().message()});
     return std::optional<ScanPosition>();
   }
@@ -205,9 +209,43 @@ bool LinksAcrossGap(Log::Impl& log, uint64_t base, const ScanPosition& at, const
   return at.chain_known && h.prev_checksum == at.last_checksum;
 }
 
+// Every segment file's name and size: what a compaction changes when it removes a segment
+// (retention) or renames a rewritten one over it (key compaction, a smaller file).
+Result<std::vector<std::pair<uint64_t, uint64_t>>> SegmentFiles(Log::Impl& impl) {
+  EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(impl.fs(), impl.dir()));
+  std::vector<std::pair<uint64_t, uint64_t>> files;
+  for (uint64_t base : segments) {
+    auto file = impl.fs()->Open(impl.Path(SegmentFileName(base)), OpenMode::kReadOnly);
+    auto size = file ? (*file)->Size() : Result<uint64_t>(file.error());
+    files.emplace_back(base, size ? *size : UINT64_MAX);
+  }
+  return files;
+}
+
+Result<VerifyReport> VerifyOnce(const Log& log, const VerifyProgress& progress);
+
 }  // namespace
 
+// Verify takes no lock, so that appends go on while it reads. A compaction that runs
+// meanwhile removes or rewrites segments under it, and what it then reports (a segment
+// gone, a chain that does not meet) is not damage. So damage is reported only if the
+// segment files were the same before and after the pass that found it; otherwise the log
+// is verified again. Real damage survives an unchanged listing; a compaction that never
+// pauses leaves the last pass's report after a few tries.
 Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
+  constexpr int kPasses = 5;
+  for (int pass = 1;; ++pass) {
+    EVLOG_ASSIGN_OR_RETURN(auto before, SegmentFiles(*log.impl()));
+    EVLOG_ASSIGN_OR_RETURN(VerifyReport report, VerifyOnce(log, progress));
+    if (!report.corrupt() || pass == kPasses) return report;
+    EVLOG_ASSIGN_OR_RETURN(auto after, SegmentFiles(*log.impl()));
+    if (after == before) return report;
+  }
+}
+
+namespace {
+
+Result<VerifyReport> VerifyOnce(const Log& log, const VerifyProgress& progress) {
   Log::Impl& impl = *log.impl();
   VerifyReport report;
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(impl.fs(), impl.dir()));
@@ -306,5 +344,7 @@ Result<VerifyReport> VerifyLog(const Log& log, const VerifyProgress& progress) {
   }
   return report;
 }
+
+}  // namespace
 
 }  // namespace eventlog
