@@ -77,17 +77,26 @@ Result<CompactionReport> PlanRetention(Log::Impl& log, const HeadRecord& head, c
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
   // A segment above HEAD's is a roll that was never published: recovery's business.
   std::erase_if(segments, [&](uint64_t base) { return base > head.segment_base; });
+  // A dry run takes no lock: another compaction may remove listed segments meanwhile, which
+  // are then planned as already gone. Under the lock, a listed segment that is not there is
+  // an error.
+  auto removed_meanwhile = [&](const Status& status) {
+    return options.dry_run && status.code() == StatusCode::kNotFound;
+  };
   std::vector<uint64_t> bytes_after(segments.size(), 0);  // segment file bytes after segment i
   for (size_t i = segments.size(); i-- > 1;) {
-    EVLOG_ASSIGN_OR_RETURN(uint64_t size, FileSize(log.fs(), log.Path(SegmentFileName(segments[i]))));
-    bytes_after[i - 1] = bytes_after[i] + size;
+    Result<uint64_t> size = FileSize(log.fs(), log.Path(SegmentFileName(segments[i])));
+    if (!size && !removed_meanwhile(size.error())) return size.error();
+    bytes_after[i - 1] = bytes_after[i] + (size ? *size : 0);
   }
   size_t i = 0;
   for (; i < segments.size(); ++i) {
     const bool active = segments[i] == head.segment_base;
     SegmentFacts facts{segments[i], head.next_offset, 1, 0, 0, head.last_timestamp};
     if (!active) {
-      EVLOG_ASSIGN_OR_RETURN(facts, ReadClosedSegment(log, segments[i]));
+      Result<SegmentFacts> read = ReadClosedSegment(log, segments[i]);
+      if (!read && removed_meanwhile(read.error())) continue;
+      EVLOG_ASSIGN_OR_RETURN(facts, std::move(read));
     }
     if (!BelowRetentionPoint(facts, bytes_after[i], options, now_ns)) break;
     if (active) {
