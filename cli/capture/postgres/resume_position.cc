@@ -38,7 +38,10 @@ Result<std::optional<Lsn>> LastInRange(const eventlog::Log& log, const std::stri
     if (!lsn_text) return Status::Corruption(fmt::format("offset {}: a change of {} without evlog.lsn", event.offset, source_id));
     auto lsn = ParseLsn(*lsn_text);
     if (!lsn) return Status::Corruption(fmt::format("offset {}: evlog.lsn {} is no LSN", event.offset, *lsn_text));
-    last = *lsn;
+    // A snapshot row's lsn is the slot's consistent point, where decoding starts: a
+    // transaction whose commit record starts exactly there was not in the snapshot, and is
+    // streamed. Only commits before it are in the log.
+    last = Header(event, "evlog.op") == "r" && *lsn > 0 ? *lsn - 1 : *lsn;
   }
   return last;
 }

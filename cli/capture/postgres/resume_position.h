@@ -11,7 +11,8 @@
 
 namespace evlog::pg {
 
-// The evlog.lsn of the last event whose evlog.source_id is `source_id`, 0 if none. Reads
+// The evlog.lsn of the last event whose evlog.source_id is `source_id`, 0 if none; for a
+// snapshot row (evlog.op r), whose lsn is the consistent point, the LSN just below it. Reads
 // backwards from the log's end in growing windows, so a relay that restarts on a log it
 // feeds reads only its tail. kCorruption for such an event whose evlog.lsn is no LSN.
 eventlog::Result<Lsn> LastCapturedLsn(const eventlog::Log& log, const std::string& source_id);
