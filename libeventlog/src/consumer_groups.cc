@@ -3,7 +3,8 @@
 //
 // LMDB does its own file I/O, so the group store does not go through the FileSystem seam:
 // it lives in a real directory, LOG/groups/. Its durability is LMDB's: a committed write
-// transaction is on disk when mdb_txn_commit returns (no MDB_NOSYNC, no MDB_WRITEMAP).
+// transaction is on disk when mdb_txn_commit returns (no MDB_NOSYNC, no MDB_WRITEMAP). Its
+// creation is ours: data.mdb is built aside and linked into place (CreateGroupStoreData).
 #include "eventlog/consumer_groups.h"
 
 #include <fcntl.h>
@@ -89,6 +90,37 @@ Status CheckTreesWhilePinned(const Environment& e) {
   return status;
 }
 
+// Builds a complete store in the empty directory `dir`: both named databases and the log_id
+// record, committed, so that a data.mdb linked into groups/ is never one "not initialised
+// yet" (CreateGroupStoreData). MDB_NOLOCK: no other process knows `dir`.
+Status InitialiseStore(const std::string& dir, const std::string& log_id) {
+  MDB_env* env = nullptr;
+  MDB_txn* txn = nullptr;
+  MDB_dbi groups = 0, meta = 0;
+  MDB_val key = Val("log_id"), id = Val(log_id);
+  int rc = mdb_env_create(&env);
+  if (rc == 0) rc = mdb_env_set_maxdbs(env, 2);
+  if (rc == 0) rc = mdb_env_open(env, dir.c_str(), MDB_NOLOCK, 0644);
+  if (rc == 0) rc = mdb_txn_begin(env, nullptr, 0, &txn);
+  if (rc == 0) rc = mdb_dbi_open(txn, "groups", MDB_CREATE, &groups);
+  if (rc == 0) rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &meta);
+  if (rc == 0) rc = mdb_put(txn, meta, &key, &id, 0);
+  if (rc == 0) {
+    rc = mdb_txn_commit(txn);  // frees the transaction, committed or not
+  } else if (txn != nullptr) {
+    mdb_txn_abort(txn);
+  }
+  if (env != nullptr) mdb_env_close(env);
+  return rc == 0 ? Status::Ok() : LmdbError(dir, "create", rc);
+}
+
+Result<bool> DataFileExists(const std::string& store_dir) {
+  struct stat st;
+  if (lstat((store_dir + "/data.mdb").c_str(), &st) == 0) return true;
+  if (errno == ENOENT) return false;
+  return Status::IOError(fmt::format("{}/data.mdb: {}", store_dir, std::strerror(errno)));
+}
+
 Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, const std::string& log_id) {
   static std::mutex registry_mu;
   static std::map<std::string, std::weak_ptr<Environment>> registry;
@@ -107,8 +139,13 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
   if (auto existing = registry[registry_key].lock()) return existing;
 
   EVLOG_RETURN_IF_ERROR(CheckGroupStoreFiles(path));  // before LMDB opens and maps it
-  struct stat data_stat;
-  const bool new_files = stat((path + "/data.mdb").c_str(), &data_stat) != 0;
+  EVLOG_ASSIGN_OR_RETURN(bool exists, DataFileExists(path));
+  // Never left to mdb_env_open, which creates data.mdb empty and fills it later: a crash in
+  // between would leave a file that cannot be told from a truncated store.
+  if (!exists) {
+    auto initialise = [&](const std::string& build_dir) { return InitialiseStore(build_dir, log_id); };
+    EVLOG_RETURN_IF_ERROR(CreateGroupStoreData(path, initialise));
+  }
   auto e = std::make_shared<Environment>();
   e->path = path;
   int rc = mdb_env_create(&e->env);
@@ -127,6 +164,9 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
   mdb_reader_check(e->env, &dead);  // slots of processes killed inside a read transaction
   EVLOG_RETURN_IF_ERROR(CheckTreesWhilePinned(*e));
 
+  // A store CreateGroupStoreData made changes nothing here (LMDB commits a transaction that
+  // wrote nothing without a write). One an older evlog created may lack the databases or the
+  // log_id record, if it died before its first commit.
   MDB_txn* txn = nullptr;
   rc = mdb_txn_begin(e->env, nullptr, 0, &txn);
   if (rc == 0) rc = mdb_dbi_open(txn, "groups", MDB_CREATE, &e->groups);
@@ -148,9 +188,7 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
     mdb_txn_abort(txn);
   }
   if (rc != 0) return LmdbError(path, "initialise", rc);
-  // LMDB syncs data.mdb on commit, but not the directory that holds the new data.mdb and
-  // lock.mdb entries.
-  if (new_files) EVLOG_RETURN_IF_ERROR(SyncDirectory(path));
+  // lock.mdb's entry is not synced: LMDB rebuilds the lock file whenever it finds it missing.
   registry[registry_key] = e;
   return e;
 }
@@ -229,23 +267,15 @@ Result<GroupInfo> DecodeGroup(std::string_view name, std::string_view value, con
   return GroupInfo{std::string(name), GetFixed64(value.data() + 4), static_cast<int64_t>(GetFixed64(value.data() + 12))};
 }
 
-// Whether this process may write every file of the store at `path` that exists: LMDB opens
-// its lock file and data file read-write even for read transactions.
-bool StoreWritable(const std::string& path) {
-  for (const std::string& file : {path + "/lock.mdb", path + "/data.mdb"}) {
-    if (access(file.c_str(), F_OK) == 0 && access(file.c_str(), W_OK) != 0) return false;
-  }
-  return access(path.c_str(), W_OK) == 0;
-}
-
-// The groups of the store at `path` for a process that may not write it: read from the
-// files without LMDB (ReadGroupStoreRecords). A pending record is settled in memory only,
-// as SettlePending would settle it; the next writer settles it on disk.
+// The groups of the store at `path`, read from its files without LMDB (ReadGroupStoreRecords),
+// so that nothing is created or written, not even lock.mdb: a command that only reads the log
+// leaves it as it was, and works where its user may only read it. A pending record is
+// settled in memory only, as SettlePending would settle it; the next writer settles it on disk.
 Result<std::vector<GroupInfo>> ListWithoutWriting(const Log& log, const std::string& path) {
-  EVLOG_RETURN_IF_ERROR(CheckGroupStoreFiles(path));
+  EVLOG_RETURN_IF_ERROR(CheckGroupStoreFiles(path));  // an empty data.mdb is damage
+  EVLOG_ASSIGN_OR_RETURN(bool exists, DataFileExists(path));
+  if (!exists) return std::vector<GroupInfo>();  // no group was ever stored
   const std::string data_path = path + "/data.mdb";
-  struct stat st;
-  if (stat(data_path.c_str(), &st) != 0 || st.st_size == 0) return std::vector<GroupInfo>();  // never initialised
   EVLOG_ASSIGN_OR_RETURN(std::vector<GroupStoreRecord> records, ReadGroupStoreRecords(data_path));
   std::map<std::string, GroupInfo> groups;
   std::optional<std::string> pending_bytes;
@@ -614,15 +644,7 @@ Status ConsumerGroups::Delete(std::string_view group) {
 }
 
 Result<std::vector<GroupInfo>> ConsumerGroups::ListIfPresent(const Log& log) {
-  struct stat st;
-  // lstat: a link in place of groups/, dangling or not, is damage for Open() to report.
-  if (lstat(StorePath(log).c_str(), &st) != 0) {
-    if (errno == ENOENT) return std::vector<GroupInfo>();
-    return Status::IOError(fmt::format("{}: {}", StorePath(log), std::strerror(errno)));
-  }
-  if (!StoreWritable(StorePath(log))) return ListWithoutWriting(log, StorePath(log));
-  EVLOG_ASSIGN_OR_RETURN(auto groups, Open(log));
-  return groups->List();
+  return ListWithoutWriting(log, StorePath(log));
 }
 
 Result<GroupInfo> ConsumerGroups::GetIfPresent(const Log& log, std::string_view group) {

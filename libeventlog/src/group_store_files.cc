@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -63,7 +64,17 @@ Status CheckLmdbDataFile(const std::string& path) {
   close(fd);
   if (!statted) return Status::IOError(fmt::format("{}: stat: {}", path, std::strerror(errno)));
   if (!S_ISREG(st.st_mode)) return Status::Corruption(path + ": not a regular file");
-  if (st.st_size == 0) return Status::Ok();  // created but never initialised: LMDB writes its metas
+  // Never "not initialised yet": data.mdb only ever appears complete (CreateGroupStoreData).
+  // Read as a new store, it would lose every group's position, and compaction would then
+  // remove the events the groups have not processed.
+  if (st.st_size == 0) {
+    return Status::Corruption(fmt::format(
+        "{}: the consumer-group store is empty (0 bytes), so the group positions cannot be read. If no group of this "
+        "log was ever acknowledged, an older evlog that crashed while creating the store left it: remove this file. "
+        "Otherwise it was truncated and the positions are lost: move LOG/groups aside and set them again with "
+        "`evlog groups LOG -g G --reset-to OFFSET --create --execute`",
+        path));
+  }
   auto damaged = [&](const std::string& why) {
     return GroupStoreDamaged(path, fmt::format("{} bytes: {}", st.st_size, why));
   };
@@ -78,6 +89,35 @@ Status CheckLmdbDataFile(const std::string& path) {
                                meta.page_size, pages));
   }
   return Status::Ok();
+}
+
+// fsync(2) of the file or directory at `path`, opened with `flags` besides O_RDONLY.
+Status SyncPath(const std::string& path, int flags) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
+  if (fd < 0) return Status::IOError(fmt::format("{}: open: {}", path, std::strerror(errno)));
+  const int rc = fsync(fd);
+  const int err = errno;
+  close(fd);
+  if (rc != 0) return Status::IOError(fmt::format("{}: fsync: {}", path, std::strerror(err)));
+  return Status::Ok();
+}
+
+// A new, empty directory in `store_dir` that no other creator uses: named by this process and
+// a counter, so that threads and a leftover of a dead process with the same pid never share one.
+Result<std::string> MakeBuildDirectory(const std::string& store_dir) {
+  static std::atomic<uint64_t> counter{0};
+  for (;;) {
+    std::string dir = fmt::format("{}/building-{}-{}.tmp", store_dir, getpid(), counter++);
+    if (mkdir(dir.c_str(), 0755) == 0) return dir;
+    if (errno != EEXIST) return Status::IOError(fmt::format("create directory {}: {}", dir, std::strerror(errno)));
+  }
+}
+
+// Best effort: a build directory left behind is inert (nothing reads it), and its data.mdb is
+// at worst a second name of the store's.
+void RemoveBuildDirectory(const std::string& dir) {
+  for (const char* name : {"/data.mdb", "/lock.mdb"}) unlink((dir + name).c_str());
+  rmdir(dir.c_str());
 }
 
 }  // namespace
@@ -96,14 +136,28 @@ Status CheckGroupStoreFiles(const std::string& store_dir) {
   return CheckLmdbDataFile(store_dir + "/data.mdb");
 }
 
-Status SyncDirectory(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError(fmt::format("{}: open: {}", path, std::strerror(errno)));
-  const int rc = fsync(fd);
-  const int err = errno;
-  close(fd);
-  if (rc != 0) return Status::IOError(fmt::format("{}: fsync: {}", path, std::strerror(err)));
-  return Status::Ok();
+Status SyncDirectory(const std::string& path) { return SyncPath(path, O_DIRECTORY); }
+
+Status CreateGroupStoreData(const std::string& store_dir,
+                            const std::function<Status(const std::string& build_dir)>& initialise) {
+  EVLOG_ASSIGN_OR_RETURN(std::string build_dir, MakeBuildDirectory(store_dir));
+  const std::string built = build_dir + "/data.mdb";
+  const std::string data_path = store_dir + "/data.mdb";
+  Status status = initialise(build_dir);
+  // The data, and the size, before the name: a data.mdb that survives a crash is complete.
+  if (status.ok()) status = SyncPath(built, O_NOFOLLOW);
+  // link(2), not rename(2): rename would replace a data.mdb another process created
+  // meanwhile, and positions it has committed to it since. EEXIST: that one is kept.
+  if (status.ok() && link(built.c_str(), data_path.c_str()) != 0 && errno != EEXIST) {
+    status = Status::IOError(fmt::format("{}: link from {}: {}", data_path, built, std::strerror(errno)));
+  }
+  // Also when another process linked it: it may have died before syncing the directory,
+  // and positions committed to an entry that is not durable would be lost with it.
+  if (status.ok()) status = SyncDirectory(store_dir);
+  // The build directory is never synced: only data.mdb's entry in `store_dir` must survive a
+  // crash, and a crash either way leaves a complete data.mdb or none.
+  RemoveBuildDirectory(build_dir);
+  return status;
 }
 
 }  // namespace eventlog

@@ -9,9 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -454,6 +456,86 @@ TEST_CASE("AReaderTableFullOfDeadProcessesDoesNotBlockGroups") {
   REQUIRE(t.groups().Ack("g", 2).has_value());
   CHECK(t.Position("g") == 3);
   CHECK(watcher.Ask('t') == "0");
+}
+
+// The store's creation (format-spec §11): data.mdb appears complete or not at all, so an
+// empty or short one is damage, and the commands that only read the groups create nothing.
+namespace {
+
+std::vector<std::string> Entries(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void CheckCorruptionNaming(const Status& status, const std::string& path, std::string_view what) {
+  CHECK(status.code() == StatusCode::kCorruption);
+  CHECK_MESSAGE(status.message().find(path) != std::string::npos, status.message());
+  CHECK_MESSAGE(status.message().find(what) != std::string::npos, status.message());
+}
+
+}  // namespace
+
+TEST_CASE("AnEmptyOrShortDataFileIsCorruptionNotANewStore") {
+  GroupsLog t;
+  t.Append(3);
+  REQUIRE(t.groups().Ack("g", 1).has_value());
+  t.Reopen();
+  const std::string data_path = t.groups_dir() + "/data.mdb";
+  // An empty file once read as "not initialised yet": every position lost, silently.
+  uintmax_t size = 0;
+  std::string what;
+  SUBCASE("empty") { what = "empty (0 bytes)"; }
+  SUBCASE("shorter than its two meta pages") {
+    size = 4096;
+    what = "damaged or truncated";
+  }
+  std::filesystem::resize_file(data_path, size);
+  CheckCorruptionNaming(ConsumerGroups::Open(t.log()).status(), data_path, what);
+  CheckCorruptionNaming(ConsumerGroups::ListIfPresent(t.log()).status(), data_path, what);
+  CHECK(std::filesystem::file_size(data_path) == size);
+}
+
+TEST_CASE("ListIfPresentCreatesNothing") {
+  GroupsLog t;
+  t.Append(3);
+  auto none = ConsumerGroups::ListIfPresent(t.log());
+  REQUIRE_MESSAGE(none.has_value(), none.status().message());
+  CHECK(none->empty());
+  CHECK_FALSE(std::filesystem::exists(t.groups_dir()));
+
+  SUBCASE("groups/ without data.mdb has no groups") {
+    std::filesystem::create_directory(t.groups_dir());
+    auto listed = ConsumerGroups::ListIfPresent(t.log());
+    REQUIRE_MESSAGE(listed.has_value(), listed.status().message());
+    CHECK(listed->empty());
+    CHECK(Entries(t.groups_dir()).empty());
+  }
+}
+
+TEST_CASE("OpenCreatesAStoreThatHoldsTheLogIdAndLeavesNoBuildDirectory") {
+  GroupsLog a, b;
+  a.Append(1);
+  a.groups();
+  CHECK(Entries(a.groups_dir()) == std::vector<std::string>{"data.mdb", "lock.mdb"});
+  a.Close();
+  // Read without LMDB, as a reading command would: created complete, log_id included.
+  std::filesystem::copy(a.groups_dir(), b.groups_dir());
+  CheckCorruptionNaming(ConsumerGroups::ListIfPresent(b.log()).status(), b.groups_dir(), "different log");
+}
+
+TEST_CASE("ABuildDirectoryLeftByACrashIsIgnored") {
+  GroupsLog t;
+  t.Append(3);
+  const std::string leftover = t.groups_dir() + "/building-1-0.tmp";
+  std::filesystem::create_directories(leftover);
+  std::ofstream(leftover + "/data.mdb").flush();  // empty: the crash came before LMDB wrote it
+  REQUIRE(t.groups().Ack("g", 1).has_value());
+  auto listed = ConsumerGroups::ListIfPresent(t.log());
+  REQUIRE_MESSAGE(listed.has_value(), listed.status().message());
+  REQUIRE(listed->size() == 1);
+  CHECK((*listed)[0].position == 2);
 }
 
 }  // namespace eventlog::test

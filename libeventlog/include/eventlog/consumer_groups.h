@@ -48,7 +48,9 @@ struct GroupJoin {
 
 class ConsumerGroups {
  public:
-  // Opens (creating if missing) the group store of `log`. Clears reader slots left by
+  // Opens (creating if missing) the group store of `log`. A new store appears complete or not
+  // at all, whatever crashes (format-spec §11); an empty groups/data.mdb is therefore damage,
+  // kCorruption naming it, never a store to initialise. Clears reader slots left by
   // processes that died inside a read transaction (mdb_reader_check), and settles positions
   // left pending by an AppendWithPositions() that did not finish.
   static Result<std::unique_ptr<ConsumerGroups>> Open(const Log& log);
@@ -109,10 +111,11 @@ class ConsumerGroups {
   // All groups that have a committed position, sorted by name.
   Result<std::vector<GroupInfo>> List();
 
-  // The groups of `log` for commands that must not change it (stat, export, verify, groups,
-  // tail -g): an empty list when no group was ever used, without creating the store as
-  // Open() would. Works on a log its user may only read: the store's files are then read
-  // directly, without LMDB's lock file, and without blocking or disturbing writers.
+  // The groups of `log` for commands that must not change it (stat, ls, export, verify,
+  // groups, tail -g): an empty list when the log has no groups/data.mdb. Creates and writes
+  // nothing, not even LMDB's lock file: the store's files are read directly (format-spec
+  // §11.3), so it also works on a log its user may only read, and neither blocks nor
+  // disturbs writers.
   static Result<std::vector<GroupInfo>> ListIfPresent(const Log& log);
 
   // One group's position as Get() gives it, read as ListIfPresent() reads: a group never
