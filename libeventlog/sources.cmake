@@ -34,6 +34,7 @@ set(EVLOG_LIBRARY_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/segment_index.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/segment_scan.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/segment_window.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/survivor_frames.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/tail_scan.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/verify.cc
 )

@@ -41,6 +41,10 @@ void AppendPlannedSegment(const eventlog::CompactedSegment& s, OutputBuffer& out
                          std::string_view(newest, sizeof newest)));
 }
 
+void AppendKeptSegment(const eventlog::KeptSegment& s, OutputBuffer& out) {
+  out.Append(fmt::format("kept {}: {}\n", SegmentName(s.base_offset), s.reason));
+}
+
 // A dry run lists each segment first. Then the totals, and what stayed although selected:
 //   removed 3 segments (offsets 0..12287): 12288 events, 3.1 MiB; the log now starts at offset 12288
 //   kept 00000000000000012288.seg: group 'billing' is at offset 12300
@@ -57,12 +61,13 @@ void AppendReport(const eventlog::CompactionReport& r, OutputBuffer& out) {
                            Offsets(r.removed.front().base_offset, r.removed.back().end_offset), r.events_removed,
                            FormatByteSize(r.bytes_removed), r.dry_run ? "would start" : "now starts", r.first_offset));
   }
-  if (r.kept) out.Append(fmt::format("kept {}: {}\n", SegmentName(r.kept->base_offset), r.kept->reason));
+  if (r.kept) AppendKeptSegment(*r.kept, out);
 }
 
 //   would rewrite 00000000000000004096.seg: remove 12 events (1 tombstone), 1.2 KiB
 //   compacted 3 segments: removed 40 events (2 tombstones), 5 KiB reclaimed
 //   kept 1 expired tombstone: group 'billing' is at offset 4100
+//   kept 00000000000000004096.seg: its 61 surviving events would take 4208 bytes, more than ...
 void AppendKeyReport(const eventlog::KeyCompactionReport& r, bool dry_run, OutputBuffer& out) {
   if (dry_run) {
     for (const eventlog::RewrittenSegment& s : r.segments) {
@@ -79,6 +84,7 @@ void AppendKeyReport(const eventlog::KeyCompactionReport& r, bool dry_run, Outpu
     out.Append(fmt::format("kept {} expired tombstone{}: {}\n", r.tombstones_kept_for_groups,
                            r.tombstones_kept_for_groups == 1 ? "" : "s", r.tombstones_kept_reason));
   }
+  for (const eventlog::KeptSegment& s : r.kept) AppendKeptSegment(s, out);
 }
 
 eventlog::Result<eventlog::CompactionOptions> LibraryOptions(const CompactCommandOptions& o, const eventlog::Log& log) {

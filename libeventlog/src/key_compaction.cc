@@ -8,14 +8,17 @@
 //     written anew under its own name (format-spec §13.2):
 //
 //       header (same base offset and log id; chain_out = the original outgoing checksum)
-//       survivors as one preset batch (Batch::AddAt: original offsets and timestamps, gaps
-//       inside frames), the first frame chaining to the original first frame's prev_checksum
+//       survivors at their original offsets and timestamps, in frames cut where the
+//       original frames began (survivor_frames.h: so that no record grows), the first
+//       chaining to the original first frame's prev_checksum
 //
 //     via NAME.tmp, fdatasync, rename over NAME, fsync of the directory; then its index is
 //     rebuilt. A reader that has the old file open keeps reading the old inode. A segment
 //     that loses every event is deleted if no older segment remains (the log then starts
 //     later, as after retention); otherwise it is kept with no frames, so that its chain_out
-//     still links its neighbours and `verify` can tell it from a lost segment.
+//     still links its neighbours and `verify` can tell it from a lost segment. A segment
+//     whose survivors would still not fit in segment_bytes stays as it was, and is reported
+//     as kept: one such segment must not stop the compaction of the others.
 //
 // Crash safety: each segment is replaced atomically, and compaction removes only events that
 // a newer event (or nothing, for an expired tombstone) supersedes; a partly compacted log is
@@ -23,20 +26,20 @@
 #include "key_compaction.h"
 
 #include <algorithm>
-
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "batch_impl.h"
 #include "format.h"
 #include "frame.h"
 #include "reader_impl.h"
 #include "segment.h"
 #include "segment_index.h"
 #include "segment_scan.h"
+#include "survivor_frames.h"
 
 namespace eventlog {
 namespace {
@@ -58,14 +61,16 @@ Result<NewestByKey> ReadNewestOffsets(Log::Impl& log) {
   return newest;
 }
 
-// The survivors of one segment, already encoded as a preset batch.
+// The survivors of one segment, already encoded as frames.
 struct SegmentPlan {
   SegmentHeader header;
   uint64_t first_prev_checksum = 0;  // of the original first frame
   uint64_t last_checksum = 0;        // of the original last frame
   bool has_frames = false;
   uint64_t tombstones_kept_for_groups = 0;
-  Batch survivors;
+  SurvivorFrames survivors;
+  // Why the survivors cannot be encoded at all (survivor_frames.h); the segment then stays.
+  std::optional<std::string> unencodable;
   RewrittenSegment stats;
 };
 
@@ -105,7 +110,10 @@ Status PlanFrame(const FrameHeader& h, std::string_view body, const NewestByKey&
       if (!superseded && expired_tombstone && unacked) ++plan->tombstones_kept_for_groups;
     }
     if (keep) {
-      EVLOG_RETURN_IF_ERROR(plan->survivors.AddAt({r.key, headers, r.payload}, offset, timestamp));
+      if (!plan->unencodable) {
+        Status added = plan->survivors.Add({r.key, headers, r.payload}, offset, timestamp);
+        if (!added.ok()) plan->unencodable = added.message();
+      }
       ++plan->stats.events_kept;
     } else {
       ++plan->stats.events_removed;
@@ -117,11 +125,12 @@ Status PlanFrame(const FrameHeader& h, std::string_view body, const NewestByKey&
 
 Result<SegmentPlan> PlanSegment(Log::Impl& log, uint64_t base, const NewestByKey& newest,
                                 const TombstonePolicy& tombstones) {
-  SegmentPlan plan{.survivors = Batch(log.meta().max_event_bytes, log.max_batch_bytes(), log.dir())};
+  SegmentPlan plan;
   plan.stats.base_offset = base;
   EVLOG_ASSIGN_OR_RETURN(auto file, OpenSegment(log.fs(), log.dir(), base, log.meta().log_id, OpenMode::kReadOnly,
                                                 &plan.header));
   EVLOG_ASSIGN_OR_RETURN(plan.stats.bytes_before, file->Size());
+  plan.survivors.Reserve(plan.stats.bytes_before);
   EVLOG_ASSIGN_OR_RETURN(auto map, file->Map(plan.stats.bytes_before));
   std::string_view data = map->bytes();
   // The checks every reader makes (format-spec §5.6): a rewrite re-chains and re-batches the
@@ -138,6 +147,7 @@ Result<SegmentPlan> PlanSegment(Log::Impl& log, uint64_t base, const NewestByKey
     plan.last_checksum = h.checksum;
     // Skippable records carry no events; v1 defines none, and a rewrite drops them.
     if (h.has_events()) {
+      plan.survivors.BeginSourceFrame(/*starts_batch=*/h.kind == f::kFull || h.kind == f::kFirst);
       std::string_view body = data.substr(pos + f::kHeaderSize, h.length - f::kHeaderSize);
       EVLOG_RETURN_IF_ERROR(PlanFrame(h, body, newest, tombstones, base, pos, &plan));
     }
@@ -147,36 +157,23 @@ Result<SegmentPlan> PlanSegment(Log::Impl& log, uint64_t base, const NewestByKey
   return plan;
 }
 
-// The new segment file: the original header with chain_out set, then the survivors as one
-// batch chained from the original first frame's prev_checksum.
-Result<std::string> EncodeSegment(const SegmentPlan& plan, int64_t now_ns) {
+// The new segment file: the original header with chain_out set, then the survivors chained
+// from the original first frame's prev_checksum.
+std::string EncodeSegment(SegmentPlan& plan, int64_t now_ns) {
   SegmentHeader header = plan.header;
   header.created_ns = now_ns;
   header.chain_out = plan.header.OutgoingChecksum(plan.last_checksum);
-  std::string out = EncodeSegmentHeader(header);
-  const Batch::Impl& batch = plan.survivors.impl();
-  const size_t frames = batch.frame_count();
-  size_t index = 0;
-  uint64_t prev = plan.first_prev_checksum;
-  EVLOG_RETURN_IF_ERROR(batch.ForEachFrame([&](const Batch::Impl::FrameView& frame) {
-    FrameHeader h;
-    h.kind = frames == 1 ? f::kFull : index == 0 ? f::kFirst : index + 1 == frames ? f::kLast : f::kMiddle;
-    h.base_offset = frame.base_offset;
-    h.event_count = frame.event_count;
-    h.last_offset_delta = frame.last_offset_delta;
-    h.first_timestamp = frame.first_timestamp;
-    h.last_timestamp = frame.last_timestamp;
-    h.prev_checksum = prev;
-    const size_t at = out.size();
-    out.resize(at + f::kHeaderSize);
-    out.append(frame.body);
-    out.resize(at + format::AlignUp(f::kHeaderSize + frame.body.size()), '\0');
-    EncodeFrameHeader(&h, std::string_view(out.data() + at + f::kHeaderSize, frame.body.size()), out.data() + at);
-    prev = h.checksum;
-    ++index;
-    return Status::Ok();
-  }));
-  return out;
+  return plan.survivors.TakeSegment(EncodeSegmentHeader(header), plan.first_prev_checksum);
+}
+
+// Why the survivors of `plan` cannot replace the segment, or nothing if they can.
+std::optional<std::string> WhyNotRewritable(const SegmentPlan& plan, uint64_t segment_bytes) {
+  if (plan.unencodable) return plan.unencodable;
+  const uint64_t size = plan.survivors.segment_bytes();
+  if (size <= segment_bytes) return std::nullopt;
+  return fmt::format("its {} surviving events would take {} bytes, more than the segment size of {} bytes; "
+                     "it stays as it was",
+                     plan.stats.events_kept, size, segment_bytes);
 }
 
 Status RemoveSegmentFiles(Log::Impl& log, uint64_t base) {
@@ -222,13 +219,13 @@ Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, 
     plan.stats.deleted = oldest && plan.stats.events_kept == 0;
     std::string contents;
     if (!plan.stats.deleted) {
-      EVLOG_ASSIGN_OR_RETURN(contents, EncodeSegment(plan, now_ns));
-      if (contents.size() > log.meta().segment_bytes) {  // record deltas can grow by a few bytes
-        return Status::InvalidArgument(fmt::format("segment {}: compacted it would be {} bytes, more than the segment size; "
-                                          "nothing was changed from it on", SegmentFileName(base), contents.size()));
-      }
-      plan.stats.bytes_after = contents.size();
       oldest = false;
+      if (std::optional<std::string> why = WhyNotRewritable(plan, log.meta().segment_bytes)) {
+        report.kept.push_back({base, std::move(*why)});
+        continue;
+      }
+      contents = EncodeSegment(plan, now_ns);
+      plan.stats.bytes_after = contents.size();
     }
     if (write) {
       EVLOG_RETURN_IF_ERROR(plan.stats.deleted ? RemoveSegmentFiles(log, base) : ReplaceSegment(log, base, contents));

@@ -92,4 +92,52 @@ for n in 1 5 150 400 1000 100000; do
   assert_eq "$(tail -n "$n" <<<"$all")" "$(evlog tail "$GAPS" -n "$n" --format '%o %s\n')" "tail -n $n across gaps"
 done
 assert_eq "$(head -n 10 <<<"$all" | tail -n 3)" "$(evlog tail "$GAPS" -n 3 --to "$(head -n 10 <<<"$all" | tail -n 1 | cut -d' ' -f1)" --format '%o %s\n')" "tail -n 3 --to across gaps"
+
+# Nearly full segments of small events appended seconds apart: each survivor stays in a frame
+# that starts where its original frame started, so a rewrite never outgrows its segment. Put
+# in one frame, each record of a later batch took a 5-byte timestamp delta instead of a 1-byte
+# one, and compaction failed on the first such segment, on every run (format-spec §13.2).
+# compacts_in_place WHAT: key-compacts $LOG with and without --dry-run; no segment is kept
+# back, the survivors are those expected, verify is clean and the segment files shrink.
+seg_bytes() { cat "$LOG"/*.seg | wc -c; }
+compacts_in_place() {
+  last_seg=$(ls "$LOG"/*.seg | tail -1)
+  last_seg=${last_seg##*/}
+  ACTIVE=$((10#${last_seg%.seg}))
+  BEFORE=$(show)
+  local before_bytes out
+  before_bytes=$(seg_bytes)
+  out=$(evlog compact "$LOG" --keep-latest-per-key --dry-run 2>/dev/null) || fail "$1: --dry-run failed"
+  [[ $out != *kept* ]] || fail "$1: --dry-run keeps a segment back: $out"
+  out=$(evlog compact "$LOG" --keep-latest-per-key) || fail "$1: compact failed"
+  [[ $out != *kept* ]] || fail "$1: a segment kept back: $out"
+  assert_eq "$(expected "$BEFORE")" "$(show)" "$1: survivors"
+  evlog verify "$LOG" >/dev/null || fail "$1: verify"
+  (($(seg_bytes) < before_bytes)) || fail "$1: $before_bytes bytes of segments before, $(seg_bytes) after"
+}
+
+# The review's case: two batches of 185 events 1.1 s apart fill one 4 KiB segment.
+LOG=$WORK/batches-apart
+seq 0 184 | sed 's/^/a/; s/$/:x/' | evlog append "$LOG" -K : --atomic --segment-bytes 4096
+sleep 1.1
+seq 0 184 | sed 's/^/b/; s/$/:x/' | evlog append "$LOG" -K : --atomic
+second_seg=$(ls "$LOG"/*.seg | sed -n 2p)
+[[ -z $second_seg ]] || fail "the two batches do not share a segment"
+for i in $(seq 0 299); do echo "c$((i % 10)):x"; done | evlog append "$LOG" -K : --atomic
+echo 'a0:new' | evlog append "$LOG" -K :
+echo 'unkeyed' | evlog append "$LOG"
+compacts_in_place "batches 1.1 s apart"
+assert_contains "$(show)" "1 a1=x" "an event of the first batch"
+
+# As `evlog append` fills 64 KiB segments: 60 runs of 300 small events, one key in 50
+# repeating an earlier one, one event in 97 unkeyed.
+LOG=$WORK/many-appends
+for r in $(seq 1 60); do
+  awk -v r="$r" 'BEGIN { srand(r); for (i = 0; i < 300; i++)
+                           print (i % 97 == 0 ? "note-" r "-" i : "user-" (i % 50 ? r * 300 + i : int(rand() * 100)) ":ok") }' |
+    evlog append "$LOG" -K : --segment-bytes 65536
+  sleep 0.02
+done
+[[ -n $(ls "$LOG"/*.seg | sed -n 3p) ]] || fail "expected at least 3 segments"
+compacts_in_place "many appends"
 echo PASS

@@ -81,6 +81,21 @@ std::vector<std::pair<uint64_t, std::string>> Summary(const std::vector<ReadEven
   return out;
 }
 
+// Appends `events` as one batch at the log's next offset, all with `timestamp`, as an
+// append at that moment would: a test then chooses how far apart its batches are.
+void PutAt(TestLog& t, const std::vector<Ev>& events, int64_t timestamp) {
+  auto info = t.log().Info();
+  REQUIRE(info.has_value());
+  Batch batch = t.log().NewBatch();
+  uint64_t offset = info->next_offset;
+  for (const Ev& e : events) {
+    std::optional<std::string_view> key;
+    if (e.key) key = *e.key;
+    REQUIRE(batch.AddAt({.key = key, .payload = e.payload}, offset++, timestamp).ok());
+  }
+  REQUIRE(t.log().Append(batch).has_value());
+}
+
 std::vector<ReadEvent> ReadAll(TestLog& t) {
   auto events = t.ReadAll();
   REQUIRE_MESSAGE(events.has_value(), events.status().message());
@@ -283,6 +298,84 @@ TEST_CASE("CrashAtEveryFileOperationOfAKeyCompactionKeepsEveryNewestValue") {
   }
   MESSAGE("crash points exercised: " << crash_points);
   CHECK(crash_points >= 4 * 3);  // per rewritten segment at least: write, sync, rename, directory sync
+}
+
+// The review's case: a closed segment nearly filled by two batches of small keyed events
+// appended a second apart. Re-encoded as one frame, every record of the second batch took
+// 4 more bytes for its timestamp delta, and the rewrite outgrew the segment.
+TEST_CASE("ANearlyFullSegmentOfBatchesSecondsApartIsCompactedAndShrinks") {
+  TestLog t({.segment_bytes = 4096});
+  const int64_t t0 = 1'700'000'000'000'000'000;
+  for (const char* prefix : {"a", "b"}) {
+    std::vector<Ev> batch;
+    for (int i = 0; i < 185; ++i) batch.push_back({prefix + std::to_string(i), "x"});
+    PutAt(t, batch, prefix[0] == 'a' ? t0 : t0 + 1'100'000'000);
+  }
+  REQUIRE(Segments(t).size() == 1);
+  std::vector<Ev> later;
+  for (int i = 0; i < 300; ++i) later.push_back({"c" + std::to_string(i % 10), "x"});
+  PutAt(t, later, t0 + 2'000'000'000);
+  PutAt(t, {{"a0", "new"}}, t0 + 3'000'000'000);
+  PutAt(t, {{std::nullopt, std::string(3000, 'f')}}, t0 + 4'000'000'000);  // rolls: segment 0 is closed
+  std::vector<ReadEvent> all = ReadAll(t);
+  const std::vector<uint64_t> segs = Segments(t);
+  const std::string path = t.SegmentPath(segs[0]);
+  const uint64_t before = t.Contents(path).size();
+
+  CompactionReport r = Compact(t, {.keep_latest_per_key = true});
+  CHECK(r.keys->kept.empty());
+  REQUIRE(!r.keys->segments.empty());
+  CHECK(r.keys->segments[0].base_offset == 0);
+  CHECK(t.Contents(path).size() < before);
+  CHECK(Summary(ReadAll(t)) == Summary(Survivors(all, segs.back(), t0 - kDay)));
+  CheckVerifiesClean(t);
+}
+
+// Survivors that must join an earlier frame (the events at their source frame's start were
+// removed, and a frame may not start after a gap) take larger deltas: here 9 bytes each for
+// timestamps 2^62 ns later, more than the removed events and the frame header saved. The
+// segment stays as it was, and the next one is still compacted.
+TEST_CASE("ASegmentWhoseSurvivorsWouldNotFitStaysAsItWasAndTheOthersAreCompacted") {
+  TestLog t({.segment_bytes = 4096});
+  const int64_t later = int64_t{1} << 62;
+  // Frame 1: one large unkeyed event, then a tombstone of the empty key; frame 2, 2^62 ns
+  // later: 60 tombstones of the empty key, each followed by an unkeyed event. Sized so that
+  // the segment is full to the byte.
+  PutAt(t, {{std::nullopt, std::string(3229, 'u')}, {"", ""}}, 0);
+  std::vector<Ev> alternating;
+  for (int i = 0; i < 60; ++i) {
+    alternating.push_back({"", ""});
+    alternating.push_back({std::nullopt, "u"});
+  }
+  PutAt(t, alternating, later);
+  REQUIRE(Segments(t).size() == 1);
+  REQUIRE(t.Contents(t.SegmentPath(0)).size() == 4096);
+  PutAt(t, {{"k", "1"}, {"k", "2"}}, later);                      // rolls: segment 0 is closed
+  PutAt(t, {{std::nullopt, std::string(3000, 'v')}}, later);
+  PutAt(t, {{std::nullopt, std::string(3000, 'w')}}, later);      // rolls: segment 1 is closed
+  PutAt(t, {{"", "newest"}, {"k", "3"}}, later);
+  const std::vector<uint64_t> segs = Segments(t);
+  REQUIRE(segs.size() == 3);
+  std::vector<ReadEvent> all = ReadAll(t);
+  const std::string first_segment = t.Contents(t.SegmentPath(0));
+
+  for (bool dry_run : {true, false}) {
+    CAPTURE(dry_run);
+    CompactionReport r = Compact(t, {.dry_run = dry_run, .keep_latest_per_key = true});
+    REQUIRE(r.keys->kept.size() == 1);
+    CHECK(r.keys->kept[0].base_offset == 0);
+    CHECK(r.keys->kept[0].reason.find("more than the segment size of 4096 bytes") != std::string::npos);
+    REQUIRE(r.keys->segments.size() == 1);
+    CHECK(r.keys->segments[0].base_offset == segs[1]);
+    CHECK(r.keys->events_removed == 2);  // k=1 and k=2; none of the kept segment's
+  }
+  CHECK(t.Contents(t.SegmentPath(0)) == first_segment);
+  std::vector<ReadEvent> expected;
+  for (const ReadEvent& e : all) {
+    if (e.offset < segs[1] || e.key != "k" || e.payload == "3") expected.push_back(e);
+  }
+  CHECK(Summary(ReadAll(t)) == Summary(expected));
+  CheckVerifiesClean(t);
 }
 
 }  // namespace eventlog::test

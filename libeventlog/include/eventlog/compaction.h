@@ -56,9 +56,10 @@ struct CompactedSegment {
   int64_t last_timestamp_ns = 0;
 };
 
-// The oldest segment that the limits placed below the retention point but that stays, and
-// why ("group 'billing' is at offset 4100", "it is the active segment"). Every newer segment
-// stays too: removal never leaves a hole.
+// A segment that compaction selected but that stays, and why. For retention, the oldest
+// segment that the limits placed below the retention point ("group 'billing' is at offset
+// 4100", "it is the active segment"); every newer segment stays too: removal never leaves a
+// hole. For key compaction, a segment whose survivors would not fit (KeyCompactionReport).
 struct KeptSegment {
   uint64_t base_offset = 0;
   std::string reason;
@@ -77,6 +78,10 @@ struct RewrittenSegment {
 
 struct KeyCompactionReport {
   std::vector<RewrittenSegment> segments;  // only segments that lose events, oldest first
+  // Segments that would lose events but stay as they were, oldest first, and why: their
+  // survivors, re-encoded, would not fit in the log's segment size (format-spec §13.2).
+  // Their events count in none of the totals below.
+  std::vector<KeptSegment> kept;
   uint64_t keys = 0;                       // distinct keys in the log
   uint64_t events_removed = 0;
   uint64_t tombstones_removed = 0;
