@@ -1,5 +1,6 @@
-# verify and compact --dry-run take no lock: while a compaction removes segments under them,
-# verify must not call the log damaged, and a dry run must not fail. Before, about 1 run in 20 said
+# verify and compact --dry-run take no lock: while a compaction removes segments under them
+# (retention) or rewrites them (key compaction), verify must not call the log damaged, and a
+# dry run must not fail. Before, about 1 run in 20 said
 # "damaged: ... no such file" (exit 4) and advised `verify --repair --force`, which moves
 # segments aside. A listed segment that is no longer listed was removed meanwhile: not
 # damage. And other damage is reported only if the segment files did not change during the
@@ -12,6 +13,8 @@ seq 1 20000 | sed 's/$/-payload-xxxxxxxxxxxxxxxxxxxxxxxxxxxx/' | evlog append "$
   for i in $(seq 1 30); do
     seq 1 200 | "$EVLOG" append "$LOG" >/dev/null
     "$EVLOG" compact "$LOG" --before -2000 --ignore-groups >/dev/null
+    for k in 1 2 3; do echo "k$k:$i"; done | "$EVLOG" append -K : "$LOG" >/dev/null
+    "$EVLOG" compact "$LOG" --keep-latest-per-key --ignore-groups >/dev/null
   done
 ) &
 compactor=$!
