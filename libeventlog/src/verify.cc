@@ -327,6 +327,13 @@ Result<VerifyReport> VerifyOnce(const Log& log, const VerifyProgress& progress) 
                                  fmt::format("HEAD says the next offset is {}, the segments end at {}",
                                              head.next_offset, at.next_offset)});
     }
+  } else if (end_known && at.chain_known && at.last_checksum != head.last_checksum && !report.corrupt()) {
+    // The offsets agree but the newest frame is not the one HEAD names (format-spec §6.1):
+    // HEAD or that frame was replaced. Writers refuse such a log; verify must say why.
+    report.problems.push_back({Kind::kCorruption, "HEAD", format::head::kLastChecksumAt,
+                               fmt::format("HEAD says the newest frame's checksum is {:016x}, but the segments' "
+                                           "newest frame has {:016x}: HEAD or that frame was replaced",
+                                           head.last_checksum, at.last_checksum)});
   }
   auto list = ConsumerGroups::ListIfPresent(log);
   if (!list) {

@@ -67,4 +67,17 @@ first=$(evlog tail "$LOG" --from beginning --format '%o\n' | head -1)
 assert_eq 1 "$first" "the oldest stored event"
 assert_contains "$(evlog stat "$LOG")" "offsets        $first..199 ($stored events)" "stat after key compaction"
 assert_contains "$(evlog stat "$LOG" --json)" "\"events\":$stored," "stat --json after key compaction"
+
+# HEAD from another copy of the log, with the same next offset but another newest frame:
+# appenders refuse such a log and say to run verify, which must then say why (it said "ok").
+A=$WORK/copy-a B=$WORK/copy-b
+seq 1 3 | evlog append "$A"
+cp -r "$A" "$B"
+echo three | evlog append "$A"
+echo THREE | evlog append "$B"
+cp "$B/HEAD" "$A/HEAD"
+expect_status 4 evlog append "$A" <<<"four"
+assert_contains "$(cat "$WORK/stderr")" "Run \`evlog verify\`" "append refuses and points to verify"
+expect_status 4 evlog verify "$A" >"$WORK/verify.out"
+assert_contains "$(cat "$WORK/verify.out")" "damaged: HEAD at byte 48: HEAD says the newest frame's checksum is" "verify names the mismatch"
 echo "ok"
