@@ -281,8 +281,16 @@ Result<VerifyReport> VerifyOnce(const Log& log, const VerifyProgress& progress) 
   for (uint64_t base : segments) {
     if (progress) progress(report.bytes, total_bytes);
     if (base > head.segment_base) {
-      report.problems.push_back({Kind::kTornTail, SegmentFileName(base), 0,
-                                 "segment created by an interrupted roll (never published)"});
+      // A roll creates its segment whole (header written and synced, then renamed into
+      // place): an unpublished segment whose header does not hold is damage, which recovery
+      // and appends refuse, never the leftover of an interrupted roll that repair removes.
+      auto file = OpenSegment(impl.fs(), impl.dir(), base, impl.meta().log_id, OpenMode::kReadOnly);
+      if (!file && file.error().code() == StatusCode::kCorruption) {
+        report.problems.push_back({Kind::kCorruption, SegmentFileName(base), 0, file.error().message()});
+      } else {
+        report.problems.push_back({Kind::kTornTail, SegmentFileName(base), 0,
+                                   "segment created by an interrupted roll (never published)"});
+      }
       continue;
     }
     if (!end_known) {

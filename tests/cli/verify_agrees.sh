@@ -80,4 +80,13 @@ expect_status 4 evlog append "$A" <<<"four"
 assert_contains "$(cat "$WORK/stderr")" "Run \`evlog verify\`" "append refuses and points to verify"
 expect_status 4 evlog verify "$A" >"$WORK/verify.out"
 assert_contains "$(cat "$WORK/verify.out")" "damaged: HEAD at byte 48: HEAD says the newest frame's checksum is" "verify names the mismatch"
+# A segment above HEAD's whose header does not hold is damage, not an interrupted roll
+# (a roll creates its segment whole): verify said "torn tail ... --repair fixes the rest",
+# while repair and append refused it.
+U=$WORK/unpublished
+seq 1 10 | evlog append "$U"
+head -c 64 /dev/zero | tr '\0' 'x' >"$U/$(printf '%020d.seg' 10)"
+expect_status 4 evlog verify "$U" >"$WORK/verify.out"
+assert_contains "$(cat "$WORK/verify.out")" "damaged: $(printf '%020d.seg' 10) at byte 0: segment $(printf '%020d.seg' 10): not an evlog segment header (bad magic)" "verify of a bad unpublished segment"
+expect_status 4 evlog append "$U" <<<"eleven"
 echo "ok"
