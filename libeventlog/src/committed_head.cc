@@ -9,6 +9,7 @@
 // frames exactly as recovery would, and makes it durable (fdatasync works on a read-only
 // descriptor) before showing it: a reader must never show an event that a power loss could
 // still take back. Nothing is written; recovery's cut of a torn tail is left to the next writer.
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -122,8 +123,9 @@ Result<HeadRecord> Log::Impl::CommittedEndFromFrames() {
   }
   auto scanned = ScanTail(fs_, dir_, meta_, head);
   // Damage beyond HEAD is for `verify` to report and for an operator to decide on; a reader
-  // still shows what HEAD vouches for.
-  if (!scanned && head) return *head;
+  // still shows what HEAD vouches for. Only a HEAD whose segment exists vouches for anything
+  // (format-spec §6.1): one naming a missing segment would hide every newer one.
+  if (!scanned && head && std::binary_search(listed.begin(), listed.end(), head->segment_base)) return *head;
   EVLOG_ASSIGN_OR_RETURN(TailScan t, std::move(scanned));
   // META without a segment: creation was interrupted before the first segment; the log is
   // empty until a writer completes it (format-spec §2).
