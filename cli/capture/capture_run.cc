@@ -33,6 +33,16 @@ Result<SqliteDb> OpenSource(const std::string& path, const SignalPipe* signals) 
                                                     "(a long write transaction?)",
                                                     path));
                  });
+  // The triggers record TEXT through quote() and the relay reads it as bytes (§C1.2): in a
+  // UTF-16 database those bytes are UTF-16, which the events' JSON would carry as garbage.
+  EVLOG_ASSIGN_OR_RETURN(SqliteStatement encoding, db.Prepare("PRAGMA encoding"));
+  EVLOG_ASSIGN_OR_RETURN(bool row, encoding.Step());
+  if (row && encoding.Text(0) != "UTF-8") {
+    return Status::InvalidArgument(fmt::format(
+        "{}: the database's text encoding is {}; capture supports UTF-8 databases only (the SQLite default; it is "
+        "fixed when the database is created)",
+        path, encoding.Text(0)));
+  }
   return db;
 }
 

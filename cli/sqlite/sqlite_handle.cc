@@ -93,11 +93,13 @@ int64_t SqliteStatement::Int64(int column) const { return sqlite3_column_int64(s
 double SqliteStatement::Double(int column) const { return sqlite3_column_double(stmt_.get(), column); }
 
 std::string_view SqliteStatement::Text(int column) const {
-  // Read as a blob: the bytes as stored, whatever they are (text need not be UTF-8).
-  const void* bytes = sqlite3_column_blob(stmt_.get(), column);
+  // In a UTF-8 database, the bytes as stored, whatever they are (text need not be valid
+  // UTF-8, and may hold NUL: the length comes from sqlite3_column_bytes); in a UTF-16 one,
+  // converted to UTF-8 (sqlite3_column_blob gave the UTF-16 bytes).
+  const unsigned char* bytes = sqlite3_column_text(stmt_.get(), column);
   const int size = sqlite3_column_bytes(stmt_.get(), column);
   if (bytes == nullptr) return {};
-  return {static_cast<const char*>(bytes), static_cast<size_t>(size)};
+  return {reinterpret_cast<const char*>(bytes), static_cast<size_t>(size)};
 }
 
 SqlValue SqliteStatement::Value(int column) const {

@@ -116,4 +116,10 @@ assert_eq "_evlog_t2_delete _evlog_t2_insert _evlog_t2_update" \
 before=$(outbox_rows "$D2")
 app "$D2" "INSERT INTO t2 VALUES (3, 'c@x', 'n3', 'f3');"
 assert_eq $((before + 1)) "$(outbox_rows "$D2")" "one outbox row per change of the renamed table"
+# A UTF-16 database is refused in words (the triggers' text would reach the log as UTF-16
+# bytes); the message was itself UTF-16 ("U T F - 1 6 l e") and named the table oddly.
+U16=$WORK/utf16.db
+app "$U16" "PRAGMA encoding = 'UTF-16le'; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);"
+expect_status 1 evlog capture sqlite "$U16" --install -t t
+assert_contains "$(cat "$WORK/stderr")" "the database's text encoding is UTF-16le; capture supports UTF-8 databases only" "UTF-16 refused"
 echo PASS
