@@ -61,7 +61,10 @@ bool Base64Decode(std::string_view in, std::string* out) {
       out->push_back(static_cast<char>((bits >> bit_count) & 0xFF));
     }
   }
-  return true;
+  // The bits left over after the last whole byte must be zero (RFC 4648 §3.5): otherwise
+  // several texts would decode to the same bytes ("YR==" and "YQ==" both to "a"), and a
+  // text that is not what any encoder writes is taken for one that is.
+  return (bits & ((uint32_t{1} << bit_count) - 1)) == 0;
 }
 
 }  // namespace evlog

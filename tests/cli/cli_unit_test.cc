@@ -70,6 +70,12 @@ TEST_CASE("Base64RoundTripsEveryLength") {
   CHECK(out == "hi");
   CHECK_FALSE(Base64Decode("aGk*", &out));
   CHECK_FALSE(Base64Decode("a", &out));
+  // Non-zero bits after the last whole byte: no encoder writes them.
+  CHECK_FALSE(Base64Decode("YR==", &out));
+  CHECK_FALSE(Base64Decode("ab==", &out));
+  CHECK_FALSE(Base64Decode("aGl=", &out));
+  CHECK(Base64Decode("YQ==", &out));
+  CHECK(out == "a");
 }
 
 TEST_CASE("Utf8Validation") {
