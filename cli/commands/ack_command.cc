@@ -13,6 +13,7 @@
 #include "term/exit_codes.h"
 #include "args/group_options.h"
 #include "term/report.h"
+#include "term/table.h"
 #include "args/number_option.h"
 #include "args/size_parse.h"
 
@@ -72,7 +73,7 @@ eventlog::Result<std::optional<uint64_t>> ParseOffsetLine(std::string line) {
   std::string_view text = Trim(line);
   if (text.empty() && !too_long) return std::optional<uint64_t>();
   std::optional<uint64_t> offset = too_long ? std::nullopt : ParseUnsigned(text);
-  if (!offset) return eventlog::Status::InvalidArgument(fmt::format("'{}' is not an offset", text));
+  if (!offset) return eventlog::Status::InvalidArgument(fmt::format("'{}' is not an offset", DisplayText(text)));
   return offset;
 }
 

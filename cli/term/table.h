@@ -17,9 +17,10 @@ using TableRow = std::vector<std::string>;
 void AppendTable(const std::vector<TableRow>& rows, OutputBuffer& out);
 
 // `text` as a terminal may safely show it in a line of text: control bytes (tab, newline,
-// ESC, DEL ...), which would break the columns or be taken as terminal commands, become
-// \xNN, and a backslash becomes \\ so that the result reads back unambiguously. Group names,
-// for one, may be any bytes (format-spec §11).
+// ESC, DEL, and the C1 controls U+0080..U+009F), which would break the columns or be taken
+// as terminal commands, and bytes that are not UTF-8, become \xNN, and a backslash becomes
+// \\ so that the result reads back unambiguously. Group names, for one, may be any bytes
+// (format-spec §11).
 std::string DisplayText(std::string_view text);
 
 }  // namespace evlog

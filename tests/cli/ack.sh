@@ -72,6 +72,13 @@ evlog ack "$LOG" -g "$(printf 'a\tb\033[31mc\\')" 0
 table=$(evlog groups "$LOG")
 assert_contains "$table" 'a\x09b\x1b[31mc\\' "a group name with control bytes in the table"
 [[ $table != *$'\033'* && $table != *$'\t'* ]] || fail "the table holds raw control bytes: $table"
+# Bytes that are not UTF-8, and the C1 controls (which some terminals obey), are escaped too;
+# a UTF-8 letter is shown as it is.
+evlog ack "$LOG" -g "$(printf 'd\xff\xc2\x9bé')" 0
+assert_contains "$(evlog groups "$LOG")" 'd\xff\xc2\x9bé' "a group name with bytes that are not UTF-8"
+# An input line that is not an offset is echoed with its control bytes escaped.
+expect_status 1 evlog ack "$LOG" -g echoed <<<"$(printf 'x\033]0;title\007y')"
+assert_contains "$(cat "$WORK/stderr")" "stdin line 1: 'x\x1b]0;title\x07y' is not an offset" "a bad line echoed escaped"
 # A first ack creates the group even when it acks an event compaction removed already.
 for i in $(seq 0 299); do printf 'event-%03d-%s\n' "$i" xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done |
   evlog append "$WORK/compacted" --segment-bytes 4096
