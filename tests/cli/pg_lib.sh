@@ -100,6 +100,19 @@ EOF
   export PG_CONNINFO PG_TCP_CONNINFO
 }
 
+# pg_shutdown: a fast shutdown by the server's PID, leaving its data directory (for a test
+# that copies or replaces it before pg_run_server starts the server again).
+pg_shutdown() {
+  local pid i
+  pid=$(head -1 "$PG_DIR/data/postmaster.pid")
+  kill -INT "$pid"
+  for ((i = 0; i < 6000; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  pg_fail "fast shutdown did not finish within 300 s"
+}
+
 # pg_restart fast|immediate: stops the server by its PID in that shutdown mode and starts it
 # again on the same data directory and port. `immediate` is a crash as far as the data is
 # concerned: the next start recovers from the WAL, and the slots' positions are the ones of

@@ -4,6 +4,7 @@
 
 #include "capture/postgres/change_events.h"
 #include "capture/postgres/replication_messages.h"
+#include "capture/postgres/resume_position.h"
 
 namespace evlog::pg {
 
@@ -51,6 +52,16 @@ Status PostgresRelay::Append(const Transaction& transaction) {
   return Status::Ok();
 }
 
+Status PostgresRelay::CheckInLog(const Transaction& transaction) {
+  EVLOG_ASSIGN_OR_RETURN(bool held, HoldsTransaction(log_, source_id_, transaction.commit_lsn, transaction.xid));
+  if (held) return Status::Ok();
+  return Status::InvalidArgument(fmt::format(
+      "the server sent transaction {} committed at LSN {}, at or below the last LSN this log holds of {} ({}), but "
+      "the log does not hold it: was the server restored from an older copy (its WAL positions go back)? Nothing "
+      "of it was appended and the slot still holds it. Capture into a new log",
+      transaction.xid, FormatLsn(transaction.commit_lsn), source_id_, FormatLsn(in_log_)));
+}
+
 Status PostgresRelay::Run(Lsn caught_up_at, bool follow) {
   while (signals_.termination() == 0) {
     // Everything committed before caught_up_at has been sent once the server has decoded
@@ -59,7 +70,11 @@ Status PostgresRelay::Run(Lsn caught_up_at, bool follow) {
     EVLOG_ASSIGN_OR_RETURN(std::optional<Transaction> transaction, stream_.Next(flushed_, kWaitMs));
     if (!transaction) continue;
     if (transaction->commit_lsn <= in_log_) {
-      ++skipped_;  // appended before a crash that came before the server learnt of it
+      // Appended before a crash that came before the server learnt of it: the log holds it.
+      // Unless the server was restored from an older copy and reuses those WAL positions for
+      // new transactions, which skipping would lose (one without changes appends nothing).
+      if (!transaction->changes.empty()) EVLOG_RETURN_IF_ERROR(CheckInLog(*transaction));
+      ++skipped_;
     } else {
       EVLOG_RETURN_IF_ERROR(Append(*transaction));
     }

@@ -30,6 +30,8 @@ class PostgresRelay {
 
  private:
   eventlog::Status Append(const Transaction& transaction);
+  // kInvalidArgument unless the log holds `transaction`, which the server sent again.
+  eventlog::Status CheckInLog(const Transaction& transaction);
 
   LogicalStream& stream_;
   eventlog::Log& log_;

@@ -17,4 +17,10 @@ namespace evlog::pg {
 // feeds reads only its tail. kCorruption for such an event whose evlog.lsn is no LSN.
 eventlog::Result<Lsn> LastCapturedLsn(const eventlog::Log& log, const std::string& source_id);
 
+// Whether the log holds transaction `xid` committed at `commit_lsn` of `source_id`: an event
+// with that evlog.lsn and evlog.xid. Reads backwards from the log's end until the source's
+// LSNs fall below commit_lsn (they increase through the log).
+eventlog::Result<bool> HoldsTransaction(const eventlog::Log& log, const std::string& source_id, Lsn commit_lsn,
+                                        uint32_t xid);
+
 }  // namespace evlog::pg
