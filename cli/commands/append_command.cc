@@ -12,6 +12,7 @@
 #include "eventlog/log.h"
 #include "term/exit_codes.h"
 #include "args/lock_options.h"
+#include "args/log_limit_options.h"
 #include "term/report.h"
 #include "args/number_option.h"
 #include "args/size_parse.h"
@@ -20,14 +21,6 @@ namespace evlog {
 namespace {
 
 constexpr char kAppendCommand[] = "append";
-
-void AddSizeOption(CLI::App& app, const std::string& name, std::optional<uint64_t>& target,
-                   const std::string& help) {
-  app.add_option_function<std::string>(
-         name, [&target](const std::string& text) { target = ParseSize(text); }, help)
-      ->type_name("SIZE")
-      ->check(SizeValidator());
-}
 
 void AddFramingOptions(CLI::App& app, AppendCommandOptions& o) {
   auto* null = app.add_flag("-0,--null", o.null_delimited,
@@ -151,10 +144,9 @@ CLI::App* RegisterAppendCommand(CLI::App& parent, AppendCommandOptions& o) {
   app->add_option("LOG", o.log_dir, "The log directory")->required();
   AddFramingOptions(*app, o);
   AddCommitOptions(*app, o);
-  AddSizeOption(*app, "--segment-bytes", o.segment_bytes,
-                "Segment size when creating LOG (default 64M; ignored if LOG exists)");
-  AddSizeOption(*app, "--max-event-bytes", o.max_event_bytes,
-                "Largest event when creating LOG (default 1M; ignored if LOG exists)");
+  AddLogLimitOptions(*app, o.segment_bytes, o.max_event_bytes,
+                     "Segment size when creating LOG (default 64M; ignored if LOG exists)",
+                     "Largest event when creating LOG (default 1M; ignored if LOG exists)");
   AddWaitLockOption(*app, o.wait_lock);
   return app;
 }

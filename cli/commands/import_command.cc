@@ -17,6 +17,7 @@
 #include "codec/import_target.h"
 #include "term/report.h"
 #include "args/size_parse.h"
+#include "args/log_limit_options.h"
 
 namespace evlog {
 namespace {
@@ -141,13 +142,9 @@ CLI::App* RegisterImportCommand(CLI::App& parent, ImportCommandOptions& o) {
                 "without it such a log is refused, so that a re-run import does not copy everything twice");
   app->add_flag("--preserve-offsets", o.preserve_offsets,
                 "Fail, importing nothing, unless offsets and timestamps can be kept (a new or empty log)");
-  for (auto [name, target] : {std::pair{"--segment-bytes", &o.segment_bytes}, {"--max-event-bytes", &o.max_event_bytes}}) {
-    app->add_option_function<std::string>(
-           name, [target = target](const std::string& text) { *target = ParseSize(text); },
-           "For a new log (default: the archive's source log's, else as for append)")
-        ->type_name("SIZE")
-        ->check(SizeValidator());
-  }
+  AddLogLimitOptions(*app, o.segment_bytes, o.max_event_bytes,
+                     "For a new log (default: the archive's source log's, else as for append)",
+                     "For a new log (default: the archive's source log's, else as for append)");
   return app;
 }
 

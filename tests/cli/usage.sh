@@ -26,6 +26,14 @@ assert_contains "$(cat "$WORK/stderr")" "evlog: capture: run 'evlog capture post
 expect_status 2 evlog apply
 assert_contains "$(cat "$WORK/stderr")" "evlog: apply: run 'evlog apply --help' for usage" "subcommand's help"
 expect_status 2 evlog append --segment-bytes 12Q "$LOG"
+# Log limits out of the format's range are usage errors before anything is created (an
+# out-of-range segment size was exit 1; --max-event-bytes 0 silently meant the default).
+expect_status 2 evlog append --segment-bytes 1 "$WORK/never" <<<"x"
+assert_contains "$(cat "$WORK/stderr")" "--segment-bytes: 1 is out of range: it must be between 4096 and 2147483648 bytes" "segment size range"
+expect_status 2 evlog append --max-event-bytes 0 "$WORK/never" <<<"x"
+assert_contains "$(cat "$WORK/stderr")" "--max-event-bytes: 0 is out of range: it must be at least 1 bytes" "event size range"
+expect_status 2 evlog import --segment-bytes 3G "$WORK/never" </dev/null
+[[ ! -e $WORK/never ]] || fail "a refused option created the log"
 expect_status 2 evlog append --raw --json "$LOG"
 expect_status 2 evlog append -0 --raw "$LOG"
 expect_status 2 evlog append -H novalue "$LOG"
@@ -40,8 +48,11 @@ expect_status 2 evlog tail --from 1 --since -1h "$LOG"
 [[ ! -e "$LOG" ]] || fail "a usage error must not create the log"
 expect_status 2 evlog bogus "$LOG"
 assert_contains "$(cat "$WORK/stderr")" "unknown subcommand 'bogus'" "a misspelt subcommand is named"
-# Limits out of range are refused before anything is created.
-expect_status 1 evlog append "$LOG" --segment-bytes 100 </dev/null
-assert_contains "$(cat "$WORK/stderr")" "segment size 100 is out of range" "segment size error"
+# Limits out of range are refused before anything is created; one that does not fit the
+# other is the library's check, exit 1.
+expect_status 2 evlog append "$LOG" --segment-bytes 100 </dev/null
+assert_contains "$(cat "$WORK/stderr")" "--segment-bytes: 100 is out of range" "segment size error"
+expect_status 1 evlog append "$LOG" --segment-bytes 4K --max-event-bytes 8K <<<"x"
+assert_contains "$(cat "$WORK/stderr")" "maximum event size 8192 does not fit the segment size 4096" "limits that do not fit"
 [[ ! -e "$LOG" ]] || fail "refused limits must not leave a directory behind"
 echo PASS
