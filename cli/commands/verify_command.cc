@@ -1,5 +1,7 @@
 #include "commands/verify_command.h"
 
+#include <algorithm>
+
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
@@ -39,7 +41,16 @@ void PrintReport(const eventlog::VerifyReport& r) {
   if (r.clean()) {
     fmt::print("ok: no problem found\n");
   } else if (r.corrupt()) {
-    fmt::print("committed data is damaged; `evlog verify --repair --force` moves damaged segments to quarantine/\n");
+    // --repair --force sets damaged segments aside; it does nothing for the group store, so
+    // do not send someone there whose segments are whole.
+    const bool segments_damaged = std::any_of(r.problems.begin(), r.problems.end(), [](const auto& p) {
+      return p.kind == eventlog::VerifyProblem::Kind::kCorruption && p.file != "groups";
+    });
+    if (segments_damaged) {
+      fmt::print("committed data is damaged; `evlog verify --repair --force` moves damaged segments to quarantine/\n");
+    } else {
+      fmt::print("the events are intact; the consumer-group store is damaged: see the message above\n");
+    }
   } else {
     fmt::print("no committed data is damaged; `evlog verify --repair` fixes the rest\n");
   }
