@@ -25,6 +25,11 @@ for cmd in "groups LOG" "groups LOG --json" "stat LOG" "verify LOG" "tail LOG -g
   report=$(cat "$WORK/stderr" "$WORK/stdout")  # verify reports on stdout
   assert_contains "$report" "$LOG/groups/data.mdb: the consumer-group store is empty (0 bytes)" "$cmd names the store"
   assert_contains "$report" "remove this file" "$cmd says what to do"
+  if [[ $cmd == "verify LOG" ]]; then
+    # --repair --force sets segments aside and does nothing for the group store.
+    assert_contains "$report" "the events are intact; the consumer-group store is damaged" "verify's advice"
+    [[ $report != *"--repair --force"* ]] || fail "verify advises --repair --force for a damaged group store"
+  fi
 done
 snapshot "$LOG" >"$WORK/after"
 diff "$WORK/before" "$WORK/after" >&2 || fail "a command changed the log or its empty group store"
