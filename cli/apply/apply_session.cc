@@ -104,8 +104,9 @@ Status ApplySession::ApplyRun(eventlog::Event& event) {
     }
     // A run ends at a unit's end only: a source transaction, captured as one batch, is
     // applied whole, so that a deferred constraint sees all of it and readers of the target
-    // never see half of it. A batch larger than --batch makes its run larger.
-    if (++count >= settings_.run_events && parts_.reader.at_unit_end()) break;
+    // never see half of it. A batch larger than --batch makes its run larger. Nor right after
+    // a key change's removal, whose update follows it in a log that was re-batched (imported).
+    if (++count >= settings_.run_events && parts_.reader.at_unit_end() && !held_removal_) break;
     Result<bool> more = parts_.reader.Next(&event);
     if (!more) parts_.target.Rollback();
     EVLOG_RETURN_IF_ERROR(more.status());
