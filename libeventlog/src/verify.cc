@@ -255,6 +255,12 @@ Result<VerifyReport> VerifyOnce(const Log& log, const VerifyProgress& progress) 
   if (committed) {
     head = *committed;
     ReportLaggingHead(published, head, &report);
+  } else if (committed.error().code() == StatusCode::kCorruption && published &&
+             !std::binary_search(segments.begin(), segments.end(), published->segment_base)) {
+    // Readers refuse a HEAD that names a missing segment (it vouches for nothing); verify
+    // takes it as it is, so that the check below names the missing segment and the offsets
+    // it held.
+    head = *published;
   } else if (committed.error().code() == StatusCode::kCorruption && !segments.empty()) {
     // No committed end can be found (HEAD invalid and damage in the newest segment): check
     // every segment to its file size, so that the report still says where the damage is and

@@ -68,14 +68,15 @@ empty_target() {
 DST=$WORK/replica.db
 empty_target "$DST"
 # Each apply is killed a few ms after its first commit is visible in the target, so that
-# every kill lands in the middle of its work, never before it started. Runs of 20 events
-# (a commit each) keep each apply busy long enough: with 500, on a loaded machine the first
-# apply the polling noticed late often finished the whole log, and too few kills landed.
+# every kill lands in the middle of its work, never before it started. Runs of one event
+# (a commit each) keep each apply busy long enough: with runs of 500, or even 20, on a
+# loaded machine the first apply the polling noticed late could finish the whole log, and
+# too few kills landed.
 position() { sqlite3 "$DST" "SELECT coalesce((SELECT next_offset FROM _evlog_apply), 0)" 2>/dev/null || echo 0; }
 apply_kills=0
 for ((i = 0; i < 10; i++)); do
   before=$(position)
-  "$EVLOG" apply "$LOG" --to "sqlite:$DST" -g replica --batch 20 2>>"$WORK/apply.err" &
+  "$EVLOG" apply "$LOG" --to "sqlite:$DST" -g replica --batch 1 2>>"$WORK/apply.err" &
   applier=$!
   while kill -0 "$applier" 2>/dev/null && [[ "$(position)" == "$before" ]]; do sleep 0.005; done
   if kill_after "$applier" 1 20; then apply_kills=$((apply_kills + 1)); fi
