@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -68,6 +69,9 @@ struct SegmentPlan {
   uint64_t last_checksum = 0;        // of the original last frame
   bool has_frames = false;
   uint64_t tombstones_kept_for_groups = 0;
+  // The keys of the events this plan removes: if the segment is then kept as it was, those
+  // events stay, and a later expired tombstone of one of these keys must stay too.
+  std::unordered_set<std::string> removed_keys;
   SurvivorFrames survivors;
   // Why the survivors cannot be encoded at all (survivor_frames.h); the segment then stays.
   std::optional<std::string> unencodable;
@@ -86,6 +90,10 @@ struct TombstonePolicy {
   // The lowest group position: a group there has not processed the tombstone yet and would
   // never learn of the delete. UINT64_MAX when groups are not consulted or there are none.
   uint64_t unacked_from;
+  // Keys with a superseded value still stored in an earlier segment that had to be kept as
+  // it was (it would not fit rewritten): their tombstone is what hides that value, so it
+  // stays however old, or the deleted key would come back with its old value.
+  const std::unordered_set<std::string>* stale_keys;
 };
 
 // Adds the survivors of one data frame to the plan.
@@ -104,9 +112,11 @@ Status PlanFrame(const FrameHeader& h, std::string_view body, const NewestByKey&
     if (r.key) {
       auto it = newest.find(std::string(*r.key));
       const bool superseded = it == newest.end() || it->second != offset;
-      const bool expired_tombstone = r.payload.empty() && timestamp < tombstones.expired_before;
+      const bool expired_tombstone = r.payload.empty() && timestamp < tombstones.expired_before &&
+                                     !tombstones.stale_keys->contains(std::string(*r.key));
       const bool unacked = offset >= tombstones.unacked_from;
       keep = !superseded && !(expired_tombstone && !unacked);
+      if (!keep) plan->removed_keys.emplace(*r.key);
       if (!superseded && expired_tombstone && unacked) ++plan->tombstones_kept_for_groups;
     }
     if (keep) {
@@ -198,8 +208,9 @@ Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, 
   KeyCompactionReport report;
   EVLOG_ASSIGN_OR_RETURN(NewestByKey newest, ReadNewestOffsets(log));
   report.keys = newest.size();
+  std::unordered_set<std::string> stale_keys;  // TombstonePolicy::stale_keys
   const TombstonePolicy tombstones{TimeBefore(now_ns, options.tombstone_retention_ns),
-                                   slowest ? slowest->position : UINT64_MAX};
+                                   slowest ? slowest->position : UINT64_MAX, &stale_keys};
   EVLOG_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(log.fs(), log.dir()));
   bool oldest = true;  // every segment before this one was deleted (or there is none)
   const uint64_t closed = static_cast<uint64_t>(std::count_if(segments.begin(), segments.end(), [&](uint64_t b) {
@@ -222,6 +233,7 @@ Result<KeyCompactionReport> CompactKeys(Log::Impl& log, const HeadRecord& head, 
       oldest = false;
       if (std::optional<std::string> why = WhyNotRewritable(plan, log.meta().segment_bytes)) {
         report.kept.push_back({base, std::move(*why)});
+        stale_keys.merge(plan.removed_keys);
         continue;
       }
       contents = EncodeSegment(plan, now_ns);

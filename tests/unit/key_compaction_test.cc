@@ -378,4 +378,40 @@ TEST_CASE("ASegmentWhoseSurvivorsWouldNotFitStaysAsItWasAndTheOthersAreCompacted
   CheckVerifiesClean(t);
 }
 
+// Found by review: a segment kept as it was (its survivors would not fit rewritten) still
+// holds a superseded value of k; the tombstone of k, in a later segment, expired and acked,
+// was removed, and k came back with that value. The tombstone now stays.
+TEST_CASE("AKeySupersededInAKeptSegmentKeepsItsExpiredTombstone") {
+  TestLog t({.segment_bytes = 4096});
+  const int64_t later = int64_t{1} << 62;  // deltas from 0 this large cannot shrink back in
+  PutAt(t, {{std::nullopt, std::string(3221, 'u')}, {"", ""}, {"k", "v1"}}, 0);
+  std::vector<Ev> alternating;  // removed and kept events alternate: the survivors join frames
+  for (int i = 0; i < 60; ++i) {
+    alternating.push_back({"", ""});
+    alternating.push_back({std::nullopt, "u"});
+  }
+  PutAt(t, alternating, later);
+  REQUIRE(Segments(t).size() == 1);
+  PutAt(t, {{"k", ""}}, later);  // the tombstone of k; rolls
+  PutAt(t, {{std::nullopt, std::string(3000, 'v')}}, later);
+  PutAt(t, {{std::nullopt, std::string(3000, 'w')}}, later);  // rolls
+  PutAt(t, {{"", "newest"}}, later);
+  REQUIRE(Segments(t).size() == 3);
+  CompactionReport r =
+      Compact(t, {.now_ns = later + 2 * kDay, .keep_latest_per_key = true, .tombstone_retention_ns = 0});
+  REQUIRE(r.keys->kept.size() == 1);  // the case this is about: segment 0 stays as it was
+  bool tombstone_of_k = false;
+  for (const ReadEvent& e : ReadAll(t)) {
+    if (e.key == "k" && e.payload.empty() && e.offset > 2) tombstone_of_k = true;
+  }
+  CHECK(tombstone_of_k);
+  // Reading the log gives k's newest event: the tombstone, not "v1".
+  std::optional<std::string> newest_k;
+  for (const ReadEvent& e : ReadAll(t)) {
+    if (e.key == "k") newest_k = e.payload;
+  }
+  CHECK(newest_k == std::string());
+  CheckVerifiesClean(t);
+}
+
 }  // namespace eventlog::test
