@@ -125,13 +125,9 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
   static std::mutex registry_mu;
   static std::map<std::string, std::weak_ptr<Environment>> registry;
   std::lock_guard<std::mutex> lock(registry_mu);
-  const bool new_dir = mkdir(path.c_str(), 0755) == 0;
-  if (!new_dir && errno != EEXIST) {
+  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
     return Status::IOError(fmt::format("create directory {}: {}", path, std::strerror(errno)));
   }
-  // A new directory entry is durable only once its parent is synced: without this, a power
-  // loss could take groups/ and the first acknowledged positions with it.
-  if (new_dir) EVLOG_RETURN_IF_ERROR(SyncDirectory(ParentDirectory(path)));
   // Keyed by the canonical path: "log/groups" and "./log/groups" are one environment.
   char* canonical = realpath(path.c_str(), nullptr);
   const std::string registry_key = canonical != nullptr ? canonical : path;
@@ -146,6 +142,13 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
     auto initialise = [&](const std::string& build_dir) { return InitialiseStore(build_dir, log_id); };
     EVLOG_RETURN_IF_ERROR(CreateGroupStoreData(path, initialise));
   }
+  // A new directory entry (groups/ in the log, data.mdb in groups/) is durable only once its
+  // directory is synced. Both are synced by every writer that opens the store, not only by
+  // the process that made them: one that died between its mkdir or link and its sync left
+  // entries nobody else would sync, and positions acknowledged on top of them could vanish
+  // with them in a power loss. Once per process and store (the registry keeps it open).
+  EVLOG_RETURN_IF_ERROR(SyncDirectory(ParentDirectory(path)));
+  EVLOG_RETURN_IF_ERROR(SyncDirectory(path));
   auto e = std::make_shared<Environment>();
   e->path = path;
   int rc = mdb_env_create(&e->env);
