@@ -32,11 +32,19 @@ int64_t NowNs() {
 // new group under it: read before, a group created in between (at the first offset) would
 // lose the segments removed here. A position that moves forward meanwhile (an ack) only
 // makes this reading conservative.
-Result<std::optional<GroupInfo>> SlowestGroup(const Log& log) {
+// The group furthest behind. A dry run reads the store without opening it for writing (it
+// changes nothing, and needs no write access); a compaction reads it through LMDB under the
+// log's lock, where a new group is stored too (ConsumerGroups::Join).
+Result<std::optional<GroupInfo>> SlowestGroup(const Log& log, bool dry_run) {
   EVLOG_ASSIGN_OR_RETURN(bool has_groups, log.impl()->fs()->Exists(log.impl()->Path("groups")));
   if (!has_groups) return std::optional<GroupInfo>();  // never used; opening would create it
-  EVLOG_ASSIGN_OR_RETURN(auto groups, ConsumerGroups::Open(log));
-  EVLOG_ASSIGN_OR_RETURN(std::vector<GroupInfo> all, groups->List());
+  std::vector<GroupInfo> all;
+  if (dry_run) {
+    EVLOG_ASSIGN_OR_RETURN(all, ConsumerGroups::ListIfPresent(log));
+  } else {
+    EVLOG_ASSIGN_OR_RETURN(auto groups, ConsumerGroups::Open(log));
+    EVLOG_ASSIGN_OR_RETURN(all, groups->List());
+  }
   std::optional<GroupInfo> slowest;
   for (GroupInfo& g : all) {
     if (!slowest || g.position < slowest->position) slowest = std::move(g);
@@ -109,7 +117,7 @@ Result<CompactionReport> CompactLog(Log& log, const CompactionOptions& options) 
   Log::Impl& impl = *log.impl();
   if (options.dry_run) {  // no lock: a dry run must not run recovery or wait for appenders
     if (!options.ignore_groups) {
-      EVLOG_ASSIGN_OR_RETURN(slowest, SlowestGroup(log));
+      EVLOG_ASSIGN_OR_RETURN(slowest, SlowestGroup(log, /*dry_run=*/true));
     }
     EVLOG_ASSIGN_OR_RETURN(HeadRecord head, impl.CommittedHead());
     return Compact(impl, head, options, slowest, now_ns);
@@ -117,7 +125,7 @@ Result<CompactionReport> CompactLog(Log& log, const CompactionOptions& options) 
   std::optional<CompactionReport> report;
   EVLOG_RETURN_IF_ERROR(impl.RunLocked([&](const HeadRecord& head) -> Status {
     if (!options.ignore_groups) {
-      EVLOG_ASSIGN_OR_RETURN(slowest, SlowestGroup(log));
+      EVLOG_ASSIGN_OR_RETURN(slowest, SlowestGroup(log, /*dry_run=*/false));
     }
     // Compaction rewrites and removes segments by the committed end just adopted: if HEAD does
     // not read back as that end, readers would see another one, so refuse.

@@ -1,5 +1,6 @@
-# Commands that only read a log (groups, stat, verify, ls, tail, export) never create or
-# write its group store, not even LMDB's lock file: every file and directory of the log keeps
+# Commands that only read a log (groups, stat, verify, ls, tail, export, compact --dry-run)
+# never create or write its group store, not even LMDB's lock file: every file and
+# directory of the log keeps
 # its bytes and its mtime. They once opened the store through LMDB whenever they could write
 # it, which created groups/ and its files, and wrote reader slots into lock.mdb.
 source "$(dirname "$0")/lib.sh"
@@ -16,6 +17,10 @@ read_everything() {
   evlog tail "$1" --from beginning >/dev/null
   evlog tail "$1" -g billing >/dev/null
   evlog export "$1" --format archive -o "$WORK/archive"
+  # A dry run reads the groups to say what they keep: it opened the store for writing,
+  # and created one in a groups/ without data.mdb.
+  evlog compact "$1" --before end --dry-run >/dev/null 2>&1
+  evlog compact "$1" --keep-latest-per-key --dry-run >/dev/null 2>&1
 }
 
 LOG=$WORK/log
