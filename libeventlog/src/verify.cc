@@ -125,7 +125,7 @@ void ReportLaggingHead(const std::optional<HeadRecord>& published, const HeadRec
 // segment is damaged and its true end is unknown (the next segment is then taken as is,
 // rather than reported as a second, spurious problem).
 Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base, uint64_t limit, bool active, ScanPosition from,
-                                   VerifyReport* report) {
+                                   VerifyReport* report, std::optional<ScanPosition>* newest_frame = nullptr) {
   const std::string name = SegmentFileName(base);
   SegmentHeader header;
   auto file = OpenListedSegment(log.fs(), log.dir(), base, log.meta().log_id, &header);
@@ -177,6 +177,7 @@ Result<std::optional<ScanPosition>> VerifySegment(Log::Impl& log, uint64_t base,
   VerifyIndex(log, base, expected, report);
   if (!scan.reached_end) return std::optional<ScanPosition>();
   ScanPosition end = scan.end;
+  if (active && newest_frame != nullptr) *newest_frame = scan.end;  // before chain_out, as HEAD holds it
   end.last_checksum = header.OutgoingChecksum(end.last_checksum);  // format-spec §9.3
   end.chain_known = end.chain_known || header.chain_out != 0;
   return std::optional(end);
@@ -284,6 +285,7 @@ Result<VerifyReport> VerifyOnce(const Log& log, const VerifyProgress& progress) 
     if (size) total_bytes += *size;
   }
   bool end_known = true;
+  std::optional<ScanPosition> active_end;  // where the active segment's frames end, its own checksum
   for (uint64_t base : segments) {
     if (progress) progress(report.bytes, total_bytes);
     if (base > head.segment_base) {
@@ -324,7 +326,8 @@ Result<VerifyReport> VerifyOnce(const Log& log, const VerifyProgress& progress) 
     }
     ++report.segments;
     const bool active = base == head.segment_base;
-    EVLOG_ASSIGN_OR_RETURN(std::optional<ScanPosition> end, VerifySegment(impl, base, head.committed_end, active, at, &report));
+    EVLOG_ASSIGN_OR_RETURN(std::optional<ScanPosition> end,
+                           VerifySegment(impl, base, head.committed_end, active, at, &report, &active_end));
     end_known = end.has_value();
     if (end) at = *end;
   }
@@ -341,13 +344,16 @@ Result<VerifyReport> VerifyOnce(const Log& log, const VerifyProgress& progress) 
                                  fmt::format("HEAD says the next offset is {}, the segments end at {}",
                                              head.next_offset, at.next_offset)});
     }
-  } else if (end_known && at.chain_known && at.last_checksum != head.last_checksum && !report.corrupt()) {
+  } else if (end_known && active_end && active_end->chain_known && active_end->position > format::segment::kHeaderSize &&
+             active_end->last_checksum != head.last_checksum && !report.corrupt()) {
     // The offsets agree but the newest frame is not the one HEAD names (format-spec §6.1):
-    // HEAD or that frame was replaced. Writers refuse such a log; verify must say why.
+    // HEAD or that frame was replaced. Writers refuse such a log; verify must say why. (The
+    // frame's own checksum: a segment's chain_out is what the next segment chains to, not
+    // what HEAD holds.)
     report.problems.push_back({Kind::kCorruption, "HEAD", format::head::kLastChecksumAt,
                                fmt::format("HEAD says the newest frame's checksum is {:016x}, but the segments' "
                                            "newest frame has {:016x}: HEAD or that frame was replaced",
-                                           head.last_checksum, at.last_checksum)});
+                                           head.last_checksum, active_end->last_checksum)});
   }
   auto list = ConsumerGroups::ListIfPresent(log);
   if (!list) {
