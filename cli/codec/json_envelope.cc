@@ -43,21 +43,6 @@ std::string_view EscapeOf(unsigned char c) {
   }
 }
 
-// Length of the UTF-8 sequence starting at p[0] (p[0] >= 0x80), or 0 if it is invalid.
-size_t Utf8SequenceLength(const unsigned char* p, size_t available) {
-  auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-    return i < available && p[i] >= lo && p[i] <= hi;
-  };
-  unsigned char c = p[0];
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
-  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;  // no surrogates
-  if (c >= 0xE1 && c <= 0xEF) return cont(1) && cont(2) ? 3 : 0;
-  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
-}
 
 void AppendBase64String(std::string_view bytes, OutputBuffer& out) {
   // Encode through a small stack buffer: bounded memory whatever the payload size.
@@ -149,6 +134,22 @@ void AppendHeaders(std::span<const eventlog::HeaderView> headers, OutputBuffer& 
 }
 
 }  // namespace
+
+// Length of the UTF-8 sequence starting at p[0] (p[0] >= 0x80), or 0 if it is invalid.
+size_t Utf8SequenceLength(const unsigned char* p, size_t available) {
+  auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return i < available && p[i] >= lo && p[i] <= hi;
+  };
+  unsigned char c = p[0];
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;  // no surrogates
+  if (c >= 0xE1 && c <= 0xEF) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
 
 bool IsValidUtf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());

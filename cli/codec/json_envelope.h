@@ -41,6 +41,10 @@ void AppendJsonString(std::string_view text, std::string* out);
 // Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
 bool IsValidUtf8(std::string_view text);
 
+// Length of the UTF-8 sequence starting at p[0] (p[0] >= 0x80), or 0 if it is invalid;
+// at most `available` bytes are read.
+size_t Utf8SequenceLength(const unsigned char* p, size_t available);
+
 // An envelope decoded from one line of input. Its storage is reused from line to line.
 struct DecodedEnvelope {
   bool has_key = false;

@@ -9,18 +9,6 @@
 
 namespace evlog {
 
-namespace {
-
-// The length of the valid UTF-8 sequence at text[i] (text[i] >= 0x80), or 0.
-size_t Utf8SequenceAt(std::string_view text, size_t i) {
-  for (size_t n = 2; n <= 4 && i + n <= text.size(); ++n) {
-    if (IsValidUtf8(text.substr(i, n))) return n;
-  }
-  return 0;
-}
-
-}  // namespace
-
 std::string DisplayText(std::string_view text) {
   std::string shown;
   shown.reserve(text.size());
@@ -29,7 +17,8 @@ std::string DisplayText(std::string_view text) {
     if (byte >= 0x80) {
       // A whole UTF-8 character is shown as it is, except the C1 controls (U+0080..U+009F,
       // which some terminals obey); a byte that starts no valid sequence is escaped.
-      const size_t n = Utf8SequenceAt(text, i);
+      const size_t n =
+          Utf8SequenceLength(reinterpret_cast<const unsigned char*>(text.data()) + i, text.size() - i);
       const bool c1_control = n == 2 && byte == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
       if (n == 0 || c1_control) {
         for (size_t k = 0; k < std::max<size_t>(n, 1); ++k) {
