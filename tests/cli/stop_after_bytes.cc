@@ -1,0 +1,63 @@
+// An LD_PRELOAD shim that freezes a command at a chosen point of its output, so a test can
+// look at the world while the command is half way through, on any machine speed. Once
+// writes (pwrite, write) to files whose path contains $EVLOG_STOP_DIR have stored
+// $EVLOG_STOP_AFTER bytes, the command stops itself with SIGSTOP before its next such
+// write, as if the scheduler had frozen it there. Resumed with SIGCONT, it writes on.
+// Waiting for a byte count and then sending SIGSTOP from the test races a fast writer:
+// the whole write may be over before the signal lands. Not part of evlog.
+#include <limits.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "shim_util.h"
+
+namespace {
+
+bool UnderWatchedDir(int fd) {
+  static const char* dir = std::getenv("EVLOG_STOP_DIR");
+  if (dir == nullptr || *dir == '\0') return false;
+  char path[PATH_MAX];
+  return evlog_shim::PathOfFd(fd, path, sizeof path) && std::strstr(path, dir) != nullptr;
+}
+
+// Charges `count` written bytes; stops the process once, before the first write that
+// follows the budget's end.
+void StopOnceBudgetIsSpent(size_t count) {
+  static long long left = [] {
+    const char* n = std::getenv("EVLOG_STOP_AFTER");
+    return n != nullptr ? std::atoll(n) : 0LL;
+  }();
+  static bool stopped = false;
+  if (!stopped && left <= 0) {
+    stopped = true;
+    raise(SIGSTOP);
+  }
+  left -= static_cast<long long>(count);
+}
+
+template <typename Fn, typename... Offset>
+ssize_t Write(Fn real, int fd, const void* buf, size_t count, Offset... offset) {
+  if (count != 0 && UnderWatchedDir(fd)) StopOnceBudgetIsSpent(count);
+  return real(fd, buf, count, offset...);
+}
+
+}  // namespace
+
+extern "C" ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset) {
+  static auto real = evlog_shim::Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite");
+  return Write(real, fd, buf, count, offset);
+}
+
+extern "C" ssize_t pwrite64(int fd, const void* buf, size_t count, off_t offset) {
+  static auto real = evlog_shim::Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite64");
+  return Write(real, fd, buf, count, offset);
+}
+
+extern "C" ssize_t write(int fd, const void* buf, size_t count) {
+  static auto real = evlog_shim::Real<ssize_t (*)(int, const void*, size_t)>("write");
+  return Write(real, fd, buf, count);
+}
