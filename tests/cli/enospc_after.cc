@@ -46,17 +46,4 @@ ssize_t Write(Fn real, int fd, const void* buf, size_t count, Offset... offset) 
 
 }  // namespace
 
-extern "C" ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset) {
-  static auto real = evlog_shim::Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite");
-  return Write(real, fd, buf, count, offset);
-}
-
-extern "C" ssize_t pwrite64(int fd, const void* buf, size_t count, off_t offset) {
-  static auto real = evlog_shim::Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite64");
-  return Write(real, fd, buf, count, offset);
-}
-
-extern "C" ssize_t write(int fd, const void* buf, size_t count) {
-  static auto real = evlog_shim::Real<ssize_t (*)(int, const void*, size_t)>("write");
-  return Write(real, fd, buf, count);
-}
+EVLOG_SHIM_ROUTE_WRITES_THROUGH(Write)

@@ -1,5 +1,6 @@
-// Shared by the LD_PRELOAD shims of the CLI tests (crash_at_sync, fsync_trace,
-// sync_order_trace): the wrapped libc function, and the path behind a descriptor.
+// Shared by the LD_PRELOAD shims of the CLI tests (crash_at_sync, enospc_after, fsync_trace,
+// stop_after_bytes, sync_order_trace): the wrapped libc function, the path behind a
+// descriptor, and wrappers for every write call.
 #pragma once
 
 #include <dlfcn.h>
@@ -29,3 +30,20 @@ inline bool PathOfFd(int fd, char* path, size_t size, size_t* length = nullptr) 
 }
 
 }  // namespace evlog_shim
+
+// Defines pwrite, pwrite64 and write to call `Write(real, fd, buf, count[, offset])`, a
+// function template of the including shim that decides what happens to the write; `real`
+// is libc's function. For shims that treat every kind of write alike.
+#define EVLOG_SHIM_ROUTE_WRITES_THROUGH(Write)                                                     \
+  extern "C" ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset) {                 \
+    static auto real = evlog_shim::Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite");   \
+    return Write(real, fd, buf, count, offset);                                                    \
+  }                                                                                                \
+  extern "C" ssize_t pwrite64(int fd, const void* buf, size_t count, off_t offset) {               \
+    static auto real = evlog_shim::Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite64"); \
+    return Write(real, fd, buf, count, offset);                                                    \
+  }                                                                                                \
+  extern "C" ssize_t write(int fd, const void* buf, size_t count) {                                \
+    static auto real = evlog_shim::Real<ssize_t (*)(int, const void*, size_t)>("write");           \
+    return Write(real, fd, buf, count);                                                            \
+  }
