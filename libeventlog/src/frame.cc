@@ -112,8 +112,18 @@ bool CheckBody(const FrameHeader& h, std::string_view body, std::string* why) {
     last_time_delta = r.timestamp_delta;
     ++count;
   }
-  if (count != h.event_count || count == 0 || last_delta != h.last_offset_delta || last_time_delta != span) {
-    *why = fmt::format("frame body does not match its header ({} events, header says {})", count, h.event_count);
+  // Each mismatch named on its own: "1 events, header says 1" helped nobody.
+  if (count != h.event_count || count == 0) {
+    *why = fmt::format("frame body holds {} event records, its header says {}", count, h.event_count);
+    return false;
+  }
+  if (last_delta != h.last_offset_delta) {
+    *why = fmt::format("frame body's last offset delta is {}, its header says {}", last_delta, h.last_offset_delta);
+    return false;
+  }
+  if (last_time_delta != span) {
+    *why = fmt::format("frame body's last timestamp delta is {}, its header's timestamps span {}", last_time_delta,
+                       span);
     return false;
   }
   return true;

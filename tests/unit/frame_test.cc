@@ -8,8 +8,10 @@ namespace {
 
 namespace f = format::frame;
 
-// A FULL frame holding `payloads`, placed at position 0 of the returned buffer.
-std::string MakeFrame(const std::vector<std::string>& payloads, FrameHeader* h) {
+// A FULL frame holding `payloads`, placed at position 0 of the returned buffer; `edit`
+// changes the header before it is encoded and checksummed.
+std::string MakeFrame(const std::vector<std::string>& payloads, FrameHeader* h,
+                      void (*edit)(FrameHeader*) = nullptr) {
   std::string body;
   uint64_t delta = 0;
   for (const std::string& p : payloads) AppendEventRecord(&body, {.payload = p}, delta++, 0);
@@ -18,6 +20,7 @@ std::string MakeFrame(const std::vector<std::string>& payloads, FrameHeader* h) 
   h->event_count = static_cast<uint32_t>(payloads.size());
   h->last_offset_delta = h->event_count - 1;
   h->first_timestamp = h->last_timestamp = 1000;
+  if (edit != nullptr) edit(h);
   std::string frame(format::AlignUp(f::kHeaderSize + body.size()), '\0');
   std::copy(body.begin(), body.end(), frame.begin() + f::kHeaderSize);
   EncodeFrameHeader(h, body, frame.data());
@@ -36,6 +39,32 @@ TEST_CASE("FrameRoundTrip") {
   CHECK(read.event_count == 3);
   CHECK(read.checksum == written.checksum);
   CHECK(read.next_offset() == 10);
+}
+
+// A frame someone wrote with a header that contradicts its records (a buggy or hostile
+// writer: the checksum covers both) is damaged, and the reason names the field that differs.
+TEST_CASE("AChecksumValidFrameWhoseHeaderContradictsItsRecordsNamesTheField") {
+  struct Case {
+    const char* name;
+    void (*edit)(FrameHeader*);
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"event count", [](FrameHeader* h) { h->event_count = 3, h->last_offset_delta = 2; }, "frame body holds 2 event records, its header says 3"},
+      {"last offset delta", [](FrameHeader* h) { h->last_offset_delta = 4; },
+       "frame body's last offset delta is 1, its header says 4"},
+      {"timestamp span", [](FrameHeader* h) { h->last_timestamp = h->first_timestamp + 9; },
+       "frame body's last timestamp delta is 0, its header's timestamps span 9"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    FrameHeader h;
+    const std::string frame = MakeFrame({"a", "b"}, &h, c.edit);
+    FrameHeader read;
+    std::string why;
+    CHECK(ParseFrame(frame, 0, true, &read, &why) == FrameParse::kDamaged);
+    CHECK(why == c.reason);
+  }
 }
 
 TEST_CASE("EveryFlippedBitInAFrameIsDetected") {
