@@ -142,6 +142,7 @@ Result<std::shared_ptr<Environment>> OpenEnvironment(const std::string& path, co
     auto initialise = [&](const std::string& build_dir) { return InitialiseStore(build_dir, log_id); };
     EVLOG_RETURN_IF_ERROR(CreateGroupStoreData(path, initialise));
   }
+  RemoveAbandonedBuildDirectories(path);
   // A new directory entry (groups/ in the log, data.mdb in groups/) is durable only once its
   // directory is synced. Both are synced by every writer that opens the store, not only by
   // the process that made them: one that died between its mkdir or link and its sync left

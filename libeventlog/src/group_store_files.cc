@@ -1,6 +1,8 @@
 #include "group_store_files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,7 +10,9 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -102,14 +106,34 @@ Status SyncPath(const std::string& path, int flags) {
   return Status::Ok();
 }
 
-// A new, empty directory in `store_dir` that no other creator uses: named by this process and
-// a counter, so that threads and a leftover of a dead process with the same pid never share one.
-Result<std::string> MakeBuildDirectory(const std::string& store_dir) {
+// A build directory this recent may belong to a creator between its mkdir and its flock.
+constexpr time_t kAbandonedAfterSeconds = 10;
+
+// A build directory and the descriptor whose flock says its creator is alive.
+struct BuildDirectory {
+  std::string path;
+  int lock_fd = -1;
+};
+
+// A new, empty directory in `store_dir` that no other creator uses, locked for as long as
+// its creator lives: named by this process and a counter, so that threads and a leftover of
+// a dead process with the same pid never share one.
+Result<BuildDirectory> MakeBuildDirectory(const std::string& store_dir) {
   static std::atomic<uint64_t> counter{0};
   for (;;) {
     std::string dir = fmt::format("{}/building-{}-{}.tmp", store_dir, getpid(), counter++);
-    if (mkdir(dir.c_str(), 0755) == 0) return dir;
-    if (errno != EEXIST) return Status::IOError(fmt::format("create directory {}: {}", dir, std::strerror(errno)));
+    if (mkdir(dir.c_str(), 0755) != 0) {
+      if (errno == EEXIST) continue;
+      return Status::IOError(fmt::format("create directory {}: {}", dir, std::strerror(errno)));
+    }
+    const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+      const Status error = Status::IOError(fmt::format("lock directory {}: {}", dir, std::strerror(errno)));
+      if (fd >= 0) close(fd);
+      rmdir(dir.c_str());
+      return error;
+    }
+    return BuildDirectory{std::move(dir), fd};
   }
 }
 
@@ -118,6 +142,10 @@ Result<std::string> MakeBuildDirectory(const std::string& store_dir) {
 void RemoveBuildDirectory(const std::string& dir) {
   for (const char* name : {"/data.mdb", "/lock.mdb"}) unlink((dir + name).c_str());
   rmdir(dir.c_str());
+}
+
+bool IsBuildDirectoryName(std::string_view name) {
+  return name.starts_with("building-") && name.ends_with(".tmp") && name.size() > 13;
 }
 
 }  // namespace
@@ -140,10 +168,10 @@ Status SyncDirectory(const std::string& path) { return SyncPath(path, O_DIRECTOR
 
 Status CreateGroupStoreData(const std::string& store_dir,
                             const std::function<Status(const std::string& build_dir)>& initialise) {
-  EVLOG_ASSIGN_OR_RETURN(std::string build_dir, MakeBuildDirectory(store_dir));
-  const std::string built = build_dir + "/data.mdb";
+  EVLOG_ASSIGN_OR_RETURN(BuildDirectory build, MakeBuildDirectory(store_dir));
+  const std::string built = build.path + "/data.mdb";
   const std::string data_path = store_dir + "/data.mdb";
-  Status status = initialise(build_dir);
+  Status status = initialise(build.path);
   // The data, and the size, before the name: a data.mdb that survives a crash is complete.
   if (status.ok()) status = SyncPath(built, O_NOFOLLOW);
   // link(2), not rename(2): rename would replace a data.mdb another process created
@@ -156,8 +184,29 @@ Status CreateGroupStoreData(const std::string& store_dir,
   if (status.ok()) status = SyncDirectory(store_dir);
   // The build directory is never synced: only data.mdb's entry in `store_dir` must survive a
   // crash, and a crash either way leaves a complete data.mdb or none.
-  RemoveBuildDirectory(build_dir);
+  RemoveBuildDirectory(build.path);
+  close(build.lock_fd);
   return status;
+}
+
+void RemoveAbandonedBuildDirectories(const std::string& store_dir) {
+  DIR* dir = opendir(store_dir.c_str());
+  if (dir == nullptr) return;
+  std::vector<std::string> found;
+  while (const dirent* entry = readdir(dir)) {
+    if (IsBuildDirectoryName(entry->d_name)) found.push_back(store_dir + "/" + entry->d_name);
+  }
+  closedir(dir);
+  for (const std::string& path : found) {
+    const int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_mtime + kAbandonedAfterSeconds < time(nullptr) &&
+        flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      RemoveBuildDirectory(path);
+    }
+    close(fd);
+  }
 }
 
 }  // namespace eventlog

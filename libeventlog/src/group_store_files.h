@@ -29,9 +29,15 @@ Status GroupStoreDamaged(const std::string& data_path, std::string_view detail);
 // or not at all: `initialise` builds a complete store in the empty build directory it is
 // given (inside `store_dir`), whose data.mdb is then synced and linked into place, and
 // `store_dir` synced. Another process's data.mdb, linked first, is kept and is no error.
-// A crash leaves at most an inert build directory, `store_dir`/building-*.tmp.
+// A crash leaves at most an inert build directory, `store_dir`/building-*.tmp, which its
+// creator holds an flock on while it lives.
 Status CreateGroupStoreData(const std::string& store_dir,
                             const std::function<Status(const std::string& build_dir)>& initialise);
+
+// Best effort: removes the build directories that crashed creators left in `store_dir`, those
+// whose flock nobody holds and that have not changed for some seconds (a live creator may be
+// between its mkdir and its flock). Only a writer calls it: readers never write in groups/.
+void RemoveAbandonedBuildDirectories(const std::string& store_dir);
 
 // fsync(2) of a directory, so that the entries created in it survive a power loss.
 Status SyncDirectory(const std::string& path);

@@ -3,13 +3,16 @@
 // drive LMDB directly from forked processes, the way another program sharing LOG/groups
 // would, and kill them with SIGKILL inside a read transaction.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -536,6 +539,41 @@ TEST_CASE("ABuildDirectoryLeftByACrashIsIgnored") {
   REQUIRE_MESSAGE(listed.has_value(), listed.status().message());
   REQUIRE(listed->size() == 1);
   CHECK((*listed)[0].position == 2);
+}
+
+// Build directories of creators that crashed are removed by the next writer, once they are
+// old enough; one whose creator is alive (holds its flock), or that is too recent, is not.
+TEST_CASE("AWriterRemovesBuildDirectoriesThatCrashedCreatorsLeft") {
+  GroupsLog t;
+  t.Append(3);
+  REQUIRE(t.groups().Ack("g", 0).has_value());
+  t.Reopen();  // the store is opened again below, by a writer that finds the leftovers
+  auto leftover = [&](const std::string& name, int age_seconds) {
+    const std::string dir = t.groups_dir() + "/" + name;
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/data.mdb") << "partial";
+    std::filesystem::last_write_time(dir, std::filesystem::file_time_type::clock::now() -
+                                              std::chrono::seconds(age_seconds));
+    return dir;
+  };
+  const std::string crashed = leftover("building-1-0.tmp", 60);
+  const std::string recent = leftover("building-2-0.tmp", 0);
+  const std::string alive = leftover("building-3-0.tmp", 60);
+  const std::string other = leftover("keep-me.tmp", 60);  // not a build directory's name
+  const int alive_lock = open(alive.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(alive_lock >= 0);
+  REQUIRE(flock(alive_lock, LOCK_EX) == 0);
+
+  // A reader leaves them all.
+  REQUIRE(ConsumerGroups::ListIfPresent(t.log()).has_value());
+  CHECK(std::filesystem::exists(crashed));
+
+  REQUIRE(t.groups().Ack("g", 1).has_value());
+  CHECK_FALSE(std::filesystem::exists(crashed));
+  CHECK(std::filesystem::exists(recent));
+  CHECK(std::filesystem::exists(alive + "/data.mdb"));
+  CHECK(std::filesystem::exists(other));
+  close(alive_lock);
 }
 
 }  // namespace eventlog::test
