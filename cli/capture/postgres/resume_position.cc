@@ -22,87 +22,72 @@ std::optional<std::string_view> Header(const eventlog::Event& event, std::string
   return std::nullopt;
 }
 
-// The last evlog.lsn of `source_id` among offsets [from, to).
-Result<std::optional<Lsn>> LastInRange(const eventlog::Log& log, const std::string& source_id, uint64_t from,
-                                       uint64_t to) {
+// Calls visit(event, lsn) for each event of `source_id` among offsets [from, to), in order,
+// with its evlog.lsn. kCorruption for such an event whose evlog.lsn is missing or no LSN.
+template <typename Visit>
+Status VisitChanges(const eventlog::Log& log, const std::string& source_id, uint64_t from, uint64_t to,
+                    Visit visit) {
   EVLOG_ASSIGN_OR_RETURN(auto reader, log.NewReader());
   EVLOG_RETURN_IF_ERROR(reader->SeekToOffset(from));
-  std::optional<Lsn> last;
-  eventlog::Event event;
-  while (reader->position() < to) {
-    EVLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&event));
-    if (!more) break;
-    if (event.offset >= to) break;
-    if (Header(event, "evlog.source_id") != source_id) continue;
-    const auto lsn_text = Header(event, "evlog.lsn");
-    if (!lsn_text) return Status::Corruption(fmt::format("offset {}: a change of {} without evlog.lsn", event.offset, source_id));
-    auto lsn = ParseLsn(*lsn_text);
-    if (!lsn) return Status::Corruption(fmt::format("offset {}: evlog.lsn {} is no LSN", event.offset, *lsn_text));
-    // A snapshot row's lsn is the slot's consistent point, where decoding starts: a
-    // transaction whose commit record starts exactly there was not in the snapshot, and is
-    // streamed. Only commits before it are in the log.
-    last = Header(event, "evlog.op") == "r" && *lsn > 0 ? *lsn - 1 : *lsn;
-  }
-  return last;
-}
-
-// In [from, to): whether an event of `source_id` has evlog.lsn `lsn` and evlog.xid `xid`,
-// and the smallest evlog.lsn of that source seen.
-struct TransactionSearch {
-  bool found = false;
-  std::optional<Lsn> smallest;
-};
-Result<TransactionSearch> SearchRange(const eventlog::Log& log, const std::string& source_id, Lsn lsn,
-                                      const std::string& xid, uint64_t from, uint64_t to) {
-  EVLOG_ASSIGN_OR_RETURN(auto reader, log.NewReader());
-  EVLOG_RETURN_IF_ERROR(reader->SeekToOffset(from));
-  TransactionSearch search;
   eventlog::Event event;
   while (reader->position() < to) {
     EVLOG_ASSIGN_OR_RETURN(bool more, reader->Next(&event));
     if (!more || event.offset >= to) break;
     if (Header(event, "evlog.source_id") != source_id) continue;
     const auto lsn_text = Header(event, "evlog.lsn");
-    if (!lsn_text) continue;
-    const auto event_lsn = ParseLsn(*lsn_text);
-    if (!event_lsn) continue;
-    if (!search.smallest || *event_lsn < *search.smallest) search.smallest = *event_lsn;
-    if (*event_lsn == lsn && Header(event, "evlog.xid") == xid) search.found = true;
+    if (!lsn_text) return Status::Corruption(fmt::format("offset {}: a change of {} without evlog.lsn", event.offset, source_id));
+    const auto lsn = ParseLsn(*lsn_text);
+    if (!lsn) return Status::Corruption(fmt::format("offset {}: evlog.lsn {} is no LSN", event.offset, *lsn_text));
+    visit(event, *lsn);
   }
-  return search;
+  return Status::Ok();
+}
+
+// Reads the log backwards from its end in windows [from, to) that double in size, calling
+// decide(from, to) on each until it returns true or the log's start is reached. A relay
+// that restarts on a log it feeds reads only its tail.
+template <typename Decide>
+Status SearchBackwards(const eventlog::Log& log, Decide decide) {
+  EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log.Info());
+  uint64_t end = info.next_offset;
+  for (uint64_t window = kFirstWindow; end > info.first_offset; window *= 2) {
+    const uint64_t from = end - std::min(window, end - info.first_offset);
+    EVLOG_ASSIGN_OR_RETURN(bool decided, decide(from, end));
+    if (decided) break;
+    end = from;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
 Result<bool> HoldsTransaction(const eventlog::Log& log, const std::string& source_id, Lsn commit_lsn, uint32_t xid) {
-  EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log.Info());
   const std::string xid_text = std::to_string(xid);
-  uint64_t end = info.next_offset;
-  uint64_t window = kFirstWindow;
-  while (end > info.first_offset) {
-    const uint64_t from = end - std::min(window, end - info.first_offset);
-    EVLOG_ASSIGN_OR_RETURN(TransactionSearch search, SearchRange(log, source_id, commit_lsn, xid_text, from, end));
-    if (search.found) return true;
-    if (search.smallest && *search.smallest < commit_lsn) return false;  // read past where it would be
-    end = from;
-    window *= 2;
-  }
-  return false;
+  bool found = false;
+  EVLOG_RETURN_IF_ERROR(SearchBackwards(log, [&](uint64_t from, uint64_t to) -> Result<bool> {
+    std::optional<Lsn> smallest;
+    EVLOG_RETURN_IF_ERROR(VisitChanges(log, source_id, from, to, [&](const eventlog::Event& event, Lsn lsn) {
+      if (!smallest || lsn < *smallest) smallest = lsn;
+      if (lsn == commit_lsn && Header(event, "evlog.xid") == xid_text) found = true;
+    }));
+    return found || (smallest && *smallest < commit_lsn);  // or read past where it would be
+  }));
+  return found;
 }
 
 Result<Lsn> LastCapturedLsn(const eventlog::Log& log, const std::string& source_id) {
-  EVLOG_ASSIGN_OR_RETURN(eventlog::LogInfo info, log.Info());
-  uint64_t end = info.next_offset;
-  uint64_t window = kFirstWindow;
-  while (end > info.first_offset) {
-    const uint64_t from = end - std::min(window, end - info.first_offset);
-    EVLOG_ASSIGN_OR_RETURN(std::optional<Lsn> last, LastInRange(log, source_id, from, end));
+  std::optional<Lsn> last;
+  EVLOG_RETURN_IF_ERROR(SearchBackwards(log, [&](uint64_t from, uint64_t to) -> Result<bool> {
+    EVLOG_RETURN_IF_ERROR(VisitChanges(log, source_id, from, to, [&](const eventlog::Event& event, Lsn lsn) {
+      // A snapshot row's lsn is the slot's consistent point, where decoding starts: a
+      // transaction whose commit record starts exactly there was not in the snapshot, and is
+      // streamed. Only commits before it are in the log.
+      last = Header(event, "evlog.op") == "r" && lsn > 0 ? lsn - 1 : lsn;
+    }));
     // A source's commit LSNs increase through the log, so the last one found is the largest.
-    if (last) return *last;
-    end = from;
-    window *= 2;
-  }
-  return Lsn{0};
+    return last.has_value();
+  }));
+  return last.value_or(0);
 }
 
 }  // namespace evlog::pg

@@ -19,7 +19,7 @@ eventlog::Result<Lsn> LastCapturedLsn(const eventlog::Log& log, const std::strin
 
 // Whether the log holds transaction `xid` committed at `commit_lsn` of `source_id`: an event
 // with that evlog.lsn and evlog.xid. Reads backwards from the log's end until the source's
-// LSNs fall below commit_lsn (they increase through the log).
+// LSNs fall below commit_lsn (they increase through the log). kCorruption as above.
 eventlog::Result<bool> HoldsTransaction(const eventlog::Log& log, const std::string& source_id, Lsn commit_lsn,
                                         uint32_t xid);
 
