@@ -93,15 +93,16 @@ Status ApplySession::ApplyRun(eventlog::Event& event) {
   const uint64_t first = event.offset;
   uint64_t last = first;
   uint64_t count = 0;
+  // The run is rolled back whole when the event at `last` fails.
+  auto abandon = [&](const Status& failed) -> Status {
+    parts_.target.Rollback();
+    return {failed.code(), fmt::format("event at offset {}: {}; nothing of offsets {}..{} was applied, {} stays at "
+                                       "offset {}",
+                                       last, failed.message(), first, last, parts_.target.name(), next_offset_)};
+  };
   while (true) {
     last = event.offset;
-    Status applied = ApplyEvent(event);
-    if (!applied.ok()) {
-      parts_.target.Rollback();
-      return {applied.code(), fmt::format("event at offset {}: {}; nothing of offsets {}..{} was applied, {} stays at "
-                                          "offset {}",
-                                          last, applied.message(), first, last, parts_.target.name(), next_offset_)};
-    }
+    if (Status applied = ApplyEvent(event); !applied.ok()) return abandon(applied);
     // A run ends at a unit's end only: a source transaction, captured as one batch, is
     // applied whole, so that a deferred constraint sees all of it and readers of the target
     // never see half of it. A batch larger than --batch makes its run larger. Nor right after
@@ -113,13 +114,8 @@ Status ApplySession::ApplyRun(eventlog::Event& event) {
     if (!*more) break;
   }
   // A key change's two events are in one batch, which a run never splits: a removal still
-  // held here has lost its update to compaction, and is applied.
-  if (Status flushed = ApplyHeldRemoval(); !flushed.ok()) {
-    parts_.target.Rollback();
-    return {flushed.code(), fmt::format("event at offset {}: {}; nothing of offsets {}..{} was applied, {} stays at "
-                                        "offset {}",
-                                        last, flushed.message(), first, last, parts_.target.name(), next_offset_)};
-  }
+  // held here has lost its update to compaction, and is applied. It is the run's last event.
+  if (Status flushed = ApplyHeldRemoval(); !flushed.ok()) return abandon(flushed);
   EVLOG_RETURN_IF_ERROR(CommitRun(last + 1));
   applied_ += count;
   return Status::Ok();
