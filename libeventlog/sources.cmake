@@ -24,6 +24,7 @@ set(EVLOG_LIBRARY_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/src/lock_wait.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/wait_notifier.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/log_writer.cc
+  ${CMAKE_CURRENT_LIST_DIR}/src/log_writer_queue.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/posix_file_system.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/read_splits.cc
   ${CMAKE_CURRENT_LIST_DIR}/src/reader_impl.cc
