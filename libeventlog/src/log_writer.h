@@ -1,5 +1,7 @@
 // The append path and recovery. One LogWriter per process and log; every method runs with
 // the process-wide writer mutex held, and takes the cross-process flock on LOG/LOCK itself.
+// Its methods live in log_writer.cc (the commit path), log_writer_queue.cc (handing a commit
+// to another process's, §6.8) and log_recovery.cc (§8).
 //
 // The protocol (format-spec §6, §8), for a crash at any instruction:
 //   1. flock LOCK; adopt HEAD (another process may have appended); if the active segment is
