@@ -52,13 +52,15 @@ Result<std::unique_ptr<FileLock>> Log::Impl::AcquireLock() {
     EVLOG_ASSIGN_OR_RETURN(lock, fs_->TryLock(path));
     if (lock) return lock;
     const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
-      return Status::Busy(fmt::format("{} after waiting {} ms; nothing was changed. If that process is stuck, stop it",
-                                      DescribeLockHolder(), lock_timeout_->count()));
-    }
+    // Before the deadline's check: a wait of a second or more says so even if this thread
+    // was not scheduled between the second and the deadline.
     if (!noticed && now - start >= kPatienceBeforeNotice) {
       NoticeLockWait();
       noticed = true;
+    }
+    if (now >= deadline) {
+      return Status::Busy(fmt::format("{} after waiting {} ms; nothing was changed. If that process is stuck, stop it",
+                                      DescribeLockHolder(), lock_timeout_->count()));
     }
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
     pause = std::min(pause * 2, std::chrono::microseconds(10000));

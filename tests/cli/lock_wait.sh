@@ -3,10 +3,10 @@
 # item 19). flock(1) stands in for the stuck holder.
 source "$(dirname "$0")/lib.sh"
 
-# hold_lock LOG: a process that holds LOG/LOCK for 30 s; its pid in $holder, returns once
-# it holds the lock.
+# hold_lock LOG: a process that holds LOG/LOCK for 10 minutes (far longer than any section
+# here takes); its pid in $holder, returns once it holds the lock.
 hold_lock() {
-  flock --no-fork "$1/LOCK" sleep 30 &  # --no-fork: $! is the process holding the lock
+  flock --no-fork "$1/LOCK" sleep 600 &  # --no-fork: $! is the process holding the lock
   holder=$!
   BACKGROUND_PIDS+=("$holder")
   wait_until 30 "flock taking $1/LOCK" lock_taken "$1"
@@ -24,7 +24,7 @@ expect_status 1 timeout 60 "$EVLOG" append "$LOG" --wait-lock 1500ms <<<"b"
 (( SECONDS - start < 15 )) || fail "--wait-lock 1500ms waited $((SECONDS - start)) s"
 assert_contains "$(cat "$WORK/stderr")" "waiting for the log's lock" "notice after a second"
 assert_contains "$(cat "$WORK/stderr")" "held by process" "the holder is named"
-assert_contains "$(cat "$WORK/stderr")" "sleep 30" "the holder's command line is shown"
+assert_contains "$(cat "$WORK/stderr")" "sleep 600" "the holder's command line is shown"
 expect_status 1 timeout 60 "$EVLOG" compact "$LOG" --retain-bytes 1 --wait-lock 300ms
 assert_contains "$(cat "$WORK/stderr")" "held by process" "compact names the holder"
 expect_status 2 evlog append "$LOG" --wait-lock soon <<<"b"

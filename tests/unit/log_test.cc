@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "coding.h"
 #include "format.h"
@@ -281,6 +283,44 @@ TEST_CASE("SeekToTimePastTheEndPositionsAtTheEndAndWaitsForNewerEvents") {
 
 // Runs a one-shot hook right after the next look for META that finds none: another process
 // creating the log at that instant, between the opener's checks.
+// Each TryLock that finds the lock held, after the first, takes `stall` before it returns:
+// the waiting thread misses the moment between a second and its deadline.
+class StallingLockFileSystem final : public ForwardingFileSystem {
+ public:
+  StallingLockFileSystem(testing::FaultFileSystem& fs, std::chrono::milliseconds stall)
+      : ForwardingFileSystem(fs), stall_(stall) {}
+
+  Result<std::unique_ptr<FileLock>> TryLock(const std::string& path) override {
+    auto lock = fs_.TryLock(path);
+    if (lock.has_value() && !*lock && contended_++ > 0) std::this_thread::sleep_for(stall_);
+    return lock;
+  }
+
+ private:
+  std::chrono::milliseconds stall_;
+  int contended_ = 0;
+};
+
+TEST_CASE("ABoundedLockWaitOfOverASecondSaysSoEvenWhenItsThreadMissedTheSecond") {
+  testing::FaultFileSystem fs;
+  StallingLockFileSystem stalling(fs, std::chrono::milliseconds(1200));
+  std::vector<std::string> notices;
+  auto log = Log::Open("/stalled", {.create_if_missing = true,
+                                    .fs = &stalling,
+                                    .lock_timeout = std::chrono::milliseconds(1100),
+                                    .on_lock_wait = [&](const std::string& m) { notices.push_back(m); }});
+  REQUIRE_MESSAGE(log.has_value(), log.status().message());
+  auto held = fs.Lock("/stalled/LOCK");  // another process's
+  REQUIRE(held.has_value());
+  Batch batch = (*log)->NewBatch();
+  REQUIRE(batch.Add({.payload = "x"}).ok());
+  auto appended = (*log)->Append(batch);
+  REQUIRE_FALSE(appended.has_value());
+  CHECK(appended.status().code() == StatusCode::kBusy);
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].find("waiting for the log's lock") != std::string::npos);
+}
+
 class CreationRaceFileSystem final : public ForwardingFileSystem {
  public:
   using ForwardingFileSystem::ForwardingFileSystem;
