@@ -78,14 +78,22 @@ assert_eq 1 "$(printf 'after\n' | evlog append -p "$SLOW" 2>/dev/null)" "the nex
 assert_eq "$(printf 'first\nafter')" "$(evlog tail "$SLOW" --from beginning)" "the log after the kill"
 evlog verify "$SLOW" >/dev/null
 
-# From a pipe the lock is free while the producer is still writing.
+# From a pipe the lock is free while the producer is still writing. The producer sends
+# 1 MiB and then waits for a release file: once the appender has read that much, it is in
+# its reading phase, and an appender holding the lock there would hold it until released.
 PIPED=$WORK/piped
 printf 'first\n' | evlog append "$PIPED"
-{ sleep 2; cat "$WORK/big"; } | "$EVLOG" append --atomic "$PIPED" &
+{
+  head -c $((1 << 20)) "$WORK/big"
+  for ((i = 0; i < 1200; i++)); do [[ -e "$WORK/release" ]] && break; sleep 0.05; done  # 60 s at most
+  tail -c +$(((1 << 20) + 1)) "$WORK/big"
+} | "$EVLOG" append --atomic "$PIPED" &
 piped=$!
 BACKGROUND_PIDS+=("$piped")
-sleep 0.5
+reading() { (($(awk '/^rchar/ {print $2}' "/proc/$piped/io" 2>/dev/null || echo 0) >= (1 << 20))); }
+wait_until 60 "the piped appender reading its input" reading
 assert_eq 1 "$(printf 'meanwhile\n' | evlog append -p --wait-lock 1s "$PIPED")" "an append while a pipe is read"
+touch "$WORK/release"
 wait "$piped"
 assert_eq 600002 "$(event_count "$PIPED")" "events after the piped batch"
 echo PASS
