@@ -56,6 +56,9 @@ class ReaderImpl final : public Reader {
   std::unique_ptr<File> segment_;
   SegmentWindow window_;  // the current segment's bytes
   uint64_t limit_ = 0;       // readable bytes of the current segment
+  // HEAD's next offset when limit_ is HEAD's committed end (the active segment), else none:
+  // no frame below that end may reach past it.
+  uint64_t head_next_offset_ = UINT64_MAX;
   bool closed_ = false;      // a newer segment exists: read to the file's end
   uint64_t position_ = 0;    // next frame position
   uint64_t dropped_before_ = 0;
@@ -104,12 +107,14 @@ Status ReaderImpl::RefreshLimit() {
   EVLOG_ASSIGN_OR_RETURN(HeadRecord head, log_->CommittedHead());
   seen_sequence_ = head.sequence;
   EVLOG_ASSIGN_OR_RETURN(uint64_t size, segment_->Size());
+  head_next_offset_ = UINT64_MAX;
   if (segment_base_ < head.segment_base) {
     closed_ = true;
     limit_ = size;
   } else if (segment_base_ == head.segment_base) {
     closed_ = false;
     limit_ = head.committed_end;
+    head_next_offset_ = head.next_offset;
     if (limit_ > size) {
       return Status::Corruption(fmt::format("segment {}: file is {} bytes but {} bytes were committed",
                                             SegmentFileName(segment_base_), size, limit_));
@@ -374,6 +379,13 @@ Result<bool> ReaderImpl::LoadUnit() {
     if (parse == FrameParse::kNoFrame) why = "zero bytes where a frame should start";
     if (parse == FrameParse::kTruncated) why = "frame cut short below the committed end";
     if (parse != FrameParse::kOk || !AdvanceInSequence(h, &cur, &why)) return CorruptFrame(at, why);
+    // HEAD's two ends must agree: one naming an earlier next offset would make every
+    // command that takes the log's end from it (export, stat, groups' lag) stop short.
+    if (h.has_events() && h.next_offset() > head_next_offset_) {
+      return CorruptFrame(at, fmt::format("a frame of events up to offset {} lies below HEAD's committed end, but HEAD "
+                                          "says the log's next offset is {} (HEAD is damaged: run `evlog verify`)",
+                                          h.next_offset() - 1, head_next_offset_));
+    }
     unit_.emplace_back(h, at);
   } while (cur.inside_batch());
   seq_ = cur;

@@ -7,6 +7,7 @@
 
 #include "eventlog/verify.h"
 #include "format.h"
+#include "format_blocks.h"
 #include "test_helpers.h"
 
 namespace eventlog::test {
@@ -57,6 +58,25 @@ TEST_CASE("RandomAndRandomlyDamagedSegmentsNeverCrashRecoveryReadersOrVerify") {
     t.SetContents(std::string(TestLog::kDir) + "/HEAD", round % 3 == 0 ? std::string(64, '\0') : head);
     ReadEverythingSomehow(t);
   }
+}
+
+// A HEAD with a valid checksum whose next offset falls short of the frames below its
+// committed end (crafted, or written by a buggy writer): readers, and through them export
+// and tail, would stop short without a word. The frame past HEAD's next offset is refused.
+TEST_CASE("AReaderRefusesAHeadWhoseNextOffsetFallsShortOfItsFrames") {
+  TestLog t;
+  for (int i = 0; i < 3; ++i) REQUIRE(t.Append({"e" + std::to_string(i)}).has_value());
+  HeadRecord head;
+  REQUIRE(DecodeHead(t.Contents(HeadPath()), t.id(), &head));
+  REQUIRE(head.next_offset == 3);
+  head.next_offset = 2;  // committed_end and last_checksum stay right
+  ++head.sequence;
+  t.SetContents(HeadPath(), EncodeHead(head, t.id()));
+  REQUIRE(t.Reopen().ok());
+  auto events = t.ReadAll();
+  REQUIRE_FALSE(events.has_value());
+  CHECK(events.status().code() == StatusCode::kCorruption);
+  CHECK(events.status().message().find("HEAD says the log's next offset is 2") != std::string::npos);
 }
 
 }  // namespace eventlog::test
