@@ -1,5 +1,8 @@
 #include "bridge/outbound_pump.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "term/report.h"
@@ -13,6 +16,9 @@ namespace {
 constexpr char kCommand[] = "bridge";
 // How long one wait lasts when there is nothing to do; signals end it early.
 constexpr std::chrono::milliseconds kIdleWait{100};
+// After a failure, how long without a confirmation ends the wait for those still coming: a
+// slow broker confirms a batch per round trip.
+constexpr std::chrono::milliseconds kDrainQuiet{1000};
 }  // namespace
 
 OutboundPump::OutboundPump(eventlog::Log& log, eventlog::ConsumerGroups& groups, RemoteSink& sink,
@@ -98,13 +104,28 @@ Status OutboundPump::Run() {
     // still arriving, for a bounded time, and ack the confirmed prefix, so that a rerun,
     // which stops at the same event, does not send them all again. The group never passes
     // an unconfirmed event (ConfirmedPrefix), so this acks nothing the remote lacks.
-    const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
-    // Until a poll brings nothing: a refused event stays outstanding for ever.
-    while (std::chrono::steady_clock::now() < deadline && PollConfirmations(kIdleWait).ok() && !confirmed_.empty()) {
-    }
+    CollectLateConfirmations();
     (void)AckConfirmed(true);  // the failure is what the caller reports
   }
   return relayed;
+}
+
+// Until confirmations stop coming for kDrainQuiet, or the drain time is up: a refused event
+// stays outstanding for ever, so "all confirmed" never comes. The quiet is measured, not
+// taken from one poll: a sink that has failed reports its failure on every poll, and may
+// do so at once (a review found this loop ending after a single poll, and a rerun sending
+// again all that a slower partition confirmed meanwhile).
+void OutboundPump::CollectLateConfirmations() {
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + options_.drain_timeout;
+  auto last_arrival = start;
+  for (;;) {
+    (void)PollConfirmations(kIdleWait);  // its failure is the one the caller reports
+    const auto now = std::chrono::steady_clock::now();
+    if (!confirmed_.empty()) last_arrival = now;
+    if (prefix_.outstanding() == 0 || now >= deadline || now - last_arrival >= kDrainQuiet) return;
+    if (confirmed_.empty()) std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kIdleWait / 10, deadline - now));
+  }
 }
 
 Status OutboundPump::Relay(eventlog::Reader& reader) {

@@ -51,6 +51,7 @@ class OutboundPump {
   eventlog::Status PollConfirmations(std::chrono::milliseconds timeout);
   eventlog::Status AckConfirmed(bool force);
   eventlog::Status Drain(std::chrono::milliseconds limit);
+  void CollectLateConfirmations();
 
   eventlog::Log& log_;
   eventlog::ConsumerGroups& groups_;

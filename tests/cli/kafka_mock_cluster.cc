@@ -17,6 +17,10 @@
 //   rtt BROKER MS          the broker answers every request MS milliseconds late (0: at once)
 //   errors API ERROR COUNT the next COUNT requests of Kafka API key API (0 = Produce) fail
 //                          with Kafka error code ERROR, whichever broker receives them
+//   broker-errors BROKER API ERROR COUNT
+//                          the same, for requests that broker BROKER receives
+//   leader TOPIC PARTITION BROKER
+//                          BROKER leads that partition from now on
 //
 // TOPIC is created with PARTITIONS partitions, each replicated on every broker; without it,
 // topics are created on first use by the clients (auto-creation, one partition each).
@@ -81,6 +85,28 @@ bool Control(rd_kafka_mock_cluster_t* cluster, const std::string& line) {
     std::vector<rd_kafka_resp_err_t> errors(count, static_cast<rd_kafka_resp_err_t>(code));
     rd_kafka_mock_push_request_errors_array(cluster, static_cast<int16_t>(api), errors.size(), errors.data());
     return true;
+  }
+  if (verb == "broker-errors") {
+    int broker = 0;
+    int api = 0;
+    int code = 0;
+    int count = 0;
+    if (!(words >> broker >> api >> code >> count) || count <= 0) return false;
+    for (int i = 0; i < count; ++i) {  // one (error, rtt) pair per call: the stack is FIFO
+      if (rd_kafka_mock_broker_push_request_error_rtts(cluster, broker, static_cast<int16_t>(api), 1,
+                                                       static_cast<rd_kafka_resp_err_t>(code), 0) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (verb == "leader") {
+    std::string topic;
+    int partition = -1;
+    int broker = 0;
+    if (!(words >> topic >> partition >> broker) || partition < 0) return false;
+    return rd_kafka_mock_partition_set_leader(cluster, topic.c_str(), partition, broker) == RD_KAFKA_RESP_ERR_NO_ERROR;
   }
   return false;
 }
