@@ -37,7 +37,7 @@ std::string DescribeOrigin(const MessageOrigin& origin) {
 Status LocalAppender::TooLarge(const MessageOrigin& origin, uint64_t size) const {
   return Status::InvalidArgument(fmt::format(
       "the message at {} holds at least {} bytes, more than this log's maximum event size of {} bytes; it was not "
-      "appended and nothing after it was (create the log with a larger --max-event-size)",
+      "appended and nothing after it was (create the log with a larger --max-event-bytes)",
       DescribeOrigin(origin), size, max_event_bytes_));
 }
 
@@ -66,8 +66,12 @@ Status LocalAppender::Add(std::optional<std::string_view> key, std::span<const e
     if (size > max_event_bytes_) return TooLarge(origin, size);
     message.headers.emplace_back(header.name, header.value);
   }
-  // A first, cheap check; Batch::AddAt applies the exact one (with the encoding's overhead).
   if (size > max_event_bytes_) return TooLarge(origin, size);
+  // The exact size, as Batch::AddAt will check it: a message refused only there would fail
+  // the whole round at Commit(), and the messages before it would never be appended (a
+  // review found every rerun stopping there with nothing appended).
+  const uint64_t exact = eventlog::Batch::EventBytes({.key = key, .headers = headers, .payload = payload});
+  if (exact > max_event_bytes_) return TooLarge(origin, exact);
   if (key) message.key.emplace(*key);
   message.payload.assign(payload);
   message.origin = origin;

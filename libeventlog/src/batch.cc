@@ -281,6 +281,7 @@ Batch::~Batch() = default;
 Batch::Batch(Batch&&) noexcept = default;
 Batch& Batch::operator=(Batch&&) noexcept = default;
 Status Batch::Add(const EventInput& event) { return impl_->Add(event); }
+uint64_t Batch::EventBytes(const EventInput& event) { return EventRecordSize(event, 0, 0); }
 Status Batch::AddAt(const EventInput& event, uint64_t offset, int64_t timestamp_ns) {
   return impl_->AddAt(event, offset, timestamp_ns);
 }

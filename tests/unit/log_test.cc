@@ -61,6 +61,27 @@ TEST_CASE("OversizedEventIsRefusedWithAClearError") {
   CHECK(batch.empty());
 }
 
+// Batch::EventBytes tells a caller beforehand what Add and AddAt will decide, with a key
+// and headers too, for every payload size across the maximum.
+TEST_CASE("EventBytesIsTheSizeAddAndAddAtCompareWithTheMaximum") {
+  TestLog t({.segment_bytes = 64 * 1024, .max_event_bytes = 1000});
+  const std::vector<HeaderView> headers = {{"h", "v"}, {"name", ""}};
+  int fitting = 0, refused = 0;
+  for (size_t payload = 960; payload <= 1000; ++payload) {
+    CAPTURE(payload);
+    const std::string bytes(payload, 'x');
+    const EventInput event{.key = "k", .headers = headers, .payload = bytes};
+    const bool fits = Batch::EventBytes(event) <= 1000;
+    ++(fits ? fitting : refused);
+    Batch plain = t.log().NewBatch();
+    CHECK(plain.Add(event).ok() == fits);
+    Batch preset = t.log().NewBatch();
+    CHECK(preset.AddAt(event, 0, 1'000'000'000'000).ok() == fits);
+  }
+  CHECK(fitting > 0);
+  CHECK(refused > 0);
+}
+
 TEST_CASE("SegmentsRollAtTheConfiguredSizeAndReadAcrossThem") {
   TestLog t({.segment_bytes = 4096});
   for (int i = 0; i < 100; ++i) REQUIRE(t.Append({std::string(100, 'a' + i % 26)}).has_value());

@@ -49,6 +49,11 @@ class Batch {
   void AllowLeadingGap() { allow_leading_gap_ = true; }
   bool allows_leading_gap() const { return allow_leading_gap_; }
 
+  // The size of `event` as Add() and AddAt() compare it with the log's maximum event size
+  // (its record, encoded, with the offset and timestamp deltas of a frame's first event):
+  // for a caller that must know whether an event fits before it builds a batch.
+  static uint64_t EventBytes(const EventInput& event);
+
   uint64_t event_count() const;
   uint64_t encoded_bytes() const;  // bytes the batch occupies in a segment
   bool empty() const { return event_count() == 0; }
