@@ -36,7 +36,11 @@ Status OutboundPump::SendAvailable(eventlog::Reader& reader, bool* caught_up) {
       *caught_up = true;
       return Status::Ok();
     }
-    EVLOG_RETURN_IF_ERROR(sink_.Send(event));
+    if (Status sent = sink_.Send(event); !sent.ok()) {
+      // A signal ended a wait for room: Relay sees it next and drains what is in flight.
+      if (sent.code() == eventlog::StatusCode::kBusy && signals_.termination()) return Status::Ok();
+      return sent;
+    }
     prefix_.Sent(event.offset);
     if (!first_sent_) first_sent_ = event.offset;
     last_sent_ = event.offset;

@@ -31,7 +31,9 @@ class RemoteSink {
 
   // Hands one event to the engine, which copies what it needs: the views in `event` are
   // valid only during the call. May wait while the engine's queue is full, serving
-  // confirmations meanwhile (they are returned by the next Poll()).
+  // confirmations meanwhile (they are returned by the next Poll()). kBusy if a SIGINT or
+  // SIGTERM ended that wait: the event was not handed over, and the bridge stops as the
+  // signal asks (the next run sends it).
   virtual eventlog::Status Send(const eventlog::Event& event) = 0;
 
   // Waits at most `timeout` for confirmations; appends the offsets confirmed since the

@@ -117,5 +117,25 @@ assert_eq 3 "$status" "the follower's exit status after a reset ($(cat "$WORK/re
 assert_contains "$(cat "$WORK/reset.err")" "was moved back to offset 0" "the follower's message after a reset"
 assert_eq 0 "$(position reset)" "the group after a reset during the relay"
 
+# SIGINT while the producer's queue is full (the broker down, 100 events for a queue of 10):
+# the bridge stops as the signal asks, exit 130 and no error, acking nothing unconfirmed (a
+# review found it exiting 1 with "interrupted while ... queue was full" as an error).
+kafka_mock_control "down 1"
+QUEUED=$WORK/queued
+seq 1 100 | evlog append "$QUEUED"
+"$EVLOG" bridge "$QUEUED" --to "kafka://$KAFKA_BOOTSTRAP/queued" -g queued -f \
+  -X queue.buffering.max.messages=10 2>"$WORK/queued.err" &
+queued=$!
+BACKGROUND_PIDS+=("$queued")
+queued_waits() { grep -q "waiting for kafka://$KAFKA_BOOTSTRAP/queued" "$WORK/queued.err"; }
+wait_until 60 "the bridge noting that the broker is down" queued_waits
+kill -INT "$queued"
+status=0
+wait "$queued" || status=$?
+assert_eq 130 "$status" "the exit status after SIGINT with the producer's queue full ($(cat "$WORK/queued.err"))"
+grep -q "queue was full" "$WORK/queued.err" && fail "SIGINT reported as an error: $(cat "$WORK/queued.err")"
+assert_eq 0 "$(group_position "$QUEUED" queued)" "the group after SIGINT with nothing confirmed"
+kafka_mock_control "up 1"
+
 kafka_mock_stop TERM
 echo "bridge_kafka_failures: ok"

@@ -143,9 +143,9 @@ Status KafkaSink::Send(const eventlog::Event& event) {
     rd_kafka_poll(handle_.get(), kQueueFullPollMs);
     if (failure_) return *failure_;
     if (signals_.termination()) {
-      return Status::Failed(fmt::format("interrupted while {}'s producer queue was full; event at offset {} "
-                                        "and later were not sent",
-                                        remote_, event.offset));
+      return Status::Busy(fmt::format("interrupted while {}'s producer queue was full; event at offset {} "
+                                      "and later were not sent",
+                                      remote_, event.offset));
     }
   }
 }
