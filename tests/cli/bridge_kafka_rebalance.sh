@@ -37,6 +37,25 @@ produce() {
   done | tee -a "$WORK/produced.$topic.keyed" | timeout 120 kcat -P -b "$KAFKA_BOOTSTRAP" -t "$topic" -K: ||
     fail "kcat -P -t $topic"
 }
+# stream TOPIC FIRST CMD...: as produce with a pause of 0.1 s, in bursts of 50 until CMD
+# succeeds, then 20 bursts more (at most 600 in all, a minute); the first message sent after
+# CMD succeeded goes in $WORK/stream.TOPIC.after.
+stream() {
+  local topic=$1 i=$2 bursts=0 after=0 n
+  shift 2
+  while ((bursts < 600 && after < 20)); do
+    if ((after > 0)); then
+      after=$((after + 1))
+    elif "$@"; then
+      echo "$i" >"$WORK/stream.$topic.after"
+      after=1
+    fi
+    for ((n = 0; n < 50; n++, i++)); do printf 'k%d:m%06d\n' $((i % 16)) "$i"; done
+    bursts=$((bursts + 1))
+    sleep 0.1
+  done | tee -a "$WORK/produced.$topic.keyed" | timeout 120 kcat -P -b "$KAFKA_BOOTSTRAP" -t "$topic" -K: ||
+    fail "kcat -P -t $topic"
+}
 produced() { cut -d: -f2 "$WORK/produced.$1.keyed" | sort -u; }
 stop_bridge() {
   local pid=$1 name=$2 status=0
@@ -54,26 +73,32 @@ bridge_a=$!
 BACKGROUND_PIDS+=("$bridge_a")
 has_events() { [[ -d "$1" && $(event_count "$1") -ge $2 ]]; }
 wait_until 60 "bridge a appends the first 1000 messages" has_events "$A" 1000
-# A steady stream (8 s) while b joins and the group rebalances (about 3 s in the mock), so
-# that a holds fetched, uncommitted messages when its partitions are revoked.
-produce orders 1000 4000 0.1 &
+# A steady stream while b joins and the group rebalances (about 3 s in the mock), so that a
+# holds fetched, uncommitted messages when its partitions are revoked: b starts once a
+# appends from the stream, which goes on until b has appended messages (the rebalance is
+# over) and for 2 s after, however long each step takes.
+stream orders 1000 has_events "$B" 1 &
 producer=$!
 BACKGROUND_PIDS+=("$producer")
-sleep 0.5
+wait_until 60 "bridge a appends the stream" has_events "$A" 1001
 "$EVLOG" bridge "$B" --from "kafka://$KAFKA_BOOTSTRAP/orders" -g pair -f "${KAFKA_QUICK_GROUP[@]}" 2>"$WORK/b.err" &
 bridge_b=$!
 BACKGROUND_PIDS+=("$bridge_b")
 wait "$producer" || fail "the producer failed"
-wait_until 60 "bridges a and b hold all 5000 messages" holds_all 5000 "$A" "$B"
+sent=$(produced orders | wc -l)
+wait_until 60 "bridges a and b hold all $sent messages" holds_all "$sent" "$A" "$B"
 kill -0 "$bridge_a" 2>/dev/null || fail "bridge a ended: $(cat "$WORK/a.err")"
 stop_bridge "$bridge_a" a
 stop_bridge "$bridge_b" b
 dups=$(repeated "$A" "$B")
 [[ -z "$dups" ]] || fail "messages appended twice to one log: $(echo "$dups" | head -5) ($(echo "$dups" | wc -l) in all)"
-# Both took part: b joined before the stream ended, and a went on after the rebalance.
+# Both took part: b joined before the stream ended, and a went on after the rebalance (it
+# appended messages sent once b had appended some).
 [[ $(event_count "$B") -gt 0 ]] || fail "bridge b received nothing: the stream ended before the rebalance"
-[[ $(event_count "$A") -gt 1000 ]] || fail "bridge a took nothing after b joined: $(event_count "$A")"
-echo "rebalance: a holds $(event_count "$A"), b $(event_count "$B") of 5000"
+after=$(cat "$WORK/stream.orders.after" 2>/dev/null || echo 1000000)
+a_after=$(payloads "$A" | awk -v after="$after" 'substr($0, 2) + 0 >= after' | wc -l)
+[[ $a_after -gt 0 ]] || fail "bridge a took nothing after b joined: $(event_count "$A") messages, none from m$after on"
+echo "rebalance: a holds $(event_count "$A") ($a_after sent after b joined), b $(event_count "$B") of $sent"
 # The group's offsets are at the topic's end: a new member finds nothing new.
 expect_status 0 evlog bridge "$WORK/c" --from "kafka://$KAFKA_BOOTSTRAP/orders" -g pair "${KAFKA_QUICK_GROUP[@]}"
 assert_contains "$(cat "$WORK/stderr")" "nothing new from kafka://" "a third member after the rebalance"

@@ -34,27 +34,32 @@ for i in $(seq 0 299); do printf 'event-%03d-%s\n' "$i" xxxxxxxxxxxxxxxxxxxxxxxx
 flock -x "$RACE/LOCK" sleep 1 &
 holder=$!
 sleep 0.2
-evlog replay "$RACE" -g racer --max-attempts 1 -- false 2>/dev/null &
+"$EVLOG" replay "$RACE" -g racer --max-attempts 1 -- false 2>/dev/null &
 replayer=$!
+BACKGROUND_PIDS+=("$replayer")
 sleep 0.2
-evlog compact "$RACE" --before 200 >/dev/null 2>&1 &
+"$EVLOG" compact "$RACE" --before 200 >/dev/null 2>&1 &
 compactor=$!
+BACKGROUND_PIDS+=("$compactor")
 wait "$holder" "$compactor"
 wait "$replayer" || true
 first=$(evlog stat "$RACE" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["first_offset"])')
 position=$(group_position "$RACE" racer)
 ((first <= position)) || fail "compaction removed events the new group had not processed: the log starts at $first, the group is at $position"
 
-# A replay killed inside its first event leaves the group stored too.
+# A replay killed inside its first event leaves the group stored too. "$EVLOG", not the
+# evlog function: $! must be replay itself, or the kill hits a subshell and replay goes on.
 LOG2=$WORK/killed
 seq 0 9 | evlog append "$LOG2"
-evlog replay "$LOG2" -g g -- sh -c 'echo $$ >"$1"; exec sleep 30' sh "$WORK/child" >/dev/null 2>&1 &
+"$EVLOG" replay "$LOG2" -g g -- sh -c 'echo $$ >"$1"; exec sleep 30' sh "$WORK/child" >/dev/null 2>&1 &
 pid=$!
-wait_until 60 "the group stored by replay" bash -c "[[ \$(\"$EVLOG\" groups '$LOG2' --json) == *'\"group\":\"g\"'* ]]"
+BACKGROUND_PIDS+=("$pid")
+# Inside its first event: once that event's command runs.
+wait_until 60 "the first event's command started" test -s "$WORK/child"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
-wait_until 60 "the command's pid" test -s "$WORK/child"
 kill -KILL "$(cat "$WORK/child")" 2>/dev/null || true
+evlog groups "$LOG2" --json | grep -q '"group":"g"' || fail "a replay killed in its first event left no group: $(evlog groups "$LOG2")"
 assert_eq 0 "$(group_position "$LOG2" g)" "position after a kill in the first event"
 
 # --- A position past the log's end ------------------------------------------------------
@@ -109,15 +114,20 @@ assert_eq 20 "$(group_position "$COPY" h)" "ack of the last event by a group pas
 RS=$WORK/reset
 seq 0 199 | evlog append "$RS"
 evlog ack "$RS" -g g 99
+# The command of event 100 runs until $WORK/release exists, so the change always lands
+# while replay works on the event, however slow the machine.
 for change in "--reset-to 0 --execute" "--delete"; do
   evlog ack "$RS" -g g 99 2>/dev/null || true
   [[ $change == --delete* ]] && evlog groups "$RS" -g g --reset-to 100 --execute >/dev/null
-  rm -f "$WORK/started"
-  evlog replay "$RS" -g g --to 101 -- sh -c 'touch "$1"; sleep 1' sh "$WORK/started" 2>"$WORK/replay.err" &
+  rm -f "$WORK/started" "$WORK/release"
+  "$EVLOG" replay "$RS" -g g --to 101 -- sh -c 'touch "$1"; until [ -e "$2" ]; do sleep 0.05; done' \
+    sh "$WORK/started" "$WORK/release" 2>"$WORK/replay.err" &
   pid=$!
+  BACKGROUND_PIDS+=("$pid")
   wait_until 60 "replay's first event started" test -e "$WORK/started"
   # shellcheck disable=SC2086 # $change is two or three words
   evlog groups "$RS" -g g $change >/dev/null || fail "groups $change"
+  touch "$WORK/release"
   status=0
   wait "$pid" || status=$?
   assert_eq 3 "$status" "replay's exit status after groups $change ($(cat "$WORK/replay.err"))"
@@ -128,11 +138,14 @@ assert_eq 0 "$(group_position "$RS" g)" "the group after a delete during replay"
 evlog groups "$RS" --json | grep -q '"group":"g"' && fail "the deleted group came back: $(evlog groups "$RS")"
 # Moved forward meanwhile (another consumer acked further): no conflict.
 evlog groups "$RS" -g g --reset-to 100 --execute >/dev/null 2>&1 || evlog ack "$RS" -g g 99
-rm -f "$WORK/started"
-evlog replay "$RS" -g g --to 101 -- sh -c 'touch "$1"; sleep 1' sh "$WORK/started" 2>"$WORK/replay.err" &
+rm -f "$WORK/started" "$WORK/release"
+"$EVLOG" replay "$RS" -g g --to 101 -- sh -c 'touch "$1"; until [ -e "$2" ]; do sleep 0.05; done' \
+  sh "$WORK/started" "$WORK/release" 2>"$WORK/replay.err" &
 pid=$!
+BACKGROUND_PIDS+=("$pid")
 wait_until 60 "replay's first event started" test -e "$WORK/started"
 evlog ack "$RS" -g g 150
+touch "$WORK/release"
 wait "$pid" || fail "replay after another consumer acked further: $(cat "$WORK/replay.err")"
 assert_eq 151 "$(group_position "$RS" g)" "the group after a forward move during replay"
 

@@ -5,7 +5,8 @@
 # they are given a connection string that fails at once). The kafka:// examples run against
 # librdkafka's mock cluster (EVLOG_KAFKA_MOCK, kafka_mock_cluster.cc) in place of
 # localhost:9092. A follower (-f) runs until stopped:
-# it passes once it has run for a while without an error.
+# it passes once it has run for a while without an error; the bridge to Kafka, once it has
+# relayed every event, as long as that takes.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/nats_server_lib.sh"
 source "$(dirname "$0")/kafka_lib.sh"
@@ -24,6 +25,10 @@ subcommands=$(evlog --help | sed -n '/^Subcommands:/,/^$/p' | awk '/^  [a-z]/{pr
 examples() {
   # shellcheck disable=SC2086
   evlog $1 --help | sed -n '/^Examples:$/,$p' | sed 1d | sed 's/^  //'
+}
+# relayed_or_ended LOG GROUP PID: GROUP has relayed all of LOG, or PID has ended.
+relayed_or_ended() {
+  [[ $("$EVLOG" groups "$1" --json -g "$2" 2>/dev/null) == *'"lag":0'* ]] || ! kill -0 "$3" 2>/dev/null
 }
 ran=0
 run_example() {
@@ -50,7 +55,20 @@ run_example() {
   fi
   local limit=60
   [[ $example == *" -f"* ]] && limit=3  # a follower: stopped after a while (exit 124)
-  PATH=$(dirname "$EVLOG"):$PATH timeout "$limit" bash -c "set -o pipefail; $example" </dev/null >/dev/null 2>"$WORK/stderr" || status=$?
+  if [[ $example =~ ^evlog\ bridge\ ([^ ]+)\ --to\ kafka://.*\ -g\ ([^ ]+)\ -f$ ]]; then
+    # Checked below to have relayed events: stopped once its group has no lag, rather than
+    # after 3 s, in which a slow machine may not even have reached the broker. SIGALRM is
+    # timeout's own signal for "time is up": the follower is stopped as at the limit (124).
+    local log=${BASH_REMATCH[1]} group=${BASH_REMATCH[2]} follower
+    PATH=$(dirname "$EVLOG"):$PATH timeout 60 bash -c "set -o pipefail; $example" </dev/null >/dev/null 2>"$WORK/stderr" &
+    follower=$!
+    BACKGROUND_PIDS+=("$follower")
+    wait_until 60 "example [$example]: no lag (or its end)" relayed_or_ended "$log" "$group" "$follower"
+    kill -ALRM "$follower" 2>/dev/null || true
+    wait "$follower" || status=$?
+  else
+    PATH=$(dirname "$EVLOG"):$PATH timeout "$limit" bash -c "set -o pipefail; $example" </dev/null >/dev/null 2>"$WORK/stderr" || status=$?
+  fi
   if [[ $example == *" -f"* ]]; then
     [[ $status == 124 ]] || fail "example [$example]: a follower ended with $status: $(cat "$WORK/stderr")"
   else

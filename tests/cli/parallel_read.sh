@@ -136,16 +136,26 @@ done
 
 # Ctrl-C stops an export whose filter passes nothing for long: the writing thread polls
 # while it waits for output. 3000 events on which the regex gives up, each after a few
-# milliseconds: seconds of work, interrupted after half a second.
+# milliseconds: seconds of work, interrupted once the export reads them.
 SLOW=$WORK/slow
 awk 'BEGIN { a = sprintf("%3000s", ""); gsub(/ /, "a", a); for (i = 0; i < 3000; i++) print a "!" }' |
   evlog append --segment-bytes 1M "$SLOW"
+# A background job starts with SIGINT ignored, and a SIGINT sent before export catches it
+# (SigCgt: SIGINT is bit 1, 0x2) is lost. Over 256 KiB read (its start reads a few KiB) means
+# the export reads the segments: the filtering has begun.
+reading_and_catching_int() {
+  local caught bytes
+  caught=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+  bytes=$(awk '/^rchar:/ {print $2}' "/proc/$1/io" 2>/dev/null) || return 1
+  [[ -n $caught && -n $bytes ]] && (( (0x$caught & 2) && bytes > (256 << 10) ))
+}
 for threads in 1 4; do
   rm -f "$WORK/slow.json"
   status=0
   EVLOG_READ_THREADS=$threads "$EVLOG" export "$SLOW" --grep '(a+)+$' -o "$WORK/slow.json" 2>"$WORK/slow.err" &
   pid=$!
-  sleep 0.5
+  BACKGROUND_PIDS+=("$pid")
+  wait_until 60 "export reading its log, with SIGINT caught, $threads readers" reading_and_catching_int "$pid"
   kill -INT "$pid"
   wait "$pid" || status=$?
   assert_eq 130 "$status" "export interrupted while its filter passes nothing, $threads readers: exit status"
