@@ -43,10 +43,33 @@ std::vector<std::string>& UnprintableValues() {
   return values;
 }
 
+std::vector<std::string>& DebugMaskedValues();
+
+// Whether `text` quotes a secret -X value (DebugMaskedValues: of a credential key, or read
+// from @FILE), whole or any word of it: librdkafka quotes a part of a value it cannot parse
+// ("Unrecognized sasl.oauthbearer.config beginning at: mysecret=..."), which the whole
+// value would not match. A word lies between blanks, '=', ',', ';', ':' or quotes, and has
+// 4 bytes or more (shorter ones are too common to mean anything).
+bool QuotesASecret(std::string_view text) {
+  for (const std::string& secret : DebugMaskedValues()) {
+    if (text.find(secret) != std::string_view::npos) return true;
+    size_t start = 0;
+    while (start < secret.size()) {
+      size_t end = secret.find_first_of(" \t\n=,;:\"'", start);
+      if (end == std::string::npos) end = secret.size();
+      if (end - start >= 4 && text.find(std::string_view(secret).substr(start, end - start)) != std::string_view::npos)
+        return true;
+      start = end + 1;
+    }
+  }
+  return false;
+}
+
+// Whether `text` quotes any -X value, or a word of a secret one.
 bool QuotesAValue(std::string_view text) {
   for (const std::string& value : UnprintableValues())
     if (!value.empty() && text.find(value) != std::string_view::npos) return true;
-  return false;
+  return QuotesASecret(text);
 }
 
 // librdkafka's explanation, " (TEXT)", unless it quotes the value of any -X property: a
@@ -191,11 +214,19 @@ Result<KafkaHandle> NewKafkaHandle(int type, KafkaConf conf) {
   return KafkaHandle(handle);
 }
 
+std::string LibrdkafkaError(std::string_view text) {
+  return QuotesAValue(text) ? "librdkafka's text quotes a -X value, so it is not shown" : std::string(text);
+}
+
+std::string LibrdkafkaNote(std::string_view text) {
+  return QuotesASecret(text) ? "librdkafka's text quotes a secret -X value, so it is not shown" : std::string(text);
+}
+
 void KafkaWaitNotes::Note(std::string_view reason) {
   const auto now = std::chrono::steady_clock::now();
   if (last_ && now - *last_ < kWaitNoteInterval) return;
   last_ = now;
-  PrintNote(kCommand, fmt::format("waiting for {}: {}; retrying", remote_, reason));
+  PrintNote(kCommand, fmt::format("waiting for {}: {}; retrying", remote_, LibrdkafkaNote(reason)));
 }
 
 }  // namespace evlog

@@ -46,6 +46,14 @@ eventlog::Result<KafkaConf> NewKafkaConf(const Endpoint& endpoint,
 // Its errors never quote a -X value.
 eventlog::Result<KafkaHandle> NewKafkaHandle(int type, KafkaConf conf);
 
+// Text librdkafka wrote, or a sentence saying it is not shown. For an error (a fatal
+// error, a message's error string): if it quotes any -X value, or a word of a secret one
+// (a credential key's value, or one read from @FILE: librdkafka quotes the part of a value
+// it cannot parse). For a note (why the bridge waits and retries): only if it quotes a
+// secret, whole or a word of it; a broker named sasl_ssl://... must stay visible there.
+std::string LibrdkafkaError(std::string_view text);
+std::string LibrdkafkaNote(std::string_view text);
+
 // "waiting for kafka://...: REASON; retrying" on stderr, at most one every few seconds
 // however often librdkafka reports a broker it cannot reach.
 class KafkaWaitNotes {

@@ -104,7 +104,7 @@ void KafkaSink::OnError(rd_kafka_t* handle, int error, const char* reason, void*
   // the producer stops; the delivery reports that follow name the offsets it held.
   char detail[512];
   rd_kafka_fatal_error(handle, detail, sizeof detail);
-  sink->fatal_reason_ = fmt::format("fatal producer error: {}", detail);
+  sink->fatal_reason_ = fmt::format("fatal producer error: {}", LibrdkafkaError(detail));
   sink->Fail(Status::Failed(fmt::format("{}: {}", sink->remote_, sink->fatal_reason_)));
 }
 

@@ -195,7 +195,7 @@ void KafkaSource::OnError(rd_kafka_t* handle, int error, const char* reason, voi
   }
   char detail[512];
   rd_kafka_fatal_error(handle, detail, sizeof detail);
-  if (!source->failure_) source->failure_ = Status::Failed(fmt::format("{}: fatal consumer error: {}", source->remote_, detail));
+  if (!source->failure_) source->failure_ = Status::Failed(fmt::format("{}: fatal consumer error: {}", source->remote_, LibrdkafkaError(detail)));
 }
 
 bool KafkaSource::CaughtUp() const {
@@ -210,7 +210,7 @@ Status KafkaSource::Take(const rd_kafka_message_t& message, LocalAppender& appen
   if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // A consumer error carried as a message: the topic is missing, not authorised, its
     // offsets are out of range... librdkafka retries what is transient by itself.
-    return Status::Failed(fmt::format("{}: {}", remote_, rd_kafka_message_errstr(&message)));
+    return Status::Failed(fmt::format("{}: {}", remote_, LibrdkafkaError(rd_kafka_message_errstr(&message))));
   }
   at_end_[message.partition] = false;
   if (auto held = position_.find(message.partition); held != position_.end() && message.offset < held->second) {
