@@ -156,10 +156,19 @@ std::string OutboundPump::Summary() const {
   uint64_t position = acked_ ? *acked_ + 1 : start_position_;
   if (auto stored = groups_.Get(options_.group); stored) position = stored->position;
   std::string lag;
+  uint64_t behind = 0;
   if (auto info = log_.Info(); info) {
-    lag = fmt::format(", lag {}", eventlog::GroupLag({.position = position}, *info));
+    behind = eventlog::GroupLag({.position = position}, *info);
+    lag = fmt::format(", lag {}", behind);
   }
-  if (sent_ == 0) return fmt::format("nothing to relay: group {} is at {}{}", options_.group, position, lag);
+  if (sent_ == 0) {
+    // "Nothing to relay" only when there was nothing: a run that failed or was stopped
+    // before its first send leaves the group behind the log's end.
+    if (behind > 0) {
+      return fmt::format("relayed nothing to {}: group {} stays at {}{}", options_.remote, options_.group, position, lag);
+    }
+    return fmt::format("nothing to relay: group {} is at {}{}", options_.group, position, lag);
+  }
   if (confirmed_count_ == 0) {
     return fmt::format("relayed nothing to {}: {} events sent, none confirmed; group {} stays at {}{}", options_.remote,
                        sent_, options_.group, position, lag);
@@ -168,8 +177,11 @@ std::string OutboundPump::Summary() const {
   if (sent_ > confirmed_count_) {
     unconfirmed = fmt::format(" ({} more sent but not confirmed: the next run sends them again)", sent_ - confirmed_count_);
   }
+  // The range is what the group now covers, not what was sent: events sent and never
+  // confirmed are the next run's.
+  const uint64_t last = prefix_.last_acked().value_or(*last_sent_);
   return fmt::format("relayed {} events (offsets {}..{}) to {}{}; group {} at {}{}", confirmed_count_, *first_sent_,
-                     *last_sent_, options_.remote, unconfirmed, options_.group, position, lag);
+                     last, options_.remote, unconfirmed, options_.group, position, lag);
 }
 
 }  // namespace evlog

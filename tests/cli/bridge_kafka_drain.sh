@@ -27,6 +27,8 @@ kafka_mock_control "broker-errors 2 0 10 1"
 
 expect_status 1 evlog bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/split" -g g -X batch.num.messages=100
 assert_contains "$(cat "$WORK/stderr")" "event at offset 1000 was not stored" "the error names the refused event"
+# The summary's range is what the group covers, not what was sent.
+assert_contains "$(cat "$WORK/stderr")" "relayed 1000 events (offsets 0..999)" "the summary"
 kafka_consume split "$WORK/first"
 python3 - "$WORK/first" <<'PY' || fail "the keys did not land on the partitions this test assumes"
 import json, sys
