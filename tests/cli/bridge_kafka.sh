@@ -26,6 +26,17 @@ assert_eq 300 "$(position relay)" "group position after the relay"
 used=$(python3 -c 'import json, sys; print(len({json.loads(l)["partition"] for l in open(sys.argv[1], errors="surrogateescape")}))' "$WORK/consumed")
 [[ $used -gt 1 ]] || fail "300 events over 8 keys all went to one partition of 4"
 
+# CreateTime in whole milliseconds, rounded down; 1 for the first millisecond of 1970, which
+# librdkafka would read as "now" if sent as 0; -1 (none) before 1970 (a review saw "now").
+printf '%s\n' '{"offset":0,"timestamp":"1969-12-31T23:59:59.5Z","payload":"before 1970"}' \
+  '{"offset":1,"timestamp":"1970-01-01T00:00:00.0000005Z","payload":"first millisecond"}' \
+  '{"offset":2,"timestamp":"2026-01-01T00:00:00.0123456Z","payload":"later"}' >"$WORK/times.ndjson"
+evlog import "$WORK/times" "$WORK/times.ndjson"
+expect_status 0 evlog bridge "$WORK/times" --to "kafka://$KAFKA_BOOTSTRAP/times" -g relay
+kafka_consume times "$WORK/times.consumed"
+assert_eq "-1 1 1767225600012" "$(python3 -c 'import json, sys; print(*[json.loads(l)["ts"] for l in open(sys.argv[1])])' "$WORK/times.consumed")" \
+  "CreateTime of events before 1970, in its first millisecond, and later"
+
 # Caught up: a second run sends nothing.
 expect_status 0 evlog bridge "$LOG" --to "kafka://$KAFKA_BOOTSTRAP/orders" -g relay
 assert_contains "$(cat "$WORK/stderr")" "nothing to relay: group relay is at 300" "second run"

@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "bridge/bridge_headers.h"
@@ -35,7 +37,14 @@ std::vector<std::pair<std::string, std::string>> ProducerSettings() {
   };
 }
 
-int64_t Milliseconds(int64_t nanoseconds) { return nanoseconds / 1'000'000; }
+// The record's CreateTime (§B3): whole milliseconds, rounded down (toward minus infinity,
+// not zero). librdkafka reads 0 as "now": an event in the first millisecond of 1970 is sent
+// as 1 ms, the nearest time Kafka keeps. Before 1970 Kafka has no timestamps (-1 means
+// none): such an event gets -1, and the exact time is in evlog.timestamp either way.
+int64_t KafkaTimestamp(int64_t nanoseconds) {
+  if (nanoseconds < 0) return -1;
+  return std::max<int64_t>(nanoseconds / 1'000'000, 1);
+}
 
 }  // namespace
 
@@ -130,7 +139,7 @@ Status KafkaSink::Send(const eventlog::Event& event) {
         RD_KAFKA_V_PARTITION(partition_.value_or(RD_KAFKA_PARTITION_UA)),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
         RD_KAFKA_V_VALUE(const_cast<char*>(event.payload.data()), event.payload.size()),
-        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_TIMESTAMP(Milliseconds(event.timestamp_ns)),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_TIMESTAMP(KafkaTimestamp(event.timestamp_ns)),
         RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(event.offset))), RD_KAFKA_V_END);
     if (error == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();  // the headers are the producer's now
     rd_kafka_headers_destroy(headers);
