@@ -81,6 +81,19 @@ int RunFrom(const BridgeCommandOptions& o, const Endpoint& endpoint, const Signa
   return Finish(status, signals, pump.Summary(/*failed=*/!status.ok()));
 }
 
+// Whether a NATS subject has a wildcard token ("*", or ">" last): it names many subjects,
+// and one published to would be stored under the literal name (found by a review).
+bool HasWildcardToken(std::string_view subject) {
+  size_t start = 0;
+  for (;;) {
+    const size_t dot = subject.find('.', start);
+    const std::string_view token = subject.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (token == "*" || token == ">") return true;
+    if (dot == std::string_view::npos) return false;
+    start = dot + 1;
+  }
+}
+
 // Options that only one engine or one direction reads are refused elsewhere, so that a
 // mistyped command never runs with an option silently ignored.
 std::optional<std::string> MisplacedOption(const BridgeCommandOptions& o, const Endpoint& endpoint) {
@@ -93,6 +106,9 @@ std::optional<std::string> MisplacedOption(const BridgeCommandOptions& o, const 
   if (auto problem = KafkaPropertyProblem(o.kafka)) return problem;
   if (!kafka && o.kafka.partition) return "--partition is only for kafka:// endpoints";
   if (o.from && o.kafka.partition) return "--partition chooses where --to writes; --from reads every partition";
+  if (!kafka && !o.from && HasWildcardToken(endpoint.name)) {
+    return fmt::format("--to nats://.../{}: a token * or > names many subjects; the bridge publishes to one", endpoint.name);
+  }
   if (n.user.has_value() != n.password_file.has_value()) return "--nats-user and --nats-password-file go together";
   if (n.tls_cert.has_value() != n.tls_key.has_value()) return "--tls-cert and --tls-key go together";
   return std::nullopt;

@@ -84,5 +84,14 @@ for args in "$SECRET" "=$SECRET" "linger.ms=$SECRET" "no.such.property=$SECRET" 
 done
 # -X and --partition belong to kafka:// only, --partition to --to only.
 expect_status 2 evlog bridge "$WORK/log" --to nats://127.0.0.1:1/s -g g -X linger.ms=5
+# A subject with a wildcard token names many subjects: refused for --to (a token that only
+# holds * among other characters is a plain one).
+for subject in 's.*' 's.>' '*' '>' 'a.*.c'; do
+  expect_status 2 evlog bridge "$WORK/log" --to "nats://127.0.0.1:1/$subject" -g g
+  assert_contains "$(cat "$WORK/stderr")" "a token * or > names many subjects" "--to subject $subject"
+done
+status=0
+timeout 2 "$EVLOG" bridge "$WORK/log" --to "nats://127.0.0.1:1/s.a*b" -g g 2>"$WORK/stderr" || status=$?
+[[ $status != 2 ]] || fail "--to subject s.a*b refused as a usage error: $(cat "$WORK/stderr")"
 expect_status 2 evlog bridge "$WORK/log" --from "$URL" -g g --partition 1
 echo "bridge_kafka_usage: ok"
