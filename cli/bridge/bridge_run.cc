@@ -28,14 +28,19 @@ constexpr char kCommand[] = "bridge";
 
 int Usage(std::string_view message) { return ReportUsageError(kCommand, message, "bridge"); }
 
-// The exit status once the pump stopped: a signal's 128 + N wins, as for replay.
+// The exit status once the pump stopped: a signal's 128 + N wins, as for replay. kBusy
+// with a signal pending is a wait the signal cut short (a commit of the remote position
+// being retried): what it left undone is the next run's, as for any stop by a signal, so
+// it is a note, not an error.
 int Finish(const Status& status, const SignalPipe& signals, const std::string& summary) {
   PrintNote(kCommand, summary);
-  if (!status.ok()) {
+  const int signal = signals.termination();
+  if (!status.ok() && (signal == 0 || status.code() != eventlog::StatusCode::kBusy)) {
     PrintError(kCommand, status.message());
     return ExitCodeFor(status);
   }
-  if (const int signal = signals.termination()) return 128 + signal;
+  if (!status.ok()) PrintNote(kCommand, status.message());
+  if (signal != 0) return 128 + signal;
   return kExitOk;
 }
 
