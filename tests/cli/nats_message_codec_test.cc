@@ -83,6 +83,28 @@ TEST_CASE("UnsafeOrReservedHeadersGoInBase64") {
   CHECK(wire == WireHeaders{{"evlog.header-base64", "TmF0cy1Sb2xsdXA=,YWxs"}});
 }
 
+// libnats's and nats.go's pull fetch take a message with an empty payload and a Status
+// header for a JetStream status and drop it; Description is that status's text.
+TEST_CASE("StatusAndDescriptionGoInBase64InAnyCase") {
+  for (std::string_view name : {"Status", "status", "STATUS", "Description", "description"})
+    CHECK_FALSE(IsSafeNatsName(name));
+  CHECK(IsSafeNatsName("Statuses"));
+  CHECK(IsSafeNatsName("X-Status"));
+  CHECK(IsSafeNatsName("Descriptions"));
+  WireHeaders wire;
+  std::vector<HeaderView> headers{{"Status", "shipped"}, {"x", "y"}, {"description", "404 No Messages"}};
+  EncodeNatsEvent(std::nullopt, headers, &wire);
+  CHECK(wire == WireHeaders{{"evlog.header-base64", "U3RhdHVz,c2hpcHBlZA=="},
+                            {"x", "y"},
+                            {"evlog.header-base64", "ZGVzY3JpcHRpb24=,NDA0IE5vIE1lc3NhZ2Vz"},
+                            {"evlog.header-order", "evlog.header-base64 x evlog.header-base64"}});
+  for (bool reversed : {false, true}) {
+    DecodedNatsEvent decoded = RoundTrip(std::nullopt, headers, reversed);
+    CHECK(decoded.headers == std::vector<std::pair<std::string, std::string>>{
+                                 {"Status", "shipped"}, {"x", "y"}, {"description", "404 No Messages"}});
+  }
+}
+
 TEST_CASE("HeaderOrderSurvivesGroupingByName") {
   std::vector<HeaderView> headers{{"b", "2"}, {"a", "1"}, {"b", "3"}, {"", ""}, {"nl", "x\ny"}};
   for (bool reversed : {false, true}) {

@@ -29,6 +29,20 @@ bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
          });
 }
 
+bool EqualsNoCase(std::string_view text, std::string_view other) {
+  return text.size() == other.size() && StartsWithNoCase(text, other);
+}
+
+// The names of a status: NATS delivers one as a message with a status line, which libnats,
+// nats.go and others hand to applications as the headers Status (the code) and Description
+// (its text). A pulled message with an empty payload and a Status header is a status to
+// libnats's and nats.go's fetch: they drop it (the server counts it delivered), and libnats
+// reports its Description as the error. Compared without case: clients differ on whether
+// header names are (nats.go canonicalised them before 1.11), and base64 costs little. A
+// rule on the name alone, not only when the payload is empty: it needs no payload here, and
+// it also spares a client that reads Status whatever the payload.
+bool IsStatusName(std::string_view name) { return EqualsNoCase(name, "Status") || EqualsNoCase(name, "Description"); }
+
 std::string Base64(std::string_view bytes) {
   std::string out(Base64EncodedSize(bytes.size()), '\0');
   Base64Encode(bytes, out.data());
@@ -81,7 +95,7 @@ bool IsServerHeader(std::string_view name) { return StartsWithNoCase(name, "Nats
 }  // namespace
 
 bool IsSafeNatsName(std::string_view name) {
-  if (name.empty() || StartsWithNoCase(name, "evlog.") || IsServerHeader(name)) return false;
+  if (name.empty() || StartsWithNoCase(name, "evlog.") || IsServerHeader(name) || IsStatusName(name)) return false;
   return std::all_of(name.begin(), name.end(), [](char c) { return IsTokenChar(static_cast<unsigned char>(c)); });
 }
 

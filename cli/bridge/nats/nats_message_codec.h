@@ -34,7 +34,9 @@ inline constexpr std::string_view kNatsMsgIdHeader = "Nats-Msg-Id";
 using WireHeaders = std::vector<std::pair<std::string, std::string>>;
 
 // A name NATS carries as it is and that no reserved prefix claims: RFC 7230 token
-// characters only, and not starting with "evlog." or "Nats-" (any case).
+// characters only, not starting with "evlog." or "Nats-" (any case), and not Status or
+// Description (any case), which client libraries read as the status of a message: a
+// pulled message with an empty payload and a Status header never reaches libnats's caller.
 bool IsSafeNatsName(std::string_view name);
 // A value NATS carries as it is: non-empty valid UTF-8 without control characters, not
 // starting or ending with a space.
