@@ -1,5 +1,5 @@
-# evlog bridge and NATS JetStream (format-spec/bridge.md §B4): event headers that a client
-# library or the server would read as their own, against a real nats-server. Each must
+# evlog bridge and NATS JetStream (format-spec/bridge.md §B4): event headers and keys that a
+# client library or the server would read as their own, against a real nats-server. Each must
 # travel in base64 and come back exactly, through the bridge and through any other client.
 # Usage: bridge_nats_headers.sh PATH/TO/evlog PATH/TO/evlog_nats_tool
 source "$(dirname "$0")/lib.sh"
@@ -37,6 +37,35 @@ expect_status 0 timeout 60 "$EVLOG" bridge "$WORK/status-copy" --from "$NATS_URL
 assert_contains "$(cat "$WORK/stderr")" "appended 6 events" "summary of --from"
 assert_eq "$(export_without_offsets "$WORK/status")" "$(export_without_offsets "$WORK/status-copy")" \
   "round trip of events with Status and Description headers"
+
+# --- Nats-Msg-Id in another header. JetStream finds a message's id by searching the header
+# block for the text Nats-Msg-Id, and only the first occurrence counts: one in a name, value
+# or key that libnats happened to write before the real header hid the id, and the same
+# events resent (a second group) were stored again, with a warning that blamed the order of
+# publishing. Whether a header comes first depends on libnats's hash order: many events,
+# and the dump checks that no header but the real one mentions the text at all.
+for name in a b c d e f g h note x-ref trace; do
+  printf 'p-%s\n' "$name" | evlog append "$WORK/msgid" -H "$name=see Nats-Msg-Id"
+done
+printf 'Nats-Msg-Id1:keyed\n' | evlog append "$WORK/msgid" -K :
+printf 'named\n' | evlog append "$WORK/msgid" -H X-Nats-Msg-Id-Ref=1 -H other=x
+printf 'lower case\n' | evlog append "$WORK/msgid" -H "a=nats-msg-id" -H b=c
+printf 'plain\n' | evlog append "$WORK/msgid"
+nats_tool stream "$NATS_URL" MSGID msgid.events
+expect_status 0 evlog bridge "$WORK/msgid" --to "$NATS_URL/msgid.events" -g first
+expect_status 0 evlog bridge "$WORK/msgid" --to "$NATS_URL/msgid.events" -g second
+assert_contains "$(cat "$WORK/stderr")" "relayed 15 events" "the second group's relay (every event resent)"
+[[ "$(cat "$WORK/stderr")" != *warning* ]] || fail "a warning on resending: $(cat "$WORK/stderr")"
+assert_eq "$(seq 0 14)" "$(stream_offsets MSGID "$WORK/msgid")" "offsets in the stream after resending (each once)"
+assert_eq "" "$(nats_tool dump "$NATS_URL" MSGID | python3 -c 'import json, sys
+for line in sys.stdin:
+    for name, values in json.loads(line)["headers"].items():
+        texts = values if name == "Nats-Msg-Id" else [name] + values
+        if any("nats-msg-id" in t.lower() for t in texts): print(name, values)')" \
+  "headers other than Nats-Msg-Id that mention it"
+expect_status 0 timeout 60 "$EVLOG" bridge "$WORK/msgid-copy" --from "$NATS_URL/MSGID" -g copy
+assert_eq "$(export_without_offsets "$WORK/msgid")" "$(export_without_offsets "$WORK/msgid-copy")" \
+  "round trip of events that mention Nats-Msg-Id"
 
 nats_server_stop
 echo "bridge_nats_headers: ok"

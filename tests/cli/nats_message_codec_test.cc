@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "bridge/nats/nats_message_codec.h"
 
@@ -40,6 +41,12 @@ DecodedNatsEvent RoundTrip(std::optional<std::string_view> key, std::vector<Head
   const auto groups = Group(wire, names);
   REQUIRE(DecodeNatsEvent(groups, &decoded).ok());
   return decoded;
+}
+
+std::vector<std::pair<std::string, std::string>> Pairs(const std::vector<HeaderView>& headers) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const HeaderView& header : headers) pairs.emplace_back(header.name, header.value);
+  return pairs;
 }
 
 TEST_CASE("SafeTextTravelsAsItIs") {
@@ -102,6 +109,40 @@ TEST_CASE("StatusAndDescriptionGoInBase64InAnyCase") {
     DecodedNatsEvent decoded = RoundTrip(std::nullopt, headers, reversed);
     CHECK(decoded.headers == std::vector<std::pair<std::string, std::string>>{
                                  {"Status", "shipped"}, {"x", "y"}, {"description", "404 No Messages"}});
+  }
+}
+
+// JetStream searches the header block for the text Nats-Msg-Id, and only the first
+// occurrence counts: one in another header, written before the real one, hid the message id
+// and defeated deduplication. No wire name or value may contain it, in any case.
+TEST_CASE("NoNameValueOrKeyOnTheWireMentionsNatsMsgId") {
+  CHECK_FALSE(IsSafeNatsName("X-Nats-Msg-Id-Ref"));
+  CHECK_FALSE(IsSafeNatsName("x-nats-msg-id"));
+  CHECK_FALSE(IsSafeNatsValue("see Nats-Msg-Id"));
+  CHECK_FALSE(IsSafeNatsValue("NATS-MSG-ID:1"));
+  CHECK(IsSafeNatsName("X-Nats-Msg"));
+  CHECK(IsSafeNatsValue("Nats-Msg Id"));
+  const std::string_view key = "Nats-Msg-Id1";
+  std::vector<HeaderView> headers{{"note", "see Nats-Msg-Id"}, {"X-Nats-Msg-Id-Ref", "7"}, {"b", "nats-msg-id"},
+                                  {"plain", "v"}};
+  WireHeaders wire;
+  EncodeNatsEvent(key, headers, &wire);
+  CHECK(wire.front() == std::pair<std::string, std::string>{"evlog.key-base64", "TmF0cy1Nc2ctSWQx"});
+  auto lower = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  for (const auto& [name, value] : wire) {
+    CHECK(lower(name).find("nats-msg-id") == std::string::npos);
+    CHECK(lower(value).find("nats-msg-id") == std::string::npos);
+  }
+  CHECK(wire.back() ==
+        std::pair<std::string, std::string>{
+            "evlog.header-order", "evlog.header-base64 evlog.header-base64 evlog.header-base64 plain"});
+  for (bool reversed : {false, true}) {
+    DecodedNatsEvent decoded = RoundTrip(key, headers, reversed);
+    CHECK(decoded.key == std::optional<std::string>(key));
+    CHECK(decoded.headers == Pairs(headers));
   }
 }
 

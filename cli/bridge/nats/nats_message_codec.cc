@@ -23,11 +23,23 @@ bool IsTokenChar(unsigned char c) {
   return c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
 
+bool SameLetterNoCase(char a, char b) { return (a | 0x20) == (b | 0x20); }
+
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return (a | 0x20) == (b | 0x20);
-         });
+  return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), SameLetterNoCase);
 }
+
+bool ContainsNoCase(std::string_view text, std::string_view part) {
+  return std::search(text.begin(), text.end(), part.begin(), part.end(), SameLetterNoCase) != text.end();
+}
+
+// JetStream finds a message's Nats-Msg-Id by searching the header block for the text: only
+// its first occurrence counts, and unless that one starts a line the message has no id, so
+// it is stored again however often it is resent. libnats writes headers in no set order, so
+// any name, value or key that contains the text can come first: all go in base64, whose
+// alphabet has no '-'. Compared without case, although nats-server 2.9 compares the bytes:
+// a server that read header names as HTTP does (without case) would find "nats-msg-id" too.
+bool MentionsMsgId(std::string_view text) { return ContainsNoCase(text, kNatsMsgIdHeader); }
 
 bool EqualsNoCase(std::string_view text, std::string_view other) {
   return text.size() == other.size() && StartsWithNoCase(text, other);
@@ -95,12 +107,14 @@ bool IsServerHeader(std::string_view name) { return StartsWithNoCase(name, "Nats
 }  // namespace
 
 bool IsSafeNatsName(std::string_view name) {
-  if (name.empty() || StartsWithNoCase(name, "evlog.") || IsServerHeader(name) || IsStatusName(name)) return false;
+  if (name.empty() || StartsWithNoCase(name, "evlog.") || IsServerHeader(name) || IsStatusName(name) ||
+      MentionsMsgId(name))
+    return false;
   return std::all_of(name.begin(), name.end(), [](char c) { return IsTokenChar(static_cast<unsigned char>(c)); });
 }
 
 bool IsSafeNatsValue(std::string_view value) {
-  if (value.empty() || value.front() == ' ' || value.back() == ' ') return false;
+  if (value.empty() || value.front() == ' ' || value.back() == ' ' || MentionsMsgId(value)) return false;
   for (char c : value) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) return false;

@@ -37,9 +37,12 @@ using WireHeaders = std::vector<std::pair<std::string, std::string>>;
 // characters only, not starting with "evlog." or "Nats-" (any case), and not Status or
 // Description (any case), which client libraries read as the status of a message: a
 // pulled message with an empty payload and a Status header never reaches libnats's caller.
+// Nor a name containing "Nats-Msg-Id" (any case), as for values.
 bool IsSafeNatsName(std::string_view name);
 // A value NATS carries as it is: non-empty valid UTF-8 without control characters, not
-// starting or ending with a space.
+// starting or ending with a space, and not containing "Nats-Msg-Id" (any case): JetStream
+// looks for its message id by searching the header block for that text, and one found in
+// another header first hides the id, so that a resent event is stored again.
 bool IsSafeNatsValue(std::string_view value);
 
 // Appends the key's header (if any), the event's headers and, when needed, the order
