@@ -7,7 +7,8 @@
 //   - a run that died before acknowledging: its messages are redelivered only after
 //     AckWait, while newer ones are delivered at once to the next run. So when a run starts
 //     and finds messages delivered and not acknowledged (NumAckPending > 0), it recreates the
-//     consumer to deliver from the first unacknowledged sequence (the ack floor + 1), in order.
+//     consumer to deliver from the first unacknowledged sequence (the ack floor + 1, but not
+//     below the consumer's start sequence: FirstUnacknowledged), in order.
 //   - a connection lost with messages in flight: the server counts them delivered, the next
 //     fetch (after libnats reconnects) brings newer ones, and their acknowledgement would
 //     cover the lost ones. Each delivery of a consumer has a consumer sequence one above the
@@ -43,6 +44,7 @@
 // order fetched, so the deliveries keep their order.
 #include "bridge/nats/nats_source.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <system_error>
@@ -82,6 +84,21 @@ void InitConsumerConfig(jsConsumerConfig* config, const char* durable) {
   config->AckPolicy = js_AckAll;
   config->DeliverPolicy = js_DeliverAll;
   config->MaxAckPending = kMaxAckPending;
+}
+
+// The first stream sequence the consumer has not had acknowledged, where Restart starts it
+// again. The ack floor alone is not that: nats-server reports an ack floor of 0 for a
+// consumer that has acknowledged nothing yet, also one created to deliver from sequence S
+// (by an earlier Restart), so a run that died before its first acknowledgement after a
+// restart sent the next one back to sequence 1, and it appended the whole stream again.
+// Such a consumer delivers nothing below S, and whoever created it had everything below S
+// acknowledged (or, a user, wants it skipped), so it starts no lower than S. A stream that
+// no longer holds that sequence (purged, or limits dropped it) delivers from its first.
+uint64_t FirstUnacknowledged(const jsConsumerInfo& info) {
+  const uint64_t above_floor = info.AckFloor.Stream + 1;
+  const jsConsumerConfig* config = info.Config;
+  if (config == nullptr || config->DeliverPolicy != js_DeliverByStartSequence) return above_floor;
+  return std::max(above_floor, config->OptStartSeq);
 }
 
 // The options of a request about the marker: a shorter wait (kMarkerWaitMs).
@@ -192,7 +209,7 @@ Result<bool> NatsSource::KeptByInterest() {
 }
 
 Status NatsSource::Restart(const jsConsumerInfo& info) {
-  const uint64_t from = info.AckFloor.Stream + 1;
+  const uint64_t from = FirstUnacknowledged(info);
   const char* to_whom = subscribed_before_ ? "to this run, some lost with a connection," : "to an earlier run";
   PrintNote(kCommand, fmt::format("{}: consumer {} has {} messages delivered {} and not acknowledged; it is "
                                   "recreated to deliver again from stream sequence {}, in order",
