@@ -9,6 +9,12 @@
 //   evlog_nats_tool consumer URL STREAM NAME START [DESCRIPTION]
 //                                                   add durable pull consumer NAME (ack
 //                                                   policy all) delivering from sequence START
+//   evlog_nats_tool consumer-of-kind URL STREAM NAME KIND
+//                                                   add durable consumer NAME (ack policy
+//                                                   all) of a KIND the bridge must refuse:
+//                                                   push (a deliver subject), filter:SUBJECT,
+//                                                   new, last, by-time (deliver policies),
+//                                                   headers-only
 //   evlog_nats_tool consumer-info URL STREAM NAME   "NAME START ACK_PENDING", or "none"
 //   evlog_nats_tool fetch URL STREAM NAME N         fetch N messages through the existing
 //                                                   consumer NAME and acknowledge none
@@ -165,6 +171,40 @@ int AddConsumer(jsCtx* js, const char* stream, const char* name, long start, con
   return 0;
 }
 
+int AddConsumerOfKind(jsCtx* js, const char* stream, const char* name, const std::string& kind) {
+  jsConsumerConfig config;
+  jsConsumerConfig_Init(&config);
+  config.Durable = name;
+  config.AckPolicy = js_AckAll;
+  const std::string filter = kind.rfind("filter:", 0) == 0 ? kind.substr(7) : "";
+  std::string deliver_subject = "nats-tool.push.";
+  deliver_subject += name;
+  if (kind == "push") {
+    config.DeliverSubject = deliver_subject.c_str();
+  } else if (!filter.empty()) {
+    config.FilterSubject = filter.c_str();
+  } else if (kind == "new") {
+    config.DeliverPolicy = js_DeliverNew;
+  } else if (kind == "last") {
+    config.DeliverPolicy = js_DeliverLast;
+  } else if (kind == "by-time") {
+    config.DeliverPolicy = js_DeliverByStartTime;
+    config.OptStartTime = 1;  // nanoseconds since the epoch: the whole stream, by time
+  } else if (kind == "headers-only") {
+    config.HeadersOnly = true;
+  } else if (kind == "memory") {
+    config.MemoryStorage = true;
+  } else {
+    std::fprintf(stderr, "nats_tool: unknown consumer kind %s\n", kind.c_str());
+    return 2;
+  }
+  jsConsumerInfo* info = nullptr;
+  jsErrCode code{};
+  Check(js_AddConsumer(&info, js, stream, &config, nullptr, &code), "add consumer");
+  jsConsumerInfo_Destroy(info);
+  return 0;
+}
+
 int ConsumerInfo(jsCtx* js, const char* stream, const char* name) {
   jsConsumerInfo* info = nullptr;
   jsErrCode code{};
@@ -311,6 +351,8 @@ int main(int argc, char** argv) {
     rc = CreateStream(js, argv[3], argv[4], argv[5], std::atol(argv[6]));
   } else if (command == "consumer" && (argc == 6 || argc == 7)) {
     rc = AddConsumer(js, argv[3], argv[4], std::atol(argv[5]), argc == 7 ? argv[6] : nullptr);
+  } else if (command == "consumer-of-kind" && argc == 6) {
+    rc = AddConsumerOfKind(js, argv[3], argv[4], argv[5]);
   } else if (command == "consumer-info" && argc == 5) {
     rc = ConsumerInfo(js, argv[3], argv[4]);
   } else if (command == "fetch" && argc == 6) {

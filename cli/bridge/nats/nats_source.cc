@@ -1,5 +1,6 @@
 // The consumer. `--from nats://…/STREAM -g DURABLE` reads STREAM through the durable pull
-// consumer DURABLE, created when missing with AckPolicy all, DeliverPolicy all. Messages come
+// consumer DURABLE, created when missing with AckPolicy all, DeliverPolicy all; an existing
+// one must be a consumer the bridge could have made (RefuseUnfitConsumer). Messages come
 // in stream order; the pump appends each round durably, then CommitFetched acknowledges the
 // last message added, which with AckPolicy all acknowledges every one before it. That is
 // right only if every message the consumer delivered before it was added. Two things break
@@ -99,6 +100,13 @@ uint64_t FirstUnacknowledged(const jsConsumerInfo& info) {
   const jsConsumerConfig* config = info.Config;
   if (config == nullptr || config->DeliverPolicy != js_DeliverByStartSequence) return above_floor;
   return std::max(above_floor, config->OptStartSeq);
+}
+
+// Whether a failed libnats call was refused by libnats itself rather than by the server or
+// the connection: NATS_ERR or NATS_INVALID_ARG without a JetStream error code (the server's
+// errors carry one), for a name or a consumer configuration that no wait makes acceptable.
+bool RefusedByLibrary(natsStatus status, jsErrCode code) {
+  return (status == NATS_ERR || status == NATS_INVALID_ARG) && code == 0;
 }
 
 // The options of a request about the marker: a shorter wait (kMarkerWaitMs).
@@ -237,6 +245,42 @@ Status NatsSource::Restart(const jsConsumerInfo& info) {
   return Status::Ok();
 }
 
+// A consumer found in place must be one the bridge could have made: Restart recreates it
+// with the bridge's configuration, and the bridge copies the whole stream. Any other is
+// refused before anything is done to it (Restart would delete it), so that its owner, or
+// whoever mistyped -g, keeps it as it was.
+Status NatsSource::RefuseUnfitConsumer(const jsConsumerConfig& config) const {
+  auto refuse = [&](std::string_view why, std::string_view need) {
+    return Status::InvalidArgument(fmt::format("{}: consumer {} {}; {}: give -g a new name, or delete the consumer",
+                                               remote_, durable_, why, need));
+  };
+  if (config.AckPolicy != js_AckAll) {
+    return refuse("exists with an acknowledgement policy other than \"all\"",
+                  "the bridge acknowledges the last message of each durable append");
+  }
+  // libnats refuses to pull from it ("cannot pull subscribe to push based consumer"), and
+  // each run would retry that for ever.
+  if (config.DeliverSubject != nullptr && *config.DeliverSubject != '\0') {
+    return refuse(fmt::format("is a push consumer (it delivers to subject {})", config.DeliverSubject),
+                  "the bridge reads through a pull consumer");
+  }
+  if (config.FilterSubject != nullptr && *config.FilterSubject != '\0') {
+    return refuse(fmt::format("delivers only the messages of subject {}", config.FilterSubject),
+                  "the bridge copies the whole stream");
+  }
+  // new and last skip what the stream holds; by start time has no sequence to restart at
+  // but the ack floor, which is 0 until the first acknowledgement (FirstUnacknowledged).
+  if (config.DeliverPolicy != js_DeliverAll && config.DeliverPolicy != js_DeliverByStartSequence) {
+    return refuse("has a deliver policy other than \"all\" or \"by_start_sequence\" (new, last, last per subject, "
+                  "or by start time)",
+                  "the bridge copies the whole stream, from its start or from a stream sequence");
+  }
+  if (config.HeadersOnly) {
+    return refuse("delivers headers only", "the bridge copies every message's payload");
+  }
+  return Status::Ok();
+}
+
 // A run stopped between the consumer's delete and its add; the marker says where it left
 // off. The slot the consumer left may have been taken since (another client, under a
 // consumer limit), and the marker then holds the last one: it gives it up first, on a
@@ -297,11 +341,12 @@ Status NatsSource::Subscribe() {
       EVLOG_RETURN_IF_ERROR(AddConsumer(durable_, from, &last_delivery_));
     }
   } else if (status != NATS_OK) {
-    return NatsError(fmt::format("{}: consumer {}", remote_, durable_), status);
-  } else if (info->Config->AckPolicy != js_AckAll) {
-    return Status::InvalidArgument(fmt::format(
-        "{}: consumer {} exists with an acknowledgement policy other than \"all\"; the bridge acknowledges the last "
-        "message of each durable append: give -g a new name, or delete the consumer", remote_, durable_));
+    Status failed = NatsError(fmt::format("{}: consumer {}", remote_, durable_), status);
+    // A name libnats refuses ("cannot contain '.'") is refused again on every retry.
+    if (RefusedByLibrary(status, code)) return Status::InvalidArgument(failed.message() + "; give -g another name");
+    return failed;
+  } else if (Status unfit = RefuseUnfitConsumer(*info->Config); !unfit.ok()) {
+    return unfit;
   } else if (info->NumAckPending > 0) {
     EVLOG_RETURN_IF_ERROR(Restart(*info));
   } else {
@@ -316,8 +361,20 @@ Status NatsSource::Subscribe() {
   options.Stream = stream_.c_str();
   options.Consumer = durable_.c_str();
   natsSubscription* subscription = nullptr;
+  code = {};  // not every failure of libnats sets it
   status = js_PullSubscribe(&subscription, js_, nullptr, durable_.c_str(), nullptr, &options, &code);
-  if (status != NATS_OK) return NatsError(fmt::format("{}: subscribing to consumer {}", remote_, durable_), status);
+  if (status != NATS_OK) {
+    Status failed = NatsError(fmt::format("{}: subscribing to consumer {}", remote_, durable_), status);
+    // libnats compares the consumer's configuration with a pull subscription's and refuses
+    // some that RefuseUnfitConsumer lets pass (memory storage, in libnats 3.4), or one
+    // changed since: no wait changes that.
+    if (RefusedByLibrary(status, code)) {
+      return Status::InvalidArgument(fmt::format(
+          "{}; libnats will not pull from a consumer configured so: give -g a new name, or delete the consumer",
+          failed.message()));
+    }
+    return failed;
+  }
   subscription_.reset(subscription);
   subscribed_before_ = true;
   return Status::Ok();
