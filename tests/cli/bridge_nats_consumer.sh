@@ -76,6 +76,11 @@ refused new 'has a deliver policy other than "all" or "by_start_sequence"'
 refused last 'has a deliver policy other than "all" or "by_start_sequence"'
 refused by-time 'has a deliver policy other than "all" or "by_start_sequence"'
 refused headers-only "delivers headers only"
+# The server refuses a fetch of more (every fetch failed, "retrying" for ever)...
+refused max-batch "limits a pull request to 10 messages"
+# ... and deletes this one after an hour without a client, so that the next run created it
+# anew and copied the whole stream again.
+refused inactive "is deleted by the server after 3600 s without a client"
 # One with messages delivered and not acknowledged is refused before it is recreated
 # (which would delete it and its filter).
 assert_eq 2 "$(nats_tool fetch "$NATS_URL" KINDS odd-filter-kinds-a 2)" "messages fetched and not acknowledged"

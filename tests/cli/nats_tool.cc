@@ -14,7 +14,9 @@
 //                                                   all) of a KIND the bridge must refuse:
 //                                                   push (a deliver subject), filter:SUBJECT,
 //                                                   new, last, by-time (deliver policies),
-//                                                   headers-only
+//                                                   headers-only, memory (storage), max-batch
+//                                                   (10 a pull request), inactive (deleted
+//                                                   after an hour without a client)
 //   evlog_nats_tool consumer-info URL STREAM NAME   "NAME START ACK_PENDING", or "none"
 //   evlog_nats_tool fetch URL STREAM NAME N         fetch N messages through the existing
 //                                                   consumer NAME and acknowledge none
@@ -194,6 +196,10 @@ int AddConsumerOfKind(jsCtx* js, const char* stream, const char* name, const std
     config.HeadersOnly = true;
   } else if (kind == "memory") {
     config.MemoryStorage = true;
+  } else if (kind == "max-batch") {
+    config.MaxRequestBatch = 10;
+  } else if (kind == "inactive") {
+    config.InactiveThreshold = 3600LL * 1000 * 1000 * 1000;  // an hour: not during a test
   } else {
     std::fprintf(stderr, "nats_tool: unknown consumer kind %s\n", kind.c_str());
     return 2;

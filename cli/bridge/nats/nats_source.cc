@@ -278,6 +278,19 @@ Status NatsSource::RefuseUnfitConsumer(const jsConsumerConfig& config) const {
   if (config.HeadersOnly) {
     return refuse("delivers headers only", "the bridge copies every message's payload");
   }
+  // The server answers a larger fetch with an error ("Exceeded MaxRequestBatch"), which a
+  // fetch takes for an outage and retries for ever.
+  if (config.MaxRequestBatch > 0 && config.MaxRequestBatch < kFetchBatch) {
+    return refuse(fmt::format("limits a pull request to {} messages", config.MaxRequestBatch),
+                  fmt::format("the bridge asks for up to {} at a time", kFetchBatch));
+  }
+  // The server deletes it once no client has pulled for that long, between two runs say,
+  // and the next run, finding no consumer, would copy the whole stream again.
+  if (config.InactiveThreshold > 0) {
+    return refuse(fmt::format("is deleted by the server after {} s without a client (an inactive threshold)",
+                              static_cast<double>(config.InactiveThreshold) / 1e9),
+                  "the bridge's position in the stream must outlast the time between runs");
+  }
   return Status::Ok();
 }
 

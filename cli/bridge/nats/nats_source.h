@@ -30,7 +30,8 @@ class NatsSource : public RemoteSource {
   eventlog::Status Subscribe();
   // kInvalidArgument, naming what to do, unless an existing consumer of this name is one the
   // bridge could have created: a pull consumer with AckPolicy all over the whole stream,
-  // delivering from its start or from a stream sequence, payloads included.
+  // delivering from its start or from a stream sequence, payloads included, taking pull
+  // requests as large as the bridge's, and never deleted for inactivity.
   eventlog::Status RefuseUnfitConsumer(const jsConsumerConfig& config) const;
   eventlog::Status Restart(const jsConsumerInfo& info);
   // Deletes consumer `name` of the stream: false if there was none.
