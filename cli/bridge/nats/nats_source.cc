@@ -564,9 +564,11 @@ Status NatsSource::CommitFetched() {
     // the bridge stops first, they are received again by the next run.
     Note(fmt::format("{}: acknowledging stream sequence {}: {}; retrying", remote_, last_added_sequence_,
                      natsStatus_GetText(status)));
+    // Stopped by a signal: kBusy, which the bridge reports as the signal's stop (128 + N)
+    // with this as a note, as Kafka's commit does.
     if (signals_.Sleep(std::chrono::milliseconds(std::min(2000, 100 << std::min(attempt, 4))))) {
-      return NatsError(fmt::format("{}: stream sequence {} not acknowledged (the next run receives it again)",
-                                   remote_, last_added_sequence_), status);
+      return Status::Busy(fmt::format("{}: stream sequence {} not acknowledged (the next run receives it again): {}",
+                                      remote_, last_added_sequence_, natsStatus_GetText(status)));
     }
   }
   last_added_.reset();
