@@ -53,25 +53,16 @@ Status LocalAppender::Add(std::optional<std::string_view> key, std::span<const e
                           std::span<const eventlog::HeaderView> bridge_headers, std::string_view payload,
                           MessageOrigin origin) {
   Message message;
-  uint64_t size = payload.size() + (key ? key->size() : 0);
   for (const eventlog::HeaderView& header : bridge_headers) {
     if (header.name == kTimestampHeader) message.timestamp_ns = ParseBridgeTimestamp(header.value);
   }
-  // Counted with a few bytes of encoding per header, so that a message of a million empty
-  // headers is refused here rather than copied first.
-  size += 4 * headers.size();
+  // The exact size, as Batch::AddAt will check it, before anything is copied (a message of
+  // a million empty headers is refused here): a message refused only at Commit() would fail
+  // the whole round, and the messages before it would never be appended (a review found
+  // every rerun stopping there with nothing appended).
+  const uint64_t size = eventlog::Batch::EventBytes({.key = key, .headers = headers, .payload = payload});
   if (size > max_event_bytes_) return TooLarge(origin, size);
-  for (const eventlog::HeaderView& header : headers) {
-    size += header.name.size() + header.value.size();
-    if (size > max_event_bytes_) return TooLarge(origin, size);
-    message.headers.emplace_back(header.name, header.value);
-  }
-  if (size > max_event_bytes_) return TooLarge(origin, size);
-  // The exact size, as Batch::AddAt will check it: a message refused only there would fail
-  // the whole round at Commit(), and the messages before it would never be appended (a
-  // review found every rerun stopping there with nothing appended).
-  const uint64_t exact = eventlog::Batch::EventBytes({.key = key, .headers = headers, .payload = payload});
-  if (exact > max_event_bytes_) return TooLarge(origin, exact);
+  for (const eventlog::HeaderView& header : headers) message.headers.emplace_back(header.name, header.value);
   if (key) message.key.emplace(*key);
   message.payload.assign(payload);
   message.origin = origin;

@@ -128,7 +128,9 @@ void OutboundPump::CollectLateConfirmations() {
     const auto now = std::chrono::steady_clock::now();
     if (!confirmed_.empty()) last_arrival = now;
     if (prefix_.outstanding() == 0 || now >= deadline || now - last_arrival >= kDrainQuiet) return;
-    if (confirmed_.empty()) std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kIdleWait / 10, deadline - now));
+    if (confirmed_.empty()) {
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kIdleWait / 10, deadline - now));
+    }
   }
 }
 

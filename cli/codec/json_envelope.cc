@@ -43,7 +43,6 @@ std::string_view EscapeOf(unsigned char c) {
   }
 }
 
-
 void AppendBase64String(std::string_view bytes, OutputBuffer& out) {
   // Encode through a small stack buffer: bounded memory whatever the payload size.
   constexpr size_t kChunk = 3 * 1024;

@@ -4,12 +4,10 @@
 // and returns that short count, and every later one fails with ENOSPC, as on a full disk.
 // Not part of evlog.
 #include <errno.h>
-#include <limits.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <cstring>
 
 #include "shim_util.h"
 
@@ -17,17 +15,12 @@ namespace {
 
 bool UnderFullDir(int fd) {
   static const char* dir = std::getenv("EVLOG_ENOSPC_DIR");
-  if (dir == nullptr || *dir == '\0') return false;
-  char path[PATH_MAX];
-  return evlog_shim::PathOfFd(fd, path, sizeof path) && std::strstr(path, dir) != nullptr;
+  return evlog_shim::PathOfFdContains(fd, dir);
 }
 
 // How many of `count` bytes the disk still takes; charges them.
 size_t Admit(size_t count) {
-  static long long left = [] {
-    const char* n = std::getenv("EVLOG_ENOSPC_AFTER");
-    return n != nullptr ? std::atoll(n) : 0LL;
-  }();
+  static long long left = evlog_shim::EnvNumber("EVLOG_ENOSPC_AFTER");
   const size_t admitted = left <= 0 ? 0 : (static_cast<long long>(count) < left ? count : static_cast<size_t>(left));
   left -= static_cast<long long>(admitted);
   return admitted;

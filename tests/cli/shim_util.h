@@ -1,13 +1,16 @@
 // Shared by the LD_PRELOAD shims of the CLI tests (crash_at_sync, enospc_after, fsync_trace,
 // stop_after_bytes, sync_order_trace): the wrapped libc function, the path behind a
-// descriptor, and wrappers for every write call.
+// descriptor, the environment's settings, and wrappers for every write call.
 #pragma once
 
 #include <dlfcn.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace evlog_shim {
 
@@ -27,6 +30,20 @@ inline bool PathOfFd(int fd, char* path, size_t size, size_t* length = nullptr) 
   path[n] = '\0';
   if (length != nullptr) *length = static_cast<size_t>(n);
   return true;
+}
+
+// Whether the path `fd` was opened with contains `part`; false for a null or empty `part`
+// (the shim's environment variable was not set).
+inline bool PathOfFdContains(int fd, const char* part) {
+  if (part == nullptr || *part == '\0') return false;
+  char path[PATH_MAX];
+  return PathOfFd(fd, path, sizeof path) && std::strstr(path, part) != nullptr;
+}
+
+// The number in environment variable `name`, 0 if it is not set.
+inline long long EnvNumber(const char* name) {
+  const char* n = std::getenv(name);
+  return n != nullptr ? std::atoll(n) : 0LL;
 }
 
 }  // namespace evlog_shim

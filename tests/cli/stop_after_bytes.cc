@@ -5,13 +5,11 @@
 // write, as if the scheduler had frozen it there. Resumed with SIGCONT, it writes on.
 // Waiting for a byte count and then sending SIGSTOP from the test races a fast writer:
 // the whole write may be over before the signal lands. Not part of evlog.
-#include <limits.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <cstring>
 
 #include "shim_util.h"
 
@@ -19,18 +17,13 @@ namespace {
 
 bool UnderWatchedDir(int fd) {
   static const char* dir = std::getenv("EVLOG_STOP_DIR");
-  if (dir == nullptr || *dir == '\0') return false;
-  char path[PATH_MAX];
-  return evlog_shim::PathOfFd(fd, path, sizeof path) && std::strstr(path, dir) != nullptr;
+  return evlog_shim::PathOfFdContains(fd, dir);
 }
 
 // Charges `count` written bytes; stops the process once, before the first write that
 // follows the budget's end.
 void StopOnceBudgetIsSpent(size_t count) {
-  static long long left = [] {
-    const char* n = std::getenv("EVLOG_STOP_AFTER");
-    return n != nullptr ? std::atoll(n) : 0LL;
-  }();
+  static long long left = evlog_shim::EnvNumber("EVLOG_STOP_AFTER");
   static bool stopped = false;
   if (!stopped && left <= 0) {
     stopped = true;

@@ -43,7 +43,16 @@ std::vector<std::string>& UnprintableValues() {
   return values;
 }
 
-std::vector<std::string>& DebugMaskedValues();
+// Whether -X debug=... asked for librdkafka's debug log, and the -X values its lines must
+// not show; like UnprintableValues(), written before the client exists, read-only afterwards.
+bool& DebugRequested() {
+  static bool requested = false;
+  return requested;
+}
+std::vector<std::string>& DebugMaskedValues() {
+  static std::vector<std::string> values;
+  return values;
+}
 
 // Whether `text` quotes a secret -X value (DebugMaskedValues: of a credential key, or read
 // from @FILE), whole or any word of it: librdkafka quotes a part of a value it cannot parse
@@ -78,17 +87,6 @@ std::string Explanation(std::string_view text) {
   if (text.empty()) return "";
   if (QuotesAValue(text)) return " (librdkafka's explanation quotes a -X value, so it is not shown)";
   return fmt::format(" ({})", text);
-}
-
-// Whether -X debug=... asked for librdkafka's debug log, and the -X values its lines must
-// not show; like UnprintableValues(), written before the client exists, read-only afterwards.
-bool& DebugRequested() {
-  static bool requested = false;
-  return requested;
-}
-std::vector<std::string>& DebugMaskedValues() {
-  static std::vector<std::string> values;
-  return values;
 }
 
 // Whether a -X key names a credential (or the place of one) by librdkafka's naming:
