@@ -86,7 +86,7 @@ int RunFrom(const BridgeCommandOptions& o, const Endpoint& endpoint, const Signa
   return Finish(status, signals, pump.Summary(/*failed=*/!status.ok()));
 }
 
-// Whether a NATS subject has a wildcard token ("*", or ">" last): it names many subjects,
+// Whether a NATS subject has a wildcard token ("*" or ">"): it names many subjects,
 // and one published to would be stored under the literal name (found by a review).
 bool HasWildcardToken(std::string_view subject) {
   size_t start = 0;
